@@ -1,0 +1,62 @@
+import type { Topology } from '../../shared/domain/topology.js';
+import type { TopologyIndex } from './topology.js';
+import type { GpuColumns } from './physics.js';
+
+/** Power and heat summed or maxed per server, rack, row and site. Power in W, temperatures in °C. */
+export interface Aggregates {
+  serverW: Float64Array;
+  rackW: Float64Array;
+  rackMaxTempC: Float64Array;
+  rowW: Float64Array;
+  rowMaxTempC: Float64Array;
+  siteW: number;
+}
+
+export function createAggregates(t: Topology): Aggregates {
+  return {
+    serverW: new Float64Array(t.servers.length),
+    rackW: new Float64Array(t.racks.length),
+    rackMaxTempC: new Float64Array(t.racks.length),
+    rowW: new Float64Array(t.rows.length),
+    rowMaxTempC: new Float64Array(t.rows.length),
+    siteW: 0,
+  };
+}
+
+/**
+ * One pass over GPUs, then servers: server power = its GPUs + non-GPU idle power + non-GPU active power
+ * scaled by the server's mean GPU utilisation. Writes into `out` (no allocation on the hot path).
+ */
+export function aggregate(t: Topology, idx: TopologyIndex, gpu: GpuColumns, out: Aggregates): void {
+  out.rackW.fill(0);
+  out.rackMaxTempC.fill(-Infinity);
+  out.rowW.fill(0);
+  out.rowMaxTempC.fill(-Infinity);
+  const servers = t.servers;
+  for (let s = 0; s < servers.length; s++) {
+    const sv = servers[s]!;
+    let p = 0;
+    let u = 0;
+    let tmax = -Infinity;
+    const end = sv.gpuStart + sv.gpuCount;
+    for (let g = sv.gpuStart; g < end; g++) {
+      p += gpu.powerW[g]!;
+      u += gpu.util[g]!;
+      const tc = gpu.tempC[g]!;
+      if (tc > tmax) tmax = tc;
+    }
+    p += sv.idleW + (sv.activeW * u) / sv.gpuCount;
+    out.serverW[s] = p;
+    const r = idx.serverRack[s]!;
+    out.rackW[r] += p;
+    if (tmax > out.rackMaxTempC[r]!) out.rackMaxTempC[r] = tmax;
+  }
+  let site = 0;
+  for (let r = 0; r < t.racks.length; r++) {
+    const row = idx.rackRow[r]!;
+    out.rowW[row] += out.rackW[r]!;
+    if (out.rackMaxTempC[r]! > out.rowMaxTempC[row]!) out.rowMaxTempC[row] = out.rackMaxTempC[r]!;
+    site += out.rackW[r]!;
+  }
+  out.siteW = site;
+}

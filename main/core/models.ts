@@ -1,0 +1,50 @@
+import type { GpuModel } from '../../shared/domain/topology.js';
+
+/**
+ * Built-in GPU models. H100 SXM is calibrated on the real nvidia-smi capture in data/ (see docs/MODEL.md):
+ * idle 69.85 W at 41 °C, 629.45 W under gpu-burn at 59 °C, limits 200–700 W, SM 345 MHz idle / 1980 MHz max,
+ * T.Limit ≈ 87 °C (current + margin), slowdown at T.Limit+2 °C, shutdown at T.Limit+8 °C.
+ * A100 SXM values are from NVIDIA's datasheet and typical `nvidia-smi -q` output.
+ */
+export const BUILTIN_MODELS: readonly GpuModel[] = [
+  {
+    id: 'H100-SXM',
+    name: 'NVIDIA H100 80GB HBM3 (SXM)',
+    idleW: 70,
+    minLimitW: 200,
+    maxLimitW: 700,
+    defaultLimitW: 700,
+    idleClockMHz: 345,
+    minClockMHz: 210,
+    baseClockMHz: 1590,
+    maxClockMHz: 1980,
+    maxOperatingC: 87,
+    slowdownC: 89,
+    shutdownC: 95,
+    clockPowerExponent: 1.3,
+    // (59 − 41) °C / (629.45 − 69.85) W from the capture.
+    thermalResistanceCPerW: 0.0322,
+    // 41 °C at 70 W with a 25 °C inlet: 41 − 25 − 70 × 0.0322.
+    chassisOffsetC: 13.7,
+    thermalTimeConstantS: 20,
+  },
+  {
+    id: 'A100-SXM',
+    name: 'NVIDIA A100 80GB (SXM4)',
+    idleW: 55,
+    minLimitW: 100,
+    maxLimitW: 400,
+    defaultLimitW: 400,
+    idleClockMHz: 210,
+    minClockMHz: 210,
+    baseClockMHz: 1095,
+    maxClockMHz: 1410,
+    maxOperatingC: 85,
+    slowdownC: 89,
+    shutdownC: 92,
+    clockPowerExponent: 1.3,
+    thermalResistanceCPerW: 0.05,
+    chassisOffsetC: 12,
+    thermalTimeConstantS: 20,
+  },
+];

@@ -1,0 +1,182 @@
+import type { GpuModel } from '../../shared/domain/topology.js';
+import { ClockEvent, SampleFlag } from '../../shared/domain/fleet.js';
+
+/**
+ * Live per-GPU state as columns (structure of arrays), indexed by the topology's GPU index.
+ * Inputs are written by workloads and actuators; outputs by `stepGpus`.
+ */
+export interface GpuColumns {
+  n: number;
+  model: Int32Array;
+  // inputs
+  /** Demanded activity: 0 idle, ~0.9 a compute burn at full clock, > 1 a prefill spike above TDP. */
+  activity: Float64Array;
+  /** Fraction of the work that is memory-bound (0 compute-bound … 1 memory-bound). */
+  memBound: Float64Array;
+  /** Power limit in effect (W). */
+  limitW: Float64Array;
+  /** SM clock lock, upper bound (MHz); 0 = not locked. */
+  lockMHz: Float64Array;
+  /** External power brake asserted (1) or not (0). */
+  brake: Uint8Array;
+  /** Inlet air temperature at this GPU's rack (°C). */
+  inletC: Float64Array;
+  /** Static per-GPU variation: power efficiency multiplier and thermal offset (°C). */
+  powerScale: Float64Array;
+  thermalOffsetC: Float64Array;
+  // outputs
+  powerW: Float64Array;
+  tempC: Float64Array;
+  clockMHz: Float64Array;
+  /** Reported utilisation 0..1. */
+  util: Float64Array;
+  /** Work done per second relative to the same work at max clock, 0..1. */
+  throughput: Float64Array;
+  /** Usable SM clock as a fraction of max (what the workload gets, idle or not), 0..1. */
+  clockRatio: Float64Array;
+  /** ClockEvent bits | SampleFlag bits. */
+  flags: Uint32Array;
+}
+
+/** SM clock under the power brake (POLCA: ~288 MHz on A100). */
+export const BRAKE_CLOCK_MHZ = 288;
+/** Throughput of memory-bound work scales only weakly with SM clock. */
+const MEMORY_BOUND_CLOCK_EXPONENT = 0.3;
+/** Below this activity a GPU reports idle clocks and idle power. */
+const IDLE_ACTIVITY = 0.02;
+
+export function createGpuColumns(n: number, modelOf: Int32Array, models: readonly GpuModel[]): GpuColumns {
+  const c: GpuColumns = {
+    n,
+    model: modelOf,
+    activity: new Float64Array(n),
+    memBound: new Float64Array(n),
+    limitW: new Float64Array(n),
+    lockMHz: new Float64Array(n),
+    brake: new Uint8Array(n),
+    inletC: new Float64Array(n).fill(22),
+    powerScale: new Float64Array(n).fill(1),
+    thermalOffsetC: new Float64Array(n),
+    powerW: new Float64Array(n),
+    tempC: new Float64Array(n),
+    clockMHz: new Float64Array(n),
+    util: new Float64Array(n),
+    throughput: new Float64Array(n).fill(1),
+    clockRatio: new Float64Array(n).fill(1),
+    flags: new Uint32Array(n),
+  };
+  for (let g = 0; g < n; g++) {
+    const m = models[modelOf[g]!]!;
+    c.limitW[g] = m.defaultLimitW;
+    c.powerW[g] = m.idleW;
+    c.clockMHz[g] = m.idleClockMHz;
+    c.tempC[g] = 22 + m.chassisOffsetC + m.thermalResistanceCPerW * m.idleW;
+  }
+  return c;
+}
+
+/** Steady-state power (W) of a GPU at activity `a` and clock `f`. */
+export function powerAt(m: GpuModel, a: number, f: number, scale = 1): number {
+  return m.idleW * scale + (m.maxLimitW - m.idleW) * scale * a * Math.pow(f / m.maxClockMHz, m.clockPowerExponent);
+}
+
+/** Highest clock (MHz) at which activity `a` stays within `limitW`; NaN-free, clamped to the model's range. */
+export function clockForLimit(m: GpuModel, a: number, limitW: number, scale = 1): number {
+  const dyn = (m.maxLimitW - m.idleW) * scale * a;
+  if (dyn <= 0) return m.maxClockMHz;
+  const headroom = limitW - m.idleW * scale;
+  if (headroom <= 0) return m.minClockMHz;
+  const f = m.maxClockMHz * Math.pow(headroom / dyn, 1 / m.clockPowerExponent);
+  return Math.min(m.maxClockMHz, Math.max(m.minClockMHz, f));
+}
+
+/** Relative throughput of work with memory-bound fraction `mb` at clock `f` vs max clock. */
+export function relativeThroughput(m: GpuModel, f: number, mb: number): number {
+  const r = f / m.maxClockMHz;
+  return (1 - mb) * r + mb * Math.pow(r, MEMORY_BOUND_CLOCK_EXPONENT);
+}
+
+/**
+ * Advance every GPU by dtS seconds: clock from lock, brake, power limit and thermal slowdown; power from activity
+ * and clock; temperature toward inlet + chassis offset + R·P with a first-order lag. Pure over the columns.
+ */
+const alphaCache = new WeakMap<readonly GpuModel[], { dtS: number; alpha: Float64Array }>();
+function thermalAlpha(models: readonly GpuModel[], dtS: number): Float64Array {
+  let e = alphaCache.get(models);
+  if (!e || e.dtS !== dtS) {
+    e = { dtS, alpha: Float64Array.from(models, (m) => 1 - Math.exp(-dtS / m.thermalTimeConstantS)) };
+    alphaCache.set(models, e);
+  }
+  return e.alpha;
+}
+
+export function stepGpus(c: GpuColumns, models: readonly GpuModel[], dtS: number): void {
+  const alpha = thermalAlpha(models, dtS);
+  for (let g = 0; g < c.n; g++) {
+    const mi = c.model[g]!;
+    const m = models[mi]!;
+    const scale = c.powerScale[g]!;
+    const temp = c.tempC[g]!;
+    let flags = 0;
+    let a = c.activity[g]!;
+    if (!(a >= 0)) a = 0; // NaN or negative demand counts as idle
+    let power: number;
+    let clock: number;
+    let thr = 1;
+
+    const wasShutdown = (c.flags[g]! & SampleFlag.shutdown) !== 0;
+    if ((wasShutdown && temp > m.slowdownC - 10) || temp >= m.shutdownC) {
+      // Thermal shutdown latches until the GPU has cooled well below slowdown.
+      flags = SampleFlag.shutdown | ClockEvent.hwThermal | ClockEvent.hwSlowdown;
+      power = 0;
+      clock = 0;
+      thr = 0;
+      c.util[g] = 0;
+      c.clockRatio[g] = 0;
+    } else {
+      let fmax = m.maxClockMHz;
+      const lock = c.lockMHz[g]!;
+      if (lock > 0 && lock < fmax) {
+        fmax = Math.max(m.minClockMHz, lock);
+        flags |= ClockEvent.clocksSetting;
+      }
+      if (c.brake[g]) {
+        fmax = Math.min(fmax, BRAKE_CLOCK_MHZ);
+        flags |= ClockEvent.hwPowerBrake | ClockEvent.hwSlowdown;
+      }
+      if (temp >= m.slowdownC) {
+        // HW thermal slowdown cuts clocks by a factor of 2 or more (nvidia-smi's definition).
+        fmax = Math.max(m.minClockMHz, fmax * 0.5);
+        flags |= ClockEvent.hwThermal | ClockEvent.hwSlowdown;
+      } else if (temp >= m.maxOperatingC) {
+        fmax = Math.max(m.minClockMHz, fmax * 0.9);
+        flags |= ClockEvent.swThermal;
+      }
+      if (a < IDLE_ACTIVITY) {
+        flags = (flags & ~ClockEvent.clocksSetting) | ClockEvent.gpuIdle;
+        power = m.idleW * scale;
+        clock = m.idleClockMHz;
+        c.util[g] = 0;
+        c.clockRatio[g] = fmax / m.maxClockMHz;
+      } else {
+        const limit = c.limitW[g]!;
+        clock = fmax;
+        power = fmax === m.maxClockMHz ? m.idleW * scale + (m.maxLimitW - m.idleW) * scale * a : powerAt(m, a, fmax, scale);
+        if (power > limit) {
+          clock = Math.min(fmax, clockForLimit(m, a, limit, scale));
+          power = Math.min(power, powerAt(m, a, clock, scale));
+          flags |= ClockEvent.swPowerCap;
+        }
+        thr = clock === m.maxClockMHz ? 1 : relativeThroughput(m, clock, c.memBound[g]!);
+        c.util[g] = a >= 0.9 ? 1 : a / 0.9;
+        c.clockRatio[g] = clock / m.maxClockMHz;
+      }
+    }
+    c.powerW[g] = power;
+    c.clockMHz[g] = clock;
+    c.throughput[g] = thr;
+    const target = c.inletC[g]! + m.chassisOffsetC + c.thermalOffsetC[g]! + m.thermalResistanceCPerW * power;
+    c.tempC[g] = temp + (target - temp) * alpha[mi]!;
+    c.flags[g] = flags;
+  }
+}

@@ -1,0 +1,250 @@
+import type { Topology } from '../../shared/domain/topology.js';
+import type { Scenario, ScenarioEvent } from '../../shared/domain/scenario.js';
+import { aggregate, createAggregates, type Aggregates } from '../core/aggregate.js';
+import { createGpuColumns, stepGpus, type GpuColumns } from '../core/physics.js';
+import { stepInletC } from '../core/thermal.js';
+import { indexTopology, type TopologyIndex } from '../core/topology.js';
+import { InferenceServiceSim } from './inference.js';
+import { createRng, deriveSeed } from './rng.js';
+import type { Trace } from './traces.js';
+import { TrainingJobSim } from './training.js';
+
+/** What the simulator reports each step: the GPU columns as a real fleet would, plus facility readings. */
+export interface SimSample {
+  tMs: number;
+  gpu: GpuColumns;
+  rackInletC: Float64Array;
+  /** Effective (after events) row budget and cooling capacity (kW). */
+  rowBudgetKW: Float64Array;
+  rowCoolingKW: Float64Array;
+}
+
+export class ScenarioError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+interface Workload {
+  servers: readonly number[];
+  clockRatio: Float64Array;
+  activity: Float64Array;
+  memBound: Float64Array;
+  rows: Set<number>;
+}
+
+/**
+ * The built-in datacenter simulator: trace-driven inference services, synchronous training, GPU physics, row air
+ * and timeline events. Deterministic for a scenario and seed; advances only when stepped (the caller owns time).
+ */
+export class Simulator {
+  readonly gpu: GpuColumns;
+  readonly index: TopologyIndex;
+  readonly services: InferenceServiceSim[] = [];
+  readonly training: TrainingJobSim[] = [];
+  private readonly workloads: Array<{ sim: InferenceServiceSim | TrainingJobSim } & Workload> = [];
+  private readonly agg: Aggregates;
+  private readonly rowInletC: Float64Array;
+  private readonly rackOffsetC: Float64Array;
+  private readonly rackInletC: Float64Array;
+  private readonly rowBudgetKW: Float64Array;
+  private readonly rowCoolingKW: Float64Array;
+  private readonly startMs: number;
+  /** Row index per event (-1 when the event has no single row), resolved once. */
+  private readonly eventRow: Int32Array;
+  /** Per event, per workload: whether a load spike applies to it. */
+  private readonly spikeApplies: boolean[][];
+  private elapsedS = 0;
+
+  constructor(
+    readonly topology: Topology,
+    readonly scenario: Scenario,
+    traces: Record<'code' | 'conv', Trace>,
+    seed = scenario.seed,
+  ) {
+    const t = topology;
+    this.index = indexTopology(t);
+    this.gpu = createGpuColumns(t.gpuCount, this.index.gpuModel, t.models);
+    this.agg = createAggregates(t);
+    this.startMs = Date.parse(scenario.startTime);
+    this.rowInletC = Float64Array.from(t.rows, (r) => r.supplyC);
+    this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
+    this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
+    this.rackInletC = new Float64Array(t.racks.length);
+
+    // Static variation: racks at row ends run warmer (recirculation around the aisle ends); silicon and
+    // thermal-paste lottery per GPU; about 1 in 500 GPUs has a poor heatsink contact (the "odd one out").
+    const rng = createRng(deriveSeed(seed, 'hardware'));
+    this.rackOffsetC = Float64Array.from(t.racks, (r, i) => {
+      const row = t.rows[r.row]!;
+      const pos = i - row.rackStart;
+      const end = pos === 0 || pos === row.rackCount - 1 ? 1.5 : 0;
+      return end + (rng() - 0.5);
+    });
+    for (let g = 0; g < t.gpuCount; g++) {
+      this.gpu.powerScale[g] = 0.97 + 0.06 * rng();
+      this.gpu.thermalOffsetC[g] = 3 * (rng() - 0.5) + (rng() < 0.002 ? 9 : 0);
+    }
+
+    const owner = new Int32Array(t.servers.length).fill(-1);
+    const claim = (placement: { rows?: string[]; racks?: string[] }, path: string, who: number): number[] => {
+      const servers: number[] = [];
+      const rackIdx = new Set<number>();
+      for (const [k, rowId] of (placement.rows ?? []).entries()) {
+        const r = t.rows.findIndex((x) => x.id === rowId);
+        if (r < 0) throw new ScenarioError(`unknown row "${rowId}"`, `${path}.placement.rows[${k}]`);
+        for (let i = 0; i < t.rows[r]!.rackCount; i++) rackIdx.add(t.rows[r]!.rackStart + i);
+      }
+      for (const [k, rackId] of (placement.racks ?? []).entries()) {
+        const i = t.racks.findIndex((x) => x.id === rackId);
+        if (i < 0) throw new ScenarioError(`unknown rack "${rackId}"`, `${path}.placement.racks[${k}]`);
+        rackIdx.add(i);
+      }
+      for (const ri of [...rackIdx].sort((a, b) => a - b)) {
+        const rack = t.racks[ri]!;
+        for (let s = rack.serverStart; s < rack.serverStart + rack.serverCount; s++) {
+          if (owner[s]! >= 0) throw new ScenarioError(`rack ${rack.id} is already used by another workload`, `${path}.placement`);
+          owner[s] = who;
+          servers.push(s);
+        }
+      }
+      return servers;
+    };
+    const addWorkload = (sim: InferenceServiceSim | TrainingJobSim, servers: number[]) => {
+      const n = servers.length;
+      this.workloads.push({
+        sim,
+        servers,
+        clockRatio: new Float64Array(n).fill(1),
+        activity: new Float64Array(n),
+        memBound: new Float64Array(n),
+        rows: new Set(servers.map((s) => this.index.rackRow[this.index.serverRack[s]!]!)),
+      });
+    };
+    scenario.services.forEach((svc, i) => {
+      const servers = claim(svc.placement, `services[${i}]`, this.workloads.length);
+      const sim = new InferenceServiceSim(svc, traces[svc.trace], servers, createRng(deriveSeed(seed, `svc:${svc.id}`)));
+      this.services.push(sim);
+      addWorkload(sim, servers);
+    });
+    scenario.training.forEach((job, i) => {
+      const servers = claim(job.placement, `training[${i}]`, this.workloads.length);
+      const sim = new TrainingJobSim(job, servers);
+      this.training.push(sim);
+      addWorkload(sim, servers);
+    });
+    scenario.events.forEach((ev, i) => {
+      const rowIds = ev.kind === 'loadSpike' ? (ev.rows ?? []) : ev.kind === 'sourceStall' ? [] : [ev.row];
+      rowIds.forEach((id) => {
+        if (!t.rows.some((r) => r.id === id)) throw new ScenarioError(`unknown row "${id}"`, `events[${i}]`);
+      });
+      if (ev.kind === 'loadSpike' && ev.service && !scenario.services.some((s) => s.id === ev.service)) {
+        throw new ScenarioError(`unknown service "${ev.service}"`, `events[${i}].service`);
+      }
+    });
+    this.eventRow = Int32Array.from(scenario.events, (ev) => ('row' in ev ? t.rows.findIndex((x) => x.id === ev.row) : -1));
+    this.spikeApplies = scenario.events.map((ev) =>
+      this.workloads.map((w) => {
+        if (ev.kind !== 'loadSpike' || !(w.sim instanceof InferenceServiceSim)) return false;
+        if (!ev.rows && !ev.service) return true;
+        const onRow = (ev.rows ?? []).some((id) => w.rows.has(t.rows.findIndex((x) => x.id === id)));
+        return onRow || ev.service === w.sim.spec.id;
+      }),
+    );
+    for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
+    this.applyInlet();
+  }
+
+  get timeMs(): number {
+    return this.startMs + Math.round(this.elapsedS * 1000);
+  }
+
+  /** Events active during (t, t+dt]. */
+  private isActive(ev: ScenarioEvent, tS: number): boolean {
+    const end = 'durationS' in ev && ev.durationS !== undefined ? ev.atS + ev.durationS : Infinity;
+    return tS >= ev.atS && tS < end;
+  }
+
+  /** True while a `sourceStall` event is running: the simulated telemetry path delivers nothing. */
+  stalled(): boolean {
+    return this.scenario.events.some((e) => e.kind === 'sourceStall' && this.isActive(e, this.elapsedS));
+  }
+
+  /** Advance the simulation by dtS seconds and return the new readings. */
+  step(dtS: number): SimSample {
+    const t = this.topology;
+    const tS = this.elapsedS;
+    const events = this.scenario.events;
+
+    // Facility state from events.
+    for (let r = 0; r < t.rows.length; r++) {
+      this.rowBudgetKW[r] = t.rows[r]!.budgetKW;
+      this.rowCoolingKW[r] = t.rows[r]!.coolingKW;
+    }
+    const active: number[] = [];
+    events.forEach((ev, e) => {
+      if (this.isActive(ev, tS)) active.push(e);
+    });
+    for (const e of active) {
+      const ev = events[e]!;
+      if (ev.kind === 'powerBudgetLoss' || ev.kind === 'coolingLoss') {
+        const r = this.eventRow[e]!;
+        if (ev.kind === 'powerBudgetLoss') this.rowBudgetKW[r] = t.rows[r]!.budgetKW * (1 - ev.fraction);
+        else this.rowCoolingKW[r] = t.rows[r]!.coolingKW * (1 - ev.fraction);
+      }
+    }
+
+    // Workloads: usable clock per server = slowest GPU (ranks wait for each other).
+    const gpu = this.gpu;
+    for (let wi = 0; wi < this.workloads.length; wi++) {
+      const w = this.workloads[wi]!;
+      for (let i = 0; i < w.servers.length; i++) {
+        const sv = t.servers[w.servers[i]!]!;
+        let r = 1;
+        for (let g = sv.gpuStart; g < sv.gpuStart + sv.gpuCount; g++) r = Math.min(r, gpu.clockRatio[g]!);
+        w.clockRatio[i] = r;
+      }
+      if (w.sim instanceof InferenceServiceSim) {
+        let spike = 1;
+        for (const e of active) {
+          const ev = events[e]!;
+          if (ev.kind === 'loadSpike' && this.spikeApplies[e]![wi]) spike *= ev.factor;
+        }
+        w.sim.step(tS, dtS, spike, w.clockRatio, w.activity, w.memBound);
+      } else {
+        w.sim.step(tS, dtS, w.clockRatio, w.activity, w.memBound);
+      }
+      for (let i = 0; i < w.servers.length; i++) {
+        const sv = t.servers[w.servers[i]!]!;
+        gpu.activity.fill(w.activity[i]!, sv.gpuStart, sv.gpuStart + sv.gpuCount);
+        gpu.memBound.fill(w.memBound[i]!, sv.gpuStart, sv.gpuStart + sv.gpuCount);
+      }
+    }
+
+    // Air: row inlet follows row heat against (effective) cooling; racks add their offset.
+    for (let r = 0; r < t.rows.length; r++) {
+      this.rowInletC[r] = stepInletC(this.rowInletC[r]!, t.rows[r]!.supplyC, this.agg.rowW[r]! / 1000, this.rowCoolingKW[r]!, dtS);
+    }
+    for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
+    this.applyInlet();
+
+    stepGpus(gpu, t.models, dtS);
+    aggregate(t, this.index, gpu, this.agg);
+    this.elapsedS = tS + dtS;
+    return { tMs: this.timeMs, gpu, rackInletC: this.rackInletC, rowBudgetKW: this.rowBudgetKW, rowCoolingKW: this.rowCoolingKW };
+  }
+
+  private applyInlet(): void {
+    for (let g = 0; g < this.gpu.n; g++) this.gpu.inletC[g] = this.rackInletC[this.index.gpuRack[g]!]!;
+  }
+
+  /** Actuator port: set a GPU's power limit (W), clamped to its model's range. */
+  setPowerLimit(g: number, watts: number): void {
+    const m = this.topology.models[this.gpu.model[g]!]!;
+    if (!Number.isFinite(watts)) return;
+    this.gpu.limitW[g] = Math.min(m.maxLimitW, Math.max(m.minLimitW, watts));
+  }
+}

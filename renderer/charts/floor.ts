@@ -1,0 +1,105 @@
+/** Pure data shaping for the floor (rack-level) heatmap and its tooltips. */
+import type { Topology } from '../../shared/domain/topology.js';
+import type { Snapshot } from '../../shared/domain/fleet.js';
+import type { RackMetric } from './scales.js';
+import { fmtC, fmtKWFromW, fmtPct } from './format.js';
+
+/** Value of `metric` for rack `r` (NaN when the snapshot lacks it). */
+export function rackValue(topo: Topology, snap: Snapshot, metric: RackMetric, r: number): number {
+  switch (metric) {
+    case 'budgetPct': {
+      const budgetW = topo.racks[r]!.budgetKW * 1000;
+      const p = snap.rack.powerW[r];
+      return budgetW > 0 && typeof p === 'number' ? (p / budgetW) * 100 : NaN;
+    }
+    case 'inletC':
+      return snap.rack.inletC[r] ?? NaN;
+    case 'maxTempC':
+      return snap.rack.maxTempC[r] ?? NaN;
+  }
+}
+
+/** Values of `metric` for every rack, into `out` (reused between snapshots to spare the garbage collector). */
+export function rackValues(topo: Topology, snap: Snapshot, metric: RackMetric, out?: Float64Array): Float64Array {
+  const n = topo.racks.length;
+  const values = out && out.length === n ? out : new Float64Array(n);
+  for (let r = 0; r < n; r++) values[r] = rackValue(topo, snap, metric, r);
+  return values;
+}
+
+/** Short text shown inside a rack cell. */
+export function cellText(metric: RackMetric, v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  return metric === 'budgetPct' ? v.toFixed(0) : v.toFixed(0);
+}
+
+export interface RackDetail {
+  rackId: string;
+  rowId: string;
+  powerW: number;
+  budgetKW: number;
+  budgetPct: number;
+  inletC: number;
+  maxTempC: number;
+}
+
+export function rackDetail(topo: Topology, snap: Snapshot | null, r: number): RackDetail {
+  const rack = topo.racks[r]!;
+  const powerW = snap?.rack.powerW[r] ?? NaN;
+  return {
+    rackId: rack.id,
+    rowId: topo.rows[rack.row]?.id ?? '?',
+    powerW,
+    budgetKW: rack.budgetKW,
+    budgetPct: rack.budgetKW > 0 ? (powerW / (rack.budgetKW * 1000)) * 100 : NaN,
+    inletC: snap?.rack.inletC[r] ?? NaN,
+    maxTempC: snap?.rack.maxTempC[r] ?? NaN,
+  };
+}
+
+/** Tooltip lines for a rack: id, kW, % budget, inlet °C, hottest GPU °C. */
+export function rackTooltipLines(d: RackDetail): Array<[string, string]> {
+  return [
+    ['Rack', `${d.rackId} (row ${d.rowId})`],
+    ['Power', `${fmtKWFromW(d.powerW)} of ${d.budgetKW.toFixed(1)} kW`],
+    ['Budget', fmtPct(d.budgetPct, 1)],
+    ['Inlet', fmtC(d.inletC)],
+    ['Hottest GPU', fmtC(d.maxTempC)],
+  ];
+}
+
+/** Accessible name of a rack cell, read by screen readers and used by tests. */
+export function rackAriaLabel(d: RackDetail): string {
+  return `Rack ${d.rackId}, row ${d.rowId}: ${fmtKWFromW(d.powerW)}, ${fmtPct(d.budgetPct)} of budget, inlet ${fmtC(d.inletC)}, hottest GPU ${fmtC(d.maxTempC)}`;
+}
+
+export interface RowSummary {
+  rowId: string;
+  powerW: number;
+  budgetKW: number;
+  pct: number;
+  inletC: number;
+  maxTempC: number;
+}
+
+export function rowSummaries(topo: Topology, snap: Snapshot | null): RowSummary[] {
+  return topo.rows.map((row, i) => {
+    const powerW = snap?.row.powerW[i] ?? NaN;
+    const budgetKW = snap?.row.budgetKW[i] ?? row.budgetKW;
+    return {
+      rowId: row.id,
+      powerW,
+      budgetKW,
+      pct: budgetKW > 0 ? (powerW / (budgetKW * 1000)) * 100 : NaN,
+      inletC: snap?.row.inletC[i] ?? NaN,
+      maxTempC: snap?.row.maxTempC[i] ?? NaN,
+    };
+  });
+}
+
+/** Counts of racks per band for the summary line ("3 racks ≥ 80 %"). */
+export function countAtOrAbove(values: ArrayLike<number>, threshold: number): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if ((values[i] as number) >= threshold) n++;
+  return n;
+}

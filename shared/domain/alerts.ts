@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** Alert rules are data: thresholds, hold times and severities are configurable. */
+export const AlertRuleSchema = z.discriminatedUnion('kind', [
+  z.object({
+    id: z.string().min(1),
+    kind: z.literal('rowPower'),
+    /** % of the row's (effective) provisioned budget. */
+    thresholdPct: z.number().min(0).max(200),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(10),
+  }),
+  z.object({
+    id: z.string().min(1),
+    kind: z.literal('gpuNearSlowdown'),
+    /** Fire when a GPU is within this many °C of its slowdown temperature. */
+    marginC: z.number().min(0).max(50),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(10),
+  }),
+  z.object({
+    id: z.string().min(1),
+    kind: z.literal('sourceStale'),
+    maxAgeS: z.number().positive(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(0),
+  }),
+]);
+export type AlertRule = z.output<typeof AlertRuleSchema>;
+
+export const DEFAULT_ALERT_RULES: AlertRule[] = [
+  { id: 'rowPower80', kind: 'rowPower', thresholdPct: 80, severity: 'info', forS: 5, keepFiringForS: 30 },
+  { id: 'rowPower90', kind: 'rowPower', thresholdPct: 90, severity: 'warning', forS: 2, keepFiringForS: 30 },
+  { id: 'rowPower100', kind: 'rowPower', thresholdPct: 100, severity: 'critical', forS: 0, keepFiringForS: 30 },
+  { id: 'gpuNearSlowdown', kind: 'gpuNearSlowdown', marginC: 5, severity: 'warning', forS: 5, keepFiringForS: 30 },
+  { id: 'sourceStale', kind: 'sourceStale', maxAgeS: 5, severity: 'critical', forS: 0, keepFiringForS: 0 },
+];

@@ -1,0 +1,95 @@
+/** Clock-event reason bits, as in NVML / DCGM_FI_DEV_CLOCKS_EVENT_REASONS. */
+export const ClockEvent = {
+  gpuIdle: 0x1,
+  clocksSetting: 0x2,
+  swPowerCap: 0x4,
+  hwSlowdown: 0x8,
+  syncBoost: 0x10,
+  swThermal: 0x20,
+  hwThermal: 0x40,
+  hwPowerBrake: 0x80,
+  displayClocks: 0x100,
+} as const;
+
+/** Headroom's own per-sample flags (upper bits, never set by hardware). */
+export const SampleFlag = {
+  /** The reading was invalid (NaN, out of range) and was replaced by the worst case. */
+  invalid: 0x10000,
+  /** The source is stale: power counted as the GPU's limit. */
+  stale: 0x20000,
+  /** The GPU has shut down on temperature. */
+  shutdown: 0x40000,
+} as const;
+
+/** Names operators read instead of a raw bitmask. */
+export function decodeClockEvents(mask: number): string[] {
+  const names: string[] = [];
+  for (const [name, bit] of Object.entries(ClockEvent)) if (mask & bit) names.push(name);
+  for (const [name, bit] of Object.entries(SampleFlag)) if (mask & bit) names.push(name);
+  return names;
+}
+
+/** A compact, columnar picture of the fleet at one instant. Arrays are indexed like the topology. */
+export interface Snapshot {
+  /** Simulated (or wall, for real sources) time, epoch ms. */
+  tMs: number;
+  seq: number;
+  gpu: { powerW: number[]; tempC: number[]; clockMHz: number[]; limitW: number[]; util: number[]; flags: number[] };
+  rack: { powerW: number[]; inletC: number[]; maxTempC: number[] };
+  row: { powerW: number[]; budgetKW: number[]; coolingKW: number[]; inletC: number[]; maxTempC: number[] };
+  site: { powerW: number; budgetKW: number };
+}
+
+export type Severity = 'info' | 'warning' | 'critical';
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
+export interface Alert {
+  /** Stable key: rule id + subject, e.g. "rowPower90:D". */
+  id: string;
+  rule: string;
+  severity: Severity;
+  state: AlertState;
+  subject: { kind: 'row' | 'rack' | 'gpu' | 'source'; id: string };
+  summary: string;
+  /** Last observed value of the rule's quantity, with its unit. */
+  value: number;
+  unit: string;
+  /** When the condition was first seen (pending since), epoch ms. */
+  activeSinceMs: number;
+  firingSinceMs: number | null;
+  resolvedAtMs: number | null;
+}
+
+export type SourceState = 'up' | 'stale' | 'down';
+export interface SourceHealth {
+  id: string;
+  kind: 'sim' | 'agent' | 'dcgm' | 'prometheus' | 'replay';
+  state: SourceState;
+  lastSampleAgeMs: number;
+  errors: number;
+}
+
+export interface Status {
+  simTimeMs: number;
+  running: boolean;
+  paused: boolean;
+  /** Simulated seconds per wall second. */
+  speed: number;
+  stepMs: number;
+  scenario: string;
+  ticks: number;
+  lastTickMs: number;
+  store: { enabled: boolean; lagBatches: number; writtenRows: number; errors: number };
+  sources: SourceHealth[];
+}
+
+export interface RangeSeries {
+  scope: 'site' | 'row' | 'rack';
+  resS: number;
+  ids: string[];
+  /** Bucket start times, epoch ms, shared by all series. */
+  tMs: number[];
+  /** Average power per bucket (kW), one array per id; null where no data. */
+  avgKW: Array<Array<number | null>>;
+  maxKW: Array<Array<number | null>>;
+}

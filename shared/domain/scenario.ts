@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { TopologyFileSchema } from './topology.js';
+import { AlertRuleSchema } from './alerts.js';
+
+const Id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"');
+
+/** Where a workload runs: whole rows, or explicit rack ids. */
+const PlacementSchema = z
+  .object({ rows: z.array(Id).optional(), racks: z.array(Id).optional() })
+  .refine((p) => (p.rows?.length ?? 0) + (p.racks?.length ?? 0) > 0, { message: 'give rows or racks' });
+
+export const InferenceServiceSchema = z.object({
+  id: Id,
+  priority: z.enum(['high', 'low']),
+  trace: z.enum(['code', 'conv']),
+  placement: PlacementSchema,
+  /** Mean request rate per server (req/s); the trace is replayed with its bursts, scaled to this mean. */
+  ratePerServer: z.number().positive().max(100),
+  /** Start offset into the trace (s), so services on the same trace don't burst together. */
+  traceOffsetS: z.number().min(0).default(0),
+});
+
+export const TrainingJobSchema = z.object({
+  id: Id,
+  priority: z.enum(['high', 'low']).default('high'),
+  placement: PlacementSchema,
+  /** Iteration period at full speed (s) and the compute share of it (0..1). */
+  periodS: z.number().min(0.2).max(3600),
+  duty: z.number().gt(0).lt(1),
+  computeActivity: z.number().min(0).max(1.2).default(0.92),
+  commActivity: z.number().min(0).max(1.2).default(0.15),
+  startS: z.number().min(0).default(0),
+});
+
+export const ScenarioEventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('loadSpike'),
+    atS: z.number().min(0),
+    durationS: z.number().positive(),
+    /** Multiplier on request arrivals of the services placed on these rows (or on the named service). */
+    factor: z.number().min(1).max(20),
+    rows: z.array(Id).optional(),
+    service: Id.optional(),
+  }),
+  z.object({
+    kind: z.literal('coolingLoss'),
+    atS: z.number().min(0),
+    durationS: z.number().positive().optional(),
+    row: Id,
+    /** Fraction of the row's cooling capacity lost (0..1). */
+    fraction: z.number().gt(0).max(1),
+  }),
+  z.object({
+    kind: z.literal('powerBudgetLoss'),
+    atS: z.number().min(0),
+    durationS: z.number().positive().optional(),
+    row: Id,
+    /** Fraction of the row's provisioned power lost (0..1), e.g. one of two feeds. */
+    fraction: z.number().gt(0).lt(1),
+  }),
+  z.object({
+    kind: z.literal('sourceStall'),
+    atS: z.number().min(0),
+    durationS: z.number().positive(),
+  }),
+]);
+
+export const ScenarioSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** "default" (embedded site, optionally scaled) or an inline topology. */
+  topology: z.union([z.literal('default'), TopologyFileSchema]).default('default'),
+  scale: z.number().int().min(1).max(64).default(1),
+  seed: z.number().int().min(0).default(1),
+  stepMs: z.number().int().min(100).max(1000).default(1000),
+  startTime: z.string().datetime().default('2026-01-01T00:00:00Z'),
+  services: z.array(InferenceServiceSchema).default([]),
+  training: z.array(TrainingJobSchema).default([]),
+  events: z.array(ScenarioEventSchema).default([]),
+  alertRules: z.array(AlertRuleSchema).optional(),
+});
+export type ScenarioFile = z.input<typeof ScenarioSchema>;
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioEvent = z.output<typeof ScenarioEventSchema>;
+export type InferenceService = z.output<typeof InferenceServiceSchema>;
+export type TrainingJob = z.output<typeof TrainingJobSchema>;

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * A GPU model's electrical, clock and thermal envelope. Units are in the field names.
+ * `activityExponent` and the thermal constants are model calibrations (see docs/MODEL.md).
+ */
+export const GpuModelSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." or "-"'),
+    name: z.string().min(1),
+    idleW: z.number().positive(),
+    minLimitW: z.number().positive(),
+    maxLimitW: z.number().positive(),
+    defaultLimitW: z.number().positive(),
+    idleClockMHz: z.number().positive(),
+    minClockMHz: z.number().positive(),
+    baseClockMHz: z.number().positive(),
+    maxClockMHz: z.number().positive(),
+    maxOperatingC: z.number(),
+    slowdownC: z.number(),
+    shutdownC: z.number(),
+    /** Dynamic power scales as (clock/maxClock)^clockPowerExponent. */
+    clockPowerExponent: z.number().positive().max(4).default(1.3),
+    /** Steady-state GPU temperature rise per watt above the chassis air (°C/W). */
+    thermalResistanceCPerW: z.number().positive(),
+    /** GPU die sits this much above the rack inlet at zero power (chassis pre-heat, °C). */
+    chassisOffsetC: z.number().min(0),
+    /** First-order thermal time constant of the GPU and heatsink (s). */
+    thermalTimeConstantS: z.number().positive(),
+  })
+  .superRefine((m, ctx) => {
+    if (!(m.minLimitW <= m.defaultLimitW && m.defaultLimitW <= m.maxLimitW)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultLimitW'], message: `must lie within minLimitW..maxLimitW (${m.minLimitW}..${m.maxLimitW} W)` });
+    }
+    if (m.idleW >= m.minLimitW) ctx.addIssue({ code: 'custom', path: ['idleW'], message: 'must be below minLimitW' });
+    if (!(m.minClockMHz <= m.baseClockMHz && m.baseClockMHz <= m.maxClockMHz)) {
+      ctx.addIssue({ code: 'custom', path: ['baseClockMHz'], message: 'must lie within minClockMHz..maxClockMHz' });
+    }
+    if (!(m.slowdownC < m.shutdownC)) ctx.addIssue({ code: 'custom', path: ['slowdownC'], message: 'must be below shutdownC' });
+  });
+export type GpuModel = z.output<typeof GpuModelSchema>;
+
+const Id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"');
+
+/** One row of racks as written in a topology file. Racks in a row are identical. */
+export const RowSpecSchema = z.object({
+  id: Id,
+  /** Provisioned power of the row (kW). Oversubscription = installed servers beyond this. */
+  budgetKW: z.number().positive(),
+  /** Heat the row's cooling can remove at the design supply temperature (kW). */
+  coolingKW: z.number().positive(),
+  supplyC: z.number().min(5).max(40).default(22),
+  racks: z.number().int().positive().max(1000),
+  serversPerRack: z.number().int().positive().max(64),
+  gpusPerServer: z.number().int().positive().max(16),
+  gpuModel: z.string().min(1),
+  /** Non-GPU server power (CPUs, fans, NICs) at idle and the extra at full GPU activity (W). */
+  serverIdleW: z.number().min(0).default(1500),
+  serverActiveW: z.number().min(0).default(2000),
+});
+export type RowSpec = z.output<typeof RowSpecSchema>;
+
+export const TopologyFileSchema = z
+  .object({
+    site: z.object({ id: Id, name: z.string().min(1) }),
+    /** Extra GPU models or replacements for the built-in ones (matched by id). */
+    gpuModels: z.array(GpuModelSchema).default([]),
+    rows: z.array(RowSpecSchema).min(1),
+  })
+  .superRefine((t, ctx) => {
+    const seen = new Set<string>();
+    t.rows.forEach((r, i) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rows', i, 'id'], message: `duplicate row id "${r.id}"` });
+      seen.add(r.id);
+    });
+  });
+export type TopologyFile = z.input<typeof TopologyFileSchema>;
+export type TopologySpec = z.output<typeof TopologyFileSchema>;
+
+/** Resolved topology: flat, index-addressed lists. Children of a parent are contiguous. */
+export interface Topology {
+  site: { id: string; name: string };
+  models: GpuModel[];
+  rows: Array<{ id: string; budgetKW: number; coolingKW: number; supplyC: number; rackStart: number; rackCount: number }>;
+  racks: Array<{ id: string; row: number; budgetKW: number; serverStart: number; serverCount: number }>;
+  servers: Array<{ id: string; rack: number; gpuStart: number; gpuCount: number; model: number; idleW: number; activeW: number }>;
+  gpuCount: number;
+}
