@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Topology } from './domain/topology.js';
 import type { Alert, RangeSeries, Snapshot, Status } from './domain/fleet.js';
+import { EVENT_CHANNELS, REQUEST_CHANNELS } from './channels.js';
 
 /**
  * The one contract between Headroom's engine and its faces (Electron IPC and the headless server).
@@ -50,7 +51,14 @@ export interface EventTypes {
   'status:changed': Status;
 }
 export type EventChannel = keyof EventTypes;
-export const eventChannels: readonly EventChannel[] = ['fleet:snapshot', 'alerts:changed', 'status:changed'];
+export const eventChannels: readonly EventChannel[] = EVENT_CHANNELS;
+
+// Compile-time checks: the plain channel lists in channels.ts match the declarations above, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const requestListMatches: Same<(typeof REQUEST_CHANNELS)[number], RequestChannel> = true;
+const eventListMatches: Same<(typeof EVENT_CHANNELS)[number], EventChannel> = true;
+void requestListMatches;
+void eventListMatches;
 
 export function isRequestChannel(c: unknown): c is RequestChannel {
   return typeof c === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, c);

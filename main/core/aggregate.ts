@@ -27,7 +27,7 @@ export function createAggregates(t: Topology): Aggregates {
  * One pass over GPUs, then servers: server power = its GPUs + non-GPU idle power + non-GPU active power
  * scaled by the server's mean GPU utilisation. Writes into `out` (no allocation on the hot path).
  */
-export function aggregate(t: Topology, idx: TopologyIndex, gpu: GpuColumns, out: Aggregates): void {
+export function aggregate(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util' | 'tempC'>, out: Aggregates): void {
   out.rackW.fill(0);
   out.rackMaxTempC.fill(-Infinity);
   out.rowW.fill(0);

@@ -1,11 +1,10 @@
 import type { Alert, Severity } from '../../shared/domain/fleet.js';
 import type { AlertRule } from '../../shared/domain/alerts.js';
 
-/** One subject's reading for one rule at one instant. */
+/** One subject meeting one rule's condition at one instant (subjects not meeting it are simply absent). */
 export interface Observation {
   rule: AlertRule;
   subject: Alert['subject'];
-  active: boolean;
   value: number;
   unit: string;
   summary: string;
@@ -28,13 +27,19 @@ export function createAlertBook(): AlertBook {
 /**
  * Advance the lifecycle (Prometheus semantics): inactive → pending when the condition first holds; pending → firing
  * once it has held `forS`; pending → dropped if it clears before; firing → resolved once it has been false for
- * `keepFiringForS`. Observations not reported this round count as false. Returns whether anything changed.
+ * `keepFiringForS`. Subjects without an observation this round count as false. Returns whether anything changed and
+ * which alerts started firing.
  */
-export function evaluateAlerts(book: AlertBook, observations: readonly Observation[], nowMs: number): boolean {
+export function evaluateAlerts(
+  book: AlertBook,
+  rules: readonly AlertRule[],
+  observations: readonly Observation[],
+  nowMs: number,
+): { changed: boolean; fired: Alert[] } {
   let changed = false;
+  const fired: Alert[] = [];
   const seen = new Set<string>();
   for (const o of observations) {
-    if (!o.active) continue;
     const id = `${o.rule.id}:${o.subject.id}`;
     seen.add(id);
     book.lastTrueMs.set(id, nowMs);
@@ -62,13 +67,14 @@ export function evaluateAlerts(book: AlertBook, observations: readonly Observati
     if (a.state === 'pending' && nowMs - a.activeSinceMs >= o.rule.forS * 1000) {
       a.state = 'firing';
       a.firingSinceMs = nowMs;
+      fired.push(a);
       changed = true;
     }
   }
-  const rules = new Map(observations.map((o) => [o.rule.id, o.rule]));
+  const byId = new Map(rules.map((r) => [r.id, r]));
   for (const [id, a] of book.alerts) {
     if (seen.has(id)) continue;
-    const keepMs = (rules.get(a.rule)?.keepFiringForS ?? 0) * 1000;
+    const keepMs = (byId.get(a.rule)?.keepFiringForS ?? 0) * 1000;
     const last = book.lastTrueMs.get(id) ?? a.activeSinceMs;
     if (a.state === 'pending' || nowMs - last >= keepMs) {
       book.alerts.delete(id);
@@ -80,7 +86,7 @@ export function evaluateAlerts(book: AlertBook, observations: readonly Observati
       changed = true;
     }
   }
-  return changed;
+  return { changed, fired };
 }
 
 /** Current alerts (pending and firing), most severe first, then oldest first. */

@@ -19,8 +19,9 @@ export interface GpuColumns {
   lockMHz: Float64Array;
   /** External power brake asserted (1) or not (0). */
   brake: Uint8Array;
-  /** Inlet air temperature at this GPU's rack (°C). */
-  inletC: Float64Array;
+  /** Rack of each GPU, and the inlet air temperature per rack (°C). */
+  rack: Int32Array;
+  rackInletC: Float64Array;
   /** Static per-GPU variation: power efficiency multiplier and thermal offset (°C). */
   powerScale: Float64Array;
   thermalOffsetC: Float64Array;
@@ -45,7 +46,7 @@ const MEMORY_BOUND_CLOCK_EXPONENT = 0.3;
 /** Below this activity a GPU reports idle clocks and idle power. */
 const IDLE_ACTIVITY = 0.02;
 
-export function createGpuColumns(n: number, modelOf: Int32Array, models: readonly GpuModel[]): GpuColumns {
+export function createGpuColumns(n: number, modelOf: Int32Array, models: readonly GpuModel[], rackOf: Int32Array = new Int32Array(n), racks = 1): GpuColumns {
   const c: GpuColumns = {
     n,
     model: modelOf,
@@ -54,7 +55,8 @@ export function createGpuColumns(n: number, modelOf: Int32Array, models: readonl
     limitW: new Float64Array(n),
     lockMHz: new Float64Array(n),
     brake: new Uint8Array(n),
-    inletC: new Float64Array(n).fill(22),
+    rack: rackOf,
+    rackInletC: new Float64Array(racks).fill(22),
     powerScale: new Float64Array(n).fill(1),
     thermalOffsetC: new Float64Array(n),
     powerW: new Float64Array(n),
@@ -175,7 +177,7 @@ export function stepGpus(c: GpuColumns, models: readonly GpuModel[], dtS: number
     c.powerW[g] = power;
     c.clockMHz[g] = clock;
     c.throughput[g] = thr;
-    const target = c.inletC[g]! + m.chassisOffsetC + c.thermalOffsetC[g]! + m.thermalResistanceCPerW * power;
+    const target = c.rackInletC[c.rack[g]!]! + m.chassisOffsetC + c.thermalOffsetC[g]! + m.thermalResistanceCPerW * power;
     c.tempC[g] = temp + (target - temp) * alpha[mi]!;
     c.flags[g] = flags;
   }

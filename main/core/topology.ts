@@ -3,6 +3,7 @@ import { BUILTIN_MODELS } from './models.js';
 
 /** Thrown for a topology that parses but cannot be built (unknown model…); `path` names the field. */
 export class TopologyError extends Error {
+  override readonly name = 'TopologyError';
   constructor(
     message: string,
     readonly path: string,

@@ -12,6 +12,7 @@ import { ScenarioError } from './simulator.js';
 
 /** A configuration file that cannot be used: names the file, the line (when known) and the field. */
 export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
   constructor(
     readonly file: string,
     readonly line: number | null,

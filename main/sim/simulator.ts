@@ -20,6 +20,7 @@ export interface SimSample {
 }
 
 export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
   constructor(
     message: string,
     readonly path: string,
@@ -30,6 +31,9 @@ export class ScenarioError extends Error {
 
 interface Workload {
   servers: readonly number[];
+  /** GPU range [gpuStart, gpuEnd) of each of the workload's servers. */
+  gpuStart: Int32Array;
+  gpuEnd: Int32Array;
   clockRatio: Float64Array;
   activity: Float64Array;
   memBound: Float64Array;
@@ -67,13 +71,13 @@ export class Simulator {
   ) {
     const t = topology;
     this.index = indexTopology(t);
-    this.gpu = createGpuColumns(t.gpuCount, this.index.gpuModel, t.models);
+    this.gpu = createGpuColumns(t.gpuCount, this.index.gpuModel, t.models, this.index.gpuRack, t.racks.length);
     this.agg = createAggregates(t);
     this.startMs = Date.parse(scenario.startTime);
     this.rowInletC = Float64Array.from(t.rows, (r) => r.supplyC);
     this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
     this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
-    this.rackInletC = new Float64Array(t.racks.length);
+    this.rackInletC = this.gpu.rackInletC;
 
     // Static variation: racks at row ends run warmer (recirculation around the aisle ends); silicon and
     // thermal-paste lottery per GPU; about 1 in 500 GPUs has a poor heatsink contact (the "odd one out").
@@ -118,6 +122,8 @@ export class Simulator {
       this.workloads.push({
         sim,
         servers,
+        gpuStart: Int32Array.from(servers, (s) => t.servers[s]!.gpuStart),
+        gpuEnd: Int32Array.from(servers, (s) => t.servers[s]!.gpuStart + t.servers[s]!.gpuCount),
         clockRatio: new Float64Array(n).fill(1),
         activity: new Float64Array(n),
         memBound: new Float64Array(n),
@@ -155,7 +161,6 @@ export class Simulator {
       }),
     );
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
-    this.applyInlet();
   }
 
   get timeMs(): number {
@@ -185,9 +190,7 @@ export class Simulator {
       this.rowCoolingKW[r] = t.rows[r]!.coolingKW;
     }
     const active: number[] = [];
-    events.forEach((ev, e) => {
-      if (this.isActive(ev, tS)) active.push(e);
-    });
+    for (let e = 0; e < events.length; e++) if (this.isActive(events[e]!, tS)) active.push(e);
     for (const e of active) {
       const ev = events[e]!;
       if (ev.kind === 'powerBudgetLoss' || ev.kind === 'coolingLoss') {
@@ -201,10 +204,13 @@ export class Simulator {
     const gpu = this.gpu;
     for (let wi = 0; wi < this.workloads.length; wi++) {
       const w = this.workloads[wi]!;
-      for (let i = 0; i < w.servers.length; i++) {
-        const sv = t.servers[w.servers[i]!]!;
+      const n = w.servers.length;
+      for (let i = 0; i < n; i++) {
         let r = 1;
-        for (let g = sv.gpuStart; g < sv.gpuStart + sv.gpuCount; g++) r = Math.min(r, gpu.clockRatio[g]!);
+        for (let g = w.gpuStart[i]!; g < w.gpuEnd[i]!; g++) {
+          const x = gpu.clockRatio[g]!;
+          if (x < r) r = x;
+        }
         w.clockRatio[i] = r;
       }
       if (w.sim instanceof InferenceServiceSim) {
@@ -217,10 +223,13 @@ export class Simulator {
       } else {
         w.sim.step(tS, dtS, w.clockRatio, w.activity, w.memBound);
       }
-      for (let i = 0; i < w.servers.length; i++) {
-        const sv = t.servers[w.servers[i]!]!;
-        gpu.activity.fill(w.activity[i]!, sv.gpuStart, sv.gpuStart + sv.gpuCount);
-        gpu.memBound.fill(w.memBound[i]!, sv.gpuStart, sv.gpuStart + sv.gpuCount);
+      for (let i = 0; i < n; i++) {
+        const a = w.activity[i]!;
+        const mb = w.memBound[i]!;
+        for (let g = w.gpuStart[i]!; g < w.gpuEnd[i]!; g++) {
+          gpu.activity[g] = a;
+          gpu.memBound[g] = mb;
+        }
       }
     }
 
@@ -229,16 +238,11 @@ export class Simulator {
       this.rowInletC[r] = stepInletC(this.rowInletC[r]!, t.rows[r]!.supplyC, this.agg.rowW[r]! / 1000, this.rowCoolingKW[r]!, dtS);
     }
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
-    this.applyInlet();
 
     stepGpus(gpu, t.models, dtS);
     aggregate(t, this.index, gpu, this.agg);
     this.elapsedS = tS + dtS;
     return { tMs: this.timeMs, gpu, rackInletC: this.rackInletC, rowBudgetKW: this.rowBudgetKW, rowCoolingKW: this.rowCoolingKW };
-  }
-
-  private applyInlet(): void {
-    for (let g = 0; g < this.gpu.n; g++) this.gpu.inletC[g] = this.rackInletC[this.index.gpuRack[g]!]!;
   }
 
   /** Actuator port: set a GPU's power limit (W), clamped to its model's range. */

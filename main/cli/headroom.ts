@@ -1,0 +1,156 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createRuntime } from '../engine/runtime.js';
+import { generateToken, startServer } from '../server/server.js';
+import { progressBar } from './progress.js';
+import { runSim, writeJsonAtomic } from './sim.js';
+
+const HELP = `headroom — power- and heat-aware operations console for GPU datacenters
+
+Usage:
+  headroom serve [options]     headless server: the console in any browser (HTTP + WebSocket)
+      --port N                 port (default 8080; 0 picks a free one)
+      --host ADDR              address to bind (default 127.0.0.1; anything else exposes the console)
+      --db FILE                telemetry database (default ./headroom-data/telemetry.db; ":memory:" = no storage)
+      --scenario NAME|FILE     simulator scenario (default: the embedded "default")
+      --scale N                multiply racks per row of the default site (8 → 10,240 GPUs)
+      --seed N                 simulator seed
+      --speed X                simulated seconds per wall second (default 1)
+      --token T                access token (default: random, or $HEADROOM_TOKEN)
+  headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
+                               run a scenario as fast as possible and write a JSON report
+  headroom help                this text
+  headroom --version
+
+Scenario format: docs/SCENARIOS.md. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.`;
+
+/** A usage or input problem: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+function num(v: string | undefined, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || (opts.int && !Number.isInteger(x)) || (opts.min !== undefined && x < opts.min) || (opts.max !== undefined && x > opts.max)) {
+    const range = `${opts.min ?? '-∞'}..${opts.max ?? '∞'}`;
+    throw new UsageError(`--${name} must be ${opts.int ? 'an integer' : 'a number'} in ${range}, got "${v}"`);
+  }
+  return x;
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'package.json'))) dir = resolve(dir, '..');
+  return dir;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      db: { type: 'string', default: './headroom-data/telemetry.db' },
+      scenario: { type: 'string', default: 'default' },
+      scale: { type: 'string' },
+      seed: { type: 'string' },
+      speed: { type: 'string', default: '1' },
+      token: { type: 'string' },
+    },
+  });
+  const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
+  const speed = num(values.speed, 'speed', { min: 0.1, max: 10000 })!;
+  const rt = await createRuntime({
+    scenario: values.scenario!,
+    scale: num(values.scale, 'scale', { int: true, min: 1, max: 64 }),
+    seed: num(values.seed, 'seed', { int: true, min: 0 }),
+    speed,
+    db: values.db!,
+  });
+  const token = values.token ?? process.env.HEADROOM_TOKEN ?? generateToken();
+  const staticDir = resolve(packageRoot(), 'dist/renderer');
+  let srv;
+  try {
+    srv = await startServer({ host: values.host!, port, token, handlers: rt.handlers, bus: rt.bus, staticDir: existsSync(staticDir) ? staticDir : null });
+  } catch (e) {
+    await rt.close();
+    throw new UsageError((e as Error).message);
+  }
+  rt.runner.start();
+  if (!['127.0.0.1', '::1', 'localhost'].includes(values.host!)) {
+    console.error(`warning: listening on ${values.host}, reachable from other machines; anyone with the token can steer the simulator.`);
+  }
+  if (!existsSync(staticDir)) console.error('warning: dist/renderer is missing (run npm run build); serving the API only.');
+  console.log(`Headroom serving on ${srv.url}`);
+  console.log(`  scenario ${rt.loaded.scenario.name}: ${rt.loaded.topology.gpuCount} GPUs, speed ${speed}×, telemetry ${values.db}`);
+  const stop = async () => {
+    await srv.close();
+    await rt.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+async function sim(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      scenario: { type: 'string', default: 'default' },
+      seed: { type: 'string' },
+      duration: { type: 'string', default: '3600' },
+      out: { type: 'string' },
+      scale: { type: 'string' },
+      db: { type: 'string' },
+    },
+  });
+  const durationS = num(values.duration, 'duration', { min: 1, max: 30 * 24 * 3600 })!;
+  const t0 = performance.now();
+  const report = runSim({
+    scenario: values.scenario!,
+    seed: num(values.seed, 'seed', { int: true, min: 0 }),
+    durationS,
+    scale: num(values.scale, 'scale', { int: true, min: 1, max: 64 }),
+    db: values.db ?? null,
+    onProgress: progressBar(`sim ${values.scenario}`),
+  });
+  const wallS = (performance.now() - t0) / 1000;
+  if (values.out) writeJsonAtomic(values.out, report);
+  else console.log(JSON.stringify(report, null, 2));
+  const rows = report.rows.map((r) => `${r.id} peak ${r.peakPct} % (p99 ${r.p99Pct} %, ${r.secondsOver100} s over)`).join('; ');
+  console.error(`simulated ${durationS} s of ${report.gpus} GPUs in ${wallS.toFixed(2)} s (${Math.round(durationS / wallS).toLocaleString('en-US')}× real time); ${rows}; alerts fired ${report.alerts.fired}${values.out ? `; report → ${values.out}` : ''}`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'serve':
+        await serve(rest);
+        return -1; // keeps running
+      case 'sim':
+        await sim(rest);
+        return 0;
+      case '--version':
+      case 'version':
+        console.log((JSON.parse(readFileSync(resolve(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(HELP);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}" (try: headroom help)`);
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const usage = e instanceof UsageError || err.name === 'ConfigError' || err.name === 'StoreError' || err.name === 'ScenarioError' || err.code?.startsWith('ERR_PARSE_ARGS');
+    console.error(`headroom: ${err.message}`);
+    return usage ? 2 : 1;
+  }
+}

@@ -1,0 +1,85 @@
+import type { AlertRule } from '../../shared/domain/alerts.js';
+import type { SourceHealth } from '../../shared/domain/fleet.js';
+import type { Topology } from '../../shared/domain/topology.js';
+import type { Observation } from './alerts.js';
+
+/** The parts of fleet state the alert rules read. */
+export interface ObservedState {
+  rowW: Float64Array;
+  rowBudgetKW: Float64Array;
+  tempC: Float64Array;
+  gpuModel: Int32Array;
+  sources: readonly SourceHealth[];
+}
+
+/** Turn fleet state into observations of the rules' conditions; only subjects that meet one produce an observation. */
+export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedState): Observation[] {
+  const out: Observation[] = [];
+  for (const rule of rules) {
+    switch (rule.kind) {
+      case 'rowPower':
+        for (let r = 0; r < t.rows.length; r++) {
+          const budget = s.rowBudgetKW[r]!;
+          const pct = (s.rowW[r]! / 1000 / budget) * 100;
+          if (!(pct > rule.thresholdPct)) continue;
+          out.push({
+            rule,
+            subject: { kind: 'row', id: t.rows[r]!.id },
+            value: round1(pct),
+            unit: '%',
+            summary: `Row ${t.rows[r]!.id} at ${pct.toFixed(1)} % of its ${budget.toFixed(1)} kW budget (threshold ${rule.thresholdPct} %)`,
+          });
+        }
+        break;
+      case 'gpuNearSlowdown': {
+        const limits = t.models.map((m) => m.slowdownC - rule.marginC);
+        for (let g = 0; g < s.tempC.length; g++) {
+          const temp = s.tempC[g]!;
+          const mi = s.gpuModel[g]!;
+          if (temp >= limits[mi]!) {
+            const m = t.models[mi]!;
+            out.push({
+              rule,
+              subject: { kind: 'gpu', id: gpuName(t, g) },
+              value: round1(temp),
+              unit: '°C',
+              summary: `GPU ${gpuName(t, g)} at ${temp.toFixed(1)} °C, within ${rule.marginC} °C of slowdown (${m.slowdownC} °C)`,
+            });
+          }
+        }
+        break;
+      }
+      case 'sourceStale':
+        for (const src of s.sources) {
+          const ageS = src.lastSampleAgeMs / 1000;
+          if (!(ageS > rule.maxAgeS)) continue;
+          out.push({
+            rule,
+            subject: { kind: 'source', id: src.id },
+            value: round1(ageS),
+            unit: 's',
+            summary: `Source ${src.id} silent for ${ageS.toFixed(0)} s (limit ${rule.maxAgeS} s); its GPUs count at their power limit`,
+          });
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+/** Human name of a GPU: server id + "-G" + slot (1-based). Binary search over contiguous servers. */
+export function gpuName(t: Topology, g: number): string {
+  let lo = 0;
+  let hi = t.servers.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (t.servers[mid]!.gpuStart <= g) lo = mid;
+    else hi = mid - 1;
+  }
+  const s = t.servers[lo]!;
+  return `${s.id}-G${g - s.gpuStart + 1}`;
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}

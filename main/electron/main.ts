@@ -1,0 +1,74 @@
+// Electron main process: a thin face over the engine. The ONLY module tree that imports 'electron'.
+import { app, BrowserWindow, ipcMain, Notification, protocol, session, type WebContents } from 'electron';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IPC_EVENT } from '../../shared/channels.js';
+import { eventChannels } from '../../shared/contract.js';
+import { createRuntime, type Runtime } from '../engine/runtime.js';
+import { CSP } from '../server/csp.js';
+import { registerIpc } from './ipc.js';
+import { APP_HOST, APP_ORIGIN, APP_SCHEME, isTrustedSenderUrl, secureWindowOptions } from './security.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererDir = resolve(here, '../../renderer');
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let win: BrowserWindow | null = null;
+let runtime: Runtime | null = null;
+
+function serveApp(request: Request): Response {
+  const url = new URL(request.url);
+  if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
+  const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
+  const file = resolve(rendererDir, rel);
+  if (!file.startsWith(rendererDir + sep) || !existsSync(file)) return new Response('not found', { status: 404 });
+  return new Response(readFileSync(file), {
+    headers: { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' },
+  });
+}
+
+function hardenContents(contents: WebContents): void {
+  contents.on('will-navigate', (e, url) => {
+    if (!isTrustedSenderUrl(url)) e.preventDefault();
+  });
+  contents.on('will-redirect', (e) => e.preventDefault());
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+async function start(): Promise<void> {
+  protocol.handle(APP_SCHEME, serveApp);
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
+
+  runtime = await createRuntime({ scenario: process.env.HEADROOM_SCENARIO ?? 'default', db: join(app.getPath('userData'), 'telemetry.db') });
+  registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null);
+
+  win = new BrowserWindow(secureWindowOptions(join(here, 'preload.cjs')));
+  win.once('ready-to-show', () => win?.show());
+  for (const channel of eventChannels) {
+    runtime.bus.on(channel, (payload) => {
+      if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT, channel, payload);
+    });
+  }
+  runtime.bus.on('alerts:changed', (alerts) => {
+    for (const a of alerts) {
+      if (a.severity === 'critical' && a.state === 'firing' && a.firingSinceMs === runtime?.engine.nowMs && Notification.isSupported()) {
+        new Notification({ title: `Headroom: ${a.rule}`, body: a.summary }).show();
+      }
+    }
+  });
+  runtime.runner.start();
+  await win.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+app.on('window-all-closed', () => app.quit());
+app.on('before-quit', () => void runtime?.close());
+app.whenReady().then(start, (e: unknown) => {
+  console.error('Headroom could not start:', e);
+  app.exit(1);
+});

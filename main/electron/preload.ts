@@ -1,0 +1,25 @@
+// Preload of the sandboxed renderer: exposes exactly `window.headroom.invoke` and `window.headroom.on` for the
+// contract's channels. ipcRenderer itself never reaches the page. Bundled to CommonJS (sandboxed preloads
+// cannot be ES modules).
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { EVENT_CHANNELS, IPC_EVENT, IPC_INVOKE, REQUEST_CHANNELS } from '../../shared/channels.js';
+
+const requests: readonly string[] = REQUEST_CHANNELS;
+const events: readonly string[] = EVENT_CHANNELS;
+
+contextBridge.exposeInMainWorld('headroom', {
+  invoke(channel: unknown, payload: unknown): Promise<unknown> {
+    if (typeof channel !== 'string' || !requests.includes(channel)) return Promise.reject(new Error(`channel not allowed: ${String(channel)}`));
+    return ipcRenderer.invoke(IPC_INVOKE, channel, payload);
+  },
+  on(channel: unknown, listener: unknown): () => void {
+    if (typeof channel !== 'string' || !events.includes(channel) || typeof listener !== 'function') {
+      throw new Error(`event channel not allowed: ${String(channel)}`);
+    }
+    const wrapped = (_e: IpcRendererEvent, ch: string, payload: unknown) => {
+      if (ch === channel) (listener as (p: unknown) => void)(payload);
+    };
+    ipcRenderer.on(IPC_EVENT, wrapped);
+    return () => ipcRenderer.removeListener(IPC_EVENT, wrapped);
+  },
+});

@@ -1,0 +1,238 @@
+import type { AlertRule } from '../../shared/domain/alerts.js';
+import { DEFAULT_ALERT_RULES } from '../../shared/domain/alerts.js';
+import { SampleFlag, type Alert, type Snapshot, type SourceHealth } from '../../shared/domain/fleet.js';
+import type { Topology } from '../../shared/domain/topology.js';
+import { aggregate, createAggregates, type Aggregates } from '../core/aggregate.js';
+import { activeAlerts, createAlertBook, evaluateAlerts, type AlertBook } from '../core/alerts.js';
+import { observe } from '../core/observe.js';
+import type { GpuColumns } from '../core/physics.js';
+import { indexTopology, type TopologyIndex } from '../core/topology.js';
+import type { Source, SourceBatch } from '../sources/source.js';
+import type { TelemetrySink } from '../store/writer.js';
+
+/** Readings outside these bounds are impossible and are treated as invalid (°C). */
+const TEMP_RANGE_C = [-20, 150] as const;
+
+export interface EngineOptions {
+  topology: Topology;
+  source: Source;
+  stepMs: number;
+  startMs: number;
+  sink?: TelemetrySink | null;
+  alertRules?: readonly AlertRule[];
+  /** A source silent longer than this is stale: its GPUs count at their power limit (ms). */
+  staleAfterMs?: number;
+}
+
+export interface TickResult {
+  tMs: number;
+  tickMs: number;
+  alertsChanged: boolean;
+  fired: Alert[];
+}
+
+/** Copy a batch column into a live column: memcpy when the source is a typed array of the same kind. */
+function copyInto(dst: Float64Array | Uint32Array, src: ArrayLike<number>): void {
+  if (src.length !== dst.length) throw new Error(`batch column has ${src.length} values, fleet has ${dst.length} GPUs`);
+  if (src instanceof Float64Array || src instanceof Uint32Array) dst.set(src);
+  else for (let i = 0; i < dst.length; i++) dst[i] = src[i]!;
+}
+
+type Live = Pick<GpuColumns, 'powerW' | 'tempC' | 'clockMHz' | 'limitW' | 'util' | 'flags'>;
+
+/**
+ * The engine: one tick = poll the source, validate into live state (typed arrays), aggregate, hand off to the
+ * store, evaluate alerts. Plain Node, no timers: the caller (runner or batch CLI) decides when to tick.
+ */
+export class Engine {
+  readonly topology: Topology;
+  readonly index: TopologyIndex;
+  readonly live: Live;
+  readonly agg: Aggregates;
+  readonly rackInletC: Float64Array;
+  readonly rowBudgetKW: Float64Array;
+  readonly rowCoolingKW: Float64Array;
+  readonly alerts: AlertBook = createAlertBook();
+  readonly rules: readonly AlertRule[];
+  nowMs: number;
+  ticks = 0;
+  lastTickMs = 0;
+  invalidReadings = 0;
+  private lastSampleMs: number;
+  private seq = 0;
+  private readonly stepMs: number;
+  private readonly staleAfterMs: number;
+  private readonly source: Source;
+  private readonly sink: TelemetrySink | null;
+  private readonly prevTempC: Float64Array;
+
+  constructor(opts: EngineOptions) {
+    const t = opts.topology;
+    this.topology = t;
+    this.index = indexTopology(t);
+    this.source = opts.source;
+    this.sink = opts.sink ?? null;
+    this.stepMs = opts.stepMs;
+    this.staleAfterMs = opts.staleAfterMs ?? Math.max(3000, 3 * opts.stepMs);
+    this.rules = opts.alertRules ?? DEFAULT_ALERT_RULES;
+    this.nowMs = opts.startMs;
+    this.lastSampleMs = opts.startMs;
+    const n = t.gpuCount;
+    this.live = {
+      powerW: new Float64Array(n),
+      tempC: new Float64Array(n),
+      clockMHz: new Float64Array(n),
+      limitW: Float64Array.from({ length: n }, (_, g) => t.models[this.index.gpuModel[g]!]!.defaultLimitW),
+      util: new Float64Array(n),
+      flags: new Uint32Array(n),
+    };
+    this.prevTempC = new Float64Array(n);
+    this.agg = createAggregates(t);
+    this.rackInletC = new Float64Array(t.racks.length).fill(NaN);
+    this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
+    this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
+  }
+
+  get step(): number {
+    return this.stepMs;
+  }
+
+  sourceHealth(): SourceHealth[] {
+    const age = this.nowMs - this.lastSampleMs;
+    const state = age > 60_000 ? 'down' : age > this.staleAfterMs ? 'stale' : 'up';
+    return [{ id: this.source.id, kind: this.source.kind, state, lastSampleAgeMs: age, errors: this.invalidReadings }];
+  }
+
+  /** Advance one step. */
+  tick(): TickResult {
+    const t0 = performance.now();
+    this.nowMs += this.stepMs;
+    const batch = this.source.poll(this.nowMs, this.stepMs / 1000);
+    if (batch) {
+      this.ingest(batch);
+      this.lastSampleMs = this.nowMs;
+    } else if (this.nowMs - this.lastSampleMs > this.staleAfterMs) {
+      this.markStale();
+    }
+    aggregate(this.topology, this.index, this.live, this.agg);
+    if (this.sink && batch) this.sink.write(this.tickRecord());
+    const obs = observe(this.topology, this.rules, {
+      rowW: this.agg.rowW,
+      rowBudgetKW: this.rowBudgetKW,
+      tempC: this.live.tempC,
+      gpuModel: this.index.gpuModel,
+      sources: this.sourceHealth(),
+    });
+    const { changed, fired } = evaluateAlerts(this.alerts, this.rules, obs, this.nowMs);
+    this.ticks++;
+    this.lastTickMs = performance.now() - t0;
+    return { tMs: this.nowMs, tickMs: this.lastTickMs, alertsChanged: changed, fired };
+  }
+
+  /**
+   * Copy a batch into live state. Invalid readings (NaN, ±Inf, negative, power above twice the model's max limit,
+   * temperature outside −20…150 °C) are flagged and replaced by the worst case: power = limit.
+   */
+  private ingest(b: SourceBatch): void {
+    const L = this.live;
+    const models = this.topology.models;
+    const gm = this.index.gpuModel;
+    // Bulk copy first (memcpy for typed arrays), then one validation pass that rewrites only bad readings.
+    const prevTemp = this.prevTempC;
+    prevTemp.set(L.tempC);
+    copyInto(L.powerW, b.powerW);
+    copyInto(L.tempC, b.tempC);
+    copyInto(L.clockMHz, b.clockMHz);
+    copyInto(L.limitW, b.limitW);
+    copyInto(L.util, b.util);
+    copyInto(L.flags, b.flags);
+    const n = L.powerW.length;
+    for (let g = 0; g < n; g++) {
+      const m = models[gm[g]!]!;
+      const p = L.powerW[g]!;
+      const temp = L.tempC[g]!;
+      const limit = L.limitW[g]!;
+      const u = L.util[g]!;
+      const okLimit = limit >= m.minLimitW * 0.5 && limit <= m.maxLimitW * 1.01;
+      const okP = p >= 0 && p <= 2 * m.maxLimitW;
+      const okT = temp >= TEMP_RANGE_C[0] && temp <= TEMP_RANGE_C[1];
+      if (okLimit && okP && okT && L.clockMHz[g]! >= 0 && u >= 0 && u <= 1) continue;
+      this.invalidReadings++;
+      const safeLimit = okLimit ? limit : m.maxLimitW;
+      L.limitW[g] = safeLimit;
+      if (!okP) L.powerW[g] = safeLimit;
+      if (!okT) L.tempC[g] = prevTemp[g]!;
+      if (!(L.clockMHz[g]! >= 0)) L.clockMHz[g] = 0;
+      if (!(u >= 0 && u <= 1)) L.util[g] = 1;
+      L.flags[g] = (L.flags[g]! | SampleFlag.invalid) >>> 0;
+    }
+    if (b.rackInletC) for (let r = 0; r < this.rackInletC.length; r++) this.rackInletC[r] = b.rackInletC[r]!;
+    if (b.rowBudgetKW) for (let r = 0; r < this.rowBudgetKW.length; r++) this.rowBudgetKW[r] = b.rowBudgetKW[r]!;
+    if (b.rowCoolingKW) for (let r = 0; r < this.rowCoolingKW.length; r++) this.rowCoolingKW[r] = b.rowCoolingKW[r]!;
+  }
+
+  /** No fresh data: every GPU counts at its power limit until the source speaks again. */
+  private markStale(): void {
+    const L = this.live;
+    for (let g = 0; g < L.powerW.length; g++) {
+      L.powerW[g] = L.limitW[g]!;
+      L.flags[g] = (L.flags[g]! | SampleFlag.stale) >>> 0;
+    }
+  }
+
+  private tickRecord() {
+    const L = this.live;
+    const a = this.agg;
+    return {
+      tMs: this.nowMs,
+      powerW: L.powerW,
+      tempC: L.tempC,
+      clockMHz: L.clockMHz,
+      limitW: L.limitW,
+      util: L.util,
+      flags: L.flags,
+      rackW: a.rackW,
+      rackMaxTempC: a.rackMaxTempC,
+      rowW: a.rowW,
+      rowMaxTempC: a.rowMaxTempC,
+      siteW: a.siteW,
+    };
+  }
+
+  /** A compact picture for the faces (allocates; call at display rate, not per tick). */
+  snapshot(): Snapshot {
+    const L = this.live;
+    const a = this.agg;
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    const map = (arr: ArrayLike<number>, f: (x: number) => number) => Array.from(arr, f);
+    return {
+      tMs: this.nowMs,
+      seq: ++this.seq,
+      gpu: {
+        powerW: map(L.powerW, r1),
+        tempC: map(L.tempC, r1),
+        clockMHz: map(L.clockMHz, Math.round),
+        limitW: map(L.limitW, Math.round),
+        util: map(L.util, (x) => Math.round(x * 100) / 100),
+        flags: Array.from(L.flags),
+      },
+      rack: { powerW: map(a.rackW, Math.round), inletC: map(this.rackInletC, r1), maxTempC: map(a.rackMaxTempC, r1) },
+      row: {
+        powerW: map(a.rowW, Math.round),
+        budgetKW: map(this.rowBudgetKW, r1),
+        coolingKW: map(this.rowCoolingKW, r1),
+        inletC: this.topology.rows.map((row) => {
+          let s = 0;
+          for (let r = row.rackStart; r < row.rackStart + row.rackCount; r++) s += this.rackInletC[r]!;
+          return r1(s / row.rackCount);
+        }),
+        maxTempC: map(a.rowMaxTempC, r1),
+      },
+      site: { powerW: Math.round(a.siteW), budgetKW: r1(this.rowBudgetKW.reduce((x, y) => x + y, 0)) },
+    };
+  }
+
+  activeAlerts(): Alert[] {
+    return activeAlerts(this.alerts);
+  }
+}

@@ -1,0 +1,138 @@
+import type { Status } from '../../shared/domain/fleet.js';
+import type { TelemetrySink } from '../store/writer.js';
+import type { EventBus } from './bus.js';
+import type { Engine } from './engine.js';
+
+/** Wall-clock port, so tests can drive the runner with a fake clock. */
+export interface WallClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+export const systemClock: WallClock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface RunnerOptions {
+  speed?: number;
+  clock?: WallClock;
+  scenario: string;
+  sink?: TelemetrySink | null;
+  /** Snapshots to faces at most this often (wall ms). */
+  snapshotEveryMs?: number;
+  /** Wall time a single loop turn may spend ticking before yielding (ms). */
+  turnBudgetMs?: number;
+}
+
+const LOOP_MS = 50;
+
+/**
+ * Real-time driver: ticks the engine so that simulated time advances `speed`× wall time, yields to the event loop
+ * between turns, and publishes throttled snapshots, alert changes and status on the bus.
+ */
+export class Runner {
+  speed: number;
+  paused = false;
+  running = false;
+  private timer: unknown = null;
+  private lastWall = 0;
+  private debtMs = 0;
+  private lastSnapshotWall = -Infinity;
+  private lastStatusWall = -Infinity;
+  private readonly clock: WallClock;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly bus: EventBus,
+    private readonly opts: RunnerOptions,
+  ) {
+    this.speed = opts.speed ?? 1;
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.lastWall = this.clock.now();
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.publishStatus(true);
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.lastWall = this.clock.now();
+    this.publishStatus(true);
+  }
+
+  setSpeed(speed: number): void {
+    this.speed = speed;
+    this.publishStatus(true);
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimeout(() => this.turn(), LOOP_MS);
+  }
+
+  /** One loop turn: run the ticks that are due, within the turn budget. */
+  turn(): void {
+    const now = this.clock.now();
+    const elapsed = now - this.lastWall;
+    this.lastWall = now;
+    if (!this.paused) {
+      const step = this.engine.step;
+      // Never carry more than one second of wall debt: a slow machine runs slower, it does not burst.
+      this.debtMs = Math.min(this.debtMs + elapsed * this.speed, Math.max(step, this.speed * 1000));
+      const budget = this.opts.turnBudgetMs ?? 40;
+      const t0 = this.clock.now();
+      while (this.debtMs >= step && this.clock.now() - t0 < budget) {
+        this.debtMs -= step;
+        const r = this.engine.tick();
+        if (r.alertsChanged) this.bus.emit('alerts:changed', this.engine.activeAlerts());
+      }
+    }
+    if (now - this.lastSnapshotWall >= (this.opts.snapshotEveryMs ?? 500)) {
+      this.lastSnapshotWall = now;
+      if (!this.paused || this.engine.ticks > 0) this.bus.emit('fleet:snapshot', this.engine.snapshot());
+    }
+    this.publishStatus(false);
+    if (this.running) this.schedule();
+  }
+
+  private publishStatus(force: boolean): void {
+    const now = this.clock.now();
+    if (!force && now - this.lastStatusWall < 1000) return;
+    this.lastStatusWall = now;
+    this.bus.emit('status:changed', this.status());
+  }
+
+  status(): Status {
+    const e = this.engine;
+    const st = this.opts.sink?.stats();
+    return {
+      simTimeMs: e.nowMs,
+      running: this.running,
+      paused: this.paused,
+      speed: this.speed,
+      stepMs: e.step,
+      scenario: this.opts.scenario,
+      ticks: e.ticks,
+      lastTickMs: Math.round(e.lastTickMs * 1000) / 1000,
+      store: st
+        ? { enabled: true, lagBatches: st.lagBatches, writtenRows: st.writtenRows, errors: st.errors + st.dropped }
+        : { enabled: false, lagBatches: 0, writtenRows: 0, errors: 0 },
+      sources: e.sourceHealth(),
+    };
+  }
+}

@@ -1,0 +1,83 @@
+import { Worker } from 'node:worker_threads';
+import type { Retention, TickRecord } from './telemetry.js';
+
+/** Where the engine hands telemetry; the hand-off must be cheap (it is inside the tick budget). */
+export interface TelemetrySink {
+  write(rec: TickRecord): void;
+  stats(): { lagBatches: number; writtenRows: number; errors: number; dropped: number; lastError: string | null };
+  close(): Promise<void>;
+}
+
+/** Batches waiting in the worker beyond this are dropped (and counted), so memory stays bounded. */
+export const MAX_LAG_BATCHES = 64;
+
+/**
+ * Telemetry sink backed by a worker thread that owns telemetry.db. `write` copies the tick's columns (structured
+ * clone) and returns; acknowledgements from the worker give the lag. Start with `await StoreWriter.start(...)`.
+ */
+export class StoreWriter implements TelemetrySink {
+  private pending = 0;
+  private written = 0;
+  private errors = 0;
+  private dropped = 0;
+  private lastError: string | null = null;
+  private closed: Promise<void> | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { kind: string; rows?: number; error?: string }) => {
+      if (m.kind !== 'ack') return;
+      this.pending--;
+      this.written += m.rows ?? 0;
+      if (m.error) {
+        this.errors++;
+        this.lastError = m.error;
+      }
+    });
+  }
+
+  static start(file: string, layout: { rows: number; racks: number }, retention?: Retention): Promise<StoreWriter> {
+    const src = new URL('./writerWorker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url);
+    // Under a TypeScript runner (tests) the worker needs the same loader; compiled builds run plain JS.
+    const execArgv = src.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const worker = new Worker(src, { workerData: { file, ...layout, retention }, execArgv });
+    return new Promise((resolve, reject) => {
+      const onMsg = (m: { kind: string; error?: string }) => {
+        if (m.kind === 'ready') {
+          worker.off('message', onMsg);
+          resolve(new StoreWriter(worker));
+        } else if (m.kind === 'fatal') {
+          worker.off('message', onMsg);
+          void worker.terminate();
+          reject(new Error(m.error));
+        }
+      };
+      worker.on('message', onMsg);
+      worker.once('error', reject);
+    });
+  }
+
+  write(rec: TickRecord): void {
+    if (this.closed) return;
+    if (this.pending >= MAX_LAG_BATCHES) {
+      this.dropped++;
+      return;
+    }
+    this.pending++;
+    this.worker.postMessage({ kind: 'ticks', ticks: [rec] });
+  }
+
+  stats() {
+    return { lagBatches: this.pending, writtenRows: this.written, errors: this.errors, dropped: this.dropped, lastError: this.lastError };
+  }
+
+  /** Flush partial rollups, close the db and stop the worker. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      const done = () => void this.worker.terminate().then(() => resolve());
+      this.worker.on('message', (m: { kind: string }) => m.kind === 'closed' && done());
+      this.worker.once('error', done);
+      this.worker.postMessage({ kind: 'close' });
+    });
+    return this.closed;
+  }
+}

@@ -1,0 +1,44 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openTelemetryDb } from './telemetryDb.js';
+import { TelemetryWriter, type Retention, type TickRecord } from './telemetry.js';
+
+/** Store worker: owns telemetry.db's write connection, so SQLite never blocks the engine's tick. */
+interface Init {
+  file: string;
+  rows: number;
+  racks: number;
+  retention?: Retention;
+}
+type Msg = { kind: 'ticks'; ticks: TickRecord[] } | { kind: 'close' };
+
+const init = workerData as Init;
+const port = parentPort!;
+try {
+  const db = openTelemetryDb(init.file);
+  const writer = new TelemetryWriter(db, { rows: init.rows, racks: init.racks }, init.retention);
+  let sincePrune = 0;
+  port.postMessage({ kind: 'ready' });
+  port.on('message', (msg: Msg) => {
+    if (msg.kind === 'close') {
+      try {
+        writer.flush();
+        db.close();
+      } finally {
+        port.postMessage({ kind: 'closed' });
+      }
+      return;
+    }
+    try {
+      const rows = writer.write(msg.ticks);
+      if (++sincePrune >= 600) {
+        sincePrune = 0;
+        writer.prune(msg.ticks[msg.ticks.length - 1]!.tMs);
+      }
+      port.postMessage({ kind: 'ack', batches: 1, rows });
+    } catch (e) {
+      port.postMessage({ kind: 'ack', batches: 1, rows: 0, error: (e as Error).message });
+    }
+  });
+} catch (e) {
+  port.postMessage({ kind: 'fatal', error: (e as Error).message });
+}

@@ -1,0 +1,18 @@
+/** ECharts, tree-shaken to what Headroom draws. */
+import * as echarts from 'echarts/core';
+import { LineChart } from 'echarts/charts';
+import {
+  AxisPointerComponent,
+  DataZoomComponent,
+  DatasetComponent,
+  GridComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+
+echarts.use([LineChart, GridComponent, TooltipComponent, DataZoomComponent, DatasetComponent, MarkLineComponent, TitleComponent, AxisPointerComponent, CanvasRenderer]);
+
+export { echarts };
+export type EChartsInstance = ReturnType<typeof echarts.init>;

@@ -1,0 +1,41 @@
+/** Wires the api client's events and (re)connections to the stores. */
+import type { ApiClient } from '../api/index.js';
+import { useAlertsStore } from './alerts.js';
+import { useLiveStore } from './live.js';
+import { useStatusStore } from './status.js';
+import { useTopologyStore } from './topology.js';
+
+export function startSession(client: ApiClient): () => void {
+  const topo = useTopologyStore();
+  const live = useLiveStore();
+  const status = useStatusStore();
+  const alerts = useAlertsStore();
+  status.transport = client.transport;
+
+  const offs = [
+    client.on('fleet:snapshot', (s) => live.apply(s)),
+    client.on('alerts:changed', (a) => alerts.set(a)),
+    client.on('status:changed', (s) => status.set(s)),
+    client.onConnection((info) => (status.connection = info)),
+    client.onConnected(() => void resync(client)),
+  ];
+
+  async function resync(c: ApiClient): Promise<void> {
+    try {
+      // Topology first: the snapshot's arrays are indexed by it.
+      topo.set(await c.invoke('fleet:topology', {}));
+      const [snap, st, list] = await Promise.all([
+        c.invoke('fleet:snapshot', {}),
+        c.invoke('status:get', {}),
+        c.invoke('alerts:list', { includeResolved: false }),
+      ]);
+      if (snap) live.apply(snap);
+      status.set(st);
+      alerts.set(list);
+    } catch (e) {
+      console.warn('resync failed', e);
+    }
+  }
+
+  return () => offs.forEach((off) => off());
+}

@@ -1,0 +1,10 @@
+/**
+ * Channel names of the contract as plain data (no zod), so the sandboxed preload can allowlist them without
+ * bundling the schemas. `contract.ts` checks at compile time that these match its declarations.
+ */
+export const REQUEST_CHANNELS = ['fleet:topology', 'fleet:snapshot', 'status:get', 'alerts:list', 'telemetry:range', 'sim:control'] as const;
+export const EVENT_CHANNELS = ['fleet:snapshot', 'alerts:changed', 'status:changed'] as const;
+
+/** The two IPC channels Electron uses underneath: one for requests, one for pushed events. */
+export const IPC_INVOKE = 'headroom:invoke';
+export const IPC_EVENT = 'headroom:event';
