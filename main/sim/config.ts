@@ -8,7 +8,7 @@ import { TopologyFileSchema, type Topology } from '../../shared/domain/topology.
 import { defaultTopologySpec, resolveTopology, TopologyError } from '../core/topology.js';
 import { defaultScenario } from './defaultScenario.js';
 import { parseAzureTrace, type Trace } from './traces.js';
-import { ScenarioError } from './simulator.js';
+import { checkReferences, ScenarioError } from './references.js';
 
 /** A configuration file that cannot be used: names the file, the line (when known) and the field. */
 export class ConfigError extends Error {
@@ -94,12 +94,20 @@ export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: s
     if (opts.scale && opts.scale !== scenario.scale) scenario = { ...scenario, scale: opts.scale };
   }
   const spec = scenario.topology === 'default' ? defaultTopologySpec(scenario.scale) : TopologyFileSchema.parse(scenario.topology);
+  let topology: Topology;
   try {
-    return { scenario, topology: resolveTopology(spec), source };
+    topology = resolveTopology(spec);
   } catch (e) {
     if (e instanceof TopologyError) throw new ConfigError(source, null, `topology.${e.path}`, e.message.slice(e.path.length + 2));
     throw e;
   }
+  try {
+    checkReferences(scenario, topology);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new ConfigError(source, null, e.path, e.message.slice(e.path.length + 2));
+    throw e;
+  }
+  return { scenario, topology, source };
 }
 
 /** Load a standalone topology file (YAML or JSON). */
@@ -112,5 +120,3 @@ export function loadTopologyFile(file: string): Topology {
     throw e;
   }
 }
-
-export { ScenarioError };

@@ -7,6 +7,9 @@ import { indexTopology, type TopologyIndex } from '../core/topology.js';
 import { InferenceServiceSim } from './inference.js';
 import { createRng, deriveSeed } from './rng.js';
 import type { Trace } from './traces.js';
+import { checkReferences } from './references.js';
+
+export { ScenarioError } from './references.js';
 import { TrainingJobSim } from './training.js';
 
 /** What the simulator reports each step: the GPU columns as a real fleet would, plus facility readings. */
@@ -17,16 +20,6 @@ export interface SimSample {
   /** Effective (after events) row budget and cooling capacity (kW). */
   rowBudgetKW: Float64Array;
   rowCoolingKW: Float64Array;
-}
-
-export class ScenarioError extends Error {
-  override readonly name = 'ScenarioError';
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(`${path}: ${message}`);
-  }
 }
 
 interface Workload {
@@ -93,27 +86,19 @@ export class Simulator {
       this.gpu.thermalOffsetC[g] = 3 * (rng() - 0.5) + (rng() < 0.002 ? 9 : 0);
     }
 
-    const owner = new Int32Array(t.servers.length).fill(-1);
-    const claim = (placement: { rows?: string[]; racks?: string[] }, path: string, who: number): number[] => {
-      const servers: number[] = [];
+    checkReferences(scenario, t);
+    /** Servers of a placement (references already checked), in topology order. */
+    const claim = (placement: { rows?: string[]; racks?: string[] }): number[] => {
       const rackIdx = new Set<number>();
-      for (const [k, rowId] of (placement.rows ?? []).entries()) {
-        const r = t.rows.findIndex((x) => x.id === rowId);
-        if (r < 0) throw new ScenarioError(`unknown row "${rowId}"`, `${path}.placement.rows[${k}]`);
-        for (let i = 0; i < t.rows[r]!.rackCount; i++) rackIdx.add(t.rows[r]!.rackStart + i);
+      for (const rowId of placement.rows ?? []) {
+        const row = t.rows.find((x) => x.id === rowId)!;
+        for (let i = 0; i < row.rackCount; i++) rackIdx.add(row.rackStart + i);
       }
-      for (const [k, rackId] of (placement.racks ?? []).entries()) {
-        const i = t.racks.findIndex((x) => x.id === rackId);
-        if (i < 0) throw new ScenarioError(`unknown rack "${rackId}"`, `${path}.placement.racks[${k}]`);
-        rackIdx.add(i);
-      }
+      for (const rackId of placement.racks ?? []) rackIdx.add(t.racks.findIndex((x) => x.id === rackId));
+      const servers: number[] = [];
       for (const ri of [...rackIdx].sort((a, b) => a - b)) {
         const rack = t.racks[ri]!;
-        for (let s = rack.serverStart; s < rack.serverStart + rack.serverCount; s++) {
-          if (owner[s]! >= 0) throw new ScenarioError(`rack ${rack.id} is already used by another workload`, `${path}.placement`);
-          owner[s] = who;
-          servers.push(s);
-        }
+        for (let s = rack.serverStart; s < rack.serverStart + rack.serverCount; s++) servers.push(s);
       }
       return servers;
     };
@@ -130,26 +115,17 @@ export class Simulator {
         rows: new Set(servers.map((s) => this.index.rackRow[this.index.serverRack[s]!]!)),
       });
     };
-    scenario.services.forEach((svc, i) => {
-      const servers = claim(svc.placement, `services[${i}]`, this.workloads.length);
+    scenario.services.forEach((svc) => {
+      const servers = claim(svc.placement);
       const sim = new InferenceServiceSim(svc, traces[svc.trace], servers, createRng(deriveSeed(seed, `svc:${svc.id}`)));
       this.services.push(sim);
       addWorkload(sim, servers);
     });
-    scenario.training.forEach((job, i) => {
-      const servers = claim(job.placement, `training[${i}]`, this.workloads.length);
+    scenario.training.forEach((job) => {
+      const servers = claim(job.placement);
       const sim = new TrainingJobSim(job, servers);
       this.training.push(sim);
       addWorkload(sim, servers);
-    });
-    scenario.events.forEach((ev, i) => {
-      const rowIds = ev.kind === 'loadSpike' ? (ev.rows ?? []) : ev.kind === 'sourceStall' ? [] : [ev.row];
-      rowIds.forEach((id) => {
-        if (!t.rows.some((r) => r.id === id)) throw new ScenarioError(`unknown row "${id}"`, `events[${i}]`);
-      });
-      if (ev.kind === 'loadSpike' && ev.service && !scenario.services.some((s) => s.id === ev.service)) {
-        throw new ScenarioError(`unknown service "${ev.service}"`, `events[${i}].service`);
-      }
     });
     this.eventRow = Int32Array.from(scenario.events, (ev) => ('row' in ev ? t.rows.findIndex((x) => x.id === ev.row) : -1));
     this.spikeApplies = scenario.events.map((ev) =>

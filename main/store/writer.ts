@@ -36,10 +36,16 @@ export class StoreWriter implements TelemetrySink {
   }
 
   static start(file: string, layout: { rows: number; racks: number }, retention?: Retention): Promise<StoreWriter> {
-    const src = new URL('./writerWorker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url);
-    // Under a TypeScript runner (tests) the worker needs the same loader; compiled builds run plain JS.
-    const execArgv = src.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const worker = new Worker(src, { workerData: { file, ...layout, retention }, execArgv });
+    const workerData = { file, ...layout, retention };
+    let worker: Worker;
+    if (import.meta.url.endsWith('.ts')) {
+      // Running from TypeScript sources (tests, tsx): the worker registers the same loader, then imports.
+      const src = new URL('./writerWorker.ts', import.meta.url).href;
+      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(src)}); })`;
+      worker = new Worker(boot, { eval: true, workerData });
+    } else {
+      worker = new Worker(new URL('./writerWorker.js', import.meta.url), { workerData });
+    }
     return new Promise((resolve, reject) => {
       const onMsg = (m: { kind: string; error?: string }) => {
         if (m.kind === 'ready') {

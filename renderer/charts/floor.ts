@@ -20,7 +20,7 @@ export function rackValue(topo: Topology, snap: Snapshot, metric: RackMetric, r:
 }
 
 /** Values of `metric` for every rack, into `out` (reused between snapshots to spare the garbage collector). */
-export function rackValues(topo: Topology, snap: Snapshot, metric: RackMetric, out?: Float64Array): Float64Array {
+export function rackValues(topo: Topology, snap: Snapshot, metric: RackMetric, out?: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
   const n = topo.racks.length;
   const values = out && out.length === n ? out : new Float64Array(n);
   for (let r = 0; r < n; r++) values[r] = rackValue(topo, snap, metric, r);

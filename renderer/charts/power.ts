@@ -106,8 +106,10 @@ export function gridLayout(count: number, heightPx: number): Array<{ top: number
 
 /** Full option, built once per topology (or resize); data comes separately via `historyUpdate`. */
 export function buildPowerOption(spec: PowerSpec, heightPx: number, h: PowerHistory): Record<string, unknown> {
-  const panels = [{ id: 'site', title: 'Site', budgetKW: spec.siteBudgetKW, key: 'site', color: THEME.site }].concat(
-    spec.rows.map((r, i) => ({ id: `row:${r.id}`, title: `Row ${r.id}`, budgetKW: r.budgetKW, key: rowKey(i), color: THEME.series[i % THEME.series.length]! })),
+  interface Panel { id: string; title: string; budgetKW: number; key: string; color: string }
+  const sitePanel: Panel = { id: 'site', title: 'Site', budgetKW: spec.siteBudgetKW, key: 'site', color: THEME.site };
+  const panels: Panel[] = [sitePanel].concat(
+    spec.rows.map((r, i) => ({ id: `row:${r.id}`, title: `Row ${r.id}`, budgetKW: r.budgetKW, key: rowKey(i), color: THEME.series[i % THEME.series.length] as string })),
   );
   const grids = gridLayout(panels.length, heightPx);
   const axisIdx = panels.map((_, i) => i);
@@ -117,7 +119,7 @@ export function buildPowerOption(spec: PowerSpec, heightPx: number, h: PowerHist
     textStyle: { color: THEME.text, fontFamily: THEME.font },
     ...historyUpdate(h),
     title: panels.map((p, i) => ({
-      text: `${p.title}  ·  budget ${fmtKW(p.budgetKW)}`,
+      text: `${p.title}  ·  kW  ·  budget ${fmtKW(p.budgetKW)}`,
       top: grids[i]!.top - 22,
       left: 60,
       textStyle: { color: THEME.text, fontSize: 12, fontWeight: 600 },
@@ -133,11 +135,9 @@ export function buildPowerOption(spec: PowerSpec, heightPx: number, h: PowerHist
     yAxis: panels.map((p, i) => ({
       type: 'value',
       gridIndex: i,
-      name: 'kW',
-      nameTextStyle: { color: THEME.muted, align: 'right' },
       min: 0,
       // Always show the 100 % line, even when the row draws far less.
-      max: (e: { max: number }) => Math.ceil(Math.max(e.max, p.budgetKW * 1.08)),
+      max: (e: { max: number }) => niceCeil(Math.max(e.max, p.budgetKW * 1.08)),
       splitNumber: 3,
       axisLabel: { color: THEME.muted },
       splitLine: { lineStyle: { color: THEME.grid } },
@@ -185,11 +185,19 @@ export function buildPowerOption(spec: PowerSpec, heightPx: number, h: PowerHist
         data: THRESHOLDS.map((th) => ({
           yAxis: p.budgetKW * th.frac,
           lineStyle: { color: th.color, type: th.frac === 1 ? 'solid' : 'dashed', width: 1 },
-          label: { formatter: `${th.label}  ${fmtKW(p.budgetKW * th.frac)}`, color: th.color, position: 'end', fontSize: 10 },
+          label: { formatter: th.label, color: th.color, position: 'end', fontSize: 10 },
         })),
       },
     })),
   };
+}
+
+/** Rounds up to 1, 2, 2.5 or 5 × 10^k so axis tops read cleanly. */
+export function niceCeil(v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
 }
 
 interface TooltipParam { seriesIndex: number; value: unknown; axisValue: number }

@@ -1,0 +1,46 @@
+import type { Scenario } from '../../shared/domain/scenario.js';
+import type { Topology } from '../../shared/domain/topology.js';
+
+/** A scenario that names something its topology lacks; `path` is the scenario field. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+/** Every row, rack and service a scenario names must exist, and no rack may host two workloads. */
+export function checkReferences(scenario: Scenario, topology: Topology): void {
+  const rows = new Set(topology.rows.map((r) => r.id));
+  const racks = new Map(topology.racks.map((r) => [r.id, r.row]));
+  const used = new Map<string, string>();
+  const place = (p: { rows?: string[]; racks?: string[] }, path: string, who: string) => {
+    const mine = new Set<string>();
+    (p.rows ?? []).forEach((id, k) => {
+      if (!rows.has(id)) throw new ScenarioError(`unknown row "${id}" (rows: ${[...rows].join(', ')})`, `${path}.placement.rows[${k}]`);
+      const r = topology.rows.find((x) => x.id === id)!;
+      for (let i = r.rackStart; i < r.rackStart + r.rackCount; i++) mine.add(topology.racks[i]!.id);
+    });
+    (p.racks ?? []).forEach((id, k) => {
+      if (!racks.has(id)) throw new ScenarioError(`unknown rack "${id}"`, `${path}.placement.racks[${k}]`);
+      mine.add(id);
+    });
+    for (const id of mine) {
+      const other = used.get(id);
+      if (other) throw new ScenarioError(`rack ${id} is already used by ${other}`, `${path}.placement`);
+      used.set(id, who);
+    }
+  };
+  scenario.services.forEach((s, i) => place(s.placement, `services[${i}]`, `service ${s.id}`));
+  scenario.training.forEach((j, i) => place(j.placement, `training[${i}]`, `training job ${j.id}`));
+  scenario.events.forEach((ev, i) => {
+    const named = ev.kind === 'loadSpike' ? (ev.rows ?? []) : ev.kind === 'sourceStall' ? [] : [ev.row];
+    for (const id of named) if (!rows.has(id)) throw new ScenarioError(`unknown row "${id}"`, `events[${i}]`);
+    if (ev.kind === 'loadSpike' && ev.service && !scenario.services.some((s) => s.id === ev.service)) {
+      throw new ScenarioError(`unknown service "${ev.service}"`, `events[${i}].service`);
+    }
+  });
+}

@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScenarioSchema, type ScenarioFile } from '../shared/domain/scenario.js';
+import { BUILTIN_MODELS } from '../main/core/models.js';
+import { defaultTopologySpec, resolveTopology } from '../main/core/topology.js';
+import type { GpuModel, Topology } from '../shared/domain/topology.js';
+
+export const H100: GpuModel = BUILTIN_MODELS.find((m) => m.id === 'H100-SXM')!;
+export const A100: GpuModel = BUILTIN_MODELS.find((m) => m.id === 'A100-SXM')!;
+
+export function defaultTopology(scale = 1): Topology {
+  return resolveTopology(defaultTopologySpec(scale));
+}
+
+/** A small scenario on the default site (one service per row), with overrides. */
+export function smallScenario(over: Partial<ScenarioFile> = {}) {
+  return ScenarioSchema.parse({
+    name: 'test',
+    services: [{ id: 'chat', priority: 'high', trace: 'conv', placement: { rows: ['A', 'D'] }, ratePerServer: 3 }],
+    training: [{ id: 'train', placement: { rows: ['C'] }, periodS: 10, duty: 0.7 }],
+    ...over,
+  });
+}
+
+/** A temporary directory removed by the returned cleanup. */
+export function tempDir(prefix = 'headroom-test-'): { dir: string; file: (name: string) => string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
