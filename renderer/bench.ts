@@ -88,9 +88,7 @@ export function installBench(): void {
           const t0 = performance.now();
           live.apply(s, { bench: true });
           await nextTick();
-          const t1 = performance.now();
           void target.offsetHeight;
-          ((window as any).__split ??= []).push([t1 - t0, performance.now() - t1]);
           durationsMs.push(performance.now() - t0);
         }
       } finally {

@@ -56,7 +56,9 @@ export class Engine {
   readonly rules: readonly AlertRule[];
   nowMs: number;
   ticks = 0;
+  /** Wall time of the last tick (ms), and the part of it spent inside the source's poll (the simulator's physics). */
   lastTickMs = 0;
+  lastSourceMs = 0;
   invalidReadings = 0;
   private lastSampleMs: number;
   private seq = 0;
@@ -108,6 +110,7 @@ export class Engine {
     const t0 = performance.now();
     this.nowMs += this.stepMs;
     const batch = this.source.poll(this.nowMs, this.stepMs / 1000);
+    this.lastSourceMs = performance.now() - t0;
     if (batch) {
       this.ingest(batch);
       this.lastSampleMs = this.nowMs;

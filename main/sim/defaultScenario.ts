@@ -6,8 +6,8 @@ import type { ScenarioFile } from '../../shared/domain/scenario.js';
  * A drill timeline exercises every event kind within the first hour.
  */
 export function defaultScenario(scale = 1): ScenarioFile {
-  const racks = (row: string, from: number, to: number) =>
-    Array.from({ length: (to - from + 1) * scale }, (_, i) => `${row}${String(from + i).padStart(2, '0')}`);
+  /** Rack ids from..to (1-based, inclusive) of a row. */
+  const racks = (row: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${row}${String(from + i).padStart(2, '0')}`);
   const half = 5 * scale;
   return {
     name: 'default',
@@ -19,8 +19,8 @@ export function defaultScenario(scale = 1): ScenarioFile {
     services: [
       { id: 'chat', priority: 'high', trace: 'conv', placement: { rows: ['A'] }, ratePerServer: 3.2 },
       { id: 'code', priority: 'low', trace: 'code', placement: { rows: ['B'] }, ratePerServer: 3.2, traceOffsetS: 600 },
-      { id: 'chat-d', priority: 'high', trace: 'conv', placement: { racks: racks('D', 1, 5).slice(0, half) }, ratePerServer: 3.2, traceOffsetS: 1200 },
-      { id: 'batch-d', priority: 'low', trace: 'code', placement: { racks: racks('D', 6, 10).slice(0, half) }, ratePerServer: 3.2, traceOffsetS: 1800 },
+      { id: 'chat-d', priority: 'high', trace: 'conv', placement: { racks: racks('D', 1, half) }, ratePerServer: 3.2, traceOffsetS: 1200 },
+      { id: 'batch-d', priority: 'low', trace: 'code', placement: { racks: racks('D', half + 1, 2 * half) }, ratePerServer: 3.2, traceOffsetS: 1800 },
     ],
     training: [{ id: 'pretrain', priority: 'high', placement: { rows: ['C'] }, periodS: 12, duty: 0.75, startS: 30 }],
     events: [

@@ -75,9 +75,7 @@ export class TelemetryWriter {
     private readonly retention: Retention = DEFAULT_RETENTION,
   ) {
     this.insertSample = db.prepare(INSERT_SAMPLE_SQL);
-    this.insertRollup = db.prepare(
-      'INSERT OR REPLACE INTO rollups (scope, res_s, t_ms, entity, avg_w, max_w, max_temp_c, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.insertRollup = db.prepare('INSERT OR REPLACE INTO rollups (scope, res_s, t_ms, n, avg_w, max_w, max_temp_c) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.buckets = [10, 60].map((resS) => ({
       resS,
       site: new Bucket(resS, 1),
@@ -129,10 +127,11 @@ export class TelemetryWriter {
   private flushBuckets(b: { site: Bucket; row: Bucket; rack: Bucket }): void {
     const write = (scope: number, k: Bucket) => {
       if (k.n === 0 || Number.isNaN(k.startMs)) return;
-      for (let e = 0; e < k.entities; e++) {
-        const maxT = k.maxTempC[e]!;
-        this.insertRollup.run(scope, k.resS, k.startMs, e, k.sumW[e]! / k.n, k.maxW[e]!, Number.isFinite(maxT) ? maxT : null, k.n);
-      }
+      const avg = new Float32Array(k.entities);
+      for (let e = 0; e < k.entities; e++) avg[e] = k.sumW[e]! / k.n;
+      // Entities with no temperature reading store NaN.
+      const temp = Float32Array.from(k.maxTempC, (v) => (Number.isFinite(v) ? v : NaN));
+      this.insertRollup.run(scope, k.resS, k.startMs, k.n, toBlob(avg), toBlob(Float32Array.from(k.maxW)), toBlob(temp));
     };
     write(Scope.site, b.site);
     write(Scope.row, b.row);
@@ -151,6 +150,7 @@ export class TelemetryWriter {
     const r = this.retention;
     let n = this.db.prepare('DELETE FROM samples WHERE t_ms < ?').run(nowMs - r.rawS * 1000).changes;
     const del = this.db.prepare('DELETE FROM rollups WHERE scope = ? AND res_s = ? AND t_ms < ?');
+    // (scope, res_s) prefix + t_ms range: an index range delete, not a scan.
     for (const scope of Object.values(Scope)) {
       n += del.run(scope, 10, nowMs - r.rollup10S * 1000).changes;
       n += del.run(scope, 60, nowMs - r.rollup60S * 1000).changes;
@@ -165,12 +165,21 @@ function add(b: Bucket, e: number, w: number, tempC: number): void {
   if (tempC > b.maxTempC[e]!) b.maxTempC[e] = tempC;
 }
 
-export const RANGE_SQL =
-  'SELECT t_ms, entity, avg_w, max_w FROM rollups WHERE scope = ? AND res_s = ? AND t_ms >= ? AND t_ms < ? ORDER BY t_ms, entity';
+/** Float32 vectors are stored little-endian (every platform Headroom runs on is little-endian). */
+export function toBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+export function fromBlob(b: Buffer): Float32Array {
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}
+
+export const RANGE_SQL = 'SELECT t_ms, avg_w, max_w FROM rollups WHERE scope = ? AND res_s = ? AND t_ms >= ? AND t_ms < ? ORDER BY t_ms';
 
 /**
- * Rollup series for every entity of a scope over [fromMs, toMs), bucket-aligned, kW. One indexed range scan;
- * rows are read raw (arrays, not objects) because this is the hot query of the Power view.
+ * Rollup series for every entity of a scope over [fromMs, toMs), bucket-aligned, kW (rounded to 1 W). One indexed
+ * range scan over one row per bucket; this is the hot query of the Power view.
  */
 export function queryRange(db: DB, q: { scope: ScopeName; fromMs: number; toMs: number; resS: 10 | 60 }, ids: readonly string[]): RangeSeries {
   const resMs = q.resS * 1000;
@@ -180,12 +189,15 @@ export function queryRange(db: DB, q: { scope: ScopeName; fromMs: number; toMs: 
   const avgKW: Array<Array<number | null>> = ids.map(() => new Array<number | null>(buckets).fill(null));
   const maxKW: Array<Array<number | null>> = ids.map(() => new Array<number | null>(buckets).fill(null));
   const stmt = db.prepare(RANGE_SQL).raw(true);
-  for (const row of stmt.iterate(Scope[q.scope], q.resS, first, q.toMs) as Iterable<[number, number, number, number]>) {
+  for (const row of stmt.iterate(Scope[q.scope], q.resS, first, q.toMs) as Iterable<[number, Buffer, Buffer]>) {
     const b = Math.round((row[0] - first) / resMs);
-    const e = row[1];
-    if (e < ids.length && b >= 0 && b < buckets) {
-      avgKW[e]![b] = row[2] / 1000;
-      maxKW[e]![b] = row[3] / 1000;
+    if (b < 0 || b >= buckets) continue;
+    const avg = fromBlob(row[1]);
+    const max = fromBlob(row[2]);
+    const n = Math.min(ids.length, avg.length);
+    for (let e = 0; e < n; e++) {
+      avgKW[e]![b] = Math.round(avg[e]!) / 1000;
+      maxKW[e]![b] = Math.round(max[e]!) / 1000;
     }
   }
   return { scope: q.scope, resS: q.resS, ids: [...ids], tMs, avgKW, maxKW };

@@ -27,10 +27,10 @@ export function rackValues(topo: Topology, snap: Snapshot, metric: RackMetric, o
   return values;
 }
 
-/** Short text shown inside a rack cell. */
+/** Short text shown inside a rack cell (the unit is in the legend): "86", "27.4". */
 export function cellText(metric: RackMetric, v: number): string {
   if (!Number.isFinite(v)) return '—';
-  return metric === 'budgetPct' ? v.toFixed(0) : v.toFixed(0);
+  return metric === 'inletC' ? v.toFixed(1) : v.toFixed(0);
 }
 
 export interface RackDetail {
@@ -102,4 +102,10 @@ export function countAtOrAbove(values: ArrayLike<number>, threshold: number): nu
   let n = 0;
   for (let i = 0; i < values.length; i++) if ((values[i] as number) >= threshold) n++;
   return n;
+}
+
+/** X positions of `n` equal cells with `gap` px between them across `width` px (matches a CSS grid of 1fr columns). */
+export function cellGeometry(width: number, n: number, gap: number): { cellW: number; x: (k: number) => number } {
+  const cellW = Math.max(1, (width - gap * (n - 1)) / n);
+  return { cellW, x: (k) => k * (cellW + gap) };
 }

@@ -8,6 +8,19 @@ export interface TopologyIndex {
   gpuRack: Int32Array;
   gpuSlot: Int32Array;
   rackById: Map<string, number>;
+  serverById: Map<string, number>;
+}
+
+/** The engine's name for a GPU: server id + "-G" + 1-based slot (as in alert subjects). */
+export function gpuName(t: Topology, idx: TopologyIndex, g: number): string {
+  return `${t.servers[idx.gpuServer[g]!]!.id}-G${idx.gpuSlot[g]! + 1}`;
+}
+
+/** Rack of an alert subject id naming a GPU ("A01-S3-G5"), or null. */
+export function rackOfGpuName(t: Topology, idx: TopologyIndex, name: string): number | null {
+  const m = /^(.*)-G\d+$/.exec(name);
+  const s = m ? idx.serverById.get(m[1]!) : undefined;
+  return s === undefined ? null : t.servers[s]!.rack;
 }
 
 export function indexTopology(t: Topology): TopologyIndex {
@@ -21,7 +34,13 @@ export function indexTopology(t: Topology): TopologyIndex {
       gpuSlot[s.gpuStart + k] = k;
     }
   });
-  return { gpuServer, gpuRack, gpuSlot, rackById: new Map(t.racks.map((r, i) => [r.id, i])) };
+  return {
+    gpuServer,
+    gpuRack,
+    gpuSlot,
+    rackById: new Map(t.racks.map((r, i) => [r.id, i])),
+    serverById: new Map(t.servers.map((s, i) => [s.id, i])),
+  };
 }
 
 export const useTopologyStore = defineStore('topology', () => {

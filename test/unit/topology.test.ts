@@ -91,3 +91,15 @@ describe('topology and scenario files: clear errors, nothing half-applied', () =
     }
   });
 });
+
+describe('default scenario', () => {
+  it('is valid at every scale, and row D is split between high- and low-priority services', () => {
+    for (const scale of [1, 2, 8]) {
+      const { scenario, topology } = loadScenario('default', { scale });
+      expect(topology.gpuCount).toBe(1280 * scale);
+      const d = scenario.services.filter((s) => s.placement.racks?.every((r) => r.startsWith('D')));
+      expect(d.map((s) => s.priority).sort()).toEqual(['high', 'low']);
+      expect(d.flatMap((s) => s.placement.racks!)).toHaveLength(10 * scale);
+    }
+  });
+});

@@ -20,17 +20,18 @@ export const TELEMETRY_MIGRATIONS: readonly Migration[] = [
           flags INTEGER NOT NULL,
           PRIMARY KEY (t_ms, gpu)
         ) WITHOUT ROWID;
-        -- Downsampled power/heat per site (scope 0), row (1) and rack (2), kept at ingest.
+        -- Downsampled power/heat per site (scope 0), row (1) and rack (2), kept at ingest. One row per bucket holds
+        -- every entity of the scope as a little-endian Float32 vector (entity index = topology order): the Power
+        -- view reads all racks of an hour as 360 rows, not 115,200.
         CREATE TABLE rollups (
           scope INTEGER NOT NULL,
           res_s INTEGER NOT NULL,
           t_ms INTEGER NOT NULL,
-          entity INTEGER NOT NULL,
-          avg_w REAL NOT NULL,
-          max_w REAL NOT NULL,
-          max_temp_c REAL,
           n INTEGER NOT NULL,
-          PRIMARY KEY (scope, res_s, t_ms, entity)
+          avg_w BLOB NOT NULL,
+          max_w BLOB NOT NULL,
+          max_temp_c BLOB NOT NULL,
+          PRIMARY KEY (scope, res_s, t_ms)
         ) WITHOUT ROWID;
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       `);

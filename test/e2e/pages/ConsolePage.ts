@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { screenshotDir } from '../support/browser.js';
+
+/** The console shell: navigation, connection, screenshots. */
+export class ConsolePage {
+  constructor(readonly page: Page) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+  }
+
+  /** Connected, topology loaded and a first snapshot drawn. */
+  async waitUntilLive(): Promise<void> {
+    await this.page.getByTestId('connection-state').filter({ hasText: 'connected' }).waitFor();
+    await this.page.waitForFunction(() => {
+      const t = document.querySelector('[data-testid="status-sim-time"]')?.textContent ?? '';
+      return /\d{4}-\d\d-\d\d/.test(t);
+    });
+  }
+
+  /** Views by their keyboard shortcuts: 1 floor, 2 rack, 3 power, 4 alerts. */
+  async pressViewKey(key: '1' | '2' | '3' | '4'): Promise<void> {
+    await this.page.locator('body').press(key);
+  }
+
+  tab(id: 'floor' | 'rack' | 'power' | 'alerts') {
+    return this.page.getByTestId(`nav-${id}`);
+  }
+
+  connectionState() {
+    return this.page.getByTestId('connection-state');
+  }
+
+  tokenScreen() {
+    return this.page.getByTestId('token-screen');
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const path = resolve(screenshotDir, name);
+    await this.page.screenshot({ path });
+    return path;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Page } from 'playwright-core';
+
+/** The floor heatmap: racks by row, or every GPU on a canvas. */
+export class FloorPage {
+  constructor(readonly page: Page) {}
+
+  heatmap() {
+    return this.page.getByTestId('floor-heatmap');
+  }
+  rackCells() {
+    return this.page.locator('[data-testid^="rack-cell-"]');
+  }
+  rackCell(rackId: string) {
+    return this.page.getByTestId(`rack-cell-${rackId}`);
+  }
+  metricSelect() {
+    return this.page.getByTestId('metric-select');
+  }
+  legend() {
+    return this.page.getByTestId('heat-legend');
+  }
+  gpuCanvas() {
+    return this.page.getByTestId('gpu-canvas');
+  }
+  gpuSummary() {
+    return this.page.getByTestId('gpu-summary');
+  }
+
+  async rackIds(): Promise<string[]> {
+    const ids = await this.rackCells().evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice('rack-cell-'.length)));
+    return ids;
+  }
+
+  /** Hover a rack and read its tooltip as "label: value" lines. */
+  async hoverRack(rackId: string): Promise<Record<string, string>> {
+    await this.rackCell(rackId).hover();
+    return readTooltip(this.page, 'rack-tooltip');
+  }
+
+  async clickRack(rackId: string): Promise<void> {
+    await this.rackCell(rackId).click();
+  }
+
+  /** Keyboard only: focus the heatmap's rack, then Enter. */
+  async openRackWithKeyboard(rackId: string): Promise<void> {
+    await this.rackCell(rackId).focus();
+    await this.page.keyboard.press('Enter');
+  }
+
+  async colourBy(metric: string): Promise<void> {
+    await this.metricSelect().selectOption(metric);
+  }
+
+  async showEveryGpu(): Promise<void> {
+    await this.page.getByTestId('granularity-gpu').click();
+    await this.gpuCanvas().waitFor();
+  }
+
+  async showRacks(): Promise<void> {
+    await this.page.getByTestId('granularity-rack').click();
+    await this.heatmap().waitFor();
+  }
+
+  /** Canvas pixel (its intrinsic size) and CSS size, to aim the mouse at a GPU. */
+  async canvasGeometry(): Promise<{ width: number; height: number; cssWidth: number; cssHeight: number }> {
+    return this.gpuCanvas().evaluate((c: HTMLCanvasElement) => ({ width: c.width, height: c.height, cssWidth: c.clientWidth, cssHeight: c.clientHeight }));
+  }
+
+  /** Hover the first GPU (top-left pixel) of the picture and read its tooltip. */
+  async hoverFirstGpu(): Promise<Record<string, string>> {
+    const g = await this.canvasGeometry();
+    const scale = g.cssWidth / g.width;
+    await this.gpuCanvas().hover({ position: { x: scale / 2, y: scale / 2 } });
+    return readTooltip(this.page, 'gpu-tooltip');
+  }
+
+  async clickFirstGpu(): Promise<void> {
+    const g = await this.canvasGeometry();
+    const scale = g.cssWidth / g.width;
+    await this.gpuCanvas().click({ position: { x: scale / 2, y: scale / 2 } });
+  }
+}
+
+export async function readTooltip(page: Page, testId: string): Promise<Record<string, string>> {
+  const tip = page.getByTestId(testId);
+  await tip.waitFor();
+  const rows = await tip.locator('tr').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? '']));
+  return Object.fromEntries(rows);
+}

@@ -1,0 +1,43 @@
+import type { Page } from 'playwright-core';
+
+/** One rack: servers × GPUs with live power, temperature, clock, limit and clock events. */
+export class RackPage {
+  constructor(readonly page: Page) {}
+
+  root() {
+    return this.page.getByTestId('rack-view');
+  }
+  title() {
+    return this.page.getByTestId('rack-title');
+  }
+  gpuCells() {
+    return this.page.locator('[data-testid^="gpu-cell-"]');
+  }
+  gpuCell(index: number) {
+    return this.page.getByTestId(`gpu-cell-${index}`);
+  }
+  serverRows() {
+    return this.page.locator('[data-testid^="server-row-"]');
+  }
+
+  async shownRackId(): Promise<string | null> {
+    return this.root().getAttribute('data-rack-id');
+  }
+
+  async gpuIndexes(): Promise<number[]> {
+    return this.gpuCells().evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-testid')!.slice('gpu-cell-'.length))));
+  }
+
+  /** A GPU cell's fields as shown ("612 W", "71.3 °C", "1980 MHz", "/ 700 W", events). */
+  async readGpu(index: number): Promise<Record<string, string>> {
+    return this.gpuCell(index).evaluate((cell) => {
+      const out: Record<string, string> = {};
+      cell.querySelectorAll<HTMLElement>('[data-field]').forEach((f) => (out[f.dataset.field!] = (f.textContent ?? '').trim()));
+      return out;
+    });
+  }
+
+  async backToFloor(): Promise<void> {
+    await this.page.getByTestId('btn-back').click();
+  }
+}

@@ -1,0 +1,84 @@
+/** Starts the real headless server (`node bin/headroom.js serve`) as a child process for a spec file. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RequestChannel, RequestPayload, ResponseOf } from '../../../shared/contract.js';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface ServerOptions {
+  speed?: number;
+  scenario?: string;
+  scale?: number;
+  seed?: number;
+}
+
+export interface RunningServer {
+  /** Page URL with the token, exactly as printed. */
+  url: string;
+  origin: string;
+  token: string;
+  /** Calls the contract over `POST /api/invoke/<channel>` (for test setup and assertions, not for the UI). */
+  invoke<C extends RequestChannel>(channel: C, payload: RequestPayload<C>): Promise<ResponseOf<C>>;
+  stop(): Promise<void>;
+}
+
+const READY = /Headroom serving on (http:\/\/\S+)/;
+
+export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningServer> {
+  const entry = resolve(repoRoot, 'bin/headroom.js');
+  if (!existsSync(resolve(repoRoot, 'dist/renderer/index.html'))) throw new Error('dist/renderer is missing: run `npm run build` first');
+  const token = randomBytes(16).toString('hex');
+  const args = [entry, 'serve', '--port', '0', '--host', '127.0.0.1', '--token', token, '--db', ':memory:', '--speed', String(opts.speed ?? 10)];
+  if (opts.scenario) args.push('--scenario', opts.scenario);
+  if (opts.scale) args.push('--scale', String(opts.scale));
+  if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`headroom serve did not become ready in 30 s:\n${log}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      log += d.toString();
+      const m = READY.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]!);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`headroom serve exited with ${code}:\n${log}`));
+    });
+  });
+  const origin = new URL(url).origin;
+  return {
+    url,
+    origin,
+    token,
+    async invoke(channel, payload) {
+      const res = await fetch(`${origin}/api/invoke/${channel}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      if (!res.ok) throw new Error(`${channel}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as never;
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}

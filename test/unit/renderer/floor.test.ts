@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { cellGeometry, countAtOrAbove, rackAriaLabel, rackDetail, rackTooltipLines, rackValues, rowSummaries } from '../../../renderer/charts/floor.js';
+import { makeSnapshot, makeTopology } from './fixtures.js';
+
+describe('floor heatmap data', () => {
+  const t = makeTopology([3, 2]);
+  const s = makeSnapshot(t, { rackW: 30_000 });
+
+  it('computes % of each rack budget from rack power', () => {
+    const v = rackValues(t, s, 'budgetPct');
+    expect(v.length).toBe(5);
+    expect(v[0]).toBeCloseTo(75);
+    s.rack.powerW[4] = 36_000;
+    expect(rackValues(t, s, 'budgetPct')[4]).toBeCloseTo(90);
+    expect(countAtOrAbove(rackValues(t, s, 'budgetPct'), 80)).toBe(1);
+  });
+
+  it('reuses the output buffer', () => {
+    const out = new Float64Array(5);
+    expect(rackValues(t, s, 'inletC', out)).toBe(out);
+    expect(out[2]).toBe(24);
+  });
+
+  it('tooltip names the rack with kW, % budget, inlet and hottest GPU', () => {
+    const lines = rackTooltipLines(rackDetail(t, s, 1));
+    expect(lines.map((l) => l[0])).toEqual(['Rack', 'Power', 'Budget', 'Inlet', 'Hottest GPU']);
+    expect(lines[0]![1]).toBe('A2 (row A)');
+    expect(lines[1]![1]).toBe('30.0 kW of 40.0 kW');
+    expect(lines[2]![1]).toBe('75.0 %');
+    expect(lines[3]![1]).toBe('24.0 °C');
+    expect(rackAriaLabel(rackDetail(t, s, 1))).toContain('Rack A2');
+  });
+
+  it('summarises rows against their budgets and survives a missing snapshot', () => {
+    expect(rowSummaries(t, s)[0]!.pct).toBeCloseTo(75);
+    expect(Number.isNaN(rowSummaries(t, null)[0]!.pct)).toBe(true);
+  });
+
+  it('lays cells out like a CSS grid of equal columns', () => {
+    const g = cellGeometry(103, 10, 3);
+    expect(g.cellW).toBeCloseTo(7.6);
+    expect(g.x(9) + g.cellW).toBeCloseTo(103);
+  });
+});
