@@ -8,7 +8,7 @@ import { eventChannels } from '../../shared/contract.js';
 import { createRuntime, type Runtime } from '../engine/runtime.js';
 import { CSP } from '../server/csp.js';
 import { registerIpc } from './ipc.js';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, isTrustedSenderUrl, secureWindowOptions } from './security.js';
+import { APP_HOST, APP_ORIGIN, APP_SCHEME, createSecureWindow, isTrustedSenderUrl } from './security.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = resolve(here, '../../renderer');
@@ -48,7 +48,7 @@ async function start(): Promise<void> {
   runtime = await createRuntime({ scenario: process.env.HEADROOM_SCENARIO ?? 'default', db: join(app.getPath('userData'), 'telemetry.db') });
   registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null);
 
-  win = new BrowserWindow(secureWindowOptions(join(here, 'preload.cjs')));
+  win = createSecureWindow(BrowserWindow, join(here, 'preload.cjs'));
   win.once('ready-to-show', () => win?.show());
   for (const channel of eventChannels) {
     runtime.bus.on(channel, (payload) => {

@@ -1,13 +1,16 @@
-import type { BrowserWindowConstructorOptions } from 'electron';
+import type { BrowserWindow as BrowserWindowType } from 'electron';
 
 /** The renderer is served from this origin by a custom protocol, never from file:// or the network. */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'headroom';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-/** Secure window defaults (Electron security checklist). Tests assert these exact values. */
-export function secureWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
-  return {
+/**
+ * The one way Headroom opens a window, with the Electron security checklist's settings written out literally here
+ * (so that reviewers and electronegativity see them at the construction site). Tests assert these exact values.
+ */
+export function createSecureWindow(BrowserWindow: typeof BrowserWindowType, preloadPath: string): BrowserWindowType {
+  return new BrowserWindow({
     width: 1600,
     height: 1000,
     backgroundColor: '#0f1419',
@@ -26,8 +29,10 @@ export function secureWindowOptions(preloadPath: string): BrowserWindowConstruct
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // Middle-click (auxclick) can open links outside the navigation handlers.
+      disableBlinkFeatures: 'Auxclick',
     },
-  };
+  });
 }
 
 /** Only our own top frame, loaded from the app protocol, may call the engine. */

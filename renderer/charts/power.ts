@@ -29,11 +29,17 @@ export function emptyHistory(rowCount: number): PowerHistory {
   return { t: [], site: [], rows: Array.from({ length: rowCount }, () => []) };
 }
 
-/** History from a `telemetry:range` answer at row scope; site = sum of the rows present in each bucket. */
+/**
+ * History from a `telemetry:range` answer at row scope; site = sum of the rows present in each bucket.
+ * Leading buckets with no data at all (before the store's first sample) are dropped so the time axis starts at data.
+ */
 export function historyFromRange(range: RangeSeries, rowIds: readonly string[]): PowerHistory {
   const h = emptyHistory(rowIds.length);
   const col = rowIds.map((id) => range.ids.indexOf(id));
-  for (let k = 0; k < range.tMs.length; k++) {
+  const hasData = (k: number) => col.some((c) => c >= 0 && typeof range.avgKW[c]?.[k] === 'number');
+  let start = 0;
+  while (start < range.tMs.length && !hasData(start)) start++;
+  for (let k = start; k < range.tMs.length; k++) {
     let sum = 0;
     let any = false;
     col.forEach((c, ri) => {

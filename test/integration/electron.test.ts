@@ -100,6 +100,7 @@ describe('Electron shell (electron mocked)', () => {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
     });
     expect(String(prefs.preload)).toMatch(/preload\.cjs$/);
     expect(fake.windows[0]!.loaded).toBe('app://headroom/index.html');

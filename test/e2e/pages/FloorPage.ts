@@ -4,6 +4,9 @@ import type { Page } from 'playwright-core';
 export class FloorPage {
   constructor(readonly page: Page) {}
 
+  root() {
+    return this.page.getByTestId('floor-view');
+  }
   heatmap() {
     return this.page.getByTestId('floor-heatmap');
   }

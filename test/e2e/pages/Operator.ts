@@ -40,9 +40,10 @@ export class Operator {
     await this.rack.root().waitFor();
   }
 
+  /** Escape from the rack view; the floor comes back at the granularity it had. */
   async goesBackToTheFloor(): Promise<void> {
     await this.page.keyboard.press('Escape');
-    await this.floor.heatmap().waitFor();
+    await this.floor.root().waitFor();
   }
 
   async looksAtPowerOverTime(): Promise<void> {

@@ -29,6 +29,8 @@ export async function openBrowser(): Promise<BrowserSession> {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const page = await browser.newPage();
   await page.setViewportSize({ width: 1600, height: 1000 });
+  // Fail an action with its own message well before the test's timeout.
+  page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {

@@ -1,7 +1,8 @@
 /** Starts the real headless server (`node bin/headroom.js serve`) as a child process for a spec file. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestChannel, RequestPayload, ResponseOf } from '../../../shared/contract.js';
@@ -13,6 +14,8 @@ export interface ServerOptions {
   scenario?: string;
   scale?: number;
   seed?: number;
+  /** 'memory' (default): no storage; 'temp': a telemetry.db in a fresh temp dir, removed on stop. */
+  db?: 'memory' | 'temp';
 }
 
 export interface RunningServer {
@@ -31,7 +34,9 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
   const entry = resolve(repoRoot, 'bin/headroom.js');
   if (!existsSync(resolve(repoRoot, 'dist/renderer/index.html'))) throw new Error('dist/renderer is missing: run `npm run build` first');
   const token = randomBytes(16).toString('hex');
-  const args = [entry, 'serve', '--port', '0', '--host', '127.0.0.1', '--token', token, '--db', ':memory:', '--speed', String(opts.speed ?? 10)];
+  const dbDir = opts.db === 'temp' ? mkdtempSync(resolve(tmpdir(), 'headroom-e2e-')) : null;
+  const db = dbDir ? resolve(dbDir, 'telemetry.db') : ':memory:';
+  const args = [entry, 'serve', '--port', '0', '--host', '127.0.0.1', '--token', token, '--db', db, '--speed', String(opts.speed ?? 10)];
   if (opts.scenario) args.push('--scenario', opts.scenario);
   if (opts.scale) args.push('--scale', String(opts.scale));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
@@ -67,7 +72,10 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
       if (!res.ok) throw new Error(`${channel}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as never;
     },
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      if (dbDir) rmSync(dbDir, { recursive: true, force: true });
+    },
   };
 }
 

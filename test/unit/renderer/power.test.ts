@@ -23,6 +23,11 @@ describe('power over time', () => {
     expect(h.site).toEqual([110, 110, 12]);
   });
 
+  it('drops leading buckets from before the first stored sample', () => {
+    const h = historyFromRange({ ...range, tMs: [-10_000, ...range.tMs], avgKW: range.avgKW.map((c) => [null, ...c]) }, ['A', 'B']);
+    expect(h.t).toEqual([0, 10_000, 20_000]);
+  });
+
   it('appends only newer snapshots and merges the backfill in front of live points', () => {
     const t = makeTopology([2, 2]);
     const live = emptyHistory(2);
