@@ -14,6 +14,7 @@ Usage:
       --port N                 port (default 8080; 0 picks a free one)
       --host ADDR              address to bind (default 127.0.0.1; anything else exposes the console)
       --db FILE                telemetry database (default ./headroom-data/telemetry.db; ":memory:" = no storage)
+      --retain-raw HOURS       keep raw per-GPU samples this long (default 24; rollups: 14 and 400 days)
       --scenario NAME|FILE     simulator scenario (default: the embedded "default")
       --scale N                multiply racks per row of the default site (8 → 10,240 GPUs)
       --seed N                 simulator seed
@@ -58,6 +59,7 @@ async function serve(args: string[]): Promise<void> {
       seed: { type: 'string' },
       speed: { type: 'string', default: '1' },
       token: { type: 'string' },
+      'retain-raw': { type: 'string' },
     },
   });
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
@@ -68,6 +70,7 @@ async function serve(args: string[]): Promise<void> {
     seed: num(values.seed, 'seed', { int: true, min: 0 }),
     speed,
     db: values.db!,
+    retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
   });
   const token = values.token ?? process.env.HEADROOM_TOKEN ?? generateToken();
   const staticDir = resolve(packageRoot(), 'dist/renderer');

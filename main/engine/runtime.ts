@@ -7,6 +7,7 @@ import { SimSource } from '../sources/simSource.js';
 import type { DB } from '../store/db.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { StoreWriter } from '../store/writer.js';
+import { DEFAULT_RETENTION } from '../store/telemetry.js';
 import { createHandlers } from './api.js';
 import { EventBus } from './bus.js';
 import { Engine } from './engine.js';
@@ -19,6 +20,8 @@ export interface RuntimeOptions {
   speed?: number;
   /** telemetry.db path; null (or ":memory:", which a worker cannot share) = no storage. */
   db: string | null;
+  /** How long raw samples are kept (h); rollups keep 14 days (10 s) and 400 days (60 s). */
+  retainRawHours?: number;
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator and the store. */
@@ -42,7 +45,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     mkdirSync(dirname(o.db), { recursive: true });
     // Open (and migrate) on this thread first: a bad file fails here with a clear message, before the worker starts.
     readDb = openTelemetryDb(o.db);
-    writer = await StoreWriter.start(o.db, { rows: topology.rows.length, racks: topology.racks.length });
+    const retention = { ...DEFAULT_RETENTION, ...(o.retainRawHours ? { rawS: o.retainRawHours * 3600 } : {}) };
+    writer = await StoreWriter.start(o.db, { rows: topology.rows.length, racks: topology.racks.length }, retention);
   }
   const engine = new Engine({
     topology,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
@@ -93,13 +93,18 @@ export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: s
     scenario = parseConfig(ScenarioSchema, readText(source), source);
     if (opts.scale && opts.scale !== scenario.scale) scenario = { ...scenario, scale: opts.scale };
   }
-  const spec = scenario.topology === 'default' ? defaultTopologySpec(scenario.scale) : TopologyFileSchema.parse(scenario.topology);
   let topology: Topology;
-  try {
-    topology = resolveTopology(spec);
-  } catch (e) {
-    if (e instanceof TopologyError) throw new ConfigError(source, null, `topology.${e.path}`, e.message.slice(e.path.length + 2));
-    throw e;
+  if (typeof scenario.topology === 'string' && scenario.topology !== 'default') {
+    // A separate topology file: its own errors name its own file and line.
+    topology = loadTopologyFile(resolve(source === 'default' ? (opts.cwd ?? process.cwd()) : dirname(source), scenario.topology));
+  } else {
+    const spec = scenario.topology === 'default' ? defaultTopologySpec(scenario.scale) : TopologyFileSchema.parse(scenario.topology);
+    try {
+      topology = resolveTopology(spec);
+    } catch (e) {
+      if (e instanceof TopologyError) throw new ConfigError(source, null, `topology.${e.path}`, e.message.slice(e.path.length + 2));
+      throw e;
+    }
   }
   try {
     checkReferences(scenario, topology);

@@ -68,8 +68,8 @@ export const ScenarioEventSchema = z.discriminatedUnion('kind', [
 export const ScenarioSchema = z.object({
   name: z.string().min(1),
   description: z.string().default(''),
-  /** "default" (embedded site, optionally scaled) or an inline topology. */
-  topology: z.union([z.literal('default'), TopologyFileSchema]).default('default'),
+  /** "default" (embedded site, optionally scaled), a topology file path (relative to the scenario), or inline. */
+  topology: z.union([z.string().min(1), TopologyFileSchema]).default('default'),
   scale: z.number().int().min(1).max(64).default(1),
   seed: z.number().int().min(0).default(1),
   stepMs: z.number().int().min(100).max(1000).default(1000),

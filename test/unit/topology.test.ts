@@ -103,3 +103,17 @@ describe('default scenario', () => {
     }
   });
 });
+
+describe('scenario with a separate topology file and 100 ms steps', () => {
+  it('loads the A100 lab fixture and simulates it', async () => {
+    const { runSim } = await import('../../main/cli/sim.js');
+    const { scenario, topology } = loadScenario('test/fixtures/scenarios/a100-lab.yaml');
+    expect(scenario.stepMs).toBe(100);
+    expect(topology.gpuCount).toBe(64);
+    expect(topology.models.map((m) => m.id)).toEqual(['A100-SXM']);
+    const report = runSim({ scenario: 'test/fixtures/scenarios/a100-lab.yaml', durationS: 60 });
+    expect(report.stepMs).toBe(100);
+    expect(report.rows[0]!.peakKW).toBeGreaterThan(10);
+    expect(report.rows[0]!.peakKW).toBeLessThan(60);
+  });
+});
