@@ -17,11 +17,14 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
   const out: Observation[] = [];
   for (const rule of rules) {
     switch (rule.kind) {
-      case 'rowPower':
+      case 'rowPower': {
+        // Only the highest row-power threshold a row exceeds reports: a row at 95 % shows one warning, not an
+        // info and a warning (the higher alert inhibits the lower ones, as in Alertmanager).
+        const higher = rules.filter((r) => r.kind === 'rowPower' && r.thresholdPct > rule.thresholdPct).map((r) => (r.kind === 'rowPower' ? r.thresholdPct : 0));
         for (let r = 0; r < t.rows.length; r++) {
           const budget = s.rowBudgetKW[r]!;
           const pct = (s.rowW[r]! / 1000 / budget) * 100;
-          if (!(pct > rule.thresholdPct)) continue;
+          if (!(pct > rule.thresholdPct) || higher.some((h) => pct > h)) continue;
           out.push({
             rule,
             subject: { kind: 'row', id: t.rows[r]!.id },
@@ -31,6 +34,7 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
           });
         }
         break;
+      }
       case 'gpuNearSlowdown': {
         const limits = t.models.map((m) => m.slowdownC - rule.marginC);
         for (let g = 0; g < s.tempC.length; g++) {

@@ -67,7 +67,14 @@ async function start(): Promise<void> {
 }
 
 app.on('window-all-closed', () => app.quit());
-app.on('before-quit', () => void runtime?.close());
+// Flush the store (partial rollups, WAL) before the process goes away.
+let closing = false;
+app.on('before-quit', (e) => {
+  if (!runtime || closing) return;
+  closing = true;
+  e.preventDefault();
+  void runtime.close().finally(() => app.quit());
+});
 app.whenReady().then(start, (e: unknown) => {
   console.error('Headroom could not start:', e);
   app.exit(1);

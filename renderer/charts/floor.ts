@@ -109,3 +109,28 @@ export function cellGeometry(width: number, n: number, gap: number): { cellW: nu
   const cellW = Math.max(1, (width - gap * (n - 1)) / n);
   return { cellW, x: (k) => k * (cellW + gap) };
 }
+
+export const MIN_CELL_W = 30;
+export const MIN_CELL_H = 30;
+export const MAX_CELL_H = 120;
+
+/**
+ * How many lines ("bands") each row of racks wraps into, and how tall a cell is, for a floor `availW × availH` px
+ * (cell area only). Prefers one line per row (the physical picture); wraps only when cells would get too narrow to
+ * carry a readable value, and never so far that cells get shorter than MIN_CELL_H.
+ */
+export function floorWrap(maxRacks: number, rows: number, availW: number, availH: number, gap = 3, rowGap = 14): { wrap: number; cellH: number } {
+  const heightFor = (wrap: number) => {
+    const lines = rows * wrap;
+    return (availH - rowGap * (rows - 1) - gap * (lines - rows)) / lines;
+  };
+  let wrap = 1;
+  while (wrap < maxRacks) {
+    const perBand = Math.ceil(maxRacks / wrap);
+    const cellW = (availW - gap * (perBand - 1)) / perBand;
+    if (cellW >= MIN_CELL_W) break;
+    if (heightFor(wrap + 1) < MIN_CELL_H) break;
+    wrap++;
+  }
+  return { wrap, cellH: Math.max(MIN_CELL_H, Math.min(MAX_CELL_H, Math.floor(heightFor(wrap)))) };
+}

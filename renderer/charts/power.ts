@@ -206,29 +206,29 @@ export function niceCeil(v: number): number {
   return 10 * p;
 }
 
-interface TooltipParam { seriesIndex: number; value: unknown; axisValue: number }
+interface TooltipParam { seriesIndex: number; value: unknown; axisValue: number; encode?: { y?: number[] } }
 
-/** Axis tooltip: time, then each panel's kW and % of its budget. */
+/** Axis tooltip: time, then each panel's kW and % of its budget, in panel order. */
 export function powerTooltip(params: unknown, panels: Array<{ title: string; budgetKW: number; key: string }>): string {
-  const list = (Array.isArray(params) ? params : [params]) as TooltipParam[];
+  const list = ((Array.isArray(params) ? params : [params]) as TooltipParam[]).slice().sort((a, b) => a.seriesIndex - b.seriesIndex);
   if (!list.length) return '';
   const t = list[0]!.axisValue;
   const lines = list.map((p) => {
     const panel = panels[p.seriesIndex];
     if (!panel) return '';
-    const v = valueOf(p.value, panel.key);
+    const v = valueOf(p, panel.key);
     const pct = v !== null ? (v / panel.budgetKW) * 100 : NaN;
     return `<div>${escapeHtml(panel.title)}: <b>${fmtKW(v)}</b> (${fmtPct(pct, 1)} of budget)</div>`;
   });
   return `<div>${fmtSimTime(t)}</div>${lines.join('')}`;
 }
 
-function valueOf(value: unknown, key: string): number | null {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const v = (value as Record<string, unknown>)[key];
-    return typeof v === 'number' && Number.isFinite(v) ? v : null;
-  }
-  return null;
+/** A dataset row arrives as an array in dimension order (with `encode` naming the y column) or as an object. */
+function valueOf(p: TooltipParam, key: string): number | null {
+  let v: unknown = null;
+  if (Array.isArray(p.value)) v = p.encode?.y?.length ? p.value[p.encode.y[0]!] : null;
+  else if (p.value && typeof p.value === 'object') v = (p.value as Record<string, unknown>)[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 export function escapeHtml(s: string): string {

@@ -61,8 +61,8 @@ function thresholdScale(metric: Metric, label: string, unit: string, min: number
 /** Event classes, most serious first: a GPU shows the first class whose bits it has. */
 export const EVENT_CLASSES: ReadonlyArray<{ label: string; mask: number; rgb: Rgb }> = [
   { label: 'shutdown', mask: SampleFlag.shutdown, rgb: hex('#ffffff') },
-  { label: 'invalid / stale', mask: SampleFlag.invalid | SampleFlag.stale, rgb: hex('#8a6fd1') },
-  { label: 'thermal / HW slowdown', mask: ClockEvent.swThermal | ClockEvent.hwThermal | ClockEvent.hwSlowdown | ClockEvent.hwPowerBrake, rgb: CRIT_LOW },
+  { label: 'invalid/stale', mask: SampleFlag.invalid | SampleFlag.stale, rgb: hex('#8a6fd1') },
+  { label: 'thermal', mask: ClockEvent.swThermal | ClockEvent.hwThermal | ClockEvent.hwSlowdown | ClockEvent.hwPowerBrake, rgb: CRIT_LOW },
   { label: 'power cap', mask: ClockEvent.swPowerCap, rgb: WARN_LOW },
   { label: 'idle', mask: ClockEvent.gpuIdle, rgb: hex('#26303b') },
 ];
@@ -91,7 +91,7 @@ export const SCALES: Readonly<Record<Metric, ColorScale>> = {
   },
   gpuEvents: {
     metric: 'gpuEvents',
-    label: 'Clock events (throttle reasons)',
+    label: 'Clock events',
     unit: '',
     min: 0,
     max: EVENT_CLASSES.length,

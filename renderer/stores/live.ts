@@ -12,12 +12,15 @@ export const useLiveStore = defineStore('live', () => {
   const receivedAtMs = ref(0);
   /** While the heatmap bench drives synthetic snapshots, live ones are dropped so they do not interleave. */
   let held = false;
+  /** After a reconnection the engine may have restarted (seq and clock start over): accept the next one as is. */
+  let fresh = true;
 
   function apply(s: Snapshot, opts: { bench?: boolean } = {}): void {
     if (held && !opts.bench) return;
     const cur = snapshot.value;
     // A late answer to `fleet:snapshot` must not replace a newer pushed snapshot.
-    if (!opts.bench && cur && s.seq < cur.seq && s.tMs <= cur.tMs) return;
+    if (!opts.bench && !fresh && cur && s.seq < cur.seq && s.tMs <= cur.tMs) return;
+    fresh = false;
     snapshot.value = markRaw(s);
     receivedAtMs.value = Date.now();
   }
@@ -26,5 +29,9 @@ export const useLiveStore = defineStore('live', () => {
     held = on;
   }
 
-  return { snapshot, receivedAtMs, apply, hold };
+  function expectRestart(): void {
+    fresh = true;
+  }
+
+  return { snapshot, receivedAtMs, apply, hold, expectRestart };
 });

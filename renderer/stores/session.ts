@@ -21,6 +21,7 @@ export function startSession(client: ApiClient): () => void {
   ];
 
   async function resync(c: ApiClient): Promise<void> {
+    live.expectRestart();
     try {
       // Topology first: the snapshot's arrays are indexed by it.
       topo.set(await c.invoke('fleet:topology', {}));

@@ -34,6 +34,8 @@ export interface Snapshot {
   /** Simulated (or wall, for real sources) time, epoch ms. */
   tMs: number;
   seq: number;
+  /** Per GPU: power (W), temperature (°C), SM clock (MHz), power limit in effect (W), utilisation (0..1, a ratio,
+   * not %), flags (ClockEvent | SampleFlag bits). */
   gpu: { powerW: number[]; tempC: number[]; clockMHz: number[]; limitW: number[]; util: number[]; flags: number[] };
   rack: { powerW: number[]; inletC: number[]; maxTempC: number[] };
   row: { powerW: number[]; budgetKW: number[]; coolingKW: number[]; inletC: number[]; maxTempC: number[] };

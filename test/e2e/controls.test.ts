@@ -64,6 +64,21 @@ describe('simulation controls and access', () => {
     }
   });
 
+  it('shows "disconnected" when the server goes away and resynchronises when it is back', async () => {
+    const { port, token } = server;
+    await server.stop();
+    await operator.console.connectionState().filter({ hasText: 'disconnected' }).waitFor();
+    server = await startHeadroom({ speed: 10, port, token });
+    await operator.console.connectionState().filter({ hasText: 'connected' }).waitFor({ timeout: 20_000 });
+    // The restarted engine's clock starts over; the console follows it instead of keeping the old time.
+    const engineNow = (await server.invoke('status:get', {})).simTimeMs;
+    await operator.page.waitForFunction(
+      (t) => Math.abs(Date.parse(document.querySelector('[data-testid="status-sim-time"]')!.getAttribute('datetime') ?? '') - t) < 60_000,
+      engineNow,
+      { timeout: 10_000 },
+    );
+  }, 40_000);
+
   it('raised no page errors', () => {
     expect(browser.errors).toEqual([]);
   });

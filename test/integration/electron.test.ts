@@ -79,8 +79,8 @@ beforeAll(async () => {
   for (let i = 0; i < 200 && !fake.windows[0]?.loaded; i++) await new Promise((r) => setTimeout(r, 25));
 });
 afterAll(async () => {
-  fake.appListeners.get('before-quit')?.();
-  await new Promise((r) => setTimeout(r, 200));
+  fake.appListeners.get('before-quit')?.({ preventDefault() {} });
+  await new Promise((r) => setTimeout(r, 300));
   tmp.cleanup();
 });
 

@@ -16,12 +16,16 @@ export interface ServerOptions {
   seed?: number;
   /** 'memory' (default): no storage; 'temp': a telemetry.db in a fresh temp dir, removed on stop. */
   db?: 'memory' | 'temp';
+  /** Fixed port and token, e.g. to restart a server where a page is still connected. */
+  port?: number;
+  token?: string;
 }
 
 export interface RunningServer {
   /** Page URL with the token, exactly as printed. */
   url: string;
   origin: string;
+  port: number;
   token: string;
   /** Calls the contract over `POST /api/invoke/<channel>` (for test setup and assertions, not for the UI). */
   invoke<C extends RequestChannel>(channel: C, payload: RequestPayload<C>): Promise<ResponseOf<C>>;
@@ -33,10 +37,10 @@ const READY = /Headroom serving on (http:\/\/\S+)/;
 export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningServer> {
   const entry = resolve(repoRoot, 'bin/headroom.js');
   if (!existsSync(resolve(repoRoot, 'dist/renderer/index.html'))) throw new Error('dist/renderer is missing: run `npm run build` first');
-  const token = randomBytes(16).toString('hex');
+  const token = opts.token ?? randomBytes(16).toString('hex');
   const dbDir = opts.db === 'temp' ? mkdtempSync(resolve(tmpdir(), 'headroom-e2e-')) : null;
   const db = dbDir ? resolve(dbDir, 'telemetry.db') : ':memory:';
-  const args = [entry, 'serve', '--port', '0', '--host', '127.0.0.1', '--token', token, '--db', db, '--speed', String(opts.speed ?? 10)];
+  const args = [entry, 'serve', '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--token', token, '--db', db, '--speed', String(opts.speed ?? 10)];
   if (opts.scenario) args.push('--scenario', opts.scenario);
   if (opts.scale) args.push('--scale', String(opts.scale));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
@@ -62,6 +66,7 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
   return {
     url,
     origin,
+    port: Number(new URL(url).port),
     token,
     async invoke(channel, payload) {
       const res = await fetch(`${origin}/api/invoke/${channel}`, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellGeometry, countAtOrAbove, rackAriaLabel, rackDetail, rackTooltipLines, rackValues, rowSummaries } from '../../../renderer/charts/floor.js';
+import { cellGeometry, countAtOrAbove, floorWrap, rackAriaLabel, rackDetail, rackTooltipLines, rackValues, rowSummaries } from '../../../renderer/charts/floor.js';
 import { makeSnapshot, makeTopology } from './fixtures.js';
 
 describe('floor heatmap data', () => {
@@ -40,5 +40,19 @@ describe('floor heatmap data', () => {
     const g = cellGeometry(103, 10, 3);
     expect(g.cellW).toBeCloseTo(7.6);
     expect(g.x(9) + g.cellW).toBeCloseTo(103);
+  });
+});
+
+describe('floor wrapping', () => {
+  it('keeps one line per row while cells stay readable', () => {
+    expect(floorWrap(10, 4, 930, 740).wrap).toBe(1);
+    expect(floorWrap(10, 4, 930, 740).cellH).toBe(120);
+  });
+  it('wraps long rows (80 racks) so values fit, without squashing cells', () => {
+    const r = floorWrap(80, 4, 930, 740);
+    expect(r.wrap).toBeGreaterThan(1);
+    const perBand = Math.ceil(80 / r.wrap);
+    expect((930 - 3 * (perBand - 1)) / perBand).toBeGreaterThanOrEqual(30);
+    expect(r.cellH).toBeGreaterThanOrEqual(30);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RangeSeries } from '../../../shared/domain/fleet.js';
-import { appendSnapshot, buildPowerOption, emptyHistory, historyFromRange, historyUpdate, mergeBackfill, niceCeil } from '../../../renderer/charts/power.js';
+import { appendSnapshot, buildPowerOption, emptyHistory, historyFromRange, historyUpdate, mergeBackfill, niceCeil, powerTooltip } from '../../../renderer/charts/power.js';
 import { makeSnapshot, makeTopology } from './fixtures.js';
 
 describe('power over time', () => {
@@ -61,6 +61,21 @@ describe('power over time', () => {
     expect(opt.grid.length).toBe(3);
     expect(opt.series[1]!.markLine.data.map((d) => d.yAxis)).toEqual([320, 360, 400]);
     expect(Object.keys(historyUpdate(h).dataset.source)).toEqual(['t', 'site', 'row0', 'row1']);
+  });
+
+  it('tooltip reads dataset rows and lists panels in order with % of budget', () => {
+    const panels = [
+      { title: 'Site', budgetKW: 700, key: 'site' },
+      { title: 'Row A', budgetKW: 400, key: 'row0' },
+    ];
+    const html = powerTooltip(
+      [
+        { seriesIndex: 1, axisValue: 0, value: [0, 650, 360], encode: { y: [2] } },
+        { seriesIndex: 0, axisValue: 0, value: [0, 650, 360], encode: { y: [1] } },
+      ],
+      panels,
+    );
+    expect(html).toMatch(/Site: <b>650.0 kW<\/b> \(92.9 % of budget\).*Row A: <b>360.0 kW<\/b> \(90.0 % of budget\)/);
   });
 
   it('rounds axis tops to readable numbers', () => {
