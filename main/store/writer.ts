@@ -8,6 +8,26 @@ export interface TelemetrySink {
   close(): Promise<void>;
 }
 
+/** The typed columns of a tick, moved to the worker by transfer. */
+const COLUMNS = ['powerW', 'tempC', 'clockMHz', 'limitW', 'util', 'flags', 'rackW', 'rackMaxTempC', 'rowW', 'rowMaxTempC'] as const;
+
+function allocSlot(rec: TickRecord): TickRecord {
+  return {
+    tMs: 0,
+    siteW: 0,
+    powerW: new Float64Array(rec.powerW.length),
+    tempC: new Float64Array(rec.tempC.length),
+    clockMHz: new Float64Array(rec.clockMHz.length),
+    limitW: new Float64Array(rec.limitW.length),
+    util: new Float64Array(rec.util.length),
+    flags: new Uint32Array(rec.flags.length),
+    rackW: new Float64Array(rec.rackW.length),
+    rackMaxTempC: new Float64Array(rec.rackMaxTempC.length),
+    rowW: new Float64Array(rec.rowW.length),
+    rowMaxTempC: new Float64Array(rec.rowMaxTempC.length),
+  };
+}
+
 /** Batches waiting in the worker beyond this are dropped (and counted), so memory stays bounded. */
 export const MAX_LAG_BATCHES = 64;
 
@@ -23,9 +43,12 @@ export class StoreWriter implements TelemetrySink {
   private lastError: string | null = null;
   private closed: Promise<void> | null = null;
 
+  private readonly pool: TickRecord[] = [];
+
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (m: { kind: string; rows?: number; error?: string }) => {
+    worker.on('message', (m: { kind: string; rows?: number; error?: string; ticks?: TickRecord[] }) => {
       if (m.kind !== 'ack') return;
+      if (m.ticks) this.pool.push(...m.ticks);
       this.pending--;
       this.written += m.rows ?? 0;
       if (m.error) {
@@ -62,14 +85,25 @@ export class StoreWriter implements TelemetrySink {
     });
   }
 
+  /**
+   * Hand a tick to the worker: copy its columns into a pooled buffer set (memcpy) and transfer it, so the tick
+   * neither serialises nor allocates; the worker transfers the set back with its acknowledgement.
+   */
   write(rec: TickRecord): void {
     if (this.closed) return;
     if (this.pending >= MAX_LAG_BATCHES) {
       this.dropped++;
       return;
     }
+    const slot = this.pool.pop() ?? allocSlot(rec);
+    if (slot.powerW.length !== rec.powerW.length || slot.rackW.length !== rec.rackW.length || slot.rowW.length !== rec.rowW.length) {
+      throw new Error('tick shape changed: the store writer is bound to one topology');
+    }
+    slot.tMs = rec.tMs;
+    slot.siteW = rec.siteW;
+    for (const k of COLUMNS) (slot[k] as Float64Array | Uint32Array).set(rec[k] as Float64Array & Uint32Array);
     this.pending++;
-    this.worker.postMessage({ kind: 'ticks', ticks: [rec] });
+    this.worker.postMessage({ kind: 'ticks', ticks: [slot] }, COLUMNS.map((k) => (slot[k] as Float64Array | Uint32Array).buffer as ArrayBuffer));
   }
 
   stats() {

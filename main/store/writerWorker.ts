@@ -11,6 +11,13 @@ interface Init {
 }
 type Msg = { kind: 'ticks'; ticks: TickRecord[] } | { kind: 'close' };
 
+/** Give the tick buffers back to the engine's pool. */
+function transferables(ticks: TickRecord[]): ArrayBuffer[] {
+  return ticks.flatMap((t) =>
+    [t.powerW, t.tempC, t.clockMHz, t.limitW, t.util, t.flags, t.rackW, t.rackMaxTempC, t.rowW, t.rowMaxTempC].map((a) => a.buffer as ArrayBuffer),
+  );
+}
+
 const init = workerData as Init;
 const port = parentPort!;
 try {
@@ -34,9 +41,9 @@ try {
         sincePrune = 0;
         writer.prune(msg.ticks[msg.ticks.length - 1]!.tMs);
       }
-      port.postMessage({ kind: 'ack', batches: 1, rows });
+      port.postMessage({ kind: 'ack', batches: 1, rows, ticks: msg.ticks }, transferables(msg.ticks));
     } catch (e) {
-      port.postMessage({ kind: 'ack', batches: 1, rows: 0, error: (e as Error).message });
+      port.postMessage({ kind: 'ack', batches: 1, rows: 0, error: (e as Error).message, ticks: msg.ticks }, transferables(msg.ticks));
     }
   });
 } catch (e) {

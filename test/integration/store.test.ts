@@ -119,8 +119,14 @@ describe('telemetry store', () => {
     const file = tmp().file('w.db');
     openTelemetryDb(file).close();
     const writer = await StoreWriter.start(file, { rows: 1, racks: 2 });
-    for (let i = 0; i < 20; i++) writer.write(tick(i * 1000, 32, 2, 1));
+    const handed = Array.from({ length: 20 }, (_, i) => tick(i * 1000, 32, 2, 1));
+    for (const t of handed) {
+      writer.write(t);
+      await new Promise((r) => setTimeout(r, 2));
+    }
     await writer.close();
+    // The engine's own arrays are copied, never transferred away from it.
+    expect(handed.every((t) => t.powerW.length === 32 && t.powerW[0] === 500)).toBe(true);
     expect(writer.stats()).toMatchObject({ lagBatches: 0, writtenRows: 640, errors: 0, dropped: 0 });
     const db = openStore(file, { synchronous: 'NORMAL', migrations: TELEMETRY_MIGRATIONS });
     expect(db.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(640);
