@@ -14,6 +14,7 @@ import { openTelemetryDb } from '../main/store/telemetryDb.js';
 import { INSERT_SAMPLE_SQL, queryRange, TelemetryWriter, toBlob, type TickRecord } from '../main/store/telemetry.js';
 import { TELEMETRY_MIGRATIONS } from '../main/store/migrations/telemetry.js';
 import { StoreWriter } from '../main/store/writer.js';
+import { benchControl } from './control.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'headroom-bench-'));
 const quantile = (xs: number[], q: number) => {
@@ -193,6 +194,8 @@ try {
   results.sim = benchSim();
   log('rollup query…');
   results.rollupQuery = benchRollupQuery();
+  log('controller decision and reaction…');
+  results.control = await benchControl();
   log('heatmap views in Chromium…');
   try {
     results.heatmap = await benchHeatmapViews();
@@ -206,6 +209,8 @@ try {
     'rollupQuery.ms <= 50': (results.rollupQuery as { ms: number }).ms <= 50,
     'heatmap.floorMs <= 16': ((results.heatmap as { floorMs?: number }).floorMs ?? Infinity) <= 16,
     'heatmap.allGpuMs <= 25': ((results.heatmap as { allGpuMs?: number }).allGpuMs ?? Infinity) <= 25,
+    'control.decisionP99Ms <= 1': (results.control as { decisionP99Ms: number }).decisionP99Ms <= 1,
+    'control.reactionTicks <= 1': (results.control as { reactionTicks: number }).reactionTicks <= 1,
   };
 } finally {
   rmSync(dir, { recursive: true, force: true });

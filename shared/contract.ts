@@ -2,6 +2,23 @@ import { z } from 'zod';
 import type { Topology } from './domain/topology.js';
 import type { Alert, RangeSeries, Snapshot, Status } from './domain/fleet.js';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from './channels.js';
+import {
+  AuditQuerySchema,
+  OverrideActionSchema,
+  ReasonSchema,
+  SilenceMatcherSchema,
+  TargetSchema,
+  type Actor,
+  type AuditRecord,
+  type ControlSummary,
+  type GpuControl,
+  type Override,
+  type PolicyConfig,
+  type Role,
+  type RowControl,
+  type Silence,
+} from './domain/control.js';
+import type { SweepResult } from './domain/planner.js';
 
 /**
  * The one contract between Headroom's engine and its faces (Electron IPC and the headless server).
@@ -27,7 +44,72 @@ export const requestSchemas = {
     z.object({ action: z.literal('resume') }).strict(),
     z.object({ action: z.literal('speed'), speed: z.number().min(0.1).max(10000) }).strict(),
   ]),
+  'session:whoami': z.object({}).strict(),
+  'control:summary': z.object({}).strict(),
+  'control:gpus': z.object({ gpus: z.array(z.number().int().nonnegative()).min(1).max(512) }).strict(),
+  'override:preview': z.object({ target: TargetSchema, action: OverrideActionSchema }).strict(),
+  'override:set': z
+    .object({
+      target: TargetSchema,
+      action: OverrideActionSchema,
+      reason: ReasonSchema,
+      /** Every override expires: 1 minute … 7 days. */
+      expiresInS: z.number().int().min(60).max(7 * 24 * 3600),
+    })
+    .strict(),
+  'override:clear': z.object({ id: z.string().min(1), reason: ReasonSchema }).strict(),
+  'automation:set': z.object({ row: z.string().min(1), enabled: z.boolean(), reason: ReasonSchema }).strict(),
+  'brake:row': z
+    .object({ row: z.string().min(1), engage: z.boolean(), reason: ReasonSchema, confirmRow: z.string() })
+    .strict()
+    .refine((b) => b.confirmRow === b.row, { message: 'type the row id to confirm the brake', path: ['confirmRow'] }),
+  'policy:get': z.object({}).strict(),
+  'policy:set': z.object({ config: z.unknown(), reason: ReasonSchema }).strict(),
+  'alerts:ack': z.object({ id: z.string().min(1), comment: z.string().max(500).default('') }).strict(),
+  'alerts:silence': z
+    .object({ matchers: z.array(SilenceMatcherSchema).min(1).max(10), durationS: z.number().int().min(60).max(7 * 24 * 3600), comment: ReasonSchema })
+    .strict(),
+  'alerts:unsilence': z.object({ id: z.string().min(1), reason: ReasonSchema }).strict(),
+  'alerts:silences': z.object({}).strict(),
+  'audit:list': AuditQuerySchema,
+  'audit:verify': z.object({}).strict(),
+  'planner:sweep': z
+    .object({
+      fromServers: z.number().int().min(1).max(400).default(40),
+      toServers: z.number().int().min(1).max(400).default(60),
+      step: z.number().int().min(1).max(100).default(2),
+      durationS: z.number().int().min(60).max(24 * 3600).default(3600),
+    })
+    .strict()
+    .refine((p) => p.toServers >= p.fromServers, { message: 'toServers must be ≥ fromServers', path: ['toServers'] }),
 } as const;
+
+/** The least role each request needs. Reads are open to viewers; acting needs an operator; policy needs an admin. */
+export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
+  'fleet:topology': 'viewer',
+  'fleet:snapshot': 'viewer',
+  'status:get': 'viewer',
+  'alerts:list': 'viewer',
+  'telemetry:range': 'viewer',
+  'sim:control': 'operator',
+  'session:whoami': 'viewer',
+  'control:summary': 'viewer',
+  'control:gpus': 'viewer',
+  'override:preview': 'viewer',
+  'override:set': 'operator',
+  'override:clear': 'operator',
+  'automation:set': 'operator',
+  'brake:row': 'operator',
+  'policy:get': 'viewer',
+  'policy:set': 'admin',
+  'alerts:ack': 'operator',
+  'alerts:silence': 'operator',
+  'alerts:unsilence': 'operator',
+  'alerts:silences': 'viewer',
+  'audit:list': 'viewer',
+  'audit:verify': 'viewer',
+  'planner:sweep': 'viewer',
+};
 
 export type RequestChannel = keyof typeof requestSchemas;
 
@@ -38,6 +120,23 @@ export interface ResponseTypes {
   'alerts:list': Alert[];
   'telemetry:range': RangeSeries;
   'sim:control': Status;
+  'session:whoami': Actor;
+  'control:summary': ControlSummary;
+  'control:gpus': GpuControl[];
+  'override:preview': { gpus: number; currentW: number; afterW: number; deltaW: number; clamped: number };
+  'override:set': Override;
+  'override:clear': { cleared: string };
+  'automation:set': RowControl;
+  'brake:row': RowControl;
+  'policy:get': PolicyConfig;
+  'policy:set': PolicyConfig;
+  'alerts:ack': Alert;
+  'alerts:silence': Silence;
+  'alerts:unsilence': { removed: string };
+  'alerts:silences': Silence[];
+  'audit:list': AuditRecord[];
+  'audit:verify': { ok: boolean; records: number; brokenAtSeq: number | null; message: string };
+  'planner:sweep': SweepResult;
 }
 
 export type RequestPayload<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;
@@ -49,6 +148,8 @@ export interface EventTypes {
   'fleet:snapshot': Snapshot;
   'alerts:changed': Alert[];
   'status:changed': Status;
+  'control:changed': ControlSummary;
+  'audit:appended': AuditRecord;
 }
 export type EventChannel = keyof EventTypes;
 export const eventChannels: readonly EventChannel[] = EVENT_CHANNELS;
@@ -67,8 +168,8 @@ export function isEventChannel(c: unknown): c is EventChannel {
   return typeof c === 'string' && (eventChannels as readonly string[]).includes(c);
 }
 
-/** Engine-side implementation of the contract: payloads arrive already validated. */
-export type Handlers = { [C in RequestChannel]: (payload: ParsedRequest<C>) => ResponseOf<C> | Promise<ResponseOf<C>> };
+/** Engine-side implementation of the contract: payloads arrive validated, with the authenticated actor. */
+export type Handlers = { [C in RequestChannel]: (payload: ParsedRequest<C>, actor: Actor) => ResponseOf<C> | Promise<ResponseOf<C>> };
 
 /** What a face (renderer) sees: invoke a request, subscribe to an event. */
 export interface HeadroomApi {

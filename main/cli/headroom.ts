@@ -2,10 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createRuntime } from '../engine/runtime.js';
-import { generateToken, startServer } from '../server/server.js';
+import { AUDIT_HELP, auditCommand } from './audit.js';
 import { progressBar } from './progress.js';
-import { runSim, writeJsonAtomic } from './sim.js';
 
 const HELP = `headroom — power- and heat-aware operations console for GPU datacenters
 
@@ -19,9 +17,17 @@ Usage:
       --scale N                multiply racks per row of the default site (8 → 10,240 GPUs)
       --seed N                 simulator seed
       --speed X                simulated seconds per wall second (default 1)
-      --token T                access token (default: random, or $HEADROOM_TOKEN)
+      --token T                admin access token (default: random, or $HEADROOM_TOKEN)
+      --operator-token T       operator token (default: random, or $HEADROOM_OPERATOR_TOKEN)
+      --viewer-token T         read-only token (default: random, or $HEADROOM_VIEWER_TOKEN)
   headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
-                               run a scenario as fast as possible and write a JSON report
+               [--policy polca|polca-no-priority|none] [--compare]
+                               run a scenario as fast as possible and write a JSON report; --compare adds
+                               throughput and p99 latency ratios against an unconstrained run
+  headroom sim --sweep servers=40..60[:STEP] [--duration SECONDS] [--seed N] --out sweep.json
+                               capacity planner: one row provisioned for 40 servers, filled with more, under
+                               POLCA, POLCA without priorities and no policy (see docs/RESULTS.md)
+${AUDIT_HELP}
   headroom help                this text
   headroom --version
 
@@ -59,9 +65,13 @@ async function serve(args: string[]): Promise<void> {
       seed: { type: 'string' },
       speed: { type: 'string', default: '1' },
       token: { type: 'string' },
+      'operator-token': { type: 'string' },
+      'viewer-token': { type: 'string' },
       'retain-raw': { type: 'string' },
     },
   });
+  // Loaded here, not at the top: `headroom audit` and `help` must work without the engine.
+  const [{ createRuntime }, { generateToken, startServer }] = await Promise.all([import('../engine/runtime.js'), import('../server/server.js')]);
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
   const speed = num(values.speed, 'speed', { min: 0.1, max: 10000 })!;
   const rt = await createRuntime({
@@ -72,11 +82,24 @@ async function serve(args: string[]): Promise<void> {
     db: values.db!,
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
   });
-  const token = values.token ?? process.env.HEADROOM_TOKEN ?? generateToken();
+  const tokens = {
+    admin: values.token ?? process.env.HEADROOM_TOKEN ?? generateToken(),
+    operator: values['operator-token'] ?? process.env.HEADROOM_OPERATOR_TOKEN ?? generateToken(),
+    viewer: values['viewer-token'] ?? process.env.HEADROOM_VIEWER_TOKEN ?? generateToken(),
+  };
+  if (new Set(Object.values(tokens)).size !== 3) throw new UsageError('the admin, operator and viewer tokens must differ');
   const staticDir = resolve(packageRoot(), 'dist/renderer');
   let srv;
   try {
-    srv = await startServer({ host: values.host!, port, token, handlers: rt.handlers, bus: rt.bus, staticDir: existsSync(staticDir) ? staticDir : null });
+    srv = await startServer({
+      host: values.host!,
+      port,
+      tokens,
+      handlers: rt.handlers,
+      bus: rt.bus,
+      staticDir: existsSync(staticDir) ? staticDir : null,
+      onRefused: rt.auditRefusal,
+    });
   } catch (e) {
     await rt.close();
     throw new UsageError((e as Error).message);
@@ -87,6 +110,8 @@ async function serve(args: string[]): Promise<void> {
   }
   if (!existsSync(staticDir)) console.error('warning: dist/renderer is missing (run npm run build); serving the API only.');
   console.log(`Headroom serving on ${srv.url}`);
+  console.log(`  operator: ${srv.urls.operator}`);
+  console.log(`  viewer:   ${srv.urls.viewer}`);
   console.log(`  scenario ${rt.loaded.scenario.name}: ${rt.loaded.topology.gpuCount} GPUs, speed ${speed}×, telemetry ${values.db}`);
   const stop = async () => {
     await srv.close();
@@ -108,11 +133,42 @@ async function sim(args: string[]): Promise<void> {
       out: { type: 'string' },
       scale: { type: 'string' },
       db: { type: 'string' },
+      sweep: { type: 'string' },
+      policy: { type: 'string', default: 'polca' },
+      compare: { type: 'boolean', default: false },
     },
   });
+  const { runSim, writeJsonAtomic } = await import('./sim.js');
   const durationS = num(values.duration, 'duration', { min: 1, max: 30 * 24 * 3600 })!;
+  if (values.sweep !== undefined) {
+    const m = /^servers=(\d+)\.\.(\d+)(?::(\d+))?$/.exec(values.sweep);
+    if (!m) throw new UsageError(`--sweep must look like servers=40..60 or servers=40..60:2, got "${values.sweep}"`);
+    const [from, to, step] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 2)];
+    if (!(from >= 1 && to <= 400 && to >= from && step >= 1)) throw new UsageError(`--sweep: need 1 ≤ from ≤ to ≤ 400 and step ≥ 1, got ${from}..${to}:${step}`);
+    if (values.scenario !== 'default' || values.scale || values.db) throw new UsageError('--sweep runs its own one-row scenario: --scenario, --scale and --db do not apply');
+    const { runSweep } = await import('../engine/planner.js');
+    const t0 = performance.now();
+    const result = await runSweep({ fromServers: from, toServers: to, step, durationS, seed: num(values.seed, 'seed', { int: true, min: 0 }) }, progressBar(`sweep ${from}..${to}`));
+    if (values.out) writeJsonAtomic(values.out, result);
+    else console.log(JSON.stringify(result, null, 2));
+    let clean = 0; // the largest server count up to which every POLCA point ran without a brake
+    for (const p of result.points.filter((x) => x.policy === 'polca')) {
+      if (p.brakes > 0) break;
+      clean = p.servers;
+    }
+    console.error(
+      `swept ${result.points.length / 3} server counts × 3 policies (+ unconstrained) of ${durationS} s in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+        `POLCA without a brake up to ${clean || '—'} servers on ${result.budgetKW} kW (${result.provisionedServers} provisioned)${values.out ? `; → ${values.out}` : ''}`,
+    );
+    return;
+  }
+  const policies = ['polca', 'polca-no-priority', 'none'] as const;
+  const policy = policies.find((p) => p === values.policy);
+  if (!policy) throw new UsageError(`--policy must be one of ${policies.join(', ')}, got "${values.policy}"`);
   const t0 = performance.now();
   const report = runSim({
+    policy,
+    compare: values.compare,
     scenario: values.scenario!,
     seed: num(values.seed, 'seed', { int: true, min: 0 }),
     durationS,
@@ -137,6 +193,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'sim':
         await sim(rest);
         return 0;
+      case 'audit':
+        return auditCommand(rest);
       case '--version':
       case 'version':
         console.log((JSON.parse(readFileSync(resolve(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
@@ -152,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error & { code?: string };
-    const usage = e instanceof UsageError || err.name === 'ConfigError' || err.name === 'StoreError' || err.name === 'ScenarioError' || err.code?.startsWith('ERR_PARSE_ARGS');
+    const usage = e instanceof UsageError || err.name === 'UsageError' || err.name === 'ConfigError' || err.name === 'StoreError' || err.name === 'ScenarioError' || err.code?.startsWith('ERR_PARSE_ARGS');
     console.error(`headroom: ${err.message}`);
     return usage ? 2 : 1;
   }

@@ -5,6 +5,8 @@ import type { AlertRule } from '../../shared/domain/alerts.js';
 export interface Observation {
   rule: AlertRule;
   subject: Alert['subject'];
+  /** Row of the subject, for grouping (null for sources). */
+  row: string | null;
   value: number;
   unit: string;
   summary: string;
@@ -57,6 +59,10 @@ export function evaluateAlerts(
         activeSinceMs: nowMs,
         firingSinceMs: null,
         resolvedAtMs: null,
+        row: o.row,
+        ack: null,
+        silencedBy: null,
+        inhibitedBy: null,
       };
       book.alerts.set(id, a);
       changed = true;

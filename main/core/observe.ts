@@ -28,6 +28,7 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
           out.push({
             rule,
             subject: { kind: 'row', id: t.rows[r]!.id },
+            row: t.rows[r]!.id,
             value: round1(pct),
             unit: '%',
             summary: `Row ${t.rows[r]!.id} at ${pct.toFixed(1)} % of its ${budget.toFixed(1)} kW budget (threshold ${rule.thresholdPct} %)`,
@@ -45,6 +46,7 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
             out.push({
               rule,
               subject: { kind: 'gpu', id: gpuName(t, g) },
+              row: gpuRowId(t, g),
               value: round1(temp),
               unit: '°C',
               summary: `GPU ${gpuName(t, g)} at ${temp.toFixed(1)} °C, within ${rule.marginC} °C of slowdown (${m.slowdownC} °C)`,
@@ -60,6 +62,7 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
           out.push({
             rule,
             subject: { kind: 'source', id: src.id },
+            row: null,
             value: round1(ageS),
             unit: 's',
             summary: `Source ${src.id} silent for ${ageS.toFixed(0)} s (limit ${rule.maxAgeS} s); its GPUs count at their power limit`,
@@ -71,8 +74,8 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
   return out;
 }
 
-/** Human name of a GPU: server id + "-G" + slot (1-based). Binary search over contiguous servers. */
-export function gpuName(t: Topology, g: number): string {
+/** Server index of a GPU: binary search over contiguous servers. */
+function serverOf(t: Topology, g: number): number {
   let lo = 0;
   let hi = t.servers.length - 1;
   while (lo < hi) {
@@ -80,7 +83,17 @@ export function gpuName(t: Topology, g: number): string {
     if (t.servers[mid]!.gpuStart <= g) lo = mid;
     else hi = mid - 1;
   }
-  const s = t.servers[lo]!;
+  return lo;
+}
+
+/** Row id of a GPU. */
+export function gpuRowId(t: Topology, g: number): string {
+  return t.rows[t.racks[t.servers[serverOf(t, g)]!.rack]!.row]!.id;
+}
+
+/** Human name of a GPU: server id + "-G" + slot (1-based). */
+export function gpuName(t: Topology, g: number): string {
+  const s = t.servers[serverOf(t, g)]!;
   return `${s.id}-G${g - s.gpuStart + 1}`;
 }
 

@@ -8,6 +8,7 @@ import { eventChannels } from '../../shared/contract.js';
 import { createRuntime, type Runtime } from '../engine/runtime.js';
 import { CSP } from '../server/csp.js';
 import { registerIpc } from './ipc.js';
+import { localProfile } from './profile.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, createSecureWindow, isTrustedSenderUrl } from './security.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -46,7 +47,8 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => hardenContents(contents));
 
   runtime = await createRuntime({ scenario: process.env.HEADROOM_SCENARIO ?? 'default', db: join(app.getPath('userData'), 'telemetry.db') });
-  registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null);
+  const actor = localProfile(app.getPath('userData'));
+  registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null, () => actor, { onRefused: runtime.auditRefusal });
 
   win = createSecureWindow(BrowserWindow, join(here, 'preload.cjs'));
   win.once('ready-to-show', () => win?.show());
@@ -57,7 +59,9 @@ async function start(): Promise<void> {
   }
   runtime.bus.on('alerts:changed', (alerts) => {
     for (const a of alerts) {
-      if (a.severity === 'critical' && a.state === 'firing' && a.firingSinceMs === runtime?.engine.nowMs && Notification.isSupported()) {
+      // Silenced or inhibited alerts (decorated by AlertHandling) stay quiet on the desktop too.
+      const muted = a.silencedBy !== null || a.inhibitedBy !== null;
+      if (a.severity === 'critical' && a.state === 'firing' && !muted && a.firingSinceMs === runtime?.engine.nowMs && Notification.isSupported()) {
         new Notification({ title: `Headroom: ${a.rule}`, body: a.summary }).show();
       }
     }

@@ -3,14 +3,25 @@ import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { DB } from '../store/db.js';
 import { queryRange } from '../store/telemetry.js';
 import type { Engine } from './engine.js';
+import type { AlertOps, AuditApi, ControlApi, PlannerApi } from './ports.js';
 import type { Runner } from './runner.js';
+
+export interface HandlerDeps {
+  engine: Engine;
+  runner: Runner;
+  readDb: DB | null;
+  control: ControlApi;
+  alertOps: AlertOps;
+  audit: AuditApi;
+  planner: PlannerApi;
+}
 
 /**
  * The contract's engine-side implementation, shared by Electron IPC and the headless server. Payloads arrive
- * validated (see `parseRequest`); these functions only read or steer the engine.
+ * validated and role-checked (see `dispatch`); these functions only read or steer the engine's services.
  */
-export function createHandlers(rt: { engine: Engine; runner: Runner; readDb: DB | null }): Handlers {
-  const { engine, runner } = rt;
+export function createHandlers(d: HandlerDeps): Handlers {
+  const { engine, runner, control, alertOps, audit } = d;
   const t = engine.topology;
   return {
     'fleet:topology': () => t,
@@ -18,12 +29,14 @@ export function createHandlers(rt: { engine: Engine; runner: Runner; readDb: DB 
     'status:get': () => runner.status(),
     'alerts:list': (p) => {
       const active = engine.activeAlerts();
-      return p.includeResolved ? [...active, ...[...engine.alerts.resolved].reverse()] : active;
+      if (!p.includeResolved) return active;
+      // History carries its acks too (who acknowledged what, before it resolved).
+      return [...active, ...alertOps.decorate([...engine.alerts.resolved].reverse(), engine.nowMs)];
     },
     'telemetry:range': (p): RangeSeries => {
       const ids = p.scope === 'site' ? [t.site.id] : p.scope === 'row' ? t.rows.map((r) => r.id) : t.racks.map((r) => r.id);
-      if (!rt.readDb) return { scope: p.scope, resS: p.resS, ids, tMs: [], avgKW: ids.map(() => []), maxKW: ids.map(() => []) };
-      return queryRange(rt.readDb, p, ids);
+      if (!d.readDb) return { scope: p.scope, resS: p.resS, ids, tMs: [], avgKW: ids.map(() => []), maxKW: ids.map(() => []) };
+      return queryRange(d.readDb, p, ids);
     },
     'sim:control': (p) => {
       if (p.action === 'pause') runner.pause();
@@ -31,5 +44,28 @@ export function createHandlers(rt: { engine: Engine; runner: Runner; readDb: DB 
       else runner.setSpeed(p.speed);
       return runner.status();
     },
+    'session:whoami': (_p, actor) => actor,
+    'control:summary': () => control.summary(),
+    'control:gpus': (p) => control.gpus(p.gpus),
+    'override:preview': (p) => control.preview(p.target, p.action),
+    'override:set': (p, actor) => control.setOverride(p, actor),
+    'override:clear': (p, actor) => {
+      control.clearOverride(p.id, p.reason, actor);
+      return { cleared: p.id };
+    },
+    'automation:set': (p, actor) => control.setAutomation(p.row, p.enabled, p.reason, actor),
+    'brake:row': (p, actor) => control.brakeRow(p.row, p.engage, p.reason, actor),
+    'policy:get': () => control.getPolicy(),
+    'policy:set': (p, actor) => control.setPolicy(p.config, p.reason, actor),
+    'alerts:ack': (p, actor) => alertOps.ack(p.id, p.comment, actor),
+    'alerts:silence': (p, actor) => alertOps.silence({ matchers: p.matchers, durationS: p.durationS, comment: p.comment }, actor),
+    'alerts:unsilence': (p, actor) => {
+      alertOps.unsilence(p.id, p.reason, actor);
+      return { removed: p.id };
+    },
+    'alerts:silences': () => alertOps.silences(),
+    'audit:list': (p) => audit.list(p),
+    'audit:verify': () => audit.verify(),
+    'planner:sweep': (p) => d.planner.sweep(p),
   };
 }

@@ -38,6 +38,12 @@ function copyInto(dst: Float64Array | Uint32Array, src: ArrayLike<number>): void
   else for (let i = 0; i < dst.length; i++) dst[i] = src[i]!;
 }
 
+/** A service that runs inside every tick after aggregation and the store hand-off (policies, actuation). */
+export interface TickService {
+  /** `stale` is true while the source is silent and live power counts as worst case. */
+  onTick(engine: Engine, nowMs: number, stale: boolean): void;
+}
+
 type Live = Pick<GpuColumns, 'powerW' | 'tempC' | 'clockMHz' | 'limitW' | 'util' | 'flags'>;
 
 /**
@@ -67,6 +73,9 @@ export class Engine {
   private readonly source: Source;
   private readonly sink: TelemetrySink | null;
   private readonly prevTempC: Float64Array;
+  private readonly services: TickService[] = [];
+  /** Applied to alerts when they are read (acks, silences, inhibition). */
+  alertDecorator: ((alerts: Alert[], nowMs: number) => Alert[]) | null = null;
 
   constructor(opts: EngineOptions) {
     const t = opts.topology;
@@ -99,6 +108,16 @@ export class Engine {
     return this.stepMs;
   }
 
+  /** Register a service to run inside every tick, in registration order. */
+  addService(s: TickService): void {
+    this.services.push(s);
+  }
+
+  /** True while the source is silent beyond the stale limit (power counts at the limit). */
+  get stale(): boolean {
+    return this.nowMs - this.lastSampleMs > this.staleAfterMs;
+  }
+
   sourceHealth(): SourceHealth[] {
     const age = this.nowMs - this.lastSampleMs;
     const state = age > 60_000 ? 'down' : age > this.staleAfterMs ? 'stale' : 'up';
@@ -119,6 +138,8 @@ export class Engine {
     }
     aggregate(this.topology, this.index, this.live, this.agg);
     if (this.sink && batch) this.sink.write(this.tickRecord());
+    const stale = this.stale;
+    for (const svc of this.services) svc.onTick(this, this.nowMs, stale);
     const obs = observe(this.topology, this.rules, {
       rowW: this.agg.rowW,
       rowBudgetKW: this.rowBudgetKW,
@@ -174,11 +195,12 @@ export class Engine {
     if (b.rowCoolingKW) for (let r = 0; r < this.rowCoolingKW.length; r++) this.rowCoolingKW[r] = b.rowCoolingKW[r]!;
   }
 
-  /** No fresh data: every GPU counts at its power limit until the source speaks again. */
+  /** No fresh data: every GPU counts at its power limit (and its server fully busy) until the source speaks again. */
   private markStale(): void {
     const L = this.live;
     for (let g = 0; g < L.powerW.length; g++) {
       L.powerW[g] = L.limitW[g]!;
+      L.util[g] = 1;
       L.flags[g] = (L.flags[g]! | SampleFlag.stale) >>> 0;
     }
   }
@@ -236,6 +258,7 @@ export class Engine {
   }
 
   activeAlerts(): Alert[] {
-    return activeAlerts(this.alerts);
+    const alerts = activeAlerts(this.alerts);
+    return this.alertDecorator ? this.alertDecorator(alerts, this.nowMs) : alerts;
   }
 }

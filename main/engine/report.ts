@@ -1,4 +1,5 @@
 import type { Alert } from '../../shared/domain/fleet.js';
+import type { LatencyHistogram } from '../core/histogram.js';
 import type { InferenceServiceSim } from '../sim/inference.js';
 import type { TrainingJobSim } from '../sim/training.js';
 import type { Engine } from './engine.js';
@@ -10,11 +11,111 @@ export interface SimReport {
   durationS: number;
   stepMs: number;
   gpus: number;
-  rows: Array<{ id: string; budgetKW: number; peakKW: number; peakPct: number; p99Pct: number; secondsOver100: number; energyKWh: number }>;
+  /** Control plane in the run: 'polca', 'polca-no-priority', 'none' (power brake only) or 'unconstrained' (no controller). */
+  policy: string;
+  rows: Array<{
+    id: string;
+    budgetKW: number;
+    peakKW: number;
+    peakPct: number;
+    p99Pct: number;
+    secondsOver100: number;
+    energyKWh: number;
+    /** Power-brake engagements on the row (any source). */
+    brakes: number;
+    /** Seconds during which at least one GPU of the row had a cap, lock or brake in effect. */
+    secondsCapped: number;
+    /** Share of the row's GPU-time under a cap, lock or brake in effect (%). */
+    pctGpuTimeCapped: number;
+  }>;
   site: { peakKW: number; energyKWh: number };
   alerts: { fired: number; byRule: Record<string, number> };
-  actions: { caps: number; brakes: number };
-  workloads: Array<{ id: string; kind: 'inference' | 'training'; priority: 'high' | 'low'; completed: number; p50LatencyS: number | null; p99LatencyS: number | null }>;
+  /** caps / releases: GPU commands issued (lock or limit lowered; raised or removed, brake off); brakes: row brake engagements. */
+  actions: { caps: number; brakes: number; releases: number };
+  workloads: Array<{
+    id: string;
+    kind: 'inference' | 'training';
+    priority: 'high' | 'low';
+    completed: number;
+    p50LatencyS: number | null;
+    p99LatencyS: number | null;
+    /** Output tokens (inference) or iterations (training) relative to an unconstrained run; null without `compare`. */
+    throughputRatio: number | null;
+    /** p99 end-to-end latency relative to an unconstrained run (inference); null without `compare` or for training. */
+    p99LatencyRatio: number | null;
+  }>;
+}
+
+/** What the report reads from the control plane each tick (ControlService implements it). */
+export interface ControlReportSource {
+  readonly counts: { caps: number; brakes: number; releases: number };
+  /** Per row: GPUs with a cap, lock or brake in effect. */
+  readonly rowCappedGpus: Int32Array;
+  /** Per row: brake engagements. */
+  readonly rowBrakes: Int32Array;
+}
+
+/** Per workload, the raw figures ratios are computed from. */
+export interface WorkloadFigures {
+  id: string;
+  priority: 'high' | 'low';
+  kind: 'inference' | 'training';
+  /** Output tokens (inference) or iterations (training). */
+  throughput: number;
+  latency: LatencyHistogram | null;
+}
+
+export function workloadFigures(services: readonly InferenceServiceSim[], training: readonly TrainingJobSim[]): WorkloadFigures[] {
+  return [
+    ...services.map((s) => ({ id: s.spec.id, priority: s.spec.priority, kind: 'inference' as const, throughput: s.stats.tokens, latency: s.stats.latency })),
+    ...training.map((j) => ({ id: j.spec.id, priority: j.spec.priority, kind: 'training' as const, throughput: j.iterations, latency: null })),
+  ];
+}
+
+// The latency histogram's layout (main/core/histogram.ts): 32 sub-buckets per octave from 2^-20 s.
+const HIST_SUB = 32;
+const HIST_MIN_EXP = -20;
+
+/**
+ * Quantile q of a latency histogram, linearly interpolated inside its bucket (the histogram's own `quantile` returns
+ * the bucket's upper edge, a 3 % step that would swamp a 1 % latency ratio). NaN when empty.
+ */
+export function quantileInterpolated(h: LatencyHistogram, q: number): number {
+  if (h.total === 0) return NaN;
+  const target = Math.min(1, Math.max(0, q)) * h.total;
+  let acc = 0;
+  const counts = h.counts;
+  for (let b = 0; b < counts.length; b++) {
+    const c = counts[b]!;
+    if (c === 0) continue;
+    if (acc + c >= target) {
+      const base = Math.pow(2, Math.floor(b / HIST_SUB) + HIST_MIN_EXP);
+      const sub = b % HIST_SUB;
+      const lo = base * (1 + sub / HIST_SUB);
+      const hi = base * (1 + (sub + 1) / HIST_SUB);
+      return lo + (hi - lo) * Math.min(1, Math.max(0, (target - acc) / c));
+    }
+    acc += c;
+  }
+  return NaN;
+}
+
+/** Sum of several histograms' counts, for a quantile over a group of workloads. */
+export function mergedQuantile(hs: readonly LatencyHistogram[], q: number): number {
+  const first = hs[0];
+  if (!first) return NaN;
+  const merged = { counts: new Float64Array(first.counts.length), total: 0 } as unknown as LatencyHistogram;
+  for (const h of hs) {
+    for (let b = 0; b < h.counts.length; b++) merged.counts[b] += h.counts[b]!;
+    (merged as { total: number }).total += h.total;
+  }
+  return quantileInterpolated(merged, q);
+}
+
+/** ratio = x / base, rounded to 4 decimals; null when undefined. */
+export function ratio(x: number, base: number): number | null {
+  if (!Number.isFinite(x) || !Number.isFinite(base) || base <= 0) return null;
+  return Math.round((x / base) * 10_000) / 10_000;
 }
 
 /** Accumulates per-tick figures for the report. Percentages are of each row's effective budget at that tick. */
@@ -24,6 +125,9 @@ export class ReportBuilder {
   private readonly peakPct: Float64Array;
   private readonly over100S: Float64Array;
   private readonly energyKWh: Float64Array;
+  private readonly cappedS: Float64Array;
+  private readonly cappedGpuS: Float64Array;
+  private readonly rowGpus: Float64Array;
   private sitePeakKW = 0;
   private siteEnergyKWh = 0;
   private n = 0;
@@ -32,8 +136,14 @@ export class ReportBuilder {
   constructor(
     private readonly engine: Engine,
     private readonly totalTicks: number,
+    private readonly control: ControlReportSource | null = null,
   ) {
     const rows = engine.topology.rows.length;
+    this.cappedS = new Float64Array(rows);
+    this.cappedGpuS = new Float64Array(rows);
+    const t = engine.topology;
+    this.rowGpus = new Float64Array(rows);
+    for (const s of t.servers) this.rowGpus[t.racks[s.rack]!.row] += s.gpuCount;
     this.pct = Array.from({ length: rows }, () => new Float32Array(totalTicks));
     this.peakKW = new Float64Array(rows);
     this.peakPct = new Float64Array(rows);
@@ -52,6 +162,11 @@ export class ReportBuilder {
       if (pct > this.peakPct[r]!) this.peakPct[r] = pct;
       if (pct > 100) this.over100S[r] += e.step / 1000;
       this.energyKWh[r] += kw * dtH;
+      const capped = this.control ? this.control.rowCappedGpus[r]! : 0;
+      if (capped > 0) {
+        this.cappedS[r] += e.step / 1000;
+        this.cappedGpuS[r] += (capped * e.step) / 1000;
+      }
     }
     const siteKW = e.agg.siteW / 1000;
     if (siteKW > this.sitePeakKW) this.sitePeakKW = siteKW;
@@ -60,7 +175,15 @@ export class ReportBuilder {
     this.n++;
   }
 
-  build(meta: { scenario: string; seed: number; durationS: number }, services: readonly InferenceServiceSim[], training: readonly TrainingJobSim[]): SimReport {
+  /**
+   * `baseline`: the same scenario and seed unconstrained (no controller), for throughput and latency ratios.
+   */
+  build(
+    meta: { scenario: string; seed: number; durationS: number; policy?: string },
+    services: readonly InferenceServiceSim[],
+    training: readonly TrainingJobSim[],
+    baseline: readonly WorkloadFigures[] | null = null,
+  ): SimReport {
     const t = this.engine.topology;
     const r2 = (x: number) => Math.round(x * 100) / 100;
     const q = (x: number) => (Number.isFinite(x) ? r2(x) : null);
@@ -70,6 +193,7 @@ export class ReportBuilder {
       scenario: meta.scenario,
       seed: meta.seed,
       durationS: meta.durationS,
+      policy: meta.policy ?? (this.control ? 'polca' : 'unconstrained'),
       stepMs: this.engine.step,
       gpus: t.gpuCount,
       rows: t.rows.map((row, r) => {
@@ -83,22 +207,44 @@ export class ReportBuilder {
           p99Pct: r2(p99),
           secondsOver100: r2(this.over100S[r]!),
           energyKWh: r2(this.energyKWh[r]!),
+          brakes: this.control ? this.control.rowBrakes[r]! : 0,
+          secondsCapped: r2(this.cappedS[r]!),
+          pctGpuTimeCapped: this.n > 0 && this.rowGpus[r]! > 0 ? r2((this.cappedGpuS[r]! / (this.rowGpus[r]! * this.n * (this.engine.step / 1000))) * 100) : 0,
         };
       }),
       site: { peakKW: r2(this.sitePeakKW), energyKWh: r2(this.siteEnergyKWh) },
       alerts: { fired: [...this.fired.values()].reduce((a, b) => a + b, 0), byRule },
-      actions: { caps: 0, brakes: 0 },
-      workloads: [
-        ...services.map((s) => ({
-          id: s.spec.id,
-          kind: 'inference' as const,
-          priority: s.spec.priority,
-          completed: s.stats.completed,
-          p50LatencyS: q(s.stats.latency.quantile(0.5)),
-          p99LatencyS: q(s.stats.latency.quantile(0.99)),
-        })),
-        ...training.map((j) => ({ id: j.spec.id, kind: 'training' as const, priority: j.spec.priority, completed: j.iterations, p50LatencyS: null, p99LatencyS: null })),
-      ],
+      actions: this.control ? { ...this.control.counts } : { caps: 0, brakes: 0, releases: 0 },
+      workloads: (() => {
+        const mine = workloadFigures(services, training);
+        const base = new Map((baseline ?? []).map((w) => [w.id, w]));
+        const ratios = (w: WorkloadFigures) => {
+          const b = base.get(w.id);
+          if (!b) return { throughputRatio: null, p99LatencyRatio: null };
+          const p99 = w.latency && b.latency ? ratio(quantileInterpolated(w.latency, 0.99), quantileInterpolated(b.latency, 0.99)) : null;
+          return { throughputRatio: ratio(w.throughput, b.throughput), p99LatencyRatio: p99 };
+        };
+        return [
+          ...services.map((s, i) => ({
+            id: s.spec.id,
+            kind: 'inference' as const,
+            priority: s.spec.priority,
+            completed: s.stats.completed,
+            p50LatencyS: q(s.stats.latency.quantile(0.5)),
+            p99LatencyS: q(s.stats.latency.quantile(0.99)),
+            ...ratios(mine[i]!),
+          })),
+          ...training.map((j, i) => ({
+            id: j.spec.id,
+            kind: 'training' as const,
+            priority: j.spec.priority,
+            completed: j.iterations,
+            p50LatencyS: null,
+            p99LatencyS: null,
+            ...ratios(mine[services.length + i]!),
+          })),
+        ];
+      })(),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Handlers } from '../../shared/contract.js';
+import type { Actor } from '../../shared/domain/control.js';
 import { loadScenario, loadTraces, type LoadedScenario } from '../sim/config.js';
 import { Simulator } from '../sim/simulator.js';
 import { SimSource } from '../sources/simSource.js';
@@ -8,7 +9,14 @@ import type { DB } from '../store/db.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { StoreWriter } from '../store/writer.js';
 import { DEFAULT_RETENTION } from '../store/telemetry.js';
+import { SimActuator } from '../actuators/simActuator.js';
+import { AuditTrail } from '../store/audit.js';
+import { openControlDb } from '../store/controlDb.js';
+import { AlertHandling } from './alertHandling.js';
+import { activeAlerts } from '../core/alerts.js';
 import { createHandlers } from './api.js';
+import { ControlService } from './control/service.js';
+import { createPlanner } from './planner.js';
 import { EventBus } from './bus.js';
 import { Engine } from './engine.js';
 import { Runner } from './runner.js';
@@ -22,6 +30,8 @@ export interface RuntimeOptions {
   db: string | null;
   /** How long raw samples are kept (h); rollups keep 14 days (10 s) and 400 days (60 s). */
   retainRawHours?: number;
+  /** control.db path (overrides, policy, audit); default: next to telemetry.db, or in memory without one. */
+  controlDb?: string | null;
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator and the store. */
@@ -32,6 +42,10 @@ export interface Runtime {
   runner: Runner;
   bus: EventBus;
   handlers: Handlers;
+  control: ControlService;
+  audit: AuditTrail;
+  /** Records a refused acting request in the audit trail (the faces' dispatch hook). */
+  auditRefusal: (actor: Actor, channel: string, error: string) => void;
   close(): Promise<void>;
 }
 
@@ -57,8 +71,36 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     alertRules: scenario.alertRules,
   });
   const bus = new EventBus();
+  const controlFile = o.controlDb !== undefined ? o.controlDb : o.db && o.db !== ':memory:' ? join(dirname(o.db), 'control.db') : null;
+  if (controlFile) mkdirSync(dirname(controlFile), { recursive: true });
+  const controlDb = openControlDb(controlFile ?? ':memory:');
+  const audit = new AuditTrail(controlDb, { onAppend: (r) => bus.emit('audit:appended', r) });
+  const control = new ControlService({
+    engine,
+    actuator: new SimActuator(sim),
+    audit,
+    priorities: sim.gpuPriority(),
+    db: controlDb,
+    onChange: (c) => {
+      bus.emit('control:changed', c);
+      // A row brake inhibits that row's GPU alerts: re-publish them with the new inhibition.
+      bus.emit('alerts:changed', engine.activeAlerts());
+    },
+  });
+  engine.addService(control);
+  const alertOps = new AlertHandling({
+    db: controlDb,
+    audit,
+    topology,
+    brakedRows: () => control.brakedRows(),
+    now: () => engine.nowMs,
+    activeAlerts: () => activeAlerts(engine.alerts),
+    // Acks and silences change what operators see at once, not at the next alert transition.
+    onChange: () => bus.emit('alerts:changed', engine.activeAlerts()),
+  });
+  engine.alertDecorator = (alerts, nowMs) => alertOps.decorate(alerts, nowMs);
   const runner = new Runner(engine, bus, { speed: o.speed ?? 1, scenario: scenario.name, sink: writer });
-  const handlers = createHandlers({ engine, runner, readDb });
+  const handlers = createHandlers({ engine, runner, readDb, control, alertOps, audit, planner: createPlanner() });
   return {
     loaded,
     sim,
@@ -66,10 +108,16 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     runner,
     bus,
     handlers,
+    control,
+    audit,
+    auditRefusal: (actor, channel, error) => {
+      audit.append({ actor, kind: 'refusal', target: channel, oldValue: '', newValue: '', reason: error, outcome: 'refused' }, engine.nowMs);
+    },
     async close() {
       runner.stop();
       await writer?.close();
       readDb?.close();
+      controlDb.close();
     },
   };
 }

@@ -6,13 +6,17 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { eventChannels, WireRequestSchema, type Handlers, type WireMessage } from '../../shared/contract.js';
 import type { EventBus } from '../engine/bus.js';
-import { dispatch } from '../engine/dispatch.js';
+import { dispatch, type DispatchOptions } from '../engine/dispatch.js';
+import type { Actor, Role } from '../../shared/domain/control.js';
 import { CSP } from './csp.js';
 
 export interface ServeOptions {
   host: string;
   port: number;
-  token: string;
+  /** One token per role: whoever presents it acts with that role. */
+  tokens: Record<Role, string>;
+  /** Audit hook for refused acting requests (role, payload, policy refusals). */
+  onRefused?: DispatchOptions['onRefused'];
   handlers: Handlers;
   bus: EventBus;
   /** Built renderer (dist/renderer); null serves the API only. */
@@ -20,7 +24,9 @@ export interface ServeOptions {
 }
 
 export interface HeadlessServer {
+  /** URL with the admin token; `urls` has one per role. */
   url: string;
+  urls: Record<Role, string>;
   port: number;
   close(): Promise<void>;
 }
@@ -53,6 +59,13 @@ export function tokenMatches(given: string | null | undefined, expected: string)
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The actor a token stands for, or null for a missing or unknown token (constant-time comparisons). */
+export function actorForToken(tokens: Record<Role, string>, given: string | null | undefined): Actor | null {
+  let found: Role | null = null;
+  for (const role of ['viewer', 'operator', 'admin'] as const) if (tokenMatches(given, tokens[role])) found = role;
+  return found ? { user: `${found} (token)`, role: found } : null;
+}
+
 function requestToken(req: IncomingMessage, url: URL): string | null {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7);
@@ -75,7 +88,8 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (url.pathname === '/api/health') return json(res, 200, { ok: true });
     if (url.pathname.startsWith('/api/')) {
-      if (!tokenMatches(requestToken(req, url), o.token)) return json(res, 401, { error: 'missing or wrong token' });
+      const actor = actorForToken(o.tokens, requestToken(req, url));
+      if (!actor) return json(res, 401, { error: 'missing or wrong token' });
       const m = /^\/api\/invoke\/([a-z]+:[a-z]+)$/.exec(url.pathname);
       if (!m || req.method !== 'POST') return json(res, 404, { error: 'not found' });
       let body = '';
@@ -89,7 +103,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
       } catch {
         return json(res, 400, { error: 'body is not JSON' });
       }
-      const r = await dispatch(o.handlers, m[1], payload);
+      const r = await dispatch(o.handlers, m[1], payload, actor, { onRefused: o.onRefused });
       return json(res, r.ok ? 200 : 400, r.ok ? r.result : { error: r.error });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
@@ -118,16 +132,17 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/api/ws' || !tokenMatches(requestToken(req, url), o.token)) {
+    const actor = url.pathname === '/api/ws' ? actorForToken(o.tokens, requestToken(req, url)) : null;
+    if (!actor) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onClient(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => onClient(ws, actor));
   });
 
   const clients = new Set<WebSocket>();
-  function onClient(ws: WebSocket): void {
+  function onClient(ws: WebSocket, actor: Actor): void {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
     ws.on('error', () => clients.delete(ws));
@@ -139,7 +154,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
           const frame = WireRequestSchema.safeParse(JSON.parse(String(data)));
           if (!frame.success) throw new Error('malformed request frame: expected {id, channel, payload}');
           id = frame.data.id;
-          const r = await dispatch(o.handlers, frame.data.channel, frame.data.payload);
+          const r = await dispatch(o.handlers, frame.data.channel, frame.data.payload, actor, { onRefused: o.onRefused });
           send(ws, r.ok ? { kind: 'response', id, ok: true, result: r.result } : { kind: 'response', id, ok: false, error: r.error });
         } catch (e) {
           send(ws, { kind: 'response', id, ok: false, error: e instanceof SyntaxError ? 'request is not JSON' : (e as Error).message });
@@ -170,9 +185,11 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
     server.listen(o.port, o.host, () => {
       const port = (server.address() as AddressInfo).port;
       const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
+      const urlFor = (role: Role) => `http://${hostForUrl}:${port}/?token=${encodeURIComponent(o.tokens[role])}`;
       resolvePromise({
         port,
-        url: `http://${hostForUrl}:${port}/?token=${encodeURIComponent(o.token)}`,
+        url: urlFor('admin'),
+        urls: { viewer: urlFor('viewer'), operator: urlFor('operator'), admin: urlFor('admin') },
         close: () =>
           new Promise<void>((done) => {
             unsubscribe.forEach((u) => u());

@@ -139,6 +139,16 @@ export class Simulator {
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
   }
 
+  /** Per GPU: 1 if it serves a high-priority workload, 0 otherwise (low priority or idle). */
+  gpuPriority(): Uint8Array {
+    const out = new Uint8Array(this.gpu.n);
+    for (const w of this.workloads) {
+      if (w.sim.spec.priority !== 'high') continue;
+      for (let i = 0; i < w.servers.length; i++) out.fill(1, w.gpuStart[i]!, w.gpuEnd[i]!);
+    }
+    return out;
+  }
+
   get timeMs(): number {
     return this.startMs + Math.round(this.elapsedS * 1000);
   }
@@ -221,10 +231,22 @@ export class Simulator {
     return { tMs: this.timeMs, gpu, rackInletC: this.rackInletC, rowBudgetKW: this.rowBudgetKW, rowCoolingKW: this.rowCoolingKW };
   }
 
-  /** Actuator port: set a GPU's power limit (W), clamped to its model's range. */
+  /** Actuator port: set a GPU's power limit (W), clamped to its model's range, as the driver would. */
   setPowerLimit(g: number, watts: number): void {
     const m = this.topology.models[this.gpu.model[g]!]!;
     if (!Number.isFinite(watts)) return;
     this.gpu.limitW[g] = Math.min(m.maxLimitW, Math.max(m.minLimitW, watts));
+  }
+
+  /** Actuator port: lock the SM clock's upper bound (MHz), clamped to the model's range; 0 resets. */
+  setClockLock(g: number, mhz: number): void {
+    const m = this.topology.models[this.gpu.model[g]!]!;
+    if (!Number.isFinite(mhz)) return;
+    this.gpu.lockMHz[g] = mhz <= 0 ? 0 : Math.min(m.maxClockMHz, Math.max(m.minClockMHz, mhz));
+  }
+
+  /** Actuator port: assert or release the external power brake of a GPU. */
+  setBrake(g: number, on: boolean): void {
+    this.gpu.brake[g] = on ? 1 : 0;
   }
 }

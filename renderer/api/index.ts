@@ -2,6 +2,7 @@
 import { IpcApi } from './ipc.js';
 import { WsApi } from './ws.js';
 import type { ApiClient, PreloadBridge } from './types.js';
+import type { RequestChannel, RequestPayload, ResponseOf } from '../../shared/contract.js';
 
 export type { ApiClient, ConnectionInfo, ConnectionState } from './types.js';
 
@@ -28,6 +29,7 @@ export function createApi(): ApiClient {
   const url = wsUrl(window.location, token);
   return new WsApi({
     url,
+    timeoutFor: (channel) => SLOW_CHANNELS[channel],
     // Browsers hide the HTTP status of a refused WebSocket handshake; a plain GET of the same URL reveals a 401.
     probeUnauthorized: async () => {
       if (!token) return true;
@@ -36,6 +38,9 @@ export function createApi(): ApiClient {
     },
   });
 }
+
+/** Requests that legitimately take long: the capacity planner simulates a whole sweep (tens of seconds to minutes). */
+export const SLOW_CHANNELS: Partial<Record<RequestChannel, number>> = { 'planner:sweep': 15 * 60_000 };
 
 let current: ApiClient | null = null;
 
@@ -47,4 +52,18 @@ export function setApi(api: ApiClient): void {
 export function api(): ApiClient {
   if (!current) throw new Error('api client not installed');
   return current;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * Invokes a request and returns the engine's answer or its refusal as data, for actions whose refusal the operator
+ * must read ("override:set: not allowed for role viewer (needs operator)").
+ */
+export async function attempt<C extends RequestChannel>(channel: C, payload: RequestPayload<C>): Promise<Outcome<ResponseOf<C>>> {
+  try {
+    return { ok: true, value: await api().invoke(channel, payload) };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
 }

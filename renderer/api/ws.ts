@@ -32,6 +32,8 @@ export interface WsOptions {
   /** Asks the server whether the token is refused (true = 401), used when the handshake fails before opening. */
   probeUnauthorized?: () => Promise<boolean>;
   requestTimeoutMs?: number;
+  /** Per-channel answer deadline (ms), for requests known to take long (the planner's sweep); falls back to requestTimeoutMs. */
+  timeoutFor?: (channel: RequestChannel) => number | undefined;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (t: unknown) => void;
 }
@@ -75,11 +77,12 @@ export class WsApi implements ApiClient {
     if (this.connection.state === 'unauthorized') return Promise.reject(new Error('missing or wrong token'));
     const id = this.nextId++;
     const frame = JSON.stringify({ id, channel, payload: payload ?? {} });
+    const timeoutMs = this.opts.timeoutFor?.(channel) ?? this.opts.requestTimeoutMs ?? 15_000;
     return new Promise<ResponseOf<C>>((resolve, reject) => {
       const timer = this.setTimer(() => {
         this.pending.delete(id);
-        reject(new Error(`${channel}: no answer within ${this.opts.requestTimeoutMs ?? 15_000} ms`));
-      }, this.opts.requestTimeoutMs ?? 15_000);
+        reject(new Error(`${channel}: no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
       const p: Pending = { resolve: resolve as (v: unknown) => void, reject, timer, frame, sent: false };
       this.pending.set(id, p);
       // Requests made while (re)connecting wait in `pending` and go out on open.

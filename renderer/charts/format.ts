@@ -93,3 +93,31 @@ export function fmtValueUnit(value: number, unit: string): string {
   const digits = Math.abs(value) >= 100 ? 0 : 1;
   return u ? `${value.toFixed(digits)} ${u}` : value.toFixed(digits);
 }
+
+/** Signed kW with a true minus sign: "+1.2 kW", "−21.0 kW". */
+export function fmtDeltaKW(kw: number | null | undefined): string {
+  if (!ok(kw)) return DASH;
+  const s = fmtKW(Math.abs(kw));
+  return kw > 0.05 ? `+${s}` : kw < -0.05 ? `−${s}` : `±${fmtKW(0)}`;
+}
+
+/** Time left until `endMs` on the simulated clock: "in 14 m 20 s", or "expired" / "overdue". */
+export function fmtUntil(endMs: number | null | undefined, nowMs: number | null | undefined, past = 'expired'): string {
+  if (!ok(endMs) || !ok(nowMs)) return DASH;
+  return endMs <= nowMs ? past : `in ${fmtDuration(endMs - nowMs)}`;
+}
+
+/** A ratio against a baseline as a percentage: 0.973 → "97.3 %". */
+export function fmtRatioPct(r: number | null | undefined, digits = 1): string {
+  return ok(r) ? `${(r * 100).toFixed(digits)} %` : DASH;
+}
+
+/** A latency ratio as a multiplier: 1.234 → "×1.23". */
+export function fmtTimes(r: number | null | undefined, digits = 2): string {
+  return ok(r) ? `×${r.toFixed(digits)}` : DASH;
+}
+
+/** A count with its noun, singular or plural: "1 GPU", "32 GPUs". */
+export function fmtCount(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -6,13 +6,14 @@ import {
   DataZoomComponent,
   DatasetComponent,
   GridComponent,
+  LegendComponent,
   MarkLineComponent,
   TitleComponent,
   TooltipComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([LineChart, GridComponent, TooltipComponent, DataZoomComponent, DatasetComponent, MarkLineComponent, TitleComponent, AxisPointerComponent, CanvasRenderer]);
+echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, DataZoomComponent, DatasetComponent, MarkLineComponent, TitleComponent, AxisPointerComponent, CanvasRenderer]);
 
 export { echarts };
 export type EChartsInstance = ReturnType<typeof echarts.init>;

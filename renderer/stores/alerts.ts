@@ -1,16 +1,19 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { Alert, AlertState, Severity } from '../../shared/domain/fleet.js';
-import { api } from '../api/index.js';
+import type { Silence } from '../../shared/domain/control.js';
+import { api, attempt } from '../api/index.js';
+import { isMuted } from '../model/alertHandling.js';
 
 const STATE_ORDER: Record<AlertState, number> = { firing: 0, pending: 1, resolved: 2 };
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
-/** Firing before pending before resolved; then most severe; then newest. */
+/** Firing before pending before resolved; muted (silenced, inhibited) after the rest; then most severe; then newest. */
 export function sortAlerts(list: readonly Alert[]): Alert[] {
   return [...list].sort(
     (a, b) =>
       STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
+      Number(isMuted(a)) - Number(isMuted(b)) ||
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
       b.activeSinceMs - a.activeSinceMs ||
       a.id.localeCompare(b.id),
@@ -23,11 +26,43 @@ export const useAlertsStore = defineStore('alerts', () => {
   /** Resolved history, fetched only while the operator asks to see it. */
   const history = shallowRef<Alert[]>([]);
   const includeResolved = ref(false);
+  /** Silences in force (`alerts:silences`), refreshed after changes and as alerts change. */
+  const silences = shallowRef<Silence[]>([]);
   let refreshing = false;
+  let silencesAt = 0;
 
   function set(list: Alert[]): void {
     current.value = markRaw(list);
     if (includeResolved.value) void refreshHistory();
+    // Silences expire on the engine's clock; re-read them now and then as alerts move.
+    if (Date.now() - silencesAt > 5_000) void refreshSilences();
+  }
+
+  async function refreshSilences(): Promise<void> {
+    silencesAt = Date.now();
+    const r = await attempt('alerts:silences', {});
+    if (r.ok) silences.value = markRaw([...r.value].sort((a, b) => a.endsAtMs - b.endsAtMs));
+  }
+
+  /** Puts an alert answered by an action in place (its `alerts:changed` may come later). */
+  function replace(a: Alert): void {
+    current.value = markRaw(current.value.map((x) => (x.id === a.id ? a : x)));
+  }
+
+  async function ack(id: string, comment: string) {
+    const r = await attempt('alerts:ack', { id, comment });
+    if (r.ok) replace(r.value);
+    return r;
+  }
+  async function silence(matchers: Silence['matchers'], durationS: number, comment: string) {
+    const r = await attempt('alerts:silence', { matchers, durationS, comment });
+    if (r.ok) void refreshSilences();
+    return r;
+  }
+  async function unsilence(id: string, reason: string) {
+    const r = await attempt('alerts:unsilence', { id, reason });
+    if (r.ok) void refreshSilences();
+    return r;
   }
 
   async function refreshHistory(): Promise<void> {
@@ -54,9 +89,27 @@ export const useAlertsStore = defineStore('alerts', () => {
     for (const a of current.value) byId.set(a.id + ':' + a.activeSinceMs, a);
     return sortAlerts([...byId.values()]);
   });
-  const firing = computed(() => current.value.filter((a) => a.state === 'firing'));
+  const firing = computed(() => current.value.filter((a) => a.state === 'firing' && !isMuted(a)));
   const firingCritical = computed(() => firing.value.filter((a) => a.severity === 'critical').length);
-  const activeCount = computed(() => current.value.filter((a) => a.state !== 'resolved').length);
+  /** Active alerts someone should look at: silenced and inhibited ones are shown but not counted. */
+  const activeCount = computed(() => current.value.filter((a) => a.state !== 'resolved' && !isMuted(a)).length);
+  const mutedCount = computed(() => current.value.filter((a) => a.state !== 'resolved' && isMuted(a)).length);
 
-  return { current, history, includeResolved, visible, firing, firingCritical, activeCount, set, showResolved };
+  return {
+    current,
+    history,
+    includeResolved,
+    silences,
+    visible,
+    firing,
+    firingCritical,
+    activeCount,
+    mutedCount,
+    set,
+    showResolved,
+    refreshSilences,
+    ack,
+    silence,
+    unsilence,
+  };
 });

@@ -1,6 +1,9 @@
 /** Wires the api client's events and (re)connections to the stores. */
 import type { ApiClient } from '../api/index.js';
 import { useAlertsStore } from './alerts.js';
+import { useAuditStore } from './audit.js';
+import { useControlStore } from './control.js';
+import { useIdentityStore } from './identity.js';
 import { useLiveStore } from './live.js';
 import { useStatusStore } from './status.js';
 import { useTopologyStore } from './topology.js';
@@ -10,12 +13,21 @@ export function startSession(client: ApiClient): () => void {
   const live = useLiveStore();
   const status = useStatusStore();
   const alerts = useAlertsStore();
+  const control = useControlStore();
+  const identity = useIdentityStore();
+  const audit = useAuditStore();
   status.transport = client.transport;
 
   const offs = [
     client.on('fleet:snapshot', (s) => live.apply(s)),
     client.on('alerts:changed', (a) => alerts.set(a)),
     client.on('status:changed', (s) => status.set(s)),
+    client.on('control:changed', (c) => control.set(c)),
+    client.on('audit:appended', (r) => {
+      audit.append(r);
+      // Another operator's silence changes the list here too.
+      if (r.kind === 'silence' || r.kind === 'unsilence') void alerts.refreshSilences();
+    }),
     client.onConnection((info) => (status.connection = info)),
     client.onConnected(() => void resync(client)),
   ];
@@ -36,6 +48,13 @@ export function startSession(client: ApiClient): () => void {
     } catch (e) {
       console.warn('resync failed', e);
     }
+    // The control plane resynchronises on its own: the floor must show even if it does not answer.
+    await Promise.all([
+      c.invoke('session:whoami', {}).then(identity.set, (e) => console.warn('whoami failed', e)),
+      c.invoke('control:summary', {}).then(control.set, (e) => console.warn('control summary failed', e)),
+      alerts.refreshSilences(),
+      audit.cursor === null && audit.page.length ? audit.load(null) : Promise.resolve(),
+    ]);
   }
 
   return () => offs.forEach((off) => off());

@@ -2,8 +2,10 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { GpuMetric, RackMetric } from '../charts/scales.js';
 
-export type View = 'floor' | 'rack' | 'power';
+export type View = 'floor' | 'rack' | 'power' | 'audit' | 'planner' | 'policy';
 export type Granularity = 'rack' | 'gpu';
+/** What a click on the every-GPU picture selects. */
+export type GpuPick = 'gpu' | 'server' | 'rack';
 
 /** What the operator is looking at. */
 export const useUiStore = defineStore('ui', () => {
@@ -12,6 +14,7 @@ export const useUiStore = defineStore('ui', () => {
   const granularity = ref<Granularity>('rack');
   const rackMetric = ref<RackMetric>('budgetPct');
   const gpuMetric = ref<GpuMetric>('gpuTempC');
+  const gpuPick = ref<GpuPick>('gpu');
   /** Incremented to ask the alerts panel to take keyboard focus. */
   const focusAlerts = ref(0);
 
@@ -20,5 +23,5 @@ export const useUiStore = defineStore('ui', () => {
     view.value = 'rack';
   }
 
-  return { view, selectedRack, granularity, rackMetric, gpuMetric, focusAlerts, openRack };
+  return { view, selectedRack, granularity, rackMetric, gpuMetric, gpuPick, focusAlerts, openRack };
 });

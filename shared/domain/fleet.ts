@@ -60,6 +60,14 @@ export interface Alert {
   activeSinceMs: number;
   firingSinceMs: number | null;
   resolvedAtMs: number | null;
+  /** Row the subject belongs to (for grouping), or null (e.g. a source). */
+  row: string | null;
+  /** Acknowledged by an operator (who, comment, when). */
+  ack: { by: string; comment: string; atMs: number } | null;
+  /** Id of the silence muting it, or null. */
+  silencedBy: string | null;
+  /** Id of the alert inhibiting it (e.g. a row brake mutes the throttle alerts it causes), or null. */
+  inhibitedBy: string | null;
 }
 
 export type SourceState = 'up' | 'stale' | 'down';

@@ -1,6 +1,7 @@
 /**
  * Row D of the default scenario is 30 % oversubscribed: within about a minute of simulated time it crosses 90 % of
- * its budget. The operator sees the alert arrive, then looks at power over time against the budget lines.
+ * its budget. The operator sees the alert arrive, acknowledges and silences it, then looks at power over time against
+ * the budget lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type BrowserSession } from './support/browser.js';
@@ -16,7 +17,7 @@ describe('alerts and power over time', () => {
     server = await startHeadroom({ speed: 30, db: 'temp' });
     browser = await openBrowser();
     operator = new Operator(browser.page);
-    await operator.opensTheConsole(server.url);
+    await operator.opensTheConsole(server.urls.operator);
   });
 
   afterAll(async () => {
@@ -35,6 +36,60 @@ describe('alerts and power over time', () => {
     await operator.console.screenshot('alerts.png');
   }, 75_000);
 
+  it('the operator acknowledges an alert of row D with a comment, then silences it', async () => {
+    await operator.alerts.group('D').waitFor();
+    // POLCA pulls row D back under its thresholds, so its alerts come and go: act on one that is active now, and pick
+    // again if it resolves between the click and the engine's answer (the engine refuses to ack a resolved alert).
+    let id = '';
+    for (let attempt = 0; ; attempt++) {
+      id = await activeAlertOfRow(server, 'D');
+      await operator.alerts.waitForAlert(id, ['pending', 'firing'], 10_000);
+      try {
+        await operator.alerts.acknowledge(id, 'on it: drill');
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !/already resolved/.test(String(e))) throw e;
+        await operator.page.getByTestId('ack-dialog-cancel').click();
+      }
+    }
+    const acked = await server.invoke('alerts:list', { includeResolved: false });
+    if (acked.some((a) => a.id === id)) {
+      await operator.alerts.row(id).and(operator.page.locator('[data-acked="yes"]')).waitFor();
+      await expect(operator.alerts.row(id).getByTestId('alert-acked').textContent()).resolves.toMatch(/acked by operator \(token\): “on it: drill”/);
+    }
+    const ackRecord = (await server.invoke('audit:list', { kind: 'ack' }))[0];
+    expect(ackRecord).toMatchObject({ target: id, reason: 'on it: drill', outcome: 'ok' });
+
+    // Silence the same rule for the whole row: the matchers come pre-filled from the alert.
+    id = await activeAlertOfRow(server, 'D');
+    const rule = id.split(':')[0]!;
+    const matchers = await operator.alerts.silence(id, { scope: 'rule', duration: '1h', reason: 'known: oversubscribed row, drill' });
+    expect(matchers).toBe(`Matchers: rule = ${rule}`);
+    const silences = await server.invoke('alerts:silences', {});
+    expect(silences).toHaveLength(1);
+    expect(silences[0]).toMatchObject({ comment: 'known: oversubscribed row, drill', matchers: [{ field: 'rule', value: rule }] });
+    await operator.alerts.silences().first().waitFor();
+    // Every active alert of that rule now shows as silenced.
+    await operator.page.waitForFunction(
+      (r) => {
+        const rows = [...document.querySelectorAll(`[data-testid="alert-row"][data-alert-id^="${r}:"]:not([data-state="resolved"])`)];
+        return rows.length > 0 && rows.every((e) => e.getAttribute('data-silenced') === 'yes');
+      },
+      rule,
+      { timeout: 10_000 },
+    );
+    await expect(operator.page.locator(`[data-testid="alert-row"][data-alert-id^="${rule}:"]`).first().getByTestId('alert-silenced').textContent()).resolves.toMatch(
+      /silenced by operator \(token\) until \d{4}-/,
+    );
+    await operator.console.screenshot('alerts-handled.png');
+
+    await operator.alerts.unsilence(silences[0]!.id, 'drill over');
+    await operator.alerts.silences().first().waitFor({ state: 'detached' });
+    await expect(server.invoke('alerts:silences', {})).resolves.toEqual([]);
+    const kinds = (await server.invoke('audit:list', {})).map((r) => r.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['ack', 'silence', 'unsilence']));
+  }, 60_000);
+
   it('power over time shows the site and every row against its budget', async () => {
     await operator.waits(2_000);
     await operator.looksAtPowerOverTime();
@@ -49,3 +104,15 @@ describe('alerts and power over time', () => {
     expect(browser.errors).toEqual([]);
   });
 });
+
+/** Id of an active (pending or firing), unsilenced alert of a row, waiting up to 30 s for one. */
+async function activeAlertOfRow(server: RunningServer, row: string): Promise<string> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const list = await server.invoke('alerts:list', { includeResolved: false });
+    const a = list.find((x) => x.row === row && x.state !== 'resolved' && !x.silencedBy);
+    if (a) return a.id;
+    if (Date.now() > until) throw new Error(`no active alert on row ${row} within 30 s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

@@ -80,6 +80,8 @@ describe('simulation controls and access', () => {
   }, 40_000);
 
   it('raised no page errors', () => {
-    expect(browser.errors).toEqual([]);
+    // While the server is deliberately down, Chromium logs each refused reconnection attempt: expected here.
+    const outage = /WebSocket connection to '.*\/api\/ws\?token=.*' failed: .*ERR_CONNECTION_REFUSED/;
+    expect(browser.errors.filter((e) => !outage.test(e))).toEqual([]);
   });
 });

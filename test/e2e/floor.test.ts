@@ -43,7 +43,7 @@ describe('floor and rack views', () => {
     await operator.console.screenshot('floor.png');
   });
 
-  it('shows every GPU of the site at once, and a click opens that GPU’s rack', async () => {
+  it('shows every GPU of the site at once, and a double-click opens that GPU’s rack', async () => {
     await operator.page.mouse.move(0, 0);
     await operator.looksAtEveryGpu();
     const g = await operator.floor.canvasGeometry();
@@ -57,7 +57,7 @@ describe('floor and rack views', () => {
     expect(tip['Temperature']).toMatch(/°C/);
     await operator.console.screenshot('floor-gpus.png');
 
-    await operator.floor.clickFirstGpu();
+    await operator.floor.doubleClickFirstGpu();
     await operator.rack.root().waitFor();
     expect(await operator.rack.shownRackId()).toBe(site.racks[0]!.id);
     await operator.goesBackToTheFloor();
@@ -100,6 +100,45 @@ describe('floor and rack views', () => {
     expect(await operator.rack.shownRackId()).toBe(rack.id);
     await operator.console.pressViewKey('1');
     await operator.floor.heatmap().waitFor();
+  });
+
+  it('selects racks, a whole row and GPUs by mouse and keyboard, and shows the selection', async () => {
+    const rowA = site.rows[0]!;
+    const [r0, r1, r2] = [0, 1, 2].map((k) => site.racks[rowA.rackStart + k]!.id);
+    await operator.floor.clickRack(r0!);
+    expect(await operator.floor.rackState(r0!)).toMatchObject({ selected: 'all' });
+    await expect(operator.control.selectionLabel().textContent()).resolves.toBe(`rack ${r0}`);
+    await operator.floor.clickRack(r2!, ['Shift']);
+    expect((await operator.floor.rackState(r1!)).selected).toBe('all');
+    await expect(operator.control.selectionLabel().textContent()).resolves.toMatch(/^3 racks: /);
+    await operator.floor.clickRack(r1!, ['Control']);
+    expect((await operator.floor.rackState(r1!)).selected).toBe('');
+
+    // Keyboard: Space toggles the focused rack, Escape clears.
+    await operator.floor.rackCell(r1!).focus();
+    await operator.page.keyboard.press('Space');
+    expect((await operator.floor.rackState(r1!)).selected).toBe('all');
+    await operator.page.keyboard.press('Escape');
+    expect((await operator.floor.rackState(r0!)).selected).toBe('');
+
+    // The row label selects the row: every rack of it.
+    await operator.floor.selectRow(rowA.id);
+    await expect(operator.control.selectionLabel().textContent()).resolves.toBe(`row ${rowA.id}`);
+    const states = await Promise.all(Array.from({ length: rowA.rackCount }, (_, k) => operator.floor.rackState(site.racks[rowA.rackStart + k]!.id)));
+    expect(states.every((st) => st.selected === 'all')).toBe(true);
+
+    // In a rack: GPUs, then a server.
+    await operator.opensRack(r0!);
+    const rack = site.racks[rowA.rackStart]!;
+    const srv = site.servers[rack.serverStart]!;
+    await operator.rack.selectGpu(srv.gpuStart);
+    await operator.rack.selectGpu(srv.gpuStart + 2, ['Shift']);
+    await expect(operator.control.selectionLabel().textContent()).resolves.toMatch(/^3 GPUs: /);
+    await operator.rack.selectServer(srv.id);
+    await expect(operator.control.selectionLabel().textContent()).resolves.toBe(`server ${srv.id}`);
+    await operator.goesBackToTheFloor();
+    expect((await operator.floor.rackState(r0!)).selected).toBe('partial');
+    await operator.page.keyboard.press('Escape');
   });
 
   it('raised no page errors (CSP violations included)', () => {

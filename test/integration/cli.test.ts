@@ -56,12 +56,13 @@ describe('headroom CLI', () => {
   it('serve prints its URL with a token and binds to loopback by default', async () => {
     const child = spawn(process.execPath, ['bin/headroom.js', 'serve', '--port', '0', '--db', tmp.file('serve.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
+      const [url, viewerUrl] = await new Promise<[string, string]>((resolve, reject) => {
         let out = '';
         child.stdout.on('data', (d) => {
           out += String(d);
-          const m = /Headroom serving on (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-          if (m) resolve(m[1]!);
+          const admin = /Headroom serving on (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+          const viewer = /viewer: +(http:\S+)/.exec(out);
+          if (admin && viewer) resolve([admin[1]!, viewer[1]!]);
         });
         child.once('exit', (code) => reject(new Error(`exited ${code}`)));
       });
@@ -69,6 +70,12 @@ describe('headroom CLI', () => {
       expect(u.searchParams.get('token')!.length).toBeGreaterThanOrEqual(24);
       expect((await fetch(`${u.origin}/api/health`)).status).toBe(200);
       expect((await fetch(`${u.origin}/api/invoke/status:get`, { method: 'POST' })).status).toBe(401);
+      // One token per role: the viewer's URL reads but cannot act.
+      const viewerToken = new URL(viewerUrl).searchParams.get('token')!;
+      expect(viewerToken).not.toBe(u.searchParams.get('token'));
+      const auth = { Authorization: `Bearer ${viewerToken}` };
+      expect((await fetch(`${u.origin}/api/invoke/status:get`, { method: 'POST', headers: auth })).status).toBe(200);
+      expect((await fetch(`${u.origin}/api/invoke/sim:control`, { method: 'POST', headers: auth, body: '{"action":"pause"}' })).status).toBe(400);
     } finally {
       child.kill('SIGTERM');
     }

@@ -8,6 +8,7 @@ import type { WireMessage } from '../../shared/contract.js';
 import { tempDir } from '../helpers.js';
 
 const TOKEN = 'test-token-0123456789';
+const TOKENS = { admin: TOKEN, operator: 'operator-token-0123456789', viewer: 'viewer-token-012345678901' };
 let rt: Runtime;
 let srv: HeadlessServer;
 let base: string;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Headroom</title>');
   writeFileSync(join(tmp.dir, 'secret.txt'), 'outside the web root');
   rt = await createRuntime({ scenario: 'default', db: tmp.file('telemetry.db'), speed: 600 });
-  srv = await startServer({ host: '127.0.0.1', port: 0, token: TOKEN, handlers: rt.handlers, bus: rt.bus, staticDir });
+  srv = await startServer({ host: '127.0.0.1', port: 0, tokens: TOKENS, handlers: rt.handlers, bus: rt.bus, staticDir, onRefused: rt.auditRefusal });
   base = `http://127.0.0.1:${srv.port}`;
   rt.runner.start();
 });
@@ -92,6 +93,21 @@ describe('headless server', () => {
     ws.close();
   });
 
+  it('each token acts with its role: a viewer reads but cannot act, and the refusal is audited', async () => {
+    const post = (token: string, channel: string, body: unknown) =>
+      fetch(`${base}/api/invoke/${channel}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const who = await (await post(TOKENS.viewer, 'session:whoami', {})).json();
+    expect(who).toEqual({ user: 'viewer (token)', role: 'viewer' });
+    expect((await post(TOKENS.viewer, 'fleet:topology', {})).status).toBe(200);
+    const refused = await post(TOKENS.viewer, 'sim:control', { action: 'pause' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/not allowed for role viewer \(needs operator\)/);
+    const records = (await (await post(TOKENS.viewer, 'audit:list', { kind: 'refusal' })).json()) as Array<{ actor: string; target: string; outcome: string }>;
+    expect(records[0]).toMatchObject({ actor: 'viewer (token)', target: 'sim:control', outcome: 'refused' });
+    expect((await post(TOKENS.operator, 'sim:control', { action: 'resume' })).status).toBe(200);
+    expect(srv.urls.viewer).toContain(TOKENS.viewer);
+  });
+
   it('serves the renderer with a strict CSP and never a file outside its folder', async () => {
     const res = await fetch(`${base}/`);
     expect(res.status).toBe(200);
@@ -102,7 +118,7 @@ describe('headless server', () => {
   });
 
   it('says clearly when the port is in use', async () => {
-    await expect(startServer({ host: '127.0.0.1', port: srv.port, token: TOKEN, handlers: rt.handlers, bus: rt.bus, staticDir: null })).rejects.toThrow(
+    await expect(startServer({ host: '127.0.0.1', port: srv.port, tokens: TOKENS, handlers: rt.handlers, bus: rt.bus, staticDir: null })).rejects.toThrow(
       new RegExp(`port ${srv.port} on 127.0.0.1 is already in use`),
     );
   });

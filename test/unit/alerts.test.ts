@@ -3,7 +3,7 @@ import { createAlertBook, evaluateAlerts, activeAlerts, type Observation } from 
 import type { AlertRule } from '../../shared/domain/alerts.js';
 
 const rule: AlertRule = { id: 'rowPower90', kind: 'rowPower', thresholdPct: 90, severity: 'warning', forS: 2, keepFiringForS: 3 };
-const obs = (value: number): Observation => ({ rule, subject: { kind: 'row', id: 'D' }, value, unit: '%', summary: `Row D at ${value} %` });
+const obs = (value: number): Observation => ({ rule, subject: { kind: 'row', id: 'D' }, row: 'D', value, unit: '%', summary: `Row D at ${value} %` });
 
 describe('alert lifecycle (Prometheus semantics)', () => {
   it('goes pending → firing after `for`, then resolved after `keep_firing_for` without the condition', () => {

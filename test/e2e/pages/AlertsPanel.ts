@@ -1,10 +1,14 @@
 import type { Page } from 'playwright-core';
+import { confirmDialog } from './dialogs.js';
 
 export interface ShownAlert {
   id: string;
   state: string;
   severity: string;
   text: string;
+  acked: boolean;
+  silenced: boolean;
+  inhibited: boolean;
 }
 
 /** The always-visible alerts panel and its badge. */
@@ -28,8 +32,50 @@ export class AlertsPanel {
         state: e.getAttribute('data-state') ?? '',
         severity: e.getAttribute('data-severity') ?? '',
         text: (e.textContent ?? '').replace(/\s+/g, ' ').trim(),
+        acked: e.getAttribute('data-acked') === 'yes',
+        silenced: e.getAttribute('data-silenced') === 'yes',
+        inhibited: e.getAttribute('data-inhibited') === 'yes',
       })),
     );
+  }
+
+  row(id: string) {
+    return this.page.locator(`[data-testid="alert-row"][data-alert-id="${id}"]`).first();
+  }
+  group(rowId: string) {
+    return this.page.getByTestId(`alert-group-${rowId}`);
+  }
+  ackButton(id: string) {
+    return this.page.getByTestId(`alert-ack-${id}`);
+  }
+  silenceButton(id: string) {
+    return this.page.getByTestId(`alert-silence-${id}`);
+  }
+  silences() {
+    return this.page.getByTestId('silence-item');
+  }
+
+  async acknowledge(id: string, comment: string): Promise<void> {
+    await this.ackButton(id).click();
+    await this.page.getByTestId('ack-comment').fill(comment);
+    await confirmDialog(this.page, 'ack-dialog');
+  }
+
+  /** Opens the silence dialog, keeps the pre-filled matchers of `scope`, picks a duration and gives the reason. */
+  async silence(id: string, o: { scope: 'subject' | 'row' | 'rule'; duration: '30m' | '1h' | '4h' | '24h'; reason: string }): Promise<string> {
+    await this.silenceButton(id).click();
+    await this.page.getByTestId(`silence-scope-${o.scope}`).check();
+    await this.page.getByTestId('silence-duration').selectOption(o.duration);
+    await this.page.getByTestId('silence-reason').fill(o.reason);
+    const matchers = (await this.page.getByTestId('silence-matchers').textContent()) ?? '';
+    await confirmDialog(this.page, 'silence-dialog');
+    return matchers;
+  }
+
+  async unsilence(silenceId: string, reason: string): Promise<void> {
+    await this.page.getByTestId(`unsilence-${silenceId}`).click();
+    await this.page.getByTestId('unsilence-reason').fill(reason);
+    await confirmDialog(this.page, 'unsilence-dialog');
   }
 
   /** Waits for an alert with this id (rule:subject) in the given states. */

@@ -40,8 +40,30 @@ export class FloorPage {
     return readTooltip(this.page, 'rack-tooltip');
   }
 
-  async clickRack(rackId: string): Promise<void> {
-    await this.rackCell(rackId).click();
+  /** A click selects the rack (Shift: range, Control: add/remove). */
+  async clickRack(rackId: string, modifiers: Array<'Shift' | 'Control'> = []): Promise<void> {
+    await this.rackCell(rackId).click({ modifiers });
+  }
+
+  /** A double-click opens the rack. */
+  async doubleClickRack(rackId: string): Promise<void> {
+    await this.rackCell(rackId).dblclick();
+  }
+
+  /** What the heatmap says about a rack's selection ('', 'partial', 'all') and control mark ('cap 450 W', 'BRAKE', …). */
+  async rackState(rackId: string): Promise<{ selected: string; control: string }> {
+    const cell = this.rackCell(rackId);
+    return { selected: (await cell.getAttribute('data-selected')) ?? '', control: (await cell.getAttribute('data-control')) ?? '' };
+  }
+
+  rowLabel(rowId: string) {
+    return this.page.getByTestId(`floor-rowlabel-${rowId}`);
+  }
+  async selectRow(rowId: string): Promise<void> {
+    await this.page.getByTestId(`row-select-${rowId}`).click();
+  }
+  controlLegend() {
+    return this.page.getByTestId('control-legend');
   }
 
   /** Keyboard only: focus the heatmap's rack, then Enter. */
@@ -81,6 +103,12 @@ export class FloorPage {
     const g = await this.canvasGeometry();
     const scale = g.cssWidth / g.width;
     await this.gpuCanvas().click({ position: { x: scale / 2, y: scale / 2 } });
+  }
+
+  async doubleClickFirstGpu(): Promise<void> {
+    const g = await this.canvasGeometry();
+    const scale = g.cssWidth / g.width;
+    await this.gpuCanvas().dblclick({ position: { x: scale / 2, y: scale / 2 } });
   }
 }
 

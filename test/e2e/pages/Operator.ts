@@ -1,10 +1,16 @@
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { AlertsPanel } from './AlertsPanel.js';
+import { AuditPage } from './AuditPage.js';
 import { ConsolePage } from './ConsolePage.js';
+import { ControlPanel, type PreviewShown } from './ControlPanel.js';
+import { PlannerPage } from './PlannerPage.js';
+import { PolicyPage } from './PolicyPage.js';
 import { FloorPage } from './FloorPage.js';
 import { PowerPage } from './PowerPage.js';
 import { RackPage } from './RackPage.js';
 import { StatusBar } from './StatusBar.js';
+import { confirmDialog } from './dialogs.js';
 
 /** What an operator does at the console, in their words; specs call these. */
 export class Operator {
@@ -14,6 +20,10 @@ export class Operator {
   readonly power: PowerPage;
   readonly alerts: AlertsPanel;
   readonly status: StatusBar;
+  readonly control: ControlPanel;
+  readonly audit: AuditPage;
+  readonly planner: PlannerPage;
+  readonly policy: PolicyPage;
 
   constructor(readonly page: Page) {
     this.console = new ConsolePage(page);
@@ -22,6 +32,10 @@ export class Operator {
     this.power = new PowerPage(page);
     this.alerts = new AlertsPanel(page);
     this.status = new StatusBar(page);
+    this.control = new ControlPanel(page);
+    this.audit = new AuditPage(page);
+    this.planner = new PlannerPage(page);
+    this.policy = new PolicyPage(page);
   }
 
   async opensTheConsole(url: string): Promise<void> {
@@ -30,9 +44,85 @@ export class Operator {
     await this.floor.heatmap().waitFor();
   }
 
+  /** Double-click opens a rack (a single click selects it). */
   async opensRack(rackId: string): Promise<void> {
-    await this.floor.clickRack(rackId);
+    await this.floor.doubleClickRack(rackId);
     await this.rack.root().waitFor();
+  }
+
+  async selectsRack(rackId: string): Promise<void> {
+    await this.floor.clickRack(rackId);
+    await this.page.waitForFunction((id) => document.querySelector(`[data-testid="rack-cell-${id}"]`)?.getAttribute('data-selected') === 'all', rackId);
+  }
+
+  /**
+   * Selects a rack on the floor, fills the override form (power cap `watts` W, reason, expiry), reviews the engine's
+   * preview and applies it. Returns the preview as shown.
+   */
+  async capsRack(rackId: string, watts: number, reason: string, expiry: '15m' | '1h' | '4h' | '24h' = '1h'): Promise<PreviewShown> {
+    await this.selectsRack(rackId);
+    await this.control.kind('powerCap').click();
+    await this.control.value().fill(String(watts));
+    await this.control.reason().fill(reason);
+    await this.control.expiry().selectOption(expiry);
+    await this.control.reviewButton().click();
+    await this.control.confirmDialog().waitFor();
+    const preview = await this.control.preview();
+    await confirmDialog(this.page, 'override-confirm');
+    return preview;
+  }
+
+  async clearsOverride(text: string, reason: string): Promise<void> {
+    await this.control.override(text).getByRole('button', { name: /Clear/ }).click();
+    await this.page.getByTestId('override-clear-reason').fill(reason);
+    await confirmDialog(this.page, 'override-clear-dialog');
+  }
+
+  async pausesAutomation(rowId: string, reason: string): Promise<void> {
+    await this.control.automationToggle(rowId).click();
+    await this.page.getByTestId('automation-reason').fill(reason);
+    await confirmDialog(this.page, 'automation-dialog');
+  }
+
+  /** Opens the emergency brake dialog of a row and stops there (the caller types the confirmation). */
+  async reachesForTheBrake(rowId: string): Promise<void> {
+    await this.control.brakeButton(rowId).click();
+    await this.control.brakeDialog().waitFor();
+  }
+
+  /** Engages (or releases) a row's brake: types the row id and a reason, confirms. */
+  async brakesRow(rowId: string, reason: string): Promise<void> {
+    await this.reachesForTheBrake(rowId);
+    await this.control.brakeTyped().fill(rowId);
+    await this.control.brakeReason().fill(reason);
+    await confirmDialog(this.page, 'brake-dialog');
+  }
+
+  async readsTheAuditLog(): Promise<void> {
+    await this.console.pressViewKey('5');
+    await this.audit.root().waitFor();
+  }
+
+  async verifiesTheAuditChain(): Promise<string> {
+    await this.audit.verifyButton().click();
+    await this.audit.verifyResult().waitFor();
+    return ((await this.audit.verifyResult().textContent()) ?? '').trim();
+  }
+
+  /** Exports the audit log as CSV; returns the downloaded file's name and text. */
+  async exportsTheAuditLog(): Promise<{ name: string; text: string }> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.audit.exportButton().click()]);
+    const path = await download.path();
+    return { name: download.suggestedFilename(), text: await readFile(path, 'utf8') };
+  }
+
+  async plansCapacity(o: { from: number; to: number; step: number; durationS: number }, timeoutMs = 240_000): Promise<void> {
+    await this.console.pressViewKey('6');
+    await this.planner.root().waitFor();
+    await this.planner.fill(o);
+    await this.planner.run();
+    await this.planner.progress().waitFor({ timeout: 5_000 });
+    await this.planner.progress().waitFor({ state: 'detached', timeout: timeoutMs });
   }
 
   async opensRackWithKeyboard(rackId: string): Promise<void> {

@@ -37,6 +37,20 @@ export class RackPage {
     });
   }
 
+  /** Where a GPU's setpoint comes from ('none', 'auto', 'manual', 'emergency'), as the cell says. */
+  async gpuSource(index: number): Promise<string> {
+    return (await this.gpuCell(index).getAttribute('data-source')) ?? '';
+  }
+  controlDetail() {
+    return this.page.getByTestId('gpu-control-detail');
+  }
+  async selectGpu(index: number, modifiers: Array<'Shift' | 'Control'> = []): Promise<void> {
+    await this.gpuCell(index).click({ modifiers });
+  }
+  async selectServer(serverId: string): Promise<void> {
+    await this.page.getByTestId(`server-select-${serverId}`).click();
+  }
+
   async backToFloor(): Promise<void> {
     await this.page.getByTestId('btn-back').click();
   }

@@ -24,6 +24,11 @@ export class StatusBar {
     return this.page.getByTestId('status-store');
   }
 
+  /** Who the console acts as: "operator (token) · operator". */
+  identity() {
+    return this.page.getByTestId('status-identity');
+  }
+
   async pause(): Promise<void> {
     await this.page.getByTestId('btn-pause').click();
   }

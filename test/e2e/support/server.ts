@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestChannel, RequestPayload, ResponseOf } from '../../../shared/contract.js';
+import type { Role } from '../../../shared/domain/control.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -18,29 +19,39 @@ export interface ServerOptions {
   db?: 'memory' | 'temp';
   /** Fixed port and token, e.g. to restart a server where a page is still connected. */
   port?: number;
+  /** Admin token (`--token`); the operator and viewer tokens are derived from it unless given. */
   token?: string;
+  operatorToken?: string;
+  viewerToken?: string;
 }
 
 export interface RunningServer {
-  /** Page URL with the token, exactly as printed. */
+  /** Page URL with the admin token, exactly as printed. */
   url: string;
+  /** Page URL per role, as printed (`  operator: …`, `  viewer:   …`). */
+  urls: Record<Role, string>;
   origin: string;
   port: number;
   token: string;
-  /** Calls the contract over `POST /api/invoke/<channel>` (for test setup and assertions, not for the UI). */
-  invoke<C extends RequestChannel>(channel: C, payload: RequestPayload<C>): Promise<ResponseOf<C>>;
+  tokens: Record<Role, string>;
+  /** Calls the contract over `POST /api/invoke/<channel>` as `role` (default admin), for test setup and assertions. */
+  invoke<C extends RequestChannel>(channel: C, payload: RequestPayload<C>, role?: Role): Promise<ResponseOf<C>>;
+  /** Like `invoke`, but returns a refusal as data: `{ ok: false, status, error }`. */
+  tryInvoke<C extends RequestChannel>(channel: C, payload: unknown, role?: Role): Promise<{ ok: true; result: ResponseOf<C> } | { ok: false; status: number; error: string }>;
   stop(): Promise<void>;
 }
 
 const READY = /Headroom serving on (http:\/\/\S+)/;
+const ROLE_URL = (role: 'operator' | 'viewer') => new RegExp(`^\\s+${role}:\\s+(http:\\/\\/\\S+)`, 'm');
 
 export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningServer> {
   const entry = resolve(repoRoot, 'bin/headroom.js');
   if (!existsSync(resolve(repoRoot, 'dist/renderer/index.html'))) throw new Error('dist/renderer is missing: run `npm run build` first');
   const token = opts.token ?? randomBytes(16).toString('hex');
+  const tokens: Record<Role, string> = { admin: token, operator: opts.operatorToken ?? `${token}-op`, viewer: opts.viewerToken ?? `${token}-view` };
   const dbDir = opts.db === 'temp' ? mkdtempSync(resolve(tmpdir(), 'headroom-e2e-')) : null;
   const db = dbDir ? resolve(dbDir, 'telemetry.db') : ':memory:';
-  const args = [entry, 'serve', '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--token', token, '--db', db, '--speed', String(opts.speed ?? 10)];
+  const args = [entry, 'serve', '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--token', token, '--operator-token', tokens.operator, '--viewer-token', tokens.viewer, '--db', db, '--speed', String(opts.speed ?? 10)];
   if (opts.scenario) args.push('--scenario', opts.scenario);
   if (opts.scale) args.push('--scale', String(opts.scale));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
@@ -51,7 +62,8 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
     child.stdout!.on('data', (d: Buffer) => {
       log += d.toString();
       const m = READY.exec(log);
-      if (m) {
+      // The role URLs follow the admin one; wait for all three lines.
+      if (m && ROLE_URL('operator').test(log) && ROLE_URL('viewer').test(log)) {
         clearTimeout(timer);
         ok(m[1]!);
       }
@@ -63,19 +75,29 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
     });
   });
   const origin = new URL(url).origin;
+  const urls: Record<Role, string> = { admin: url, operator: ROLE_URL('operator').exec(log)![1]!, viewer: ROLE_URL('viewer').exec(log)![1]! };
+  const post = (channel: string, payload: unknown, role: Role) =>
+    fetch(`${origin}/api/invoke/${channel}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
   return {
     url,
+    urls,
     origin,
     port: Number(new URL(url).port),
     token,
-    async invoke(channel, payload) {
-      const res = await fetch(`${origin}/api/invoke/${channel}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(payload),
-      });
+    tokens,
+    async invoke(channel, payload, role = 'admin') {
+      const res = await post(channel, payload, role);
       if (!res.ok) throw new Error(`${channel}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as never;
+    },
+    async tryInvoke(channel, payload, role = 'admin') {
+      const res = await post(channel, payload, role);
+      const body = (await res.json().catch(() => ({}))) as { error?: string };
+      return res.ok ? { ok: true, result: body as never } : { ok: false, status: res.status, error: body.error ?? '' };
     },
     stop: async () => {
       await stopChild(child);

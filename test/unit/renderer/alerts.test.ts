@@ -14,6 +14,10 @@ const a = (id: string, state: Alert['state'], severity: Alert['severity'], since
   activeSinceMs: since,
   firingSinceMs: state === 'pending' ? null : since,
   resolvedAtMs: state === 'resolved' ? since + 1 : null,
+  row: 'A',
+  ack: null,
+  silencedBy: null,
+  inhibitedBy: null,
 });
 
 describe('alert list order', () => {
@@ -26,5 +30,15 @@ describe('alert list order', () => {
       a('firing-crit-new', 'firing', 'critical', 2),
     ]);
     expect(sorted.map((x) => x.id)).toEqual(['firing-crit-new', 'firing-crit-old', 'firing-info', 'pending-crit', 'resolved-crit']);
+  });
+
+  it('puts silenced and inhibited alerts after the others of their state', () => {
+    const sorted = sortAlerts([
+      { ...a('silenced-crit', 'firing', 'critical', 9), silencedBy: 's1' },
+      { ...a('inhibited-crit', 'firing', 'critical', 8), inhibitedBy: 'rowPower100:A' },
+      a('firing-info', 'firing', 'info', 1),
+      a('pending-warn', 'pending', 'warning', 1),
+    ]);
+    expect(sorted.map((x) => x.id)).toEqual(['firing-info', 'silenced-crit', 'inhibited-crit', 'pending-warn']);
   });
 });

@@ -25,7 +25,7 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function harness(probe?: () => Promise<boolean>) {
+function harness(probe?: () => Promise<boolean>, timeoutFor?: (c: string) => number | undefined) {
   const sockets: FakeSocket[] = [];
   const timers: Array<{ fn: () => void; ms: number }> = [];
   const api = new WsApi({
@@ -36,6 +36,7 @@ function harness(probe?: () => Promise<boolean>) {
       return s;
     },
     probeUnauthorized: probe,
+    timeoutFor,
     setTimer: (fn, ms) => (timers.push({ fn, ms }), timers.length),
     clearTimer: () => {},
   });
@@ -103,6 +104,14 @@ describe('WebSocket api client', () => {
     sockets[0]!.drop(1006);
     await new Promise((r) => setTimeout(r, 0));
     expect(api.connection.state).toBe('unauthorized');
+  });
+
+  it('gives slow requests (the planner sweep) their own deadline', async () => {
+    const { api, sockets, timers } = harness(undefined, (c) => (c === 'planner:sweep' ? 900_000 : undefined));
+    sockets[0]!.open();
+    void api.invoke('planner:sweep', {}).catch(() => {});
+    void api.invoke('status:get', {}).catch(() => {});
+    expect(timers.map((t) => t.ms)).toEqual([900_000, 15_000]);
   });
 
   it('backs off from 0.5 s to at most 10 s', () => {

@@ -1,0 +1,122 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { AUDIT_CSV_COLUMNS, auditCsvLine } from '../../shared/domain/auditCsv.js';
+import { AuditQuerySchema } from '../../shared/domain/control.js';
+import { AuditTrail, type AuditFilter } from '../store/audit.js';
+import { openControlDbReadonly } from '../store/controlDb.js';
+
+export const AUDIT_HELP = `  headroom audit verify [--db FILE]
+                               check the audit trail's hash chain (exit 0 intact, 1 broken)
+  headroom audit export [--db FILE] [--out FILE.csv] [--kind K] [--actor USER] [--target TEXT] [--outcome O] [--raw]
+                               audit records as CSV (RFC 4180), oldest first; --raw keeps cells starting with = + - @
+                               as they are (default: prefixed with ' so spreadsheets do not run them)
+      --db FILE                control database (default ./headroom-data/control.db); opened read-only`;
+
+const DEFAULT_DB = './headroom-data/control.db';
+
+/** A usage problem: headroom prints it as one line, exit code 2. */
+export class AuditUsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** `headroom audit verify|export …`; returns the exit code. Store problems throw StoreError (exit 2). */
+export function auditCommand(args: string[]): number {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'verify':
+      return verify(rest);
+    case 'export':
+      return exportCsv(rest);
+    default:
+      throw new AuditUsageError(sub === undefined ? 'audit needs a subcommand: verify or export' : `unknown audit subcommand "${sub}" (verify, export)`);
+  }
+}
+
+function verify(args: string[]): number {
+  const { values } = parseArgs({ args, strict: true, options: { db: { type: 'string', default: DEFAULT_DB } } });
+  const file = values.db!;
+  const db = openControlDbReadonly(file);
+  try {
+    const r = new AuditTrail(db).verify();
+    if (r.ok) {
+      console.log(`audit trail intact: ${r.records} records checked (${file}): ${r.message}`);
+      return 0;
+    }
+    console.error(`audit trail BROKEN at record ${r.brokenAtSeq}: ${r.message}; ${r.records} records before it intact (${file})`);
+    return 1;
+  } finally {
+    db.close();
+  }
+}
+
+function enumOpt<T extends string>(v: string | undefined, name: string, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new AuditUsageError(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+function exportCsv(args: string[]): number {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      db: { type: 'string', default: DEFAULT_DB },
+      out: { type: 'string' },
+      kind: { type: 'string' },
+      actor: { type: 'string' },
+      target: { type: 'string' },
+      outcome: { type: 'string' },
+      raw: { type: 'boolean', default: false },
+    },
+  });
+  const filter: AuditFilter = {
+    kind: enumOpt(values.kind, 'kind', AuditQuerySchema.shape.kind.unwrap().options),
+    actor: values.actor,
+    target: values.target,
+    outcome: enumOpt(values.outcome, 'outcome', AuditQuerySchema.shape.outcome.unwrap().options),
+  };
+  const file = values.db!;
+  const db = openControlDbReadonly(file);
+  try {
+    const trail = new AuditTrail(db);
+    const v = trail.verify();
+    if (!v.ok) console.error(`warning: audit trail broken at record ${v.brokenAtSeq}: ${v.message} (exporting anyway)`);
+    const out = values.out;
+    // Write to a temporary file, fsync, rename: a reader never sees half an export.
+    const tmp = out ? `${out}.tmp-${process.pid}` : null;
+    const fd = tmp ? openSync(tmp, 'w') : 1;
+    let n = 0;
+    try {
+      const chunk: string[] = [AUDIT_CSV_COLUMNS.join(',')];
+      const flush = () => {
+        if (chunk.length) writeSync(fd, chunk.join('\r\n') + '\r\n');
+        chunk.length = 0;
+      };
+      for (const r of trail.iterate(filter)) {
+        chunk.push(auditCsvLine(r, !values.raw));
+        n++;
+        if (chunk.length >= 1000) flush();
+      }
+      flush();
+      if (tmp) {
+        fsyncSync(fd);
+        closeSync(fd);
+        renameSync(tmp, out!);
+      }
+    } catch (e) {
+      if (tmp) {
+        try {
+          closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+        rmSync(tmp, { force: true });
+      }
+      throw e;
+    }
+    if (out) console.error(`exported ${n} audit records → ${out}`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,341 @@
+import type { ActuationConfig } from '../../../shared/domain/control.js';
+import { ClockEvent, SampleFlag } from '../../../shared/domain/fleet.js';
+import type { GpuModel } from '../../../shared/domain/topology.js';
+import { SOURCE, type Decision } from './arbiter.js';
+
+/**
+ * The actuation model, a pure state machine per GPU: the arbiter's decision (desired setpoint) becomes commands
+ * with a modelled time to effect, and every tick the modelled state is reconciled against read-back.
+ *
+ *  - Paths (ActuationConfig): clock locks and power limits take `outOfBandCapS` (BMC, POLCA: up to 40 s; we model
+ *    the worst case) or `inBandS` (nvidia-smi on the host), per `capPath`; the power brake takes `brakeS`.
+ *  - Clamping: a limit within the GPU model's minLimitW..maxLimitW ("none" = its default limit), a lock within
+ *    minClockMHz..maxClockMHz ("none" = 0, reset). Never NaN: invalid values mean "none", as in the arbiter.
+ *  - Rate limit: a GPU's setpoint changes at most once per `minChangeIntervalS`; the brake and emergency cap-downs
+ *    are exempt. Releases (a higher limit or lock, no lock, brake off) are staggered: each GPU waits a fixed,
+ *    GPU-specific offset within one change interval, so a row never uncaps in one step. While the telemetry is
+ *    stale (`holdReleases`) no release is issued at all: automation never uncaps on stale data.
+ *  - Commands land in issue order (a later command for the same GPU and channel supersedes an earlier one).
+ *  - Reconcile: the modelled in-effect value is compared with read-back every tick (fresh GPUs only). A mismatch
+ *    lasting `correctionS` raises an alarm on the GPU; a value that was confirmed and then drifted (an agent
+ *    restarted and lost its caps) is re-sent at once, then at most once per `correctionS`.
+ */
+
+export const CH = { limit: 0, lock: 1, brake: 2 } as const;
+export type Channel = (typeof CH)[keyof typeof CH];
+export const CHANNEL_NAMES = ['power limit', 'clock lock', 'power brake'] as const;
+
+/** Where landed commands go (the engine service forwards them to the Actuator port). */
+export interface CommandSink {
+  apply(gpu: number, ch: Channel, value: number): void;
+}
+
+/** A command issued this step (for audit batching and counters). */
+export interface Issued {
+  gpu: number;
+  ch: Channel;
+  value: number;
+  prev: number;
+  tighten: boolean;
+  /** SOURCE code and reason index (arbiter) of the value asked for. */
+  source: number;
+  why: number;
+  effectAtMs: number;
+}
+
+export interface ActuationStats {
+  /** Lock / limit commands that lower a setpoint. */
+  caps: number;
+  /** Lock / limit / brake commands that raise or remove one. */
+  releases: number;
+  /** Brake-on commands. */
+  brakesOn: number;
+  landed: number;
+  /** Changes held back by the rate limit this step. */
+  deferred: number;
+}
+
+/** What the fleet reports back (the engine's live columns). */
+export interface Readback {
+  limitW: ArrayLike<number>;
+  clockMHz: ArrayLike<number>;
+  flags: ArrayLike<number>;
+}
+
+/** Alarm bits per GPU: which channel's command is not seen in read-back. */
+export const ALARM = { limit: 1, lock: 2, brake: 4 } as const;
+
+const valid = (v: number) => v > 0 && v < Infinity;
+const UNREADABLE = SampleFlag.stale | SampleFlag.invalid | SampleFlag.shutdown;
+
+export class Actuation {
+  cfg: ActuationConfig;
+  readonly n: number;
+  /** Requested (issued) setpoint per channel: [limitW, lockMHz, brake 0/1]. */
+  readonly req: [Float64Array, Float64Array, Float64Array];
+  readonly reqSource: Uint8Array;
+  readonly reqSinceMs: Float64Array;
+  /** In effect (modelled: landed), per channel. */
+  readonly eff: [Float64Array, Float64Array, Float64Array];
+  readonly alarm: Uint8Array;
+  /** Since when read-back disagrees with the in-effect value, per channel (NaN: agrees). */
+  readonly mismatchSinceMs: [Float64Array, Float64Array, Float64Array];
+  readonly lastChangeMs: Float64Array;
+  private readonly loosenSinceMs: [Float64Array, Float64Array, Float64Array];
+  private readonly verified: Uint8Array;
+  private readonly lastReapplyMs: [Float64Array, Float64Array, Float64Array];
+  private readonly lastLandedSeq: [Float64Array, Float64Array, Float64Array];
+  private readonly minLimit: Float64Array;
+  private readonly maxLimit: Float64Array;
+  private readonly defLimit: Float64Array;
+  private readonly minClock: Float64Array;
+  private readonly maxClock: Float64Array;
+  private readonly stagger: Float64Array;
+  // Pending commands (structure of arrays, compacted as they land).
+  private pGpu = new Int32Array(1024);
+  private pCh = new Uint8Array(1024);
+  private pVal = new Float64Array(1024);
+  private pEffect = new Float64Array(1024);
+  private pIssued = new Float64Array(1024);
+  private pSeq = new Float64Array(1024);
+  private pCount = 0;
+  private seq = 0;
+  /** Re-sent commands (drift after confirmation), total. */
+  reapplied = 0;
+
+  constructor(n: number, gpuModel: Int32Array, models: readonly GpuModel[], cfg: ActuationConfig) {
+    this.n = n;
+    this.cfg = cfg;
+    const per = (f: (m: GpuModel) => number) => Float64Array.from({ length: n }, (_, g) => f(models[gpuModel[g]!]!));
+    this.minLimit = per((m) => m.minLimitW);
+    this.maxLimit = per((m) => m.maxLimitW);
+    this.defLimit = per((m) => Math.min(m.maxLimitW, Math.max(m.minLimitW, m.defaultLimitW)));
+    this.minClock = per((m) => m.minClockMHz);
+    this.maxClock = per((m) => m.maxClockMHz);
+    // A fixed offset per GPU in [0, 1): golden-ratio hashing spreads neighbours apart.
+    this.stagger = Float64Array.from({ length: n }, (_, g) => (Math.imul(g + 1, 0x9e3779b1) >>> 0) / 4294967296);
+    const f64 = (fill: number) => new Float64Array(n).fill(fill);
+    this.req = [Float64Array.from(this.defLimit), f64(0), f64(0)];
+    this.eff = [Float64Array.from(this.defLimit), f64(0), f64(0)];
+    this.reqSource = new Uint8Array(n);
+    this.reqSinceMs = f64(-Infinity);
+    this.alarm = new Uint8Array(n);
+    this.mismatchSinceMs = [f64(NaN), f64(NaN), f64(NaN)];
+    this.lastChangeMs = f64(-Infinity);
+    this.loosenSinceMs = [f64(NaN), f64(NaN), f64(NaN)];
+    this.verified = new Uint8Array(n);
+    this.lastReapplyMs = [f64(-Infinity), f64(-Infinity), f64(-Infinity)];
+    this.lastLandedSeq = [f64(-1), f64(-1), f64(-1)];
+  }
+
+  /** Modelled time from command to effect on a channel (ms). */
+  latencyMs(ch: Channel): number {
+    const c = this.cfg;
+    return 1000 * (ch === CH.brake ? c.brakeS : c.capPath === 'inBand' ? c.inBandS : c.outOfBandCapS);
+  }
+
+  /** The command value for a desired value: clamped to the GPU model, "none" mapped to the reset value. */
+  target(g: number, ch: Channel, desired: number): number {
+    if (ch === CH.brake) return desired === 1 ? 1 : 0;
+    if (ch === CH.limit) return valid(desired) ? Math.min(this.maxLimit[g]!, Math.max(this.minLimit[g]!, desired)) : this.defLimit[g]!;
+    return valid(desired) ? Math.min(this.maxClock[g]!, Math.max(this.minClock[g]!, desired)) : 0;
+  }
+
+  /** True if `next` is at least as restrictive as `cur` on that channel, and different. */
+  static tightens(ch: Channel, cur: number, next: number): boolean {
+    if (ch === CH.brake) return next === 1 && cur !== 1;
+    if (ch === CH.lock) return next > 0 && (cur === 0 || next < cur);
+    return next < cur;
+  }
+
+  /**
+   * Issue the commands the decision asks for (rate limit, stagger), then land those whose time has come (calling
+   * `sink`). `onIssue` sees each issued command (for audit batching).
+   */
+  step(nowMs: number, d: Decision, sink: CommandSink, onIssue?: (c: Issued) => void, opts: { holdReleases?: boolean } = {}): ActuationStats {
+    const holdReleases = opts.holdReleases === true;
+    const stats: ActuationStats = { caps: 0, releases: 0, brakesOn: 0, landed: 0, deferred: 0 };
+    const intervalMs = this.cfg.minChangeIntervalS * 1000;
+    const want = [d.limitW, d.lockMHz, d.brake] as const;
+    const src = [d.limitSrc, d.lockSrc, d.brakeSrc] as const;
+    const why = [d.limitWhy, d.lockWhy, d.brakeWhy] as const;
+    for (let g = 0; g < this.n; g++) {
+      const allowed = nowMs - this.lastChangeMs[g]! >= intervalMs;
+      let changed = false;
+      for (let c = 2; c >= 0; c--) {
+        const ch = c as Channel;
+        const tgt = this.target(g, ch, want[c]![g]!);
+        const cur = this.req[c]![g]!;
+        if (tgt === cur) {
+          this.loosenSinceMs[c]![g] = NaN;
+          continue;
+        }
+        const tighten = Actuation.tightens(ch, cur, tgt);
+        const s = src[c]![g]!;
+        if (!tighten) {
+          // No uncap on stale data: a release waits for fresh readings (its stagger clock keeps running).
+          if (holdReleases) {
+            stats.deferred++;
+            continue;
+          }
+          const since = this.loosenSinceMs[c]!;
+          if (Number.isNaN(since[g]!)) since[g] = nowMs;
+          if (nowMs < since[g]! + this.stagger[g]! * intervalMs) continue;
+        } else this.loosenSinceMs[c]![g] = NaN;
+        const exempt = ch === CH.brake || (tighten && s === SOURCE.emergency);
+        if (!exempt && !allowed) {
+          stats.deferred++;
+          continue;
+        }
+        const effectAtMs = nowMs + this.latencyMs(ch);
+        this.req[c]![g] = tgt;
+        this.loosenSinceMs[c]![g] = NaN;
+        this.enqueue(g, ch, tgt, nowMs, effectAtMs);
+        changed = true;
+        if (ch === CH.brake) {
+          if (tgt === 1) stats.brakesOn++;
+          else stats.releases++;
+        } else if (tighten) stats.caps++;
+        else stats.releases++;
+        onIssue?.({ gpu: g, ch, value: tgt, prev: cur, tighten, source: s, why: why[c]![g]!, effectAtMs });
+      }
+      if (changed) {
+        this.lastChangeMs[g] = nowMs;
+        this.reqSinceMs[g] = nowMs;
+        this.reqSource[g] = d.source[g]!;
+      }
+    }
+    stats.landed = this.land(nowMs, sink);
+    return stats;
+  }
+
+  private enqueue(g: number, ch: Channel, value: number, nowMs: number, effectAtMs: number): void {
+    if (this.pCount === this.pGpu.length) this.grow();
+    const i = this.pCount++;
+    this.pGpu[i] = g;
+    this.pCh[i] = ch;
+    this.pVal[i] = value;
+    this.pIssued[i] = nowMs;
+    this.pEffect[i] = effectAtMs;
+    this.pSeq[i] = this.seq++;
+  }
+
+  private grow(): void {
+    const cap = this.pGpu.length * 2;
+    const re = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.pGpu = re(this.pGpu, (k) => new Int32Array(k));
+    this.pCh = re(this.pCh, (k) => new Uint8Array(k));
+    this.pVal = re(this.pVal, (k) => new Float64Array(k));
+    this.pIssued = re(this.pIssued, (k) => new Float64Array(k));
+    this.pEffect = re(this.pEffect, (k) => new Float64Array(k));
+    this.pSeq = re(this.pSeq, (k) => new Float64Array(k));
+  }
+
+  /** Land every command due by nowMs, in issue order. Returns how many took effect. */
+  private land(nowMs: number, sink: CommandSink): number {
+    let k = 0;
+    let landed = 0;
+    for (let i = 0; i < this.pCount; i++) {
+      if (this.pEffect[i]! <= nowMs) {
+        const g = this.pGpu[i]!;
+        const c = this.pCh[i]! as Channel;
+        const seq = this.pSeq[i]!;
+        if (seq > this.lastLandedSeq[c]![g]!) {
+          this.lastLandedSeq[c]![g] = seq;
+          this.eff[c]![g] = this.pVal[i]!;
+          this.verified[g] = this.verified[g]! & ~(1 << c);
+          this.mismatchSinceMs[c]![g] = NaN;
+          sink.apply(g, c, this.pVal[i]!);
+          landed++;
+        }
+        continue;
+      }
+      if (k !== i) {
+        this.pGpu[k] = this.pGpu[i]!;
+        this.pCh[k] = this.pCh[i]!;
+        this.pVal[k] = this.pVal[i]!;
+        this.pIssued[k] = this.pIssued[i]!;
+        this.pEffect[k] = this.pEffect[i]!;
+        this.pSeq[k] = this.pSeq[i]!;
+      }
+      k++;
+    }
+    this.pCount = k;
+    return landed;
+  }
+
+  /** Commands in flight (issued, not yet in effect) for one GPU. */
+  pending(g: number): Array<{ ch: Channel; value: number; issuedAtMs: number; effectAtMs: number }> {
+    const out: Array<{ ch: Channel; value: number; issuedAtMs: number; effectAtMs: number }> = [];
+    for (let i = 0; i < this.pCount; i++) {
+      if (this.pGpu[i] === g) out.push({ ch: this.pCh[i]! as Channel, value: this.pVal[i]!, issuedAtMs: this.pIssued[i]!, effectAtMs: this.pEffect[i]! });
+    }
+    return out;
+  }
+
+  get pendingCount(): number {
+    return this.pCount;
+  }
+
+  /**
+   * Compare the in-effect state with read-back (skipped while the source is stale, and for GPUs whose reading is
+   * stale, invalid or shut down: nothing can be confirmed). Returns the number of GPUs in alarm.
+   */
+  reconcile(nowMs: number, rb: Readback, stale: boolean, sink: CommandSink): number {
+    if (stale) return this.alarmCount();
+    const corrMs = this.cfg.correctionS * 1000;
+    let alarms = 0;
+    for (let g = 0; g < this.n; g++) {
+      const f = rb.flags[g]!;
+      if ((f & UNREADABLE) !== 0) {
+        if (this.alarm[g]) alarms++;
+        continue;
+      }
+      const lock = this.eff[CH.lock][g]!;
+      const okLimit = Math.abs(rb.limitW[g]! - this.eff[CH.limit][g]!) <= 1;
+      const okLock = lock > 0 ? rb.clockMHz[g]! <= lock + 1 : (f & ClockEvent.clocksSetting) === 0;
+      const okBrake = this.eff[CH.brake][g] === 1 ? (f & ClockEvent.hwPowerBrake) !== 0 : (f & ClockEvent.hwPowerBrake) === 0;
+      let a = 0;
+      for (let c = 0; c < 3; c++) {
+        const ok = c === 0 ? okLimit : c === 1 ? okLock : okBrake;
+        const since = this.mismatchSinceMs[c]!;
+        const bit = 1 << c;
+        if (ok) {
+          since[g] = NaN;
+          this.verified[g] = this.verified[g]! | bit;
+          continue;
+        }
+        if (Number.isNaN(since[g]!)) since[g] = nowMs;
+        if ((this.verified[g]! & bit) !== 0 && nowMs - this.lastReapplyMs[c]![g]! >= corrMs) {
+          // Confirmed once, lost since (agent restart, manual change on the host): send it again now.
+          this.lastReapplyMs[c]![g] = nowMs;
+          this.reapplied++;
+          sink.apply(g, c as Channel, this.eff[c]![g]!);
+        }
+        if (nowMs - since[g]! >= corrMs) a |= bit;
+      }
+      this.alarm[g] = a;
+      if (a) alarms++;
+    }
+    return alarms;
+  }
+
+  alarmCount(): number {
+    let k = 0;
+    for (let g = 0; g < this.n; g++) if (this.alarm[g]) k++;
+    return k;
+  }
+
+  /** True if GPU g has a lock, a limit below its default, or the brake in effect. */
+  capped(g: number): boolean {
+    return this.eff[CH.lock][g]! > 0 || this.eff[CH.limit][g]! < this.defLimit[g]! || this.eff[CH.brake][g] === 1;
+  }
+
+  defaultLimitW(g: number): number {
+    return this.defLimit[g]!;
+  }
+}

@@ -1,0 +1,216 @@
+import type { SetpointSource } from '../../../shared/domain/control.js';
+
+/**
+ * The arbiter: merges every contribution to a GPU's setpoint into one. Contributions come in layers (POLCA, manual
+ * overrides, playbooks, manual row brakes…), each tagged with its source. Rules:
+ *   - caps (power limit, clock lock): the LOWEST value wins across all sources; on a tie the higher-priority
+ *     source (emergency > manual > automatic) is credited;
+ *   - brake: engaged if any source asks;
+ *   - a GPU marked exempt (a manual override) ignores automatic contributions only; emergencies still apply;
+ *   - 0, NaN, ±Infinity or a negative value mean "no contribution".
+ * Typed arrays in and out: 10,240 GPUs decide in microseconds (no allocation per decision).
+ */
+
+export const SOURCE = { none: 0, auto: 1, manual: 2, emergency: 3 } as const;
+export const SOURCE_NAMES: readonly SetpointSource[] = ['none', 'auto', 'manual', 'emergency'];
+type SourceCode = (typeof SOURCE)[keyof typeof SOURCE];
+
+/** One layer of contributions: value columns (0 = none) and, per value, the index of its reason text. */
+export interface Layer {
+  readonly name: string;
+  readonly source: SourceCode;
+  readonly lockMHz: Float64Array;
+  readonly limitW: Float64Array;
+  readonly brake: Uint8Array;
+  readonly lockWhy: Int32Array;
+  readonly limitWhy: Int32Array;
+  readonly brakeWhy: Int32Array;
+}
+
+/** The decision, per GPU. Values 0 = none. `*Src` = SOURCE code of the winner; `source` = the highest of them. */
+export interface Decision {
+  lockMHz: Float64Array;
+  limitW: Float64Array;
+  brake: Uint8Array;
+  lockSrc: Uint8Array;
+  limitSrc: Uint8Array;
+  brakeSrc: Uint8Array;
+  source: Uint8Array;
+  lockWhy: Int32Array;
+  limitWhy: Int32Array;
+  brakeWhy: Int32Array;
+}
+
+export interface Contribution {
+  source: SetpointSource;
+  layer: string;
+  what: string;
+  why: string;
+  winner: boolean;
+}
+
+const valid = (v: number) => v > 0 && v < Infinity;
+
+export class Arbiter {
+  readonly layers: Layer[] = [];
+  readonly exempt: Uint8Array;
+  readonly out: Decision;
+  /** Layers in decision order: highest priority first (ties credit the first). */
+  private ordered: Layer[] = [];
+  private readonly whyText: string[] = [''];
+  private readonly whyIndex = new Map<string, number>([['', 0]]);
+
+  constructor(readonly n: number) {
+    this.exempt = new Uint8Array(n);
+    this.out = {
+      lockMHz: new Float64Array(n),
+      limitW: new Float64Array(n),
+      brake: new Uint8Array(n),
+      lockSrc: new Uint8Array(n),
+      limitSrc: new Uint8Array(n),
+      brakeSrc: new Uint8Array(n),
+      source: new Uint8Array(n),
+      lockWhy: new Int32Array(n),
+      limitWhy: new Int32Array(n),
+      brakeWhy: new Int32Array(n),
+    };
+  }
+
+  /** Add a layer of contributions from one source. */
+  addLayer(name: string, source: SetpointSource): Layer {
+    const n = this.n;
+    const code = SOURCE[source] as SourceCode;
+    const layer: Layer = {
+      name,
+      source: code,
+      lockMHz: new Float64Array(n),
+      limitW: new Float64Array(n),
+      brake: new Uint8Array(n),
+      lockWhy: new Int32Array(n),
+      limitWhy: new Int32Array(n),
+      brakeWhy: new Int32Array(n),
+    };
+    this.layers.push(layer);
+    this.ordered = [...this.layers].sort((a, b) => b.source - a.source);
+    return layer;
+  }
+
+  /** Intern a reason text; contributions carry its index. */
+  why(text: string): number {
+    let i = this.whyIndex.get(text);
+    if (i === undefined) {
+      i = this.whyText.length;
+      this.whyText.push(text);
+      this.whyIndex.set(text, i);
+    }
+    return i;
+  }
+
+  whyOf(i: number): string {
+    return this.whyText[i] ?? '';
+  }
+
+  /** Remove a layer's contributions for GPUs [from, to). */
+  static clear(layer: Layer, from = 0, to = layer.lockMHz.length): void {
+    layer.lockMHz.fill(0, from, to);
+    layer.limitW.fill(0, from, to);
+    layer.brake.fill(0, from, to);
+    layer.lockWhy.fill(0, from, to);
+    layer.limitWhy.fill(0, from, to);
+    layer.brakeWhy.fill(0, from, to);
+  }
+
+  /**
+   * Merge every layer into `out` for GPUs [from, to). Layer-major passes over typed arrays (monomorphic loops):
+   * layers are visited highest priority first, and a later layer wins only with a strictly lower value.
+   */
+  decide(from = 0, to = this.n): void {
+    const o = this.out;
+    const { lockMHz: oLock, limitW: oLimit, brake: oBrake, lockSrc: oLockSrc, limitSrc: oLimitSrc, brakeSrc: oBrakeSrc, lockWhy: oLockWhy, limitWhy: oLimitWhy, brakeWhy: oBrakeWhy } = o;
+    oLock.fill(0, from, to);
+    oLimit.fill(0, from, to);
+    oBrake.fill(0, from, to);
+    oLockSrc.fill(0, from, to);
+    oLimitSrc.fill(0, from, to);
+    oBrakeSrc.fill(0, from, to);
+    oLockWhy.fill(0, from, to);
+    oLimitWhy.fill(0, from, to);
+    oBrakeWhy.fill(0, from, to);
+    const ex = this.exempt;
+    for (const ly of this.ordered) {
+      const src = ly.source;
+      const skipExempt = src === SOURCE.auto;
+      const { lockMHz, limitW, brake, lockWhy, limitWhy, brakeWhy } = ly;
+      for (let g = from; g < to; g++) {
+        if (skipExempt && ex[g] === 1) continue;
+        const v = lockMHz[g]!;
+        if (v > 0 && v < Infinity) {
+          const cur = oLock[g]!;
+          if (cur === 0 || v < cur) {
+            oLock[g] = v;
+            oLockSrc[g] = src;
+            oLockWhy[g] = lockWhy[g]!;
+          }
+        }
+        const w = limitW[g]!;
+        if (w > 0 && w < Infinity) {
+          const cur = oLimit[g]!;
+          if (cur === 0 || w < cur) {
+            oLimit[g] = w;
+            oLimitSrc[g] = src;
+            oLimitWhy[g] = limitWhy[g]!;
+          }
+        }
+        if (brake[g] === 1 && oBrake[g] === 0) {
+          oBrake[g] = 1;
+          oBrakeSrc[g] = src;
+          oBrakeWhy[g] = brakeWhy[g]!;
+        }
+      }
+    }
+    const oSrc = o.source;
+    for (let g = from; g < to; g++) {
+      const a = oLockSrc[g]!;
+      const b = oLimitSrc[g]!;
+      const c = oBrakeSrc[g]!;
+      oSrc[g] = a > b ? (a > c ? a : c) : b > c ? b : c;
+    }
+  }
+
+  /**
+   * Every contribution to GPU g, winners first (brake, lock, limit), then the rest by priority. Ignored automatic
+   * contributions of an exempt GPU are listed with the reason they were ignored.
+   */
+  explain(g: number): Contribution[] {
+    const o = this.out;
+    const exempt = this.exempt[g] === 1;
+    const winners: Contribution[] = [];
+    const others: Contribution[] = [];
+    let brakeCredited = false;
+    let lockCredited = false;
+    let limitCredited = false;
+    for (const ly of this.ordered) {
+      const source = SOURCE_NAMES[ly.source]!;
+      const ignored = exempt && ly.source === SOURCE.auto;
+      const suffix = ignored ? ' (ignored: GPU exempt from automation)' : '';
+      if (ly.brake[g] === 1) {
+        const win = !ignored && !brakeCredited && o.brake[g] === 1 && o.brakeSrc[g] === ly.source && o.brakeWhy[g] === ly.brakeWhy[g];
+        if (win) brakeCredited = true;
+        (win ? winners : others).push({ source, layer: ly.name, what: 'power brake', why: this.whyOf(ly.brakeWhy[g]!) + suffix, winner: win });
+      }
+      const v = ly.lockMHz[g]!;
+      if (valid(v)) {
+        const win = !ignored && !lockCredited && v === o.lockMHz[g] && o.lockSrc[g] === ly.source;
+        if (win) lockCredited = true;
+        (win ? winners : others).push({ source, layer: ly.name, what: `clock lock ${Math.round(v)} MHz`, why: this.whyOf(ly.lockWhy[g]!) + suffix, winner: win });
+      }
+      const w = ly.limitW[g]!;
+      if (valid(w)) {
+        const win = !ignored && !limitCredited && w === o.limitW[g] && o.limitSrc[g] === ly.source;
+        if (win) limitCredited = true;
+        (win ? winners : others).push({ source, layer: ly.name, what: `power limit ${Math.round(w)} W`, why: this.whyOf(ly.limitWhy[g]!) + suffix, winner: win });
+      }
+    }
+    return [...winners, ...others];
+  }
+}

@@ -1,0 +1,203 @@
+import { PlaybookSchema, type Playbook } from '../../../shared/domain/control.js';
+import type { z } from 'zod';
+
+/**
+ * Emergency playbooks: data (the Playbook schema) and a pure evaluator per row.
+ *
+ * Semantics:
+ *  - A playbook becomes active on a row when its trigger holds, and stays active until the trigger has cleared
+ *    (with the hold/hysteresis below) on fresh data. Stale data never ends a playbook or releases its brake.
+ *  - A stage may start `afterS` after the playbook started, and only while its conditions hold (`whileAbovePct`:
+ *    row power above that % of the effective budget; `whileHottestGpuAboveC`: the row's hottest GPU above it).
+ *  - Cap stages (clock or power caps) then stay engaged until the playbook ends: releasing a cap because the power
+ *    it lowered is now low would flap.
+ *  - A brake stage releases once its conditions no longer hold (5 points of hysteresis on `whileAbovePct`), its own
+ *    command has landed, AND every engaged cap stage of the playbook has landed (the caps carry the row after the
+ *    brake lifts). Without conditions it holds until the playbook ends.
+ *  - powerBudgetLoss: a brake stage is used only when the caps cannot land within the UPS ride-through
+ *    (cap latency > rideThroughS, e.g. out-of-band 40 s vs 10 s); in-band caps (1 s) land in time by themselves.
+ */
+
+export type PlaybookAction = Playbook['stages'][number]['action'];
+
+/** How long a cleared thermal trigger must stay clear before the playbook ends, and its hysteresis (°C). */
+export const THERMAL_HOLD_S = 120;
+export const THERMAL_RELEASE_C = 3;
+/** Load spikes: the rise is measured over this window, and the playbook ends this long after the last one. */
+export const SPIKE_WINDOW_S = 5;
+export const SPIKE_HOLD_S = 60;
+/** Brake stages release this many points below their `whileAbovePct`. */
+export const BRAKE_RELEASE_HYSTERESIS_PCT = 5;
+
+const parse = (p: z.input<typeof PlaybookSchema>): Playbook => PlaybookSchema.parse(p);
+
+/**
+ * Used when the policy config has no playbooks. Values are Headroom defaults (reconstructions), not paper values,
+ * except the 10 s UPS ride-through, the 5 s brake and the 40 s out-of-band caps (POLCA).
+ */
+export const DEFAULT_PLAYBOOKS: readonly Playbook[] = [
+  parse({
+    id: 'power-budget-loss',
+    description:
+      'The row lost part of its power budget (a feed): back under the new budget before the UPS ride-through (10 s) ends. ' +
+      'Brake at once if above it (lands in 5 s), cap every GPU to 60 % of max clock (lands in 40 s out-of-band), ' +
+      'release the brake once the caps have landed and power is under the budget.',
+    trigger: { kind: 'powerBudgetLoss', rideThroughS: 10 },
+    stages: [
+      { afterS: 0, action: { kind: 'brake' }, whileAbovePct: 100 },
+      { afterS: 0, action: { kind: 'clockCap', mhzPctOfMax: 60, priority: 'all' }, whileAbovePct: 85 },
+    ],
+  }),
+  parse({
+    id: 'cooling-loss',
+    description:
+      'The hottest GPU of the row is within 8 °C of hardware slowdown: thermal clock caps on the row (70 % of max clock) ' +
+      'before GPUs reach slowdown; after 60 s, if a GPU is still above 83 °C, power caps at 60 % of the max limit.',
+    trigger: { kind: 'thermal', marginC: 8 },
+    stages: [
+      { afterS: 0, action: { kind: 'clockCap', mhzPctOfMax: 70, priority: 'all' } },
+      { afterS: 60, action: { kind: 'powerCap', pctOfMaxLimit: 60, priority: 'all' }, whileHottestGpuAboveC: 83 },
+    ],
+  }),
+  parse({
+    id: 'load-spike',
+    description:
+      'Row power rising faster than 2 % of the budget per second (over 5 s) while above 70 %: cap low-priority GPUs ' +
+      'early (79 % of max clock, about POLCA\'s low-priority T2 lock) instead of waiting for T2.',
+    trigger: { kind: 'loadSpike', pctPerS: 2 },
+    stages: [{ afterS: 0, action: { kind: 'clockCap', mhzPctOfMax: 79, priority: 'low' }, whileAbovePct: 70 }],
+  }),
+];
+
+/** What a playbook sees of a row at one tick. */
+export interface PlaybookRowView {
+  /** Effective and provisioned budget (kW). */
+  budgetKW: number;
+  provisionedKW: number;
+  /** Row power (W; worst case when stale). */
+  powerW: number;
+  stale: boolean;
+  /** The hottest GPU's distance to its slowdown temperature (°C), and its temperature; NaN when unknown. */
+  minMarginC: number;
+  hottestC: number;
+  /** Hottest rack inlet of the row (°C); NaN when unknown. */
+  inletC: number;
+}
+
+export interface PlaybookTiming {
+  capLatencyS: number;
+  brakeLatencyS: number;
+}
+
+export interface PlaybookState {
+  active: boolean;
+  startedMs: number;
+  /** Per stage: engaged since (ms), NaN when not engaged. */
+  stageSinceMs: number[];
+  /** Last time the trigger held (or, for thermal, was not yet clear). */
+  lastTriggerMs: number;
+  /** loadSpike: recent (t ms, power W) samples over the window. */
+  recent: Array<[number, number]>;
+}
+
+export function initialPlaybookState(pb: Playbook): PlaybookState {
+  return { active: false, startedMs: NaN, stageSinceMs: pb.stages.map(() => NaN), lastTriggerMs: NaN, recent: [] };
+}
+
+const on = (x: number) => !Number.isNaN(x);
+
+function pctOf(v: PlaybookRowView): number {
+  const p = (v.powerW / (v.budgetKW * 1000)) * 100;
+  return v.budgetKW > 0 && v.powerW >= 0 && !Number.isNaN(p) ? p : Infinity;
+}
+
+/** One step of one playbook on one row. Pure: returns a new state. */
+export function stepPlaybook(pb: Playbook, v: PlaybookRowView, prev: PlaybookState, nowMs: number, timing: PlaybookTiming): PlaybookState {
+  const s: PlaybookState = { ...prev, stageSinceMs: [...prev.stageSinceMs], recent: prev.recent };
+  const pct = pctOf(v);
+  const tr = pb.trigger;
+
+  // Trigger: holds now? clear (may end)?
+  let holds: boolean;
+  let clear: boolean;
+  let holdMs = 0;
+  if (tr.kind === 'powerBudgetLoss') {
+    holds = !(v.budgetKW >= v.provisionedKW * 0.999);
+    clear = !holds;
+  } else if (tr.kind === 'thermal') {
+    const inletHot = tr.inletAboveC !== undefined && v.inletC > tr.inletAboveC;
+    holds = v.minMarginC <= tr.marginC || inletHot;
+    clear = v.minMarginC > tr.marginC + THERMAL_RELEASE_C && !(tr.inletAboveC !== undefined && v.inletC > tr.inletAboveC - 1);
+    holdMs = THERMAL_HOLD_S * 1000;
+  } else {
+    // Rise over the window, in % of the effective budget per second. Stale readings are not a spike.
+    if (v.stale) {
+      s.recent = [];
+      holds = false;
+    } else {
+      const recent = [...prev.recent.filter(([t]) => nowMs - t <= SPIKE_WINDOW_S * 1000), [nowMs, v.powerW] as [number, number]];
+      s.recent = recent;
+      const [t0, p0] = recent[0]!;
+      const dtS = (nowMs - t0) / 1000;
+      const rate = dtS > 0 && v.budgetKW > 0 ? ((v.powerW - p0) / (v.budgetKW * 1000) / dtS) * 100 : 0;
+      // A rise matters only where a stage could act on it (e.g. above 70 %): no playbook for a row waking up.
+      const floors = pb.stages.map((st) => st.whileAbovePct);
+      const floor = floors.every((x) => x !== undefined) ? Math.min(...(floors as number[])) : -Infinity;
+      holds = rate > tr.pctPerS && pct > floor;
+    }
+    clear = !holds;
+    holdMs = SPIKE_HOLD_S * 1000;
+  }
+  if (!clear || holds) s.lastTriggerMs = nowMs;
+
+  if (!s.active) {
+    if (!holds) return s;
+    s.active = true;
+    s.startedMs = nowMs;
+    s.stageSinceMs = pb.stages.map(() => NaN);
+  } else if (!v.stale && clear && nowMs - s.lastTriggerMs >= holdMs) {
+    s.active = false;
+    s.startedMs = NaN;
+    s.stageSinceMs = pb.stages.map(() => NaN);
+    return s;
+  }
+
+  const capMs = timing.capLatencyS * 1000;
+  const hasCapStage = pb.stages.some((st) => st.action.kind !== 'brake');
+  const capsInTime = tr.kind === 'powerBudgetLoss' && hasCapStage && timing.capLatencyS <= tr.rideThroughS;
+  pb.stages.forEach((st, i) => {
+    const since = s.stageSinceMs[i]!;
+    const condHolds = (hystPct: number) =>
+      (st.whileAbovePct === undefined || pct > st.whileAbovePct - hystPct) && (st.whileHottestGpuAboveC === undefined || v.hottestC > st.whileHottestGpuAboveC);
+    if (on(since)) {
+      if (st.action.kind !== 'brake' || v.stale) return;
+      if (st.whileAbovePct === undefined && st.whileHottestGpuAboveC === undefined) return;
+      if (condHolds(BRAKE_RELEASE_HYSTERESIS_PCT)) return;
+      if (nowMs - since < timing.brakeLatencyS * 1000) return;
+      const capsLanded = pb.stages.every((c, j) => c.action.kind === 'brake' || !on(s.stageSinceMs[j]!) || nowMs >= s.stageSinceMs[j]! + capMs);
+      if (capsLanded) s.stageSinceMs[i] = NaN;
+      return;
+    }
+    if (nowMs - s.startedMs < st.afterS * 1000) return;
+    if (st.action.kind === 'brake' && capsInTime) return;
+    if (condHolds(0)) s.stageSinceMs[i] = nowMs;
+  });
+  return s;
+}
+
+/** The actions of a playbook's engaged stages, with their stage index. */
+export function engagedActions(pb: Playbook, s: PlaybookState): Array<{ stage: number; action: PlaybookAction }> {
+  const out: Array<{ stage: number; action: PlaybookAction }> = [];
+  if (!s.active) return out;
+  pb.stages.forEach((st, i) => {
+    if (on(s.stageSinceMs[i]!)) out.push({ stage: i, action: st.action });
+  });
+  return out;
+}
+
+export function describeAction(a: PlaybookAction): string {
+  if (a.kind === 'brake') return 'power brake';
+  const who = a.priority === 'low' ? 'low-priority GPUs' : 'all GPUs';
+  if (a.kind === 'clockCap') return `clock cap at ${a.mhzPctOfMax} % of max clock on ${who}`;
+  return `power cap at ${a.pctOfMaxLimit} % of the max limit on ${who}`;
+}

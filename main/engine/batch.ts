@@ -1,0 +1,82 @@
+import type { PolicyConfig } from '../../shared/domain/control.js';
+import { SimActuator } from '../actuators/simActuator.js';
+import { loadTraces, type LoadedScenario } from '../sim/config.js';
+import { Simulator } from '../sim/simulator.js';
+import { SimSource } from '../sources/simSource.js';
+import { openTelemetryDb } from '../store/telemetryDb.js';
+import { TelemetryWriter } from '../store/telemetry.js';
+import { ControlService } from './control/service.js';
+import { Engine } from './engine.js';
+import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } from './report.js';
+
+/**
+ * The control plane of a batch run: POLCA with priorities; POLCA with every GPU treated as low priority; `none`
+ * (no caps, no playbooks: only the power brake above the row budget, the last resort every row has); or
+ * `unconstrained` (no controller at all: the reference for throughput and latency ratios).
+ */
+export type SimPolicy = 'polca' | 'polca-no-priority' | 'none';
+export type RunPolicy = SimPolicy | 'unconstrained';
+
+export interface LoadedRun {
+  report: SimReport;
+  figures: WorkloadFigures[];
+}
+
+/** Run a loaded scenario once (no file I/O besides the optional telemetry.db). Deterministic for scenario + seed. */
+export function runLoaded(
+  loaded: LoadedScenario,
+  o: {
+    seed: number;
+    durationS: number;
+    policy: RunPolicy;
+    /** Policy configuration (thresholds, actuation paths, playbooks); default: the paper's values. */
+    config?: PolicyConfig;
+    db?: string | null;
+    baseline?: readonly WorkloadFigures[] | null;
+    onProgress?: (doneS: number, totalS: number) => void;
+  },
+): LoadedRun {
+  const { scenario, topology, source } = loaded;
+  const sim = new Simulator(topology, scenario, loadTraces(), o.seed);
+  const engine = new Engine({ topology, source: new SimSource(sim), stepMs: scenario.stepMs, startMs: sim.timeMs, alertRules: scenario.alertRules });
+  let control: ControlService | null = null;
+  if (o.policy !== 'unconstrained') {
+    control = new ControlService({
+      engine,
+      actuator: new SimActuator(sim),
+      audit: null,
+      priorities: o.policy === 'polca-no-priority' ? new Uint8Array(topology.gpuCount) : sim.gpuPriority(),
+      db: null,
+      onChange: () => {},
+      mode: o.policy === 'none' ? 'brake-only' : 'polca',
+      ...(o.config ? { policy: o.config } : {}),
+    });
+    engine.addService(control);
+  }
+  const ticks = Math.round((o.durationS * 1000) / scenario.stepMs);
+  const report = new ReportBuilder(engine, ticks, control);
+  const db = o.db ? openTelemetryDb(o.db) : null;
+  const writer = db ? new TelemetryWriter(db, { rows: topology.rows.length, racks: topology.racks.length }) : null;
+  const progressEvery = Math.max(1, Math.floor(ticks / 200));
+  try {
+    for (let i = 0; i < ticks; i++) {
+      const r = engine.tick();
+      report.record(r.fired);
+      if (writer) {
+        writer.write([
+          { tMs: engine.nowMs, ...engine.live, rackW: engine.agg.rackW, rackMaxTempC: engine.agg.rackMaxTempC, rowW: engine.agg.rowW, rowMaxTempC: engine.agg.rowMaxTempC, siteW: engine.agg.siteW },
+        ]);
+      }
+      if (o.onProgress && (i % progressEvery === 0 || i === ticks - 1)) o.onProgress(((i + 1) * scenario.stepMs) / 1000, o.durationS);
+    }
+    writer?.flush();
+  } finally {
+    db?.close();
+  }
+  const name = source === 'default' ? 'default' : scenario.name;
+  return {
+    report: report.build({ scenario: name, seed: o.seed, durationS: o.durationS, policy: o.policy }, sim.services, sim.training, o.baseline ?? null),
+    figures: workloadFigures(sim.services, sim.training),
+  };
+}
+

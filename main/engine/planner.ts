@@ -1,0 +1,133 @@
+import type { PolicyConfig } from '../../shared/domain/control.js';
+import type { PlannerPolicy, SweepPoint, SweepResult } from '../../shared/domain/planner.js';
+import { ScenarioSchema, type ScenarioFile } from '../../shared/domain/scenario.js';
+import type { TopologySpec } from '../../shared/domain/topology.js';
+import { DGX_H100_PROVISIONED_KW, resolveTopology } from '../core/topology.js';
+import { runLoaded } from './batch.js';
+import type { LoadedScenario } from '../sim/config.js';
+import { mergedQuantile, ratio, type WorkloadFigures } from './report.js';
+import type { PlannerApi } from './ports.js';
+
+/**
+ * The capacity planner (POLCA's headline experiment): one row provisioned for 40 DGX-class servers
+ * (40 × 10.2 kW = 408 kW), filled with more and more servers. Half the racks serve a high-priority service
+ * (Azure conversation trace), half a low-priority one (Azure code trace), at the default scenario's rates and trace
+ * offsets, so the 52-server point is the default site's row D. Each server count runs unconstrained (the reference
+ * for throughput and latency) and under `polca`, `polca-no-priority` (every GPU low priority: the same locks for
+ * everyone) and `none` (no caps; only the power brake above the budget, the last resort a row always has).
+ */
+
+export const PLANNER_PROVISIONED_SERVERS = 40;
+export const PLANNER_BUDGET_KW = PLANNER_PROVISIONED_SERVERS * DGX_H100_PROVISIONED_KW;
+export const PLANNER_POLICIES: readonly PlannerPolicy[] = ['polca', 'polca-no-priority', 'none'];
+
+export interface SweepOptions {
+  fromServers: number;
+  toServers: number;
+  step: number;
+  durationS: number;
+  seed?: number;
+  /** Policy configuration for the controlled runs; default: the paper's values (PolicyConfigSchema defaults). */
+  config?: PolicyConfig;
+}
+
+/** The planner's scenario for one server count (deterministic; no files). */
+export function plannerScenario(servers: number, seed = 1): LoadedScenario {
+  if (!(Number.isInteger(servers) && servers >= 1 && servers <= 400)) throw new RangeError(`servers must be an integer in 1..400, got ${servers}`);
+  const perRack = servers % 4 === 0 ? 4 : servers % 2 === 0 ? 2 : 1;
+  const racks = servers / perRack;
+  const spec: TopologySpec = {
+    site: { id: 'planner', name: `Planner row: ${servers} servers on ${PLANNER_BUDGET_KW} kW` },
+    gpuModels: [],
+    rows: [
+      {
+        id: 'P',
+        budgetKW: PLANNER_BUDGET_KW,
+        // Cooling sized for what is installed: the sweep is about power, not heat.
+        coolingKW: Math.round(servers * DGX_H100_PROVISIONED_KW * 1.05 * 10) / 10,
+        supplyC: 22,
+        racks,
+        serversPerRack: perRack,
+        gpusPerServer: 8,
+        gpuModel: 'H100-SXM',
+        serverIdleW: 1500,
+        serverActiveW: 2000,
+      },
+    ],
+  };
+  const topology = resolveTopology(spec);
+  const ids = topology.racks.map((r) => r.id);
+  const half = Math.ceil(ids.length / 2);
+  const services: NonNullable<ScenarioFile['services']> = [{ id: 'high', priority: 'high', trace: 'conv', placement: { racks: ids.slice(0, half) }, ratePerServer: 3.2, traceOffsetS: 1200 }];
+  if (half < ids.length) services.push({ id: 'low', priority: 'low', trace: 'code', placement: { racks: ids.slice(half) }, ratePerServer: 3.2, traceOffsetS: 1800 });
+  const scenario = ScenarioSchema.parse({
+    name: `planner-${servers}`,
+    description: `One row provisioned for ${PLANNER_PROVISIONED_SERVERS} servers holding ${servers}`,
+    topology: spec,
+    seed,
+    stepMs: 1000,
+    services,
+  });
+  return { scenario, topology, source: 'planner' };
+}
+
+function group(figures: readonly WorkloadFigures[], base: readonly WorkloadFigures[], priority: 'high' | 'low') {
+  const mine = figures.filter((w) => w.priority === priority);
+  const ref = base.filter((w) => w.priority === priority);
+  const sum = (ws: readonly WorkloadFigures[]) => ws.reduce((a, w) => a + w.throughput, 0);
+  const hist = (ws: readonly WorkloadFigures[]) => ws.flatMap((w) => (w.latency ? [w.latency] : []));
+  return {
+    throughputRatio: ratio(sum(mine), sum(ref)) ?? 1,
+    p99LatencyRatio: ratio(mergedQuantile(hist(mine), 0.99), mergedQuantile(hist(ref), 0.99)) ?? 1,
+  };
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Run the sweep. `onProgress(doneS, totalS)` counts simulated seconds over every run. Deterministic. */
+export async function runSweep(o: SweepOptions, onProgress?: (doneS: number, totalS: number) => void): Promise<SweepResult> {
+  const step = Math.max(1, Math.floor(o.step));
+  const counts: number[] = [];
+  for (let s = o.fromServers; s <= o.toServers; s += step) counts.push(s);
+  const seed = o.seed ?? 1;
+  const runsPerPoint = 1 + PLANNER_POLICIES.length;
+  const totalS = counts.length * runsPerPoint * o.durationS;
+  let doneS = 0;
+  const progress = onProgress ? (d: number) => onProgress(doneS + d, totalS) : undefined;
+  const points: SweepPoint[] = [];
+  for (const servers of counts) {
+    const loaded = plannerScenario(servers, seed);
+    const base = runLoaded(loaded, { seed, durationS: o.durationS, policy: 'unconstrained', onProgress: progress }).figures;
+    doneS += o.durationS;
+    await new Promise((r) => setImmediate(r));
+    for (const policy of PLANNER_POLICIES) {
+      const run = runLoaded(loaded, { seed, durationS: o.durationS, policy, onProgress: progress, ...(o.config ? { config: o.config } : {}) });
+      doneS += o.durationS;
+      const row = run.report.rows[0]!;
+      points.push({
+        servers,
+        policy,
+        brakes: row.brakes,
+        pctTimeCapped: row.pctGpuTimeCapped,
+        peakRowPct: r2(row.peakPct),
+        p99RowPct: r2(row.p99Pct),
+        secondsOver100: row.secondsOver100,
+        high: group(run.figures, base, 'high'),
+        low: group(run.figures, base, 'low'),
+      });
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  return {
+    scenario: `one row provisioned for ${PLANNER_PROVISIONED_SERVERS} DGX-class servers (${PLANNER_BUDGET_KW} kW); half the racks high priority (Azure conv trace), half low (Azure code trace)`,
+    budgetKW: PLANNER_BUDGET_KW,
+    provisionedServers: PLANNER_PROVISIONED_SERVERS,
+    durationS: o.durationS,
+    seed,
+    points,
+  };
+}
+
+export function createPlanner(): PlannerApi {
+  return { sweep: (p) => runSweep(p) };
+}

@@ -1,0 +1,93 @@
+import type { Actor, AuditKind, AuditQuery, AuditRecord } from '../../shared/domain/control.js';
+import type { Alert } from '../../shared/domain/fleet.js';
+import type {
+  ControlSummary,
+  GpuControl,
+  Override,
+  OverrideAction,
+  PolicyConfig,
+  RowControl,
+  Silence,
+  Target,
+} from '../../shared/domain/control.js';
+import type { SweepResult } from '../../shared/domain/planner.js';
+import type { ResponseTypes } from '../../shared/contract.js';
+
+/**
+ * Ports between engine services. Each is implemented by one adapter and consumed by others, so services can be
+ * built and tested apart (fakes in tests, real adapters in the runtime).
+ */
+
+/** What a service asks the audit trail to record; the trail adds seq, times and the hash chain. */
+export interface AuditEntry {
+  actor: Actor | 'system';
+  kind: AuditKind;
+  target: string;
+  oldValue: string;
+  newValue: string;
+  reason: string;
+  outcome: AuditRecord['outcome'];
+}
+
+/** The audit trail (control.db). `append` is synchronous and durable (synchronous=FULL) when it returns. */
+export interface AuditSink {
+  append(entry: AuditEntry, simMs: number): AuditRecord;
+}
+
+/**
+ * Carries setpoints out to GPUs. The simulator's actuator applies them to the simulated GPUs; an agent actuator
+ * (later) sends leased commands. Values are already clamped and validated; `apply` must not throw for a valid GPU.
+ */
+export interface Actuator {
+  readonly id: string;
+  setPowerLimit(gpu: number, watts: number): void;
+  /** 0 resets the clock lock. */
+  setClockLock(gpu: number, mhz: number): void;
+  setBrake(gpu: number, on: boolean): void;
+}
+
+
+/**
+ * A request refused for a reason the operator can fix (bad value, expired, not allowed). The face shows the message;
+ * dispatch records the refusal in the audit trail. Nothing was applied.
+ */
+export class RefusalError extends Error {
+  override readonly name = 'RefusalError';
+}
+
+/** The control plane as the faces see it (implemented by ControlService). Methods throw RefusalError. */
+export interface ControlApi {
+  summary(): ControlSummary;
+  gpus(ids: readonly number[]): GpuControl[];
+  preview(target: Target, action: OverrideAction): ResponseTypes['override:preview'];
+  setOverride(req: { target: Target; action: OverrideAction; reason: string; expiresInS: number }, actor: Actor): Override;
+  clearOverride(id: string, reason: string, actor: Actor): void;
+  setAutomation(row: string, enabled: boolean, reason: string, actor: Actor): RowControl;
+  brakeRow(row: string, engage: boolean, reason: string, actor: Actor): RowControl;
+  getPolicy(): PolicyConfig;
+  /** `config` is unvalidated input: validate with PolicyConfigSchema, refuse with the field's path. */
+  setPolicy(config: unknown, reason: string, actor: Actor): PolicyConfig;
+  /** Rows whose power brake is engaged now (for alert inhibition). */
+  brakedRows(): ReadonlySet<string>;
+}
+
+/** Operator handling of alerts (implemented by AlertHandling). Methods throw RefusalError. */
+export interface AlertOps {
+  ack(alertId: string, comment: string, actor: Actor): Alert;
+  silence(req: { matchers: Silence['matchers']; durationS: number; comment: string }, actor: Actor): Silence;
+  unsilence(id: string, reason: string, actor: Actor): void;
+  silences(): Silence[];
+  /** Applies acks, silences and inhibition to the engine's current alerts (pure with respect to the engine). */
+  decorate(alerts: Alert[], nowMs: number): Alert[];
+}
+
+/** Reading and verifying the audit trail (implemented by AuditTrail). */
+export interface AuditApi {
+  list(q: AuditQuery): AuditRecord[];
+  verify(): ResponseTypes['audit:verify'];
+}
+
+/** The capacity planner (POLCA's sweep). */
+export interface PlannerApi {
+  sweep(p: { fromServers: number; toServers: number; step: number; durationS: number }): Promise<SweepResult>;
+}
