@@ -9,6 +9,7 @@ export const REQUEST_CHANNELS = [
   'alerts:list',
   'telemetry:range',
   'sim:control',
+  'sim:inject',
   'session:whoami',
   'control:summary',
   'control:gpus',

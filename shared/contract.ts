@@ -19,6 +19,7 @@ import {
   type Silence,
 } from './domain/control.js';
 import type { SweepResult } from './domain/planner.js';
+import { DrillEventSchema } from './domain/scenario.js';
 
 /**
  * The one contract between Headroom's engine and its faces (Electron IPC and the headless server).
@@ -44,6 +45,8 @@ export const requestSchemas = {
     z.object({ action: z.literal('resume') }).strict(),
     z.object({ action: z.literal('speed'), speed: z.number().min(0.1).max(10000) }).strict(),
   ]),
+  /** Drills: start an event on the simulator now (a lost feed, lost cooling, a load spike). */
+  'sim:inject': z.object({ event: DrillEventSchema, reason: ReasonSchema }).strict(),
   'session:whoami': z.object({}).strict(),
   'control:summary': z.object({}).strict(),
   'control:gpus': z.object({ gpus: z.array(z.number().int().nonnegative()).min(1).max(512) }).strict(),
@@ -92,6 +95,7 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'alerts:list': 'viewer',
   'telemetry:range': 'viewer',
   'sim:control': 'operator',
+  'sim:inject': 'operator',
   'session:whoami': 'viewer',
   'control:summary': 'viewer',
   'control:gpus': 'viewer',
@@ -120,6 +124,7 @@ export interface ResponseTypes {
   'alerts:list': Alert[];
   'telemetry:range': RangeSeries;
   'sim:control': Status;
+  'sim:inject': { event: string; atMs: number };
   'session:whoami': Actor;
   'control:summary': ControlSummary;
   'control:gpus': GpuControl[];

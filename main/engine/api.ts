@@ -1,4 +1,6 @@
-import type { Handlers } from '../../shared/contract.js';
+import type { Handlers, ResponseTypes } from '../../shared/contract.js';
+import type { Actor } from '../../shared/domain/control.js';
+import type { DrillEvent } from '../../shared/domain/scenario.js';
 import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { DB } from '../store/db.js';
 import { queryRange } from '../store/telemetry.js';
@@ -14,6 +16,8 @@ export interface HandlerDeps {
   alertOps: AlertOps;
   audit: AuditApi;
   planner: PlannerApi;
+  /** Start a drill event on the simulator now (throws RefusalError for an unknown row). */
+  drill: (event: DrillEvent, reason: string, actor: Actor) => ResponseTypes['sim:inject'];
 }
 
 /**
@@ -44,6 +48,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
       else runner.setSpeed(p.speed);
       return runner.status();
     },
+    'sim:inject': (p, actor) => d.drill(p.event, p.reason, actor),
     'session:whoami': (_p, actor) => actor,
     'control:summary': () => control.summary(),
     'control:gpus': (p) => control.gpus(p.gpus),

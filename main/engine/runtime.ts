@@ -2,6 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Handlers } from '../../shared/contract.js';
 import type { Actor } from '../../shared/domain/control.js';
+import type { DrillEvent } from '../../shared/domain/scenario.js';
+import { ScenarioError } from '../sim/references.js';
+import { RefusalError } from './ports.js';
 import { loadScenario, loadTraces, type LoadedScenario } from '../sim/config.js';
 import { Simulator } from '../sim/simulator.js';
 import { SimSource } from '../sources/simSource.js';
@@ -100,7 +103,19 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   });
   engine.alertDecorator = (alerts, nowMs) => alertOps.decorate(alerts, nowMs);
   const runner = new Runner(engine, bus, { speed: o.speed ?? 1, scenario: scenario.name, sink: writer });
-  const handlers = createHandlers({ engine, runner, readDb, control, alertOps, audit, planner: createPlanner() });
+  const drill = (event: DrillEvent, reason: string, actor: Actor) => {
+    let at;
+    try {
+      at = sim.inject(event);
+    } catch (e) {
+      if (e instanceof ScenarioError) throw new RefusalError(e.message);
+      throw e;
+    }
+    const target = 'row' in event ? `row ${event.row}` : `rows ${event.rows.join(', ')}`;
+    audit.append({ actor, kind: 'drill', target, oldValue: '', newValue: JSON.stringify(at), reason, outcome: 'ok' }, engine.nowMs);
+    return { event: `${event.kind} on ${target}`, atMs: engine.nowMs };
+  };
+  const handlers = createHandlers({ engine, runner, readDb, control, alertOps, audit, planner: createPlanner(), drill });
   return {
     loaded,
     sim,

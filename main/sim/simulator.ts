@@ -1,5 +1,5 @@
 import type { Topology } from '../../shared/domain/topology.js';
-import type { Scenario, ScenarioEvent } from '../../shared/domain/scenario.js';
+import type { DrillEvent, Scenario, ScenarioEvent } from '../../shared/domain/scenario.js';
 import { aggregate, createAggregates, type Aggregates } from '../core/aggregate.js';
 import { createGpuColumns, stepGpus, type GpuColumns } from '../core/physics.js';
 import { stepInletC } from '../core/thermal.js';
@@ -50,10 +50,11 @@ export class Simulator {
   private readonly rowBudgetKW: Float64Array;
   private readonly rowCoolingKW: Float64Array;
   private readonly startMs: number;
-  /** Row index per event (-1 when the event has no single row), resolved once. */
-  private readonly eventRow: Int32Array;
+  /** The timeline: the scenario's events plus drills injected while running. */
+  private events: ScenarioEvent[];
   /** Per event, per workload: whether a load spike applies to it. */
-  private readonly spikeApplies: boolean[][];
+  private spikeApplies: boolean[][];
+  private eventRowIds: Int32Array;
   private elapsedS = 0;
 
   constructor(
@@ -127,15 +128,10 @@ export class Simulator {
       this.training.push(sim);
       addWorkload(sim, servers);
     });
-    this.eventRow = Int32Array.from(scenario.events, (ev) => ('row' in ev ? t.rows.findIndex((x) => x.id === ev.row) : -1));
-    this.spikeApplies = scenario.events.map((ev) =>
-      this.workloads.map((w) => {
-        if (ev.kind !== 'loadSpike' || !(w.sim instanceof InferenceServiceSim)) return false;
-        if (!ev.rows && !ev.service) return true;
-        const onRow = (ev.rows ?? []).some((id) => w.rows.has(t.rows.findIndex((x) => x.id === id)));
-        return onRow || ev.service === w.sim.spec.id;
-      }),
-    );
+    this.events = [...scenario.events];
+    this.eventRowIds = new Int32Array(0);
+    this.spikeApplies = [];
+    this.indexEvents();
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
   }
 
@@ -153,6 +149,32 @@ export class Simulator {
     return this.startMs + Math.round(this.elapsedS * 1000);
   }
 
+  /** Resolve rows and load-spike targets of the timeline once (not per tick). */
+  private indexEvents(): void {
+    const t = this.topology;
+    this.eventRowIds = Int32Array.from(this.events, (ev) => ('row' in ev ? t.rows.findIndex((x) => x.id === ev.row) : -1));
+    this.spikeApplies = this.events.map((ev) =>
+      this.workloads.map((w) => {
+        if (ev.kind !== 'loadSpike' || !(w.sim instanceof InferenceServiceSim)) return false;
+        if (!ev.rows && !ev.service) return true;
+        const onRow = (ev.rows ?? []).some((id) => w.rows.has(t.rows.findIndex((x) => x.id === id)));
+        return onRow || ev.service === w.sim.spec.id;
+      }),
+    );
+  }
+
+  /**
+   * A drill: start an event now. Rows are checked like a scenario's (ScenarioError for an unknown one); the event
+   * takes effect from the next step and stays on the timeline, so a run stays reproducible from its audit trail.
+   */
+  inject(ev: DrillEvent): ScenarioEvent {
+    const at = { ...ev, atS: this.elapsedS } as ScenarioEvent;
+    checkReferences({ ...this.scenario, events: [at] }, this.topology);
+    this.events.push(at);
+    this.indexEvents();
+    return at;
+  }
+
   /** Events active during (t, t+dt]. */
   private isActive(ev: ScenarioEvent, tS: number): boolean {
     const end = 'durationS' in ev && ev.durationS !== undefined ? ev.atS + ev.durationS : Infinity;
@@ -161,14 +183,14 @@ export class Simulator {
 
   /** True while a `sourceStall` event is running: the simulated telemetry path delivers nothing. */
   stalled(): boolean {
-    return this.scenario.events.some((e) => e.kind === 'sourceStall' && this.isActive(e, this.elapsedS));
+    return this.events.some((e) => e.kind === 'sourceStall' && this.isActive(e, this.elapsedS));
   }
 
   /** Advance the simulation by dtS seconds and return the new readings. */
   step(dtS: number): SimSample {
     const t = this.topology;
     const tS = this.elapsedS;
-    const events = this.scenario.events;
+    const events = this.events;
 
     // Facility state from events.
     for (let r = 0; r < t.rows.length; r++) {
@@ -180,7 +202,7 @@ export class Simulator {
     for (const e of active) {
       const ev = events[e]!;
       if (ev.kind === 'powerBudgetLoss' || ev.kind === 'coolingLoss') {
-        const r = this.eventRow[e]!;
+        const r = this.eventRowIds[e]!;
         if (ev.kind === 'powerBudgetLoss') this.rowBudgetKW[r] = t.rows[r]!.budgetKW * (1 - ev.fraction);
         else this.rowCoolingKW[r] = t.rows[r]!.coolingKW * (1 - ev.fraction);
       }

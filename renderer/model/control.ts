@@ -13,15 +13,6 @@ import { fmtMHz, fmtW } from '../charts/format.js';
 export const Mark = { none: 0, exempt: 1, auto: 2, manualLock: 3, manualCap: 4, emergency: 5, brake: 6 } as const;
 export type MarkCode = (typeof Mark)[keyof typeof Mark];
 
-/** The legend, with the shape drawn for each mark (never colour alone). */
-export const MARK_LEGEND: ReadonlyArray<{ id: string; label: string; description: string }> = [
-  { id: 'brake', label: 'braked', description: 'power brake engaged on the row: hatched' },
-  { id: 'emergency', label: 'playbook', description: 'emergency playbook holds the GPU: corner, top right' },
-  { id: 'manual', label: 'manual cap/lock', description: 'operator override: corner, top left' },
-  { id: 'auto', label: 'automation cap', description: 'POLCA cap: bar along the bottom' },
-  { id: 'exempt', label: 'exempt', description: 'exempt from automation: ring' },
-];
-
 const SOURCE_CODES: readonly SetpointSource[] = ['none', 'auto', 'manual', 'emergency'];
 export function sourceOf(code: number | undefined): SetpointSource {
   return SOURCE_CODES[code ?? 0] ?? 'none';

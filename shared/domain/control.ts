@@ -167,7 +167,7 @@ export interface ControlSummary {
 // Audit
 // ---------------------------------------------------------------------------------------------------------------
 
-export type AuditKind = 'override' | 'override-clear' | 'policy' | 'automation' | 'brake' | 'actuation' | 'ack' | 'silence' | 'unsilence' | 'refusal';
+export type AuditKind = 'override' | 'override-clear' | 'policy' | 'automation' | 'brake' | 'actuation' | 'ack' | 'silence' | 'unsilence' | 'refusal' | 'drill';
 
 /** One audit record (NIST AU-3: who, what, when, where, outcome), hash-chained to its predecessor. */
 export interface AuditRecord {
@@ -189,7 +189,7 @@ export interface AuditRecord {
 
 export const AuditQuerySchema = z
   .object({
-    kind: z.enum(['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal']).optional(),
+    kind: z.enum(['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill']).optional(),
     actor: z.string().max(200).optional(),
     target: z.string().max(200).optional(),
     outcome: z.enum(['ok', 'refused', 'failed']).optional(),

@@ -65,6 +65,14 @@ export const ScenarioEventSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** A drill event injected live by an operator: a scenario event without its time (it starts now). */
+export const DrillEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('loadSpike'), durationS: z.number().positive().max(3600), factor: z.number().min(1).max(20), rows: z.array(Id).min(1) }).strict(),
+  z.object({ kind: z.literal('coolingLoss'), durationS: z.number().positive().max(24 * 3600).optional(), row: Id, fraction: z.number().gt(0).max(1) }).strict(),
+  z.object({ kind: z.literal('powerBudgetLoss'), durationS: z.number().positive().max(24 * 3600).optional(), row: Id, fraction: z.number().gt(0).lt(1) }).strict(),
+]);
+export type DrillEvent = z.output<typeof DrillEventSchema>;
+
 export const ScenarioSchema = z.object({
   name: z.string().min(1),
   description: z.string().default(''),

@@ -22,6 +22,7 @@ function recordingHandlers(calls: string[]): Handlers {
 const validPayloads: Record<string, unknown> = {
   'telemetry:range': { scope: 'row', fromMs: 0, toMs: 1000, resS: 10 },
   'sim:control': { action: 'pause' },
+  'sim:inject': { event: { kind: 'coolingLoss', row: 'B', fraction: 0.5 }, reason: 'drill' },
   'control:gpus': { gpus: [0] },
   'override:preview': { target: { kind: 'row', id: 'D' }, action: { kind: 'exempt' } },
   'override:set': { target: { kind: 'row', id: 'D' }, action: { kind: 'powerCap', watts: 400 }, reason: 'drill', expiresInS: 600 },

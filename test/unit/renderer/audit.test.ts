@@ -67,3 +67,13 @@ describe('audit view', () => {
     expect(readableValue('paused')).toBe('paused');
   });
 });
+
+describe('audit kinds', () => {
+  it('offers every kind the contract filters on, each with a label', async () => {
+    const { AuditQuerySchema } = await import('../../../shared/domain/control.js');
+    const { AUDIT_KINDS, KIND_LABEL } = await import('../../../renderer/model/audit.js');
+    const kinds = (AuditQuerySchema.shape.kind.unwrap() as { options: string[] }).options;
+    expect([...AUDIT_KINDS].sort()).toEqual([...kinds].sort());
+    for (const k of AUDIT_KINDS) expect(KIND_LABEL[k]).toBeTruthy();
+  });
+});
