@@ -153,6 +153,8 @@ export interface RowControl {
   playbook: string | null;
   cappedGpus: number;
   brakedGpus: number;
+  /** The operator's row brake, if engaged (who, why, since when). */
+  manualBrake: { by: string; reason: string; sinceMs: number } | null;
 }
 
 export interface ControlSummary {

@@ -254,7 +254,7 @@ describe('operator overrides, automation, brakes and policy', () => {
     expect(capPreview).toMatchObject({ gpus: 320, clamped: 320 });
     const ov = r.control.setOverride({ target: { kind: 'racks', ids: ['A01'] }, action: { kind: 'clockLock', mhz: 1200 }, reason: 'firmware test', expiresInS: 120 }, operator);
     expect(ov).toMatchObject({ id: 'ov-1', gpus: Array.from({ length: 32 }, (_, i) => i), createdBy: 'alice' });
-    expect(audit.entries.at(-1)).toMatchObject({ kind: 'override', target: 'ov-1', reason: 'firmware test', outcome: 'ok' });
+    expect(audit.entries.at(-1)).toMatchObject({ kind: 'override', target: 'ov-1 racks A01', reason: 'firmware test', outcome: 'ok' });
     r.engine.tick();
     const batch = audit.entries.filter((e) => e.kind === 'actuation');
     expect(batch).toHaveLength(1);
@@ -270,7 +270,7 @@ describe('operator overrides, automation, brakes and policy', () => {
     expect(r.control.gpus([0])[0]!.inEffect.lockMHz).toBe(1200);
     for (let i = 0; i < 80; i++) r.engine.tick();
     expect(r.control.summary().overrides).toEqual([]);
-    expect(audit.entries.find((e) => e.kind === 'override-clear')).toMatchObject({ actor: 'system', target: 'ov-1', reason: 'expired' });
+    expect(audit.entries.find((e) => e.kind === 'override-clear')).toMatchObject({ actor: 'system', target: 'ov-1 racks A01', reason: 'expired' });
     for (let i = 0; i < 6; i++) r.engine.tick(); // releases are staggered within one change interval (5 s)
     expect(r.control.actuation.req[CH.lock][0]).toBe(0);
     expect(r.control.gpus([0])[0]!.alarm).toBeNull();

@@ -43,6 +43,13 @@ export interface ControlServiceOptions {
 
 const MAX_EXPIRY_S = 7 * 24 * 3600;
 
+/** "racks D03, D04", "row D", "3 GPUs" — what an override targets, for the audit trail's target column. */
+function describeTarget(t: Target): string {
+  if (t.kind === 'row') return `row ${t.id}`;
+  if (t.kind === 'gpus') return t.ids.length <= 4 ? `GPUs ${t.ids.join(', ')}` : `${t.ids.length} GPUs`;
+  return t.ids.length <= 4 ? `${t.kind} ${t.ids.join(', ')}` : `${t.ids.length} ${t.kind}`;
+}
+
 /** Per row, what the arbiter's row layers were last built from (rebuilt only when it changes). */
 function rowSignature(p: PolcaRowState, pbs: readonly PlaybookState[], manualBrake: boolean): string {
   let s = `${p.stage}|${highEngaged(p) ? 1 : 0}|${manualBrake ? 1 : 0}`;
@@ -425,7 +432,7 @@ export class ControlService implements ControlApi, TickService {
       if (ov.expiresAtMs > nowMs) continue;
       this.persist(() => {
         this.db?.prepare('DELETE FROM control_overrides WHERE id = ?').run(ov.id);
-        this.append({ actor: 'system', kind: 'override-clear', target: ov.id, oldValue: this.overrideJson(ov), newValue: '', reason: 'expired', outcome: 'ok' });
+        this.append({ actor: 'system', kind: 'override-clear', target: `${ov.id} ${describeTarget(ov.target)}`, oldValue: this.overrideJson(ov), newValue: '', reason: 'expired', outcome: 'ok' });
       });
       this.overrides.delete(ov.id);
       expired = true;
@@ -456,6 +463,7 @@ export class ControlService implements ControlApi, TickService {
       playbook: ids.length ? ids.join(', ') : null,
       cappedGpus: this.rowCappedGpus[r]!,
       brakedGpus: this.rowBrakedGpus[r]!,
+      manualBrake: this.manualBrake[r] ? { ...this.manualBrake[r]! } : null,
     };
   }
 
@@ -496,8 +504,11 @@ export class ControlService implements ControlApi, TickService {
     });
   }
 
+  /** The policy in force; an empty playbook list means the built-in playbooks, which are returned as such. */
   getPolicy(): PolicyConfig {
-    return structuredClone(this.policy);
+    const p = structuredClone(this.policy);
+    if (p.playbooks.length === 0) p.playbooks = structuredClone([...this.activePlaybooks()]);
+    return p;
   }
 
   brakedRows(): ReadonlySet<string> {
@@ -581,7 +592,7 @@ export class ControlService implements ControlApi, TickService {
     this.persist(() => {
       this.db?.prepare('INSERT INTO control_overrides (id, body, expires_at_ms) VALUES (?, ?, ?)').run(ov.id, JSON.stringify(ov), ov.expiresAtMs);
       this.db?.prepare("INSERT INTO control_meta (key, value) VALUES ('override_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(seq));
-      this.append({ actor, kind: 'override', target: ov.id, oldValue: '', newValue: this.overrideJson(ov), reason, outcome: 'ok' });
+      this.append({ actor, kind: 'override', target: `${ov.id} ${describeTarget(ov.target)}`, oldValue: '', newValue: this.overrideJson(ov), reason, outcome: 'ok' });
     });
     this.overrideSeq = seq;
     this.overrides.set(ov.id, ov);
@@ -597,7 +608,7 @@ export class ControlService implements ControlApi, TickService {
     if (!ov) throw new RefusalError(`no override "${id}" is in force${this.overrides.size ? ` (in force: ${this.list([...this.overrides.keys()])})` : ''}`);
     this.persist(() => {
       this.db?.prepare('DELETE FROM control_overrides WHERE id = ?').run(id);
-      this.append({ actor, kind: 'override-clear', target: id, oldValue: this.overrideJson(ov), newValue: '', reason: why, outcome: 'ok' });
+      this.append({ actor, kind: 'override-clear', target: `${id} ${describeTarget(ov.target)}`, oldValue: this.overrideJson(ov), newValue: '', reason: why, outcome: 'ok' });
     });
     this.overrides.delete(id);
     this.rebuildManual();

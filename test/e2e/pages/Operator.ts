@@ -84,6 +84,18 @@ export class Operator {
     await confirmDialog(this.page, 'automation-dialog');
   }
 
+  /** Starts a drill on a row: a lost feed or cooling loss of `pct` %, with a reason. */
+  async startsADrill(kind: 'powerBudgetLoss' | 'coolingLoss', rowId: string, pct: number, durationS: number, reason: string): Promise<void> {
+    await this.page.getByTestId('drill-open').click();
+    await this.page.getByTestId('drill-dialog').waitFor();
+    await this.page.getByTestId('drill-kind').selectOption(kind);
+    await this.page.getByTestId('drill-row').selectOption(rowId);
+    await this.page.getByTestId('drill-pct').fill(String(pct));
+    await this.page.getByTestId('drill-duration').fill(String(durationS));
+    await this.page.getByTestId('drill-reason').fill(reason);
+    await confirmDialog(this.page, 'drill-dialog');
+  }
+
   /** Opens the emergency brake dialog of a row and stops there (the caller types the confirmation). */
   async reachesForTheBrake(rowId: string): Promise<void> {
     await this.control.brakeButton(rowId).click();
