@@ -9,6 +9,7 @@
  * snapshots are held back while measuring. Reports the median of each.
  */
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../test/e2e/support/browser.js';
 
 export interface HeatmapBenchResult {
   floorMs: number;
@@ -16,17 +17,6 @@ export interface HeatmapBenchResult {
   floorCells: number;
   allGpuCells: number;
 }
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 interface BenchRun {
   cells: number;
@@ -49,7 +39,7 @@ function withBenchFlag(baseUrl: string): string {
 export async function benchHeatmap(opts: { baseUrl: string; updates?: number; warmup?: number }): Promise<HeatmapBenchResult> {
   const updates = opts.updates ?? 40;
   const warmup = opts.warmup ?? 5;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
     await page.setViewportSize({ width: 1600, height: 1000 });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,4 +28,33 @@ export function smallScenario(over: Partial<ScenarioFile> = {}) {
 export function tempDir(prefix = 'headroom-test-'): { dir: string; file: (name: string) => string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Run a TypeScript child that prints "<word> <n>" after each durable write; SIGKILL it once it has printed `lines`
+ * of them, and resolve with the last acknowledged n (the crash tests: nothing acknowledged may be lost).
+ */
+export function runThenKill(script: string, args: string[], word: string, lines: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const pattern = new RegExp(`^${word} (\\d+)$`);
+    let last = 0;
+    let seen = 0;
+    let buf = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += String(d)));
+    child.stdout.on('data', (d) => {
+      buf += String(d);
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      for (const l of parts) {
+        const m = pattern.exec(l);
+        if (m) {
+          last = Number(m[1]);
+          if (++seen === lines) child.kill('SIGKILL');
+        }
+      }
+    });
+    child.once('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(last) : reject(new Error(`child exited without being killed: ${err}`))));
+  });
 }

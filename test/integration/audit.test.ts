@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { AuditTrail, GENESIS_HASH, canonicalAudit } from '../../main/store/audit.js';
@@ -8,7 +7,7 @@ import { explain, migrate, schemaVersion, StoreError, type DB } from '../../main
 import type { AuditEntry } from '../../main/engine/ports.js';
 import { AUDIT_CSV_COLUMNS, auditCsv } from '../../shared/domain/auditCsv.js';
 import type { AuditRecord } from '../../shared/domain/control.js';
-import { tempDir } from '../helpers.js';
+import { runThenKill, tempDir } from '../helpers.js';
 
 const ann = { user: 'ann', role: 'operator' as const };
 const entry = (i: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
@@ -370,25 +369,5 @@ describe('audit CSV export (RFC 4180)', () => {
 
 /** Run the appending child until it has acknowledged at least `minAppends` records, then SIGKILL it. */
 function appendThenKill(file: string, minAppends: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/audit-child.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let last = 0;
-    let seen = 0;
-    let buf = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += String(d)));
-    child.stdout.on('data', (d) => {
-      buf += String(d);
-      const lines = buf.split('\n');
-      buf = lines.pop()!;
-      for (const l of lines) {
-        const m = /^appended (\d+)$/.exec(l);
-        if (m) {
-          last = Number(m[1]);
-          if (++seen === minAppends) child.kill('SIGKILL');
-        }
-      }
-    });
-    child.once('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(last) : reject(new Error(`child exited without being killed: ${err}`))));
-  });
+  return runThenKill('test/fixtures/audit-child.ts', [file], 'appended', minAppends);
 }

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { openTelemetryDb } from '../../main/store/telemetryDb.js';
-import { tempDir } from '../helpers.js';
+import { runThenKill, tempDir } from '../helpers.js';
 
 /** Run the ingesting child until it has committed at least `minTicks` transactions, then SIGKILL it. */
 function ingestThenKill(file: string, minTicks: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/ingest-child.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let lastCommitted = 0;
-    let seen = 0;
-    let buf = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += String(d)));
-    child.stdout.on('data', (d) => {
-      buf += String(d);
-      const lines = buf.split('\n');
-      buf = lines.pop()!;
-      for (const l of lines) {
-        const m = /^committed (\d+)$/.exec(l);
-        if (m) {
-          lastCommitted = Number(m[1]);
-          if (++seen === minTicks) child.kill('SIGKILL');
-        }
-      }
-    });
-    child.once('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(lastCommitted) : reject(new Error(`child exited without being killed: ${err}`))));
-  });
+  return runThenKill('test/fixtures/ingest-child.ts', [file], 'committed', minTicks);
 }
 
 describe('crash safety of telemetry.db', () => {
