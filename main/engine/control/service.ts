@@ -21,7 +21,8 @@ import { powerAt } from '../../core/physics.js';
 import type { DB } from '../../store/db.js';
 import type { Engine, TickService } from '../engine.js';
 import { RefusalError, type Actuator, type AuditEntry, type AuditSink, type ControlApi } from '../ports.js';
-import { CONTROL_POLICY_TABLES } from './migrations.js';
+import { ControlStore } from './store.js';
+import { describeTarget, listIds, Targets } from './targets.js';
 
 /** 'brake-only': no POLCA caps and no playbooks; only the power brake above brakePct (the simulator's `none`). */
 export type ControlMode = 'polca' | 'brake-only';
@@ -43,12 +44,6 @@ export interface ControlServiceOptions {
 
 const MAX_EXPIRY_S = 7 * 24 * 3600;
 
-/** "racks D03, D04", "row D", "3 GPUs" — what an override targets, for the audit trail's target column. */
-function describeTarget(t: Target): string {
-  if (t.kind === 'row') return `row ${t.id}`;
-  if (t.kind === 'gpus') return t.ids.length <= 4 ? `GPUs ${t.ids.join(', ')}` : `${t.ids.length} GPUs`;
-  return t.ids.length <= 4 ? `${t.kind} ${t.ids.join(', ')}` : `${t.ids.length} ${t.kind}`;
-}
 
 /** Per row, what the arbiter's row layers were last built from (rebuilt only when it changes). */
 function rowSignature(p: PolcaRowState, pbs: readonly PlaybookState[], manualBrake: boolean): string {
@@ -82,7 +77,7 @@ export class ControlService implements ControlApi, TickService {
   private readonly startMs: number;
   private readonly actuator: Actuator;
   private readonly audit: AuditSink | null;
-  private readonly db: DB | null;
+  private readonly store: ControlStore | null;
   private readonly onChange: (s: ControlSummary) => void;
   private readonly priorities: Uint8Array;
   private readonly mode: ControlMode;
@@ -91,9 +86,7 @@ export class ControlService implements ControlApi, TickService {
   private readonly gpuModel: Int32Array;
   private readonly rowStart: Int32Array;
   private readonly rowEnd: Int32Array;
-  private readonly rowIndex = new Map<string, number>();
-  private readonly rackIndex = new Map<string, number>();
-  private readonly serverIndex = new Map<string, number>();
+  private readonly targets: Targets;
   private readonly L: { polca: Layer; manual: Layer; polcaBrake: Layer; playbooks: Layer; manualBrake: Layer };
   private readonly sink: CommandSink;
 
@@ -122,7 +115,7 @@ export class ControlService implements ControlApi, TickService {
     this.startMs = e.nowMs;
     this.actuator = o.actuator;
     this.audit = o.audit;
-    this.db = o.db;
+    this.store = o.db ? new ControlStore(o.db) : null;
     this.onChange = o.onChange;
     this.mode = o.mode ?? 'polca';
     this.n = t.gpuCount;
@@ -130,19 +123,17 @@ export class ControlService implements ControlApi, TickService {
     this.priorities = o.priorities;
     this.models = t.models;
     this.gpuModel = e.index.gpuModel;
+    this.targets = new Targets(t, this.gpuModel);
     const rows = t.rows.length;
     this.rowStart = new Int32Array(rows);
     this.rowEnd = new Int32Array(rows);
     t.rows.forEach((row, r) => {
-      this.rowIndex.set(row.id, r);
       const first = t.racks[row.rackStart]!;
       const last = t.racks[row.rackStart + row.rackCount - 1]!;
       this.rowStart[r] = t.servers[first.serverStart]!.gpuStart;
       const ls = t.servers[last.serverStart + last.serverCount - 1]!;
       this.rowEnd[r] = ls.gpuStart + ls.gpuCount;
     });
-    t.racks.forEach((rk, i) => this.rackIndex.set(rk.id, i));
-    t.servers.forEach((s, i) => this.serverIndex.set(s.id, i));
 
     this.arbiter = new Arbiter(this.n);
     this.L = {
@@ -431,7 +422,7 @@ export class ControlService implements ControlApi, TickService {
     for (const ov of [...this.overrides.values()]) {
       if (ov.expiresAtMs > nowMs) continue;
       this.persist(() => {
-        this.db?.prepare('DELETE FROM control_overrides WHERE id = ?').run(ov.id);
+        this.store?.deleteOverride(ov.id);
         this.append({ actor: 'system', kind: 'override-clear', target: `${ov.id} ${describeTarget(ov.target)}`, oldValue: this.overrideJson(ov), newValue: '', reason: 'expired', outcome: 'ok' });
       });
       this.overrides.delete(ov.id);
@@ -468,8 +459,7 @@ export class ControlService implements ControlApi, TickService {
   }
 
   gpus(ids: readonly number[]): GpuControl[] {
-    const bad = ids.filter((g) => !(Number.isInteger(g) && g >= 0 && g < this.n));
-    if (bad.length) throw new RefusalError(`unknown GPU id${bad.length > 1 ? 's' : ''} ${this.list(bad)} (this fleet has GPUs 0–${this.n - 1})`);
+    this.targets.checkGpus(ids);
     const A = this.actuation;
     const o = this.arbiter.out;
     return ids.map((g) => {
@@ -521,7 +511,7 @@ export class ControlService implements ControlApi, TickService {
 
   /** Estimate of the action's effect on the target's power (nothing is applied). */
   preview(target: Target, action: OverrideAction): ResponseTypes['override:preview'] {
-    const gpus = this.resolveTarget(target);
+    const gpus = this.targets.resolve(target);
     const L = this.engine.live;
     let currentW = 0;
     let afterW = 0;
@@ -572,8 +562,8 @@ export class ControlService implements ControlApi, TickService {
 
   setOverride(req: { target: Target; action: OverrideAction; reason: string; expiresInS: number }, actor: Actor): Override {
     const reason = this.reason(req.reason);
-    const gpus = this.resolveTarget(req.target);
-    this.checkAction(req.action, gpus);
+    const gpus = this.targets.resolve(req.target);
+    this.targets.checkAction(req.action, gpus, this.models);
     if (!(Number.isFinite(req.expiresInS) && req.expiresInS > 0 && req.expiresInS <= MAX_EXPIRY_S)) {
       throw new RefusalError(`expiry must be between 1 s and 7 days, got ${req.expiresInS} s`);
     }
@@ -590,8 +580,7 @@ export class ControlService implements ControlApi, TickService {
       expiresAtMs: now + Math.round(req.expiresInS * 1000),
     };
     this.persist(() => {
-      this.db?.prepare('INSERT INTO control_overrides (id, body, expires_at_ms) VALUES (?, ?, ?)').run(ov.id, JSON.stringify(ov), ov.expiresAtMs);
-      this.db?.prepare("INSERT INTO control_meta (key, value) VALUES ('override_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(seq));
+      this.store?.saveOverride(ov, seq);
       this.append({ actor, kind: 'override', target: `${ov.id} ${describeTarget(ov.target)}`, oldValue: '', newValue: this.overrideJson(ov), reason, outcome: 'ok' });
     });
     this.overrideSeq = seq;
@@ -605,9 +594,9 @@ export class ControlService implements ControlApi, TickService {
   clearOverride(id: string, reason: string, actor: Actor): void {
     const why = this.reason(reason);
     const ov = this.overrides.get(id);
-    if (!ov) throw new RefusalError(`no override "${id}" is in force${this.overrides.size ? ` (in force: ${this.list([...this.overrides.keys()])})` : ''}`);
+    if (!ov) throw new RefusalError(`no override "${id}" is in force${this.overrides.size ? ` (in force: ${listIds([...this.overrides.keys()])})` : ''}`);
     this.persist(() => {
-      this.db?.prepare('DELETE FROM control_overrides WHERE id = ?').run(id);
+      this.store?.deleteOverride(id);
       this.append({ actor, kind: 'override-clear', target: `${id} ${describeTarget(ov.target)}`, oldValue: this.overrideJson(ov), newValue: '', reason: why, outcome: 'ok' });
     });
     this.overrides.delete(id);
@@ -666,9 +655,7 @@ export class ControlService implements ControlApi, TickService {
     }
     const old = this.policy;
     this.persist(() => {
-      this.db
-        ?.prepare('INSERT INTO control_policy (id, body, updated_by, updated_at_ms) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at_ms = excluded.updated_at_ms')
-        .run(JSON.stringify(cfg), actor.user, Math.round(this.engine.nowMs));
+      this.store?.savePolicy(JSON.stringify(cfg), actor.user, this.engine.nowMs);
       this.append({ actor, kind: 'policy', target: 'policy', oldValue: JSON.stringify(old), newValue: JSON.stringify(cfg), reason: why, outcome: 'ok' });
     });
     this.applyPolicy(cfg);
@@ -717,63 +704,9 @@ export class ControlService implements ControlApi, TickService {
   }
 
   private row(id: string): number {
-    const r = this.rowIndex.get(id);
-    if (r === undefined) throw new RefusalError(`unknown row "${id}" (rows: ${[...this.rowIndex.keys()].join(', ')})`);
-    return r;
+    return this.targets.row(id);
   }
 
-  private list(xs: ReadonlyArray<string | number>): string {
-    const shown = xs.slice(0, 5).map((x) => (typeof x === 'string' ? `"${x}"` : String(x)));
-    return shown.join(', ') + (xs.length > 5 ? ` and ${xs.length - 5} more` : '');
-  }
-
-  /** GPU indices of a target, sorted and unique; RefusalError naming what is unknown. */
-  private resolveTarget(t: Target): number[] {
-    const topo = this.engine.topology;
-    const out = new Set<number>();
-    const addServer = (s: number) => {
-      const sv = topo.servers[s]!;
-      for (let g = sv.gpuStart; g < sv.gpuStart + sv.gpuCount; g++) out.add(g);
-    };
-    const addRack = (k: number) => {
-      const rk = topo.racks[k]!;
-      for (let s = rk.serverStart; s < rk.serverStart + rk.serverCount; s++) addServer(s);
-    };
-    if (t.kind === 'gpus') {
-      const bad = t.ids.filter((g) => !(Number.isInteger(g) && g >= 0 && g < this.n));
-      if (bad.length) throw new RefusalError(`unknown GPU id${bad.length > 1 ? 's' : ''} ${this.list(bad)} (this fleet has GPUs 0–${this.n - 1})`);
-      for (const g of t.ids) out.add(g);
-    } else if (t.kind === 'servers') {
-      const bad = t.ids.filter((id) => !this.serverIndex.has(id));
-      if (bad.length) throw new RefusalError(`unknown server${bad.length > 1 ? 's' : ''} ${this.list(bad)}`);
-      for (const id of t.ids) addServer(this.serverIndex.get(id)!);
-    } else if (t.kind === 'racks') {
-      const bad = t.ids.filter((id) => !this.rackIndex.has(id));
-      if (bad.length) throw new RefusalError(`unknown rack${bad.length > 1 ? 's' : ''} ${this.list(bad)}`);
-      for (const id of t.ids) addRack(this.rackIndex.get(id)!);
-    } else {
-      const r = this.row(t.id);
-      const row = topo.rows[r]!;
-      for (let k = row.rackStart; k < row.rackStart + row.rackCount; k++) addRack(k);
-    }
-    return [...out].sort((a, b) => a - b);
-  }
-
-  /** A cap or lock must lie within every targeted GPU model's range. */
-  private checkAction(a: OverrideAction, gpus: readonly number[]): void {
-    if (a.kind === 'exempt') return;
-    const modelIdx = new Set(gpus.map((g) => this.gpuModel[g]!));
-    for (const mi of modelIdx) {
-      const m = this.models[mi]!;
-      if (a.kind === 'powerCap') {
-        if (!(Number.isFinite(a.watts) && a.watts >= m.minLimitW && a.watts <= m.maxLimitW)) {
-          throw new RefusalError(`power cap ${a.watts} W is outside ${m.id}'s power limit range ${m.minLimitW}–${m.maxLimitW} W`);
-        }
-      } else if (!(Number.isFinite(a.mhz) && a.mhz >= m.minClockMHz && a.mhz <= m.maxClockMHz)) {
-        throw new RefusalError(`clock lock ${a.mhz} MHz is outside ${m.id}'s clock range ${m.minClockMHz}–${m.maxClockMHz} MHz`);
-      }
-    }
-  }
 
   private describeValue(ch: Channel, v: number, g: number): string {
     if (ch === CH.brake) return v === 1 ? 'power brake on' : 'power brake off';
@@ -791,55 +724,30 @@ export class ControlService implements ControlApi, TickService {
 
   /** Run persistence + audit as one transaction (nothing is applied in memory if it throws). */
   private persist(fn: () => void): void {
-    if (this.db) this.db.transaction(fn)();
+    if (this.store) this.store.transaction(fn);
     else fn();
   }
 
-  private saveRow(r: number, automation: boolean, brake: { by: string; reason: string } | null): void {
-    this.db
-      ?.prepare(
-        `INSERT INTO control_rows (row_id, automation, manual_brake, brake_by, brake_reason, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(row_id) DO UPDATE SET automation = excluded.automation, manual_brake = excluded.manual_brake,
-           brake_by = excluded.brake_by, brake_reason = excluded.brake_reason, updated_at_ms = excluded.updated_at_ms`,
-      )
-      .run(this.engine.topology.rows[r]!.id, automation ? 1 : 0, brake ? 1 : 0, brake?.by ?? '', brake?.reason ?? '', Math.round(this.engine.nowMs));
+  private saveRow(r: number, automation: boolean, brake: { by: string; reason: string; sinceMs: number } | null): void {
+    this.store?.saveRow({ rowId: this.engine.topology.rows[r]!.id, automation, manualBrake: brake }, this.engine.nowMs);
   }
 
   /** Overrides, per-row flags and the policy from control.db. */
   private loadFromDb(): { policy: PolicyConfig | null } {
-    const db = this.db;
-    if (!db) return { policy: null };
-    const have = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]));
-    const missing = CONTROL_POLICY_TABLES.filter((t) => !have.has(t));
-    if (missing.length) throw new Error(`control.db lacks the controller's tables (${missing.join(', ')}): open it with openControlDb, which applies CONTROL_POLICY_MIGRATIONS`);
-    const seq = db.prepare("SELECT value FROM control_meta WHERE key = 'override_seq'").pluck().get() as string | undefined;
-    this.overrideSeq = seq ? Number(seq) || 0 : 0;
-    const num = (id: string) => Number(/(\d+)$/.exec(id)?.[1] ?? 0);
-    const stored = (db.prepare('SELECT id, body FROM control_overrides').all() as Array<{ id: string; body: string }>).sort((x, y) => num(x.id) - num(y.id));
-    for (const row of stored) {
-      let ov: Override;
-      try {
-        ov = JSON.parse(row.body) as Override;
-      } catch {
-        continue;
-      }
+    if (!this.store) return { policy: null };
+    const stored = this.store.load();
+    this.overrideSeq = stored.overrideSeq;
+    for (const ov of stored.overrides) {
       ov.gpus = (ov.gpus ?? []).filter((g) => Number.isInteger(g) && g >= 0 && g < this.n);
       if (ov.gpus.length) this.overrides.set(ov.id, ov);
     }
-    for (const r of db.prepare('SELECT row_id, automation, manual_brake, brake_by, brake_reason, updated_at_ms FROM control_rows').all() as Array<{
-      row_id: string;
-      automation: number;
-      manual_brake: number;
-      brake_by: string;
-      brake_reason: string;
-      updated_at_ms: number;
-    }>) {
-      const i = this.rowIndex.get(r.row_id);
+    for (const r of stored.rows) {
+      const i = this.targets.rowIndex.get(r.rowId);
       if (i === undefined) continue;
-      this.automation[i] = r.automation === 1;
-      this.manualBrake[i] = r.manual_brake === 1 ? { by: r.brake_by, reason: r.brake_reason, sinceMs: r.updated_at_ms } : null;
+      this.automation[i] = r.automation;
+      this.manualBrake[i] = r.manualBrake;
     }
-    const body = db.prepare('SELECT body FROM control_policy WHERE id = 1').pluck().get() as string | undefined;
+    const body = stored.policyBody;
     if (!body) return { policy: null };
     let raw: unknown;
     try {
