@@ -6,7 +6,8 @@ import { DGX_H100_PROVISIONED_KW, resolveTopology } from '../core/topology.js';
 import { runLoaded } from './batch.js';
 import type { LoadedScenario } from '../sim/config.js';
 import { mergedQuantile, ratio, type WorkloadFigures } from './report.js';
-import type { PlannerApi } from './ports.js';
+import { RefusalError, type PlannerApi } from './ports.js';
+import { startWorker } from './workers.js';
 
 /**
  * The capacity planner (POLCA's headline experiment): one row provisioned for 40 DGX-class servers
@@ -128,6 +129,28 @@ export async function runSweep(o: SweepOptions, onProgress?: (doneS: number, tot
   };
 }
 
+/**
+ * The planner the faces use: each sweep runs in a worker thread (a sweep is tens of seconds of simulation and must
+ * not stall the engine's tick), one at a time.
+ */
 export function createPlanner(): PlannerApi {
-  return { sweep: (p) => runSweep(p) };
+  let running = false;
+  return {
+    sweep(p) {
+      if (running) return Promise.reject(new RefusalError('a capacity sweep is already running; wait for it to finish'));
+      running = true;
+      const worker = startWorker(import.meta.url, 'plannerWorker', p);
+      return new Promise<SweepResult>((resolve, reject) => {
+        worker.on('message', (m: { kind: string; result?: SweepResult; error?: string }) => {
+          if (m.kind === 'result') resolve(m.result!);
+          else if (m.kind === 'error') reject(new Error(m.error));
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`the sweep worker stopped (exit ${code})`)));
+      }).finally(() => {
+        running = false;
+        void worker.terminate();
+      });
+    },
+  };
 }

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../engine/workers.js';
 import type { Retention, TickRecord } from './telemetry.js';
 
 /** Where the engine hands telemetry; the hand-off must be cheap (it is inside the tick budget). */
@@ -59,16 +60,7 @@ export class StoreWriter implements TelemetrySink {
   }
 
   static start(file: string, layout: { rows: number; racks: number }, retention?: Retention): Promise<StoreWriter> {
-    const workerData = { file, ...layout, retention };
-    let worker: Worker;
-    if (import.meta.url.endsWith('.ts')) {
-      // Running from TypeScript sources (tests, tsx): the worker registers the same loader, then imports.
-      const src = new URL('./writerWorker.ts', import.meta.url).href;
-      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(src)}); })`;
-      worker = new Worker(boot, { eval: true, workerData });
-    } else {
-      worker = new Worker(new URL('./writerWorker.js', import.meta.url), { workerData });
-    }
+    const worker = startWorker(import.meta.url, 'writerWorker', { file, ...layout, retention });
     return new Promise((resolve, reject) => {
       const onMsg = (m: { kind: string; error?: string }) => {
         if (m.kind === 'ready') {
