@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadScenario } from '../../main/sim/config.js';
+import { tempDir } from '../helpers.js';
+
+/** The scenario examples in docs/SCENARIOS.md are real: they load and simulate. */
+describe('docs/SCENARIOS.md examples', () => {
+  const blocks = [...readFileSync('docs/SCENARIOS.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('the full example is a valid scenario on the default site', () => {
+    const tmp = tempDir();
+    try {
+      const file = tmp.file('example.yaml');
+      writeFileSync(file, blocks[0]!);
+      const { scenario, topology } = loadScenario(file);
+      expect(scenario.name).toBe('row-d-drill');
+      expect(scenario.events.map((e) => e.kind)).toEqual(['loadSpike', 'coolingLoss', 'powerBudgetLoss', 'sourceStall']);
+      expect(scenario.alertRules?.map((r) => r.kind)).toEqual(['rowPower', 'gpuNearSlowdown', 'sourceStale']);
+      expect(topology.gpuCount).toBe(1280);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('the inline-topology example is a valid topology', () => {
+    const tmp = tempDir();
+    try {
+      const file = tmp.file('inline.yaml');
+      writeFileSync(file, `name: inline\n${blocks[1]!}`);
+      const { topology } = loadScenario(file);
+      expect(topology.gpuCount).toBe(64);
+      expect(topology.models[0]!.id).toBe('A100-SXM');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
