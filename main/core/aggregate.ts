@@ -28,11 +28,25 @@ export function createAggregates(t: Topology): Aggregates {
  * scaled by the server's mean GPU utilisation. Writes into `out` (no allocation on the hot path).
  */
 export function aggregate(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util' | 'tempC'>, out: Aggregates): void {
+  sumPower(t, idx, gpu, out, true);
+}
+
+/**
+ * Power only (no temperatures): what the simulator's air model needs every step. Sums in the same order as
+ * `aggregate`, so both give bit-identical power.
+ */
+export function aggregatePower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util'>, out: Aggregates): void {
+  sumPower(t, idx, gpu, out, false);
+}
+
+function sumPower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util'> & Partial<Pick<GpuColumns, 'tempC'>>, out: Aggregates, temps: boolean): void {
   out.rackW.fill(0);
   out.rackMaxTempC.fill(-Infinity);
   out.rowW.fill(0);
   out.rowMaxTempC.fill(-Infinity);
   const servers = t.servers;
+  const powerW = gpu.powerW;
+  const util = gpu.util;
   for (let s = 0; s < servers.length; s++) {
     const sv = servers[s]!;
     let p = 0;
@@ -40,10 +54,12 @@ export function aggregate(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns,
     let tmax = -Infinity;
     const end = sv.gpuStart + sv.gpuCount;
     for (let g = sv.gpuStart; g < end; g++) {
-      p += gpu.powerW[g]!;
-      u += gpu.util[g]!;
-      const tc = gpu.tempC[g]!;
-      if (tc > tmax) tmax = tc;
+      p += powerW[g]!;
+      u += util[g]!;
+    }
+    if (temps) {
+      const tempC = gpu.tempC!;
+      for (let g = sv.gpuStart; g < end; g++) if (tempC[g]! > tmax) tmax = tempC[g]!;
     }
     p += sv.idleW + (sv.activeW * u) / sv.gpuCount;
     out.serverW[s] = p;

@@ -37,7 +37,7 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
         break;
       }
       case 'gpuNearSlowdown': {
-        const limits = t.models.map((m) => m.slowdownC - rule.marginC);
+        const limits = slowdownLimits(t, rule.marginC);
         for (let g = 0; g < s.tempC.length; g++) {
           const temp = s.tempC[g]!;
           const mi = s.gpuModel[g]!;
@@ -72,6 +72,16 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
     }
   }
   return out;
+}
+
+const limitCache = new WeakMap<Topology, Map<number, number[]>>();
+/** Per model: the temperature at which a GPU is within `marginC` of slowdown (cached per topology). */
+function slowdownLimits(t: Topology, marginC: number): number[] {
+  let byMargin = limitCache.get(t);
+  if (!byMargin) limitCache.set(t, (byMargin = new Map()));
+  let l = byMargin.get(marginC);
+  if (!l) byMargin.set(marginC, (l = t.models.map((m) => m.slowdownC - marginC)));
+  return l;
 }
 
 /** Server index of a GPU: binary search over contiguous servers. */

@@ -73,6 +73,9 @@ export class Engine {
   private readonly source: Source;
   private readonly sink: TelemetrySink | null;
   private readonly prevTempC: Float64Array;
+  /** Per-GPU bounds for validation (W), resolved from the models once. */
+  private readonly minLimitW: Float64Array;
+  private readonly maxLimitW: Float64Array;
   private readonly services: TickService[] = [];
   /** Applied to alerts when they are read (acks, silences, inhibition). */
   alertDecorator: ((alerts: Alert[], nowMs: number) => Alert[]) | null = null;
@@ -98,6 +101,8 @@ export class Engine {
       flags: new Uint32Array(n),
     };
     this.prevTempC = new Float64Array(n);
+    this.minLimitW = Float64Array.from({ length: n }, (_, g) => t.models[this.index.gpuModel[g]!]!.minLimitW);
+    this.maxLimitW = Float64Array.from({ length: n }, (_, g) => t.models[this.index.gpuModel[g]!]!.maxLimitW);
     this.agg = createAggregates(t);
     this.rackInletC = new Float64Array(t.racks.length).fill(NaN);
     this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
@@ -159,8 +164,8 @@ export class Engine {
    */
   private ingest(b: SourceBatch): void {
     const L = this.live;
-    const models = this.topology.models;
-    const gm = this.index.gpuModel;
+    const minLimit = this.minLimitW;
+    const maxLimit = this.maxLimitW;
     // Bulk copy first (memcpy for typed arrays), then one validation pass that rewrites only bad readings.
     const prevTemp = this.prevTempC;
     prevTemp.set(L.tempC);
@@ -171,18 +176,19 @@ export class Engine {
     copyInto(L.util, b.util);
     copyInto(L.flags, b.flags);
     const n = L.powerW.length;
+    const { powerW, tempC, limitW, util, clockMHz } = L;
     for (let g = 0; g < n; g++) {
-      const m = models[gm[g]!]!;
-      const p = L.powerW[g]!;
-      const temp = L.tempC[g]!;
-      const limit = L.limitW[g]!;
-      const u = L.util[g]!;
-      const okLimit = limit >= m.minLimitW * 0.5 && limit <= m.maxLimitW * 1.01;
-      const okP = p >= 0 && p <= 2 * m.maxLimitW;
+      const p = powerW[g]!;
+      const temp = tempC[g]!;
+      const limit = limitW[g]!;
+      const u = util[g]!;
+      const maxW = maxLimit[g]!;
+      const okLimit = limit >= minLimit[g]! * 0.5 && limit <= maxW * 1.01;
+      const okP = p >= 0 && p <= 2 * maxW;
       const okT = temp >= TEMP_RANGE_C[0] && temp <= TEMP_RANGE_C[1];
-      if (okLimit && okP && okT && L.clockMHz[g]! >= 0 && u >= 0 && u <= 1) continue;
+      if (okLimit && okP && okT && clockMHz[g]! >= 0 && u >= 0 && u <= 1) continue;
       this.invalidReadings++;
-      const safeLimit = okLimit ? limit : m.maxLimitW;
+      const safeLimit = okLimit ? limit : maxW;
       L.limitW[g] = safeLimit;
       if (!okP) L.powerW[g] = safeLimit;
       if (!okT) L.tempC[g] = prevTemp[g]!;

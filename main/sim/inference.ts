@@ -215,7 +215,9 @@ export class InferenceServiceSim {
         if (pf.b[h]! <= 0) {
           const arrival = pf.a[h]!;
           this.stats.ttft.record(tS + (prefillRate > 0 ? used / prefillRate : dtS) - arrival);
-          q.waiting.push(arrival, pf.c[h]!, pf.c[h]!);
+          // Straight into the batch when it has room and nobody waits (the common case), else queue for a slot.
+          if (q.waiting.size === 0 && q.batch.size < S.maxBatch) q.batch.push(q.decoded + pf.c[h]!, arrival, pf.c[h]!);
+          else q.waiting.push(arrival, pf.c[h]!, pf.c[h]!);
           pf.shift();
         }
       }

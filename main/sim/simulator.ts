@@ -1,6 +1,6 @@
 import type { Topology } from '../../shared/domain/topology.js';
 import type { DrillEvent, Scenario, ScenarioEvent } from '../../shared/domain/scenario.js';
-import { aggregate, createAggregates, type Aggregates } from '../core/aggregate.js';
+import { aggregatePower, createAggregates, type Aggregates } from '../core/aggregate.js';
 import { createGpuColumns, stepGpus, type GpuColumns } from '../core/physics.js';
 import { stepInletC } from '../core/thermal.js';
 import { indexTopology, type TopologyIndex } from '../core/topology.js';
@@ -248,7 +248,7 @@ export class Simulator {
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
 
     stepGpus(gpu, t.models, dtS);
-    aggregate(t, this.index, gpu, this.agg);
+    aggregatePower(t, this.index, gpu, this.agg);
     this.elapsedS = tS + dtS;
     return { tMs: this.timeMs, gpu, rackInletC: this.rackInletC, rowBudgetKW: this.rowBudgetKW, rowCoolingKW: this.rowCoolingKW };
   }
