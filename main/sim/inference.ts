@@ -69,57 +69,47 @@ class Fifo {
 
 /**
  * Sequences in the decode batch. They all advance by the same number of tokens per step, so instead of touching
- * each one each step we keep a per-server token clock and a min-heap of finish marks (clock at admission + tokens
- * to generate): a step costs O(finished · log batch), not O(in flight).
+ * each one each step we keep a per-server token clock and, per sequence, its finish mark (clock at admission +
+ * tokens to generate), plus the smallest mark: most steps finish nobody and cost one comparison; a step that
+ * finishes someone scans the (≤ maxBatch) marks once.
  */
-class FinishHeap {
+class DecodeBatch {
   readonly key: Float64Array;
   readonly arrival: Float64Array;
   readonly tokens: Float64Array;
   size = 0;
+  minKey = Infinity;
   constructor(capacity: number) {
     this.key = new Float64Array(capacity);
     this.arrival = new Float64Array(capacity);
     this.tokens = new Float64Array(capacity);
   }
   push(key: number, arrival: number, tokens: number): void {
-    let i = this.size++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.key[p]! <= key) break;
-      this.move(p, i);
-      i = p;
-    }
+    const i = this.size++;
     this.key[i] = key;
     this.arrival[i] = arrival;
     this.tokens[i] = tokens;
+    if (key < this.minKey) this.minKey = key;
   }
-  /** Remove the minimum; its values are returned through `popped`. */
-  pop(popped: { arrival: number; tokens: number }): void {
-    popped.arrival = this.arrival[0]!;
-    popped.tokens = this.tokens[0]!;
-    const n = --this.size;
-    if (n === 0) return;
-    const k = this.key[n]!;
-    const a = this.arrival[n]!;
-    const t = this.tokens[n]!;
+  /** Remove every sequence whose mark is ≤ `clock`, calling `done` for each (order is not meaningful). */
+  finish(clock: number, done: (arrival: number, tokens: number) => void): void {
+    if (clock < this.minKey) return;
+    let min = Infinity;
     let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && this.key[c + 1]! < this.key[c]!) c++;
-      if (this.key[c]! >= k) break;
-      this.move(c, i);
-      i = c;
+    while (i < this.size) {
+      const k = this.key[i]!;
+      if (k <= clock) {
+        done(this.arrival[i]!, this.tokens[i]!);
+        const last = --this.size;
+        this.key[i] = this.key[last]!;
+        this.arrival[i] = this.arrival[last]!;
+        this.tokens[i] = this.tokens[last]!;
+      } else {
+        if (k < min) min = k;
+        i++;
+      }
     }
-    this.key[i] = k;
-    this.arrival[i] = a;
-    this.tokens[i] = t;
-  }
-  private move(from: number, to: number): void {
-    this.key[to] = this.key[from]!;
-    this.arrival[to] = this.arrival[from]!;
-    this.tokens[to] = this.tokens[from]!;
+    this.minKey = min;
   }
 }
 
@@ -128,7 +118,7 @@ interface ServerQueue {
   prefill: Fifo;
   waiting: Fifo;
   decoded: number;
-  batch: FinishHeap;
+  batch: DecodeBatch;
 }
 
 export interface ServiceStats {
@@ -155,7 +145,7 @@ export class InferenceServiceSim {
     readonly servers: readonly number[],
     private readonly rng: Rng,
   ) {
-    this.queues = servers.map(() => ({ prefill: new Fifo(), waiting: new Fifo(), decoded: 0, batch: new FinishHeap(SERVING.maxBatch) }));
+    this.queues = servers.map(() => ({ prefill: new Fifo(), waiting: new Fifo(), decoded: 0, batch: new DecodeBatch(SERVING.maxBatch) }));
     const traceRate = trace.arrivalS.length / trace.durationS;
     this.scale = (spec.ratePerServer * servers.length) / traceRate;
     // Start the cursor at the service's offset into the trace.
@@ -198,7 +188,12 @@ export class InferenceServiceSim {
     this.admit(tS, dtS, spike);
     const S = SERVING;
     const endS = tS + dtS;
-    const popped = { arrival: 0, tokens: 0 };
+    const stats = this.stats;
+    const onDone = (arrival: number, tokens: number) => {
+      stats.completed++;
+      stats.tokens += tokens;
+      stats.latency.record(endS - arrival);
+    };
     for (let i = 0; i < this.queues.length; i++) {
       const q = this.queues[i]!;
       const r = clockRatio[i]!;
@@ -230,12 +225,7 @@ export class InferenceServiceSim {
       const busy = prefillRate > 0 ? Math.min(1, used / prefillRate / dtS) : 0;
       const active = q.batch.size;
       if (active > 0) q.decoded += S.decodeTokensPerSeqPerS * (r === 1 ? 1 : Math.pow(r, 0.3)) * dtS * (1 - busy);
-      while (q.batch.size > 0 && q.batch.key[0]! <= q.decoded) {
-        q.batch.pop(popped);
-        this.stats.completed++;
-        this.stats.tokens += popped.tokens;
-        this.stats.latency.record(endS - popped.arrival);
-      }
+      q.batch.finish(q.decoded, onDone);
       const decodeAct = active > 0 ? S.decodeBaseActivity + (S.decodeBatchActivity * active) / S.maxBatch : 0;
       activity[i] = busy * S.prefillActivity + (1 - busy) * decodeAct;
       memBound[i] = busy * S.prefillMemBound + (1 - busy) * S.decodeMemBound;
