@@ -1,6 +1,6 @@
 import type { AlertRule } from '../../shared/domain/alerts.js';
 import { DEFAULT_ALERT_RULES } from '../../shared/domain/alerts.js';
-import { SampleFlag, type Alert, type Snapshot, type SourceHealth } from '../../shared/domain/fleet.js';
+import { READING_LIMITS, SampleFlag, type Alert, type Snapshot, type SourceHealth } from '../../shared/domain/fleet.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import { aggregate, createAggregates, type Aggregates } from '../core/aggregate.js';
 import { activeAlerts, createAlertBook, evaluateAlerts, type AlertBook } from '../core/alerts.js';
@@ -10,8 +10,8 @@ import { indexTopology, type TopologyIndex } from '../core/topology.js';
 import type { Source, SourceBatch } from '../sources/source.js';
 import type { TelemetrySink } from '../store/writer.js';
 
-/** Readings outside these bounds are impossible and are treated as invalid (°C). */
-const TEMP_RANGE_C = [-20, 150] as const;
+const TEMP_RANGE_C = READING_LIMITS.tempC;
+const POWER_FACTOR = READING_LIMITS.powerLimitFactor;
 
 export interface EngineOptions {
   topology: Topology;
@@ -184,7 +184,7 @@ export class Engine {
       const u = util[g]!;
       const maxW = maxLimit[g]!;
       const okLimit = limit >= minLimit[g]! * 0.5 && limit <= maxW * 1.01;
-      const okP = p >= 0 && p <= 2 * maxW;
+      const okP = p >= 0 && p <= POWER_FACTOR * maxW;
       const okT = temp >= TEMP_RANGE_C[0] && temp <= TEMP_RANGE_C[1];
       if (okLimit && okP && okT && clockMHz[g]! >= 0 && u >= 0 && u <= 1) continue;
       this.invalidReadings++;

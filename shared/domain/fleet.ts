@@ -21,6 +21,17 @@ export const SampleFlag = {
   shutdown: 0x40000,
 } as const;
 
+/**
+ * What a GPU reading may be. Anything outside is impossible: the engine and every source parser flag it invalid and
+ * count it, never feed it to a policy. One definition, so the boundaries cannot drift apart.
+ */
+export const READING_LIMITS = {
+  /** Plausible GPU temperatures (°C). */
+  tempC: [-20, 150],
+  /** Power above this many times the GPU's (max) limit is impossible. */
+  powerLimitFactor: 2,
+} as const;
+
 /** Names operators read instead of a raw bitmask. */
 export function decodeClockEvents(mask: number): string[] {
   const names: string[] = [];

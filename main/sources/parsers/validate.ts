@@ -1,12 +1,14 @@
+import { READING_LIMITS } from '../../../shared/domain/fleet.js';
+
 /**
- * Plausibility checks shared by the GPU-telemetry parsers. They mirror the engine's rules (main/engine/engine.ts):
+ * Plausibility checks shared by the GPU-telemetry parsers, on the same bounds as the engine (READING_LIMITS):
  * NaN, ±Inf, negative, power above twice the limit, temperature outside −20…150 °C are invalid. A reading with any
  * such value is returned flagged (valid: false) with its reasons — never dropped, never silently "fixed".
  */
 
-export const TEMP_RANGE_C = [-20, 150] as const;
+export const TEMP_RANGE_C = READING_LIMITS.tempC;
 /** Power above this many times the GPU's limit is impossible. */
-export const POWER_LIMIT_FACTOR = 2;
+export const POWER_LIMIT_FACTOR = READING_LIMITS.powerLimitFactor;
 /** Used when no limit is known: twice a 1.2 kW part. */
 export const FALLBACK_MAX_POWER_W = 2400;
 /** No current GPU's SM clock comes near this. */
