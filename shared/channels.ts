@@ -27,6 +27,10 @@ export const REQUEST_CHANNELS = [
   'audit:list',
   'audit:verify',
   'planner:sweep',
+  'sources:list',
+  'sources:test',
+  'sources:add',
+  'sources:remove',
 ] as const;
 export const EVENT_CHANNELS = ['fleet:snapshot', 'alerts:changed', 'status:changed', 'control:changed', 'audit:appended'] as const;
 

@@ -20,6 +20,7 @@ import {
 } from './domain/control.js';
 import type { SweepResult } from './domain/planner.js';
 import { DrillEventSchema } from './domain/scenario.js';
+import { SourceConfigSchema, type SourcesView, type SourceTestResult } from './domain/sources.js';
 
 /**
  * The one contract between Headroom's engine and its faces (Electron IPC and the headless server).
@@ -85,6 +86,11 @@ export const requestSchemas = {
     })
     .strict()
     .refine((p) => p.toServers >= p.fromServers, { message: 'toServers must be ≥ fromServers', path: ['toServers'] }),
+  /** Settings → Sources: where a real fleet's telemetry comes from. */
+  'sources:list': z.object({}).strict(),
+  'sources:test': z.object({ source: SourceConfigSchema }).strict(),
+  'sources:add': z.object({ source: SourceConfigSchema, reason: ReasonSchema }).strict(),
+  'sources:remove': z.object({ id: z.string().min(1).max(64), reason: ReasonSchema }).strict(),
 } as const;
 
 /** The least role each request needs. Reads are open to viewers; acting needs an operator; policy needs an admin. */
@@ -113,6 +119,10 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'audit:list': 'viewer',
   'audit:verify': 'viewer',
   'planner:sweep': 'viewer',
+  'sources:list': 'viewer',
+  'sources:test': 'operator',
+  'sources:add': 'admin',
+  'sources:remove': 'admin',
 };
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -142,6 +152,10 @@ export interface ResponseTypes {
   'audit:list': AuditRecord[];
   'audit:verify': { ok: boolean; records: number; brokenAtSeq: number | null; message: string };
   'planner:sweep': SweepResult;
+  'sources:list': SourcesView;
+  'sources:test': SourceTestResult;
+  'sources:add': SourcesView;
+  'sources:remove': SourcesView;
 }
 
 export type RequestPayload<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;

@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { AGENT_HELP } from './agent.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
+import { CERTS_HELP } from './certs.js';
 import { progressBar } from './progress.js';
 
 const HELP = `headroom — power- and heat-aware operations console for GPU datacenters
@@ -20,6 +22,12 @@ Usage:
       --token T                admin access token (default: random, or $HEADROOM_TOKEN)
       --operator-token T       operator token (default: random, or $HEADROOM_OPERATOR_TOKEN)
       --viewer-token T         read-only token (default: random, or $HEADROOM_VIEWER_TOKEN)
+      --inventory FILE         watch a REAL fleet instead of the simulator: hosts and GPU UUIDs → rows, racks, slots
+      --sources FILE           with --inventory: agents, dcgm-exporters, Prometheus servers to start with
+                               (more can be added in Settings → Sources; they are kept in control.db)
+      --certs DIR              with --inventory: the site CA and this console's certificate (headroom certs)
+      --cert-name NAME         console certificate DIR/console-NAME.crt (default "console")
+      --lease-ms N             how long agents hold this console's setpoints without renewal (default 15000)
   headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
                [--policy polca|polca-no-priority|none] [--compare]
                                run a scenario as fast as possible and write a JSON report; --compare adds
@@ -27,6 +35,8 @@ Usage:
   headroom sim --sweep servers=40..60[:STEP] [--duration SECONDS] [--seed N] --out sweep.json
                                capacity planner: one row provisioned for 40 servers, filled with more, under
                                POLCA, POLCA without priorities and no policy (see docs/RESULTS.md)
+${AGENT_HELP}
+${CERTS_HELP}
 ${AUDIT_HELP}
   headroom help                this text
   headroom --version
@@ -68,8 +78,16 @@ async function serve(args: string[]): Promise<void> {
       'operator-token': { type: 'string' },
       'viewer-token': { type: 'string' },
       'retain-raw': { type: 'string' },
+      inventory: { type: 'string' },
+      sources: { type: 'string' },
+      certs: { type: 'string' },
+      'cert-name': { type: 'string' },
+      'lease-ms': { type: 'string' },
     },
   });
+  if (!values.inventory && (values.sources || values.certs || values['cert-name'] || values['lease-ms'])) {
+    throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');
+  }
   // Loaded here, not at the top: `headroom audit` and `help` must work without the engine.
   const [{ createRuntime }, { generateToken, startServer }] = await Promise.all([import('../engine/runtime.js'), import('../server/server.js')]);
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
@@ -81,6 +99,15 @@ async function serve(args: string[]): Promise<void> {
     speed,
     db: values.db!,
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
+    fleet: values.inventory
+      ? {
+          inventory: values.inventory,
+          sources: values.sources,
+          certs: values.certs,
+          certName: values['cert-name'],
+          leaseMs: num(values['lease-ms'], 'lease-ms', { int: true, min: 1000, max: 3_600_000 }),
+        }
+      : undefined,
   });
   const tokens = {
     admin: values.token ?? process.env.HEADROOM_TOKEN ?? generateToken(),
@@ -106,13 +133,17 @@ async function serve(args: string[]): Promise<void> {
   }
   rt.runner.start();
   if (!['127.0.0.1', '::1', 'localhost'].includes(values.host!)) {
-    console.error(`warning: listening on ${values.host}, reachable from other machines; anyone with the token can steer the simulator.`);
+    console.error(`warning: listening on ${values.host}, reachable from other machines; anyone with the token can steer the ${rt.fleet ? 'fleet' : 'simulator'}.`);
   }
   if (!existsSync(staticDir)) console.error('warning: dist/renderer is missing (run npm run build); serving the API only.');
   console.log(`Headroom serving on ${srv.url}`);
   console.log(`  operator: ${srv.urls.operator}`);
   console.log(`  viewer:   ${srv.urls.viewer}`);
-  console.log(`  scenario ${rt.loaded.scenario.name}: ${rt.loaded.topology.gpuCount} GPUs, speed ${speed}×, telemetry ${values.db}`);
+  if (rt.fleet) {
+    const v = rt.fleet.sources.view();
+    console.log(`  real fleet ${rt.name}: ${rt.engine.topology.gpuCount} GPUs on ${v.inventory?.hosts} hosts, ${v.sources.length} sources, telemetry ${values.db}`);
+    if (v.identity && 'error' in v.identity) console.error(`warning: agents cannot be reached: ${v.identity.error}`);
+  } else console.log(`  scenario ${rt.name}: ${rt.engine.topology.gpuCount} GPUs, speed ${speed}×, telemetry ${values.db}`);
   const stop = async () => {
     await srv.close();
     await rt.close();
@@ -195,6 +226,14 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'audit':
         return auditCommand(rest);
+      case 'agent': {
+        const { runAgent } = await import('./agent.js');
+        return runAgent(rest);
+      }
+      case 'certs': {
+        const { runCerts } = await import('./certs.js');
+        return runCerts(rest);
+      }
       case '--version':
       case 'version':
         console.log((JSON.parse(readFileSync(resolve(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);

@@ -65,7 +65,7 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
             row: null,
             value: round1(ageS),
             unit: 's',
-            summary: `Source ${src.id} silent for ${ageS.toFixed(0)} s (limit ${rule.maxAgeS} s); its GPUs count at their power limit`,
+            summary: `Source ${src.id} silent for ${ageS.toFixed(0)} s (limit ${rule.maxAgeS} s); its GPUs count at their power limit${src.lastError ? ` — last error: ${src.lastError}` : ''}`,
           });
         }
         break;

@@ -5,7 +5,7 @@ import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { DB } from '../store/db.js';
 import { queryRange } from '../store/telemetry.js';
 import type { Engine } from './engine.js';
-import type { AlertOps, AuditApi, ControlApi, PlannerApi } from './ports.js';
+import { RefusalError, type AlertOps, type AuditApi, type ControlApi, type PlannerApi, type SourcesApi } from './ports.js';
 import type { Runner } from './runner.js';
 
 export interface HandlerDeps {
@@ -18,6 +18,9 @@ export interface HandlerDeps {
   planner: PlannerApi;
   /** Start a drill event on the simulator now (throws RefusalError for an unknown row). */
   drill: (event: DrillEvent, reason: string, actor: Actor) => ResponseTypes['sim:inject'];
+  sources: SourcesApi;
+  /** A real fleet runs in wall-clock time: its speed cannot change. */
+  realFleet?: boolean;
 }
 
 /**
@@ -45,6 +48,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'sim:control': (p) => {
       if (p.action === 'pause') runner.pause();
       else if (p.action === 'resume') runner.resume();
+      else if (d.realFleet) throw new RefusalError('a real fleet runs in real time: its speed cannot change');
       else runner.setSpeed(p.speed);
       return runner.status();
     },
@@ -72,5 +76,9 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'audit:list': (p) => audit.list(p),
     'audit:verify': () => audit.verify(),
     'planner:sweep': (p) => d.planner.sweep(p),
+    'sources:list': () => d.sources.view(),
+    'sources:test': (p) => d.sources.test(p.source),
+    'sources:add': (p, actor) => d.sources.add(p.source, p.reason, actor),
+    'sources:remove': (p, actor) => d.sources.remove(p.id, p.reason, actor),
   };
 }

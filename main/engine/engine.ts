@@ -124,6 +124,7 @@ export class Engine {
   }
 
   sourceHealth(): SourceHealth[] {
+    if (this.source.health) return this.source.health();
     const age = this.nowMs - this.lastSampleMs;
     const state = age > 60_000 ? 'down' : age > this.staleAfterMs ? 'stale' : 'up';
     return [{ id: this.source.id, kind: this.source.kind, state, lastSampleAgeMs: age, errors: this.invalidReadings }];

@@ -1,3 +1,4 @@
+import type { SourceConfig, SourcesView, SourceTestResult } from '../../shared/domain/sources.js';
 import type { Actor, AuditKind, AuditQuery, AuditRecord } from '../../shared/domain/control.js';
 import type { Alert } from '../../shared/domain/fleet.js';
 import type {
@@ -90,4 +91,12 @@ export interface AuditApi {
 /** The capacity planner (POLCA's sweep). */
 export interface PlannerApi {
   sweep(p: { fromServers: number; toServers: number; step: number; durationS: number }): Promise<SweepResult>;
+}
+
+/** Settings → Sources (implemented by SourceManager for a real fleet; the simulator answers with its one source). */
+export interface SourcesApi {
+  view(): SourcesView;
+  test(config: SourceConfig): Promise<SourceTestResult>;
+  add(config: SourceConfig, reason: string, actor: Actor): SourcesView;
+  remove(id: string, reason: string, actor: Actor): Promise<SourcesView>;
 }

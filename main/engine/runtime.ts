@@ -20,11 +20,35 @@ import { activeAlerts } from '../core/alerts.js';
 import { createHandlers } from './api.js';
 import { ControlService } from './control/service.js';
 import { createPlanner } from './planner.js';
+import type { AlertRule } from '../../shared/domain/alerts.js';
+import type { Topology } from '../../shared/domain/topology.js';
+import type { Source } from '../sources/source.js';
+import type { Actuator, SourcesApi } from './ports.js';
+import { AgentActuator } from '../actuators/agentActuator.js';
+import { loadIdentity, type TlsIdentity } from '../agent/certs.js';
+import { FleetSource } from '../sources/fleet.js';
+import { loadInventoryFile, type Inventory } from '../sources/inventory.js';
+import { SourceManager } from '../sources/manager.js';
+import { loadSourcesFile } from '../sources/sourcesFile.js';
 import { EventBus } from './bus.js';
 import { Engine } from './engine.js';
 import { Runner } from './runner.js';
 
+export interface FleetOptions {
+  /** Inventory file: hosts and GPU UUIDs → rows, racks, slots. */
+  inventory: string;
+  /** Sources to start with (YAML/JSON `sources:` list); sources added in Settings are kept in control.db. */
+  sources?: string;
+  /** Directory with the site CA and the console's certificate (`headroom certs`). */
+  certs?: string;
+  /** Console certificate name in that directory (console-NAME.crt); default "console". */
+  certName?: string;
+  /** Agent lease length (ms); renewed every third of it. */
+  leaseMs?: number;
+}
+
 export interface RuntimeOptions {
+  /** Scenario for the built-in simulator (ignored with `fleet`). */
   scenario: string;
   scale?: number;
   seed?: number;
@@ -35,27 +59,96 @@ export interface RuntimeOptions {
   retainRawHours?: number;
   /** control.db path (overrides, policy, audit); default: next to telemetry.db, or in memory without one. */
   controlDb?: string | null;
+  /** Watch and steer a real fleet through agents and exporters instead of the simulator. */
+  fleet?: FleetOptions;
+  log?: (line: string) => void;
 }
 
-/** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator and the store. */
+/** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator or a real fleet and the store. */
 export interface Runtime {
-  loaded: LoadedScenario;
-  sim: Simulator;
+  /** The scenario (simulator) or the inventory's site (real fleet). */
+  name: string;
+  loaded: LoadedScenario | null;
+  sim: Simulator | null;
   engine: Engine;
   runner: Runner;
   bus: EventBus;
   handlers: Handlers;
   control: ControlService;
   audit: AuditTrail;
+  /** Real fleet only: the sources, the fleet-wide source and the agent actuator. */
+  fleet: { sources: SourceManager; source: FleetSource; actuator: AgentActuator } | null;
   /** Records a refused acting request in the audit trail (the faces' dispatch hook). */
   auditRefusal: (actor: Actor, channel: string, error: string) => void;
   close(): Promise<void>;
 }
 
-export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
+/** What drives the engine: the GPUs (simulated or real), how to act on them, and the faces' extra handlers. */
+interface Plant {
+  name: string;
+  topology: Topology;
+  source: Source;
+  actuator: Actuator;
+  priorities: Uint8Array;
+  stepMs: number;
+  startMs: number;
+  alertRules?: readonly AlertRule[];
+  loaded: LoadedScenario | null;
+  sim: Simulator | null;
+}
+
+function simPlant(o: RuntimeOptions): Plant {
   const loaded = loadScenario(o.scenario, { scale: o.scale });
   const { scenario, topology } = loaded;
   const sim = new Simulator(topology, scenario, loadTraces(), o.seed ?? scenario.seed);
+  return {
+    name: scenario.name,
+    topology,
+    source: new SimSource(sim),
+    actuator: new SimActuator(sim),
+    priorities: sim.gpuPriority(),
+    stepMs: scenario.stepMs,
+    startMs: sim.timeMs,
+    alertRules: scenario.alertRules,
+    loaded,
+    sim,
+  };
+}
+
+function fleetPlant(f: FleetOptions, log: (line: string) => void): Plant & { fleetSource: FleetSource; agentActuator: AgentActuator; identity: TlsIdentity | { error: string } } {
+  const inventory = loadInventoryFile(f.inventory);
+  const fleetSource = new FleetSource(inventory);
+  const agentActuator = new AgentActuator(inventory, { leaseMs: f.leaseMs, log });
+  let identity: TlsIdentity | { error: string };
+  if (!f.certs) identity = { error: 'no certificate directory given (--certs DIR; create one with `headroom certs`)' };
+  else {
+    try {
+      identity = loadIdentity(f.certs, `console-${f.certName ?? 'console'}`);
+    } catch (e) {
+      identity = { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return {
+    name: inventory.topology.site.name,
+    topology: inventory.topology,
+    source: fleetSource,
+    actuator: agentActuator,
+    priorities: inventoryPriorities(inventory),
+    stepMs: 1000,
+    startMs: Date.now(),
+    loaded: null,
+    sim: null,
+    fleetSource,
+    agentActuator,
+    identity,
+  };
+}
+
+export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const log = o.log ?? ((line: string) => console.error(line));
+  const fp = o.fleet ? fleetPlant(o.fleet, log) : null;
+  const plant: Plant = fp ?? simPlant(o);
+  const { topology, sim } = plant;
   let writer: StoreWriter | null = null;
   let readDb: DB | null = null;
   if (o.db && o.db !== ':memory:') {
@@ -67,11 +160,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   }
   const engine = new Engine({
     topology,
-    source: new SimSource(sim),
-    stepMs: scenario.stepMs,
-    startMs: sim.timeMs,
+    source: plant.source,
+    stepMs: plant.stepMs,
+    startMs: plant.startMs,
     sink: writer,
-    alertRules: scenario.alertRules,
+    alertRules: plant.alertRules,
   });
   const bus = new EventBus();
   const controlFile = o.controlDb !== undefined ? o.controlDb : o.db && o.db !== ':memory:' ? join(dirname(o.db), 'control.db') : null;
@@ -80,9 +173,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const audit = new AuditTrail(controlDb, { onAppend: (r) => bus.emit('audit:appended', r) });
   const control = new ControlService({
     engine,
-    actuator: new SimActuator(sim),
+    actuator: plant.actuator,
     audit,
-    priorities: sim.gpuPriority(),
+    priorities: plant.priorities,
     db: controlDb,
     onChange: (c) => {
       bus.emit('control:changed', c);
@@ -102,8 +195,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     onChange: () => bus.emit('alerts:changed', engine.activeAlerts()),
   });
   engine.alertDecorator = (alerts, nowMs) => alertOps.decorate(alerts, nowMs);
-  const runner = new Runner(engine, bus, { speed: o.speed ?? 1, scenario: scenario.name, sink: writer });
+  const runner = new Runner(engine, bus, { speed: fp ? 1 : (o.speed ?? 1), scenario: plant.name, sink: writer });
   const drill = (event: DrillEvent, reason: string, actor: Actor) => {
+    if (!sim) throw new RefusalError('drills run on the simulator; this console watches a real fleet');
     let at;
     try {
       at = sim.inject(event);
@@ -115,10 +209,17 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     audit.append({ actor, kind: 'drill', target, oldValue: '', newValue: JSON.stringify(at), reason, outcome: 'ok' }, engine.nowMs);
     return { event: `${event.kind} on ${target}`, atMs: engine.nowMs };
   };
-  const handlers = createHandlers({ engine, runner, readDb, control, alertOps, audit, planner: createPlanner(), drill });
+  const sources = fp
+    ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, db: controlDb, audit, now: () => engine.nowMs, log })
+    : null;
+  if (sources) sources.startSaved(o.fleet!.sources ? loadSourcesFile(o.fleet!.sources) : []);
+  const sourcesApi: SourcesApi = sources ?? simSources(engine);
+  const handlers = createHandlers({ engine, runner, readDb, control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
   return {
-    loaded,
+    name: plant.name,
+    loaded: plant.loaded,
     sim,
+    fleet: fp && sources ? { sources, source: fp.fleetSource, actuator: fp.agentActuator } : null,
     engine,
     runner,
     bus,
@@ -130,9 +231,31 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
     async close() {
       runner.stop();
+      fp?.agentActuator.close();
+      await sources?.close();
       await writer?.close();
       readDb?.close();
       controlDb.close();
     },
+  };
+}
+
+/** Inventory servers marked `priority: high` carry latency-critical work: POLCA caps them last. */
+function inventoryPriorities(inv: Inventory): Uint8Array {
+  const out = new Uint8Array(inv.topology.gpuCount);
+  for (const h of inv.hosts.values()) if (h.priority === 'high') for (const g of h.gpus) out[g] = 1;
+  return out;
+}
+
+/** Settings → Sources while the simulator runs: its one source, nothing to add. */
+function simSources(engine: Engine): SourcesApi {
+  const refuse = (): never => {
+    throw new RefusalError('this console runs the built-in simulator; start it with --inventory (and --sources) to watch real GPUs');
+  };
+  return {
+    view: () => ({ mode: 'sim', sources: engine.sourceHealth().map((health) => ({ config: null, health })), inventory: null, identity: null }),
+    test: async () => refuse(),
+    add: () => refuse(),
+    remove: async () => refuse(),
   };
 }

@@ -20,4 +20,6 @@ export interface Source {
   readonly id: string;
   readonly kind: SourceHealth['kind'];
   poll(nowMs: number, dtS: number): SourceBatch | null;
+  /** Health per feed, when the source is made of several (a real fleet); otherwise the engine derives one. */
+  health?(): SourceHealth[];
 }

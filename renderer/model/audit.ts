@@ -3,7 +3,7 @@ import type { AuditKind, AuditQuery, AuditRecord, OverrideAction, Target } from 
 import { describeAction, describeTarget } from './control.js';
 import { fmtSimTime } from '../charts/format.js';
 
-export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill'];
+export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source'];
 export const AUDIT_OUTCOMES: ReadonlyArray<AuditRecord['outcome']> = ['ok', 'refused', 'failed'];
 
 export interface AuditFilter {
@@ -66,6 +66,7 @@ export const KIND_LABEL: Record<AuditKind, string> = {
   unsilence: 'unsilenced',
   refusal: 'refused',
   drill: 'drill injected',
+  source: 'source changed',
 };
 
 /**

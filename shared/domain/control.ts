@@ -169,7 +169,7 @@ export interface ControlSummary {
 // Audit
 // ---------------------------------------------------------------------------------------------------------------
 
-export type AuditKind = 'override' | 'override-clear' | 'policy' | 'automation' | 'brake' | 'actuation' | 'ack' | 'silence' | 'unsilence' | 'refusal' | 'drill';
+export type AuditKind = 'override' | 'override-clear' | 'policy' | 'automation' | 'brake' | 'actuation' | 'ack' | 'silence' | 'unsilence' | 'refusal' | 'drill' | 'source';
 
 /** One audit record (NIST AU-3: who, what, when, where, outcome), hash-chained to its predecessor. */
 export interface AuditRecord {
@@ -191,7 +191,7 @@ export interface AuditRecord {
 
 export const AuditQuerySchema = z
   .object({
-    kind: z.enum(['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill']).optional(),
+    kind: z.enum(['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source']).optional(),
     actor: z.string().max(200).optional(),
     target: z.string().max(200).optional(),
     outcome: z.enum(['ok', 'refused', 'failed']).optional(),

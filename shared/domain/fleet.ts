@@ -88,6 +88,10 @@ export interface SourceHealth {
   state: SourceState;
   lastSampleAgeMs: number;
   errors: number;
+  /** The latest error, for operators (e.g. "certificate for another host"). */
+  lastError?: string | null;
+  /** What the source is: address, GPUs seen, agent lease state. */
+  detail?: string;
 }
 
 export interface Status {

@@ -39,6 +39,21 @@ export const CONTROL_POLICY_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 101,
+    name: 'sources: configured telemetry sources of a real fleet',
+    up: (db) => {
+      db.exec(`
+        -- Settings → Sources. body = the SourceConfig as JSON; the audit trail keeps who added or removed what.
+        CREATE TABLE fleet_sources (
+          id TEXT PRIMARY KEY,
+          body TEXT NOT NULL,
+          added_by TEXT NOT NULL,
+          added_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** Tables the controller needs; ControlService refuses a control.db without them. */

@@ -1,0 +1,98 @@
+import { verify, type KeyObject } from 'node:crypto';
+import {
+  CommandBodySchema,
+  CommandSchema,
+  DEFAULT_MAX_LEASE_MS,
+  DEFAULT_MAX_SKEW_MS,
+  type CommandBody,
+  type RejectCode,
+  type Scope,
+} from '../../shared/agentProtocol.js';
+
+export interface Peer {
+  /** Public key of the client certificate presented on this connection. */
+  publicKey: KeyObject;
+  scopes: readonly Scope[];
+}
+
+export type GateResult = { ok: true; body: CommandBody } | { ok: false; code: RejectCode; error: string; nonce: string | null };
+
+export interface GateOptions {
+  host: string;
+  maxLeaseMs?: number;
+  maxSkewMs?: number;
+  now?: () => number;
+  /** Most nonces remembered at once; beyond it commands are refused rather than replay protection weakened. */
+  maxNonces?: number;
+}
+
+/**
+ * Decides whether a console command may act on this host. Checks, in order: shape, the connection's scope, the
+ * signature over the exact body bytes (tampering), the body's schema, the target host, freshness (expired, issued in
+ * the future beyond the skew, lease longer than allowed) and finally the nonce (replay). A nonce is remembered until its
+ * command expires — after that the expiry check alone refuses a replay — so memory stays bounded by the command rate
+ * times the longest lease.
+ */
+export class CommandGate {
+  readonly host: string;
+  readonly maxLeaseMs: number;
+  private readonly maxSkewMs: number;
+  private readonly now: () => number;
+  private readonly maxNonces: number;
+  private readonly nonces = new Map<string, number>();
+
+  constructor(o: GateOptions) {
+    this.host = o.host;
+    this.maxLeaseMs = o.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS;
+    this.maxSkewMs = o.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+    this.now = o.now ?? Date.now;
+    this.maxNonces = o.maxNonces ?? 100_000;
+  }
+
+  check(message: unknown, peer: Peer): GateResult {
+    const cmd = CommandSchema.safeParse(message);
+    if (!cmd.success) return reject('schema', `not a command: ${cmd.error.issues[0]?.message ?? 'invalid'}`, null);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(cmd.data.body);
+    } catch {
+      raw = undefined;
+    }
+    const nonce = typeof raw === 'object' && raw !== null && typeof (raw as { nonce?: unknown }).nonce === 'string' ? String((raw as { nonce: string }).nonce).slice(0, 64) : null;
+    if (!peer.scopes.includes('control')) return reject('scope', 'this certificate may read but not control (scope read)', nonce);
+    let sigOk = false;
+    try {
+      sigOk = verify('sha256', Buffer.from(cmd.data.body, 'utf8'), peer.publicKey, Buffer.from(cmd.data.sig, 'base64'));
+    } catch {
+      sigOk = false;
+    }
+    if (!sigOk) return reject('signature', 'signature does not match the body and the presented certificate (tampered or signed by another key)', nonce);
+    const body = CommandBodySchema.safeParse(raw);
+    if (!body.success) {
+      const i = body.error.issues[0];
+      return reject('schema', `command body: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}`, nonce);
+    }
+    const b = body.data;
+    if (b.host !== this.host) return reject('host', `command is for host "${b.host}", this is "${this.host}"`, b.nonce);
+    const now = this.now();
+    if (b.expiresMs <= now) return reject('expired', `command expired ${now - b.expiresMs} ms ago`, b.nonce);
+    if (b.issuedMs > now + this.maxSkewMs) return reject('future', `command issued ${b.issuedMs - now} ms in the future (clock skew above ${this.maxSkewMs} ms)`, b.nonce);
+    if (b.expiresMs - Math.min(b.issuedMs, now) > this.maxLeaseMs + this.maxSkewMs) {
+      return reject('lease-too-long', `lease of ${b.expiresMs - b.issuedMs} ms exceeds this agent's ${this.maxLeaseMs} ms`, b.nonce);
+    }
+    this.prune(now);
+    if (this.nonces.has(b.nonce)) return reject('replay', `nonce ${b.nonce} was already used`, b.nonce);
+    if (this.nonces.size >= this.maxNonces) return reject('replay', 'too many commands in flight to track their nonces; retry later', b.nonce);
+    this.nonces.set(b.nonce, b.expiresMs);
+    return { ok: true, body: b };
+  }
+
+  private prune(now: number): void {
+    if (this.nonces.size < 1024) return;
+    for (const [n, exp] of this.nonces) if (exp <= now) this.nonces.delete(n);
+  }
+}
+
+function reject(code: RejectCode, error: string, nonce: string | null): GateResult {
+  return { ok: false, code, error, nonce };
+}

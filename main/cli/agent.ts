@@ -1,0 +1,123 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { HostSchema } from '../../shared/agentProtocol.js';
+
+export const AGENT_HELP = `  headroom agent --certs DIR [options]
+                               the host agent: runs on each GPU host, streams readings to consoles over mutual TLS,
+                               applies their leased power limits and clock locks, falls back to a safe cap when the
+                               lease lapses (and at start-up), serves read-only /metrics in dcgm-exporter's names
+      --host NAME              this host's name as in the inventory and its certificate (default: the OS host name)
+      --certs DIR              holds ca.crt and agent-NAME.crt/.key (\`headroom certs agent --host NAME\`)
+      --backend nvidia-smi|sim nvidia-smi (default; needs root to act) or a simulated host
+      --nvidia-smi PATH        the nvidia-smi executable (default: nvidia-smi on PATH)
+      --read-only              never act on the GPUs (no root needed); commands are refused
+      --listen HOST:PORT       control channel, TLS with client certificates (default 0.0.0.0:9443)
+      --metrics-listen HOST:PORT
+                               plain-HTTP /metrics for Prometheus (default 127.0.0.1:9410; "off" disables)
+      --safe-cap-w W           power limit per GPU when no lease holds (W, clamped to each GPU's range)
+      --safe-cap-pct P         … or as a percentage of each GPU's max limit (default 70)
+      --interval-ms N          reading interval (default 1000)
+      --max-lease-ms N         longest lease a console may ask for (default 60000)
+      --max-skew-ms N          clock skew tolerated between console and agent (default 5000)
+      --gpus N, --model ID, --seed N
+                               sim backend: GPUs on the host (default 8), GPU model (H100-SXM), load seed`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function int(v: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < min || x > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${v}"`);
+  return x;
+}
+
+/** `headroom agent`: returns -1 while it runs (stopped by SIGINT/SIGTERM), 2 on bad usage, 1 when it cannot start. */
+export async function runAgent(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(`Usage:\n${AGENT_HELP}`);
+    return 0;
+  }
+  const [{ HostAgent, parseListen }, { loadIdentity }, { NvidiaSmiBackend }, { SimBackend }] = await Promise.all([
+    import('../agent/agent.js'),
+    import('../agent/certs.js'),
+    import('../agent/nvidiaSmiBackend.js'),
+    import('../agent/simBackend.js'),
+  ]);
+  let agent;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        host: { type: 'string' },
+        certs: { type: 'string' },
+        backend: { type: 'string', default: 'nvidia-smi' },
+        'nvidia-smi': { type: 'string' },
+        'read-only': { type: 'boolean', default: false },
+        listen: { type: 'string', default: '0.0.0.0:9443' },
+        'metrics-listen': { type: 'string', default: '127.0.0.1:9410' },
+        'safe-cap-w': { type: 'string' },
+        'safe-cap-pct': { type: 'string' },
+        'interval-ms': { type: 'string', default: '1000' },
+        'max-lease-ms': { type: 'string' },
+        'max-skew-ms': { type: 'string' },
+        gpus: { type: 'string' },
+        model: { type: 'string' },
+        seed: { type: 'string' },
+      },
+    });
+    const host = values.host ?? hostname();
+    const hostOk = HostSchema.safeParse(host);
+    if (!hostOk.success) throw new UsageError(`--host "${host}" is not a valid host name (${hostOk.error.issues[0]?.message})`);
+    if (!values.certs) throw new UsageError('--certs DIR is required: the agent only talks mutual TLS (create certificates with `headroom certs`)');
+    if (values['safe-cap-w'] && values['safe-cap-pct']) throw new UsageError('give --safe-cap-w or --safe-cap-pct, not both');
+    const safeCap = values['safe-cap-w'] ? { watts: int(values['safe-cap-w'], 'safe-cap-w', 1, 10_000)! } : { pct: int(values['safe-cap-pct'], 'safe-cap-pct', 1, 100) ?? 70 };
+    const sim = values.backend === 'sim';
+    if (!sim && values.backend !== 'nvidia-smi') throw new UsageError(`--backend must be nvidia-smi or sim, got "${values.backend}"`);
+    if (!sim && (values.gpus || values.model || values.seed)) throw new UsageError('--gpus, --model and --seed apply to --backend sim only');
+    const backend = sim
+      ? new SimBackend({ host, gpus: int(values.gpus, 'gpus', 1, 64), model: values.model, seed: int(values.seed, 'seed', 0, 2 ** 31) })
+      : new NvidiaSmiBackend({ nvidiaSmi: values['nvidia-smi'], readOnly: values['read-only'] });
+    let listen, metricsListen;
+    try {
+      listen = parseListen(values.listen!, '--listen');
+      metricsListen = values['metrics-listen'] === 'off' ? null : parseListen(values['metrics-listen']!, '--metrics-listen');
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const identity = loadIdentity(values.certs, `agent-${host}`);
+    agent = await HostAgent.start({
+      host,
+      backend,
+      identity,
+      listen,
+      metricsListen,
+      safeCap,
+      intervalMs: int(values['interval-ms'], 'interval-ms', 50, 3_600_000),
+      maxLeaseMs: int(values['max-lease-ms'], 'max-lease-ms', 1000, 3_600_000),
+      maxSkewMs: int(values['max-skew-ms'], 'max-skew-ms', 0, 600_000),
+      readOnly: values['read-only'],
+      log: (line) => console.error(`${new Date().toISOString()} ${line}`),
+    });
+    const s = agent.state();
+    console.log(
+      `headroom agent ${host}: ${agent.gpuInfo.length} GPUs (${backend.kind}${values['read-only'] ? ', read-only' : ''}), control on ${listen.host}:${agent.port} (mutual TLS), ` +
+        `${metricsListen ? `metrics on http://${metricsListen.host}:${agent.metricsPort}/metrics` : 'metrics off'}, safe cap ${s.safeCapW} W (${s.mode})`,
+    );
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    console.error(`headroom agent: ${err.message}`);
+    const usage = e instanceof UsageError || err.name === 'CertError' || err.code?.startsWith('ERR_PARSE_ARGS');
+    return usage ? 2 : 1;
+  }
+  const running = agent;
+  const stop = async () => {
+    await running.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  return -1;
+}

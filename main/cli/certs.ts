@@ -1,0 +1,166 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Scope } from '../../shared/agentProtocol.js';
+import { CA_DAYS, CertError, LEAF_DAYS, createCa, describeCert, issueAgentCert, issueConsoleCert, signedBy, type IssuedFiles } from '../agent/certs.js';
+
+/** Certificates expiring within this many days are flagged by `show`. */
+export const EXPIRY_WARNING_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** The `certs` lines of `headroom help` (same layout as AUDIT_HELP). */
+export const CERTS_HELP = `  headroom certs init --dir DIR [--name NAME] [--days N] [--force]
+                               create the site CA (DIR/ca.crt, DIR/ca.key; ECDSA P-256, ${CA_DAYS} days); keep ca.key on
+                               the machine that issues certificates, never on a GPU host
+      --name NAME              the CA's common name (default "Headroom site CA")
+      --force                  replace an existing CA: every certificate it signed stops working
+  headroom certs agent --dir DIR --host HOST [--ip IP]... [--days N]
+                               an agent's TLS server certificate DIR/agent-HOST.crt/.key (SAN DNS:HOST); copy it and
+                               DIR/ca.crt to the host
+      --ip IP                  also valid for this address (repeatable)
+  headroom certs console --dir DIR --name NAME --scope read|control [--days N]
+                               a console's TLS client certificate DIR/console-NAME.crt/.key; scope read receives
+                               readings only, control may also send commands
+  headroom certs show --dir DIR
+                               every certificate in DIR: subject, SANs, scopes, expiry; warns about those expiring
+                               within ${EXPIRY_WARNING_DAYS} days or expired, or not signed by DIR/ca.crt (exit 1 if any is unreadable)
+      --dir DIR                the certificate directory (created 0700; keys 0600)
+      --days N                 validity in days (default ${LEAF_DAYS} for agent and console certificates)`;
+
+/** A usage problem: printed as one line, exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function required(v: string | undefined, name: string, sub: string): string {
+  if (v === undefined || v === '') throw new UsageError(`certs ${sub} needs --${name}`);
+  return v;
+}
+
+function days(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 36_500) throw new UsageError(`--days must be an integer in 1..36500, got "${v}"`);
+  return n;
+}
+
+function printIssued(what: string, f: IssuedFiles): void {
+  console.log(`${what}: ${f.certPath} (key ${f.keyPath})`);
+}
+
+async function init(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, strict: true, options: { dir: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' }, force: { type: 'boolean', default: false } } });
+  const dir = required(values.dir, 'dir', 'init');
+  const f = await createCa(dir, { name: values.name, days: days(values.days), force: values.force });
+  printIssued('site CA', f);
+  console.log(`  keep ${f.keyPath} off the GPU hosts; hosts and consoles need only ${f.certPath} and their own certificate`);
+  return 0;
+}
+
+async function agent(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, strict: true, options: { dir: { type: 'string' }, host: { type: 'string' }, ip: { type: 'string', multiple: true }, days: { type: 'string' } } });
+  const dir = required(values.dir, 'dir', 'agent');
+  const host = required(values.host, 'host', 'agent');
+  printIssued(`agent ${host}`, await issueAgentCert(dir, host, { ips: values.ip ?? [], days: days(values.days) }));
+  return 0;
+}
+
+async function consoleCert(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, strict: true, options: { dir: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string' }, days: { type: 'string' } } });
+  const dir = required(values.dir, 'dir', 'console');
+  const name = required(values.name, 'name', 'console');
+  const scope = required(values.scope, 'scope', 'console');
+  if (scope !== 'read' && scope !== 'control') throw new UsageError(`--scope must be read or control, got "${scope}"`);
+  printIssued(`console ${name} (${scope satisfies Scope})`, await issueConsoleCert(dir, name, scope, { days: days(values.days) }));
+  return 0;
+}
+
+/** Whole days from `now` until `iso`, rounded towards zero (negative once past). */
+export function daysLeft(iso: string, now = Date.now()): number {
+  return Math.trunc((Date.parse(iso) - now) / DAY_MS);
+}
+
+function show(args: string[]): number {
+  const { values } = parseArgs({ args, strict: true, options: { dir: { type: 'string' } } });
+  const dir = required(values.dir, 'dir', 'show');
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.crt'));
+  } catch (e) {
+    throw new CertError(`cannot list ${dir}: ${(e as Error).message}`);
+  }
+  // The CA first, then agents and consoles by name.
+  files.sort((a, b) => Number(b === 'ca.crt') - Number(a === 'ca.crt') || a.localeCompare(b));
+  if (!files.length) {
+    console.log(`no certificates in ${dir} (start with: headroom certs init --dir ${dir})`);
+    return 0;
+  }
+  let caPem: string | null = null;
+  try {
+    caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
+  } catch {
+    console.error(`warning: ${join(dir, 'ca.crt')} is missing: cannot check who signed the certificates`);
+  }
+  let unreadable = 0;
+  for (const f of files) {
+    const path = join(dir, f);
+    let pem: string;
+    let d: ReturnType<typeof describeCert>;
+    try {
+      pem = readFileSync(path, 'utf8');
+      d = describeCert(pem);
+    } catch (e) {
+      console.error(`warning: ${path}: ${(e as Error).message}`);
+      unreadable++;
+      continue;
+    }
+    const left = daysLeft(d.notAfter);
+    const parts = [`${f}${d.ca ? ' [CA]' : ''}`, `  subject  ${d.subject}`];
+    if (!d.ca || d.issuer !== d.subject) parts.push(`  issuer   ${d.issuer}`);
+    if (d.sans.length) parts.push(`  SANs     ${d.sans.join(', ')}`);
+    if (d.scopes.length) parts.push(`  scopes   ${d.scopes.join(', ')}`);
+    parts.push(`  expires  ${d.notAfter} (${left < 0 ? `expired ${-left} days ago` : `in ${left} days`})`, `  sha256   ${d.fingerprint256}`);
+    console.log(parts.join('\n'));
+    if (Date.parse(d.notAfter) <= Date.now()) console.error(`warning: ${f} EXPIRED on ${d.notAfter}`);
+    else if (left < EXPIRY_WARNING_DAYS) console.error(`warning: ${f} expires in ${left} days (${d.notAfter})`);
+    if (caPem && f !== 'ca.crt' && !signedBy(pem, caPem)) console.error(`warning: ${f} was not signed by ${join(dir, 'ca.crt')}`);
+  }
+  return unreadable ? 1 : 0;
+}
+
+async function dispatch(sub: string | undefined, rest: string[]): Promise<number> {
+  switch (sub) {
+    case 'init':
+      return init(rest);
+    case 'agent':
+      return agent(rest);
+    case 'console':
+      return consoleCert(rest);
+    case 'show':
+      return show(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(`Usage:\n${CERTS_HELP}`);
+      return 0;
+    default:
+      throw new UsageError(sub === undefined ? 'certs needs a subcommand: init, agent, console or show (headroom certs --help)' : `unknown certs subcommand "${sub}" (init, agent, console, show)`);
+  }
+}
+
+/**
+ * `headroom certs init|agent|console|show …` (argv: what follows `certs`). Prints its own output and errors and
+ * returns the exit code: 0 ok, 1 a certificate `show` could not read or an I/O failure, 2 bad usage or input
+ * (unknown option, missing value, bad name or scope, no CA, a CA that exists without --force).
+ */
+export async function runCerts(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    return await dispatch(sub, rest);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const usage = e instanceof UsageError || e instanceof CertError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
+    console.error(`headroom: ${String(err.message).split('\n')[0]}`);
+    return usage ? 2 : 1;
+  }
+}

@@ -1,0 +1,192 @@
+import type { AgentReading } from '../../shared/agentProtocol.js';
+import { SampleFlag, type SourceHealth } from '../../shared/domain/fleet.js';
+import { LatencyHistogram } from '../core/histogram.js';
+import type { Inventory } from './inventory.js';
+import { invalidReasons } from './parsers/validate.js';
+import type { Source, SourceBatch } from './source.js';
+
+/** Where feeds deliver: readings of one host at one time, or a counted error. */
+export interface FeedSink {
+  readings(feed: string, host: string, tMs: number, readings: readonly AgentReading[]): void;
+  error(feed: string, message: string): void;
+}
+
+/** One live connection that brings real readings in: a host agent, a dcgm-exporter, a Prometheus server. */
+export interface Feed {
+  readonly id: string;
+  readonly kind: 'agent' | 'dcgm' | 'prometheus';
+  start(sink: FeedSink): void;
+  stop(): Promise<void>;
+  /** Where it points and what it knows, for operators (address, lease state). */
+  detail(): string;
+}
+
+interface FeedState {
+  feed: Feed;
+  lastSampleWallMs: number | null;
+  addedWallMs: number;
+  errors: number;
+  lastError: string | null;
+  samples: number;
+}
+
+export interface FleetSourceOptions {
+  /** Wall clock (epoch ms); injected in tests. */
+  now?: () => number;
+  /** A GPU silent for longer counts at its limit (worst case), flagged stale. */
+  staleAfterMs?: number;
+}
+
+/**
+ * Many feeds → one fleet-wide batch per engine tick, indexed like the inventory's topology.
+ *
+ * Readings are mapped host + UUID → GPU through the inventory; a host or UUID it does not list is rejected and counted
+ * against the feed. Values are copied as read (null → NaN) so the engine's one validation pass flags and replaces
+ * anything impossible; invalid readings are also counted against their feed here. A GPU whose feeds have been silent
+ * longer than `staleAfterMs` counts at its power limit and fully busy (worst case), flagged stale — per GPU, so one dead
+ * host does not blank the fleet. `poll` returns null when no feed delivered anything since the last tick, so the
+ * engine's own staleness takes over when every feed is silent.
+ */
+export class FleetSource implements Source {
+  readonly id = 'fleet';
+  readonly kind = 'agent' as const;
+  /** Agent reading time → visible to the engine (the tick that ingests it), seconds. */
+  readonly visibleLatency = new LatencyHistogram();
+  /** Agent reading time → arrival at the console, seconds. */
+  readonly arrivalLatency = new LatencyHistogram();
+  private readonly now: () => number;
+  private readonly staleAfterMs: number;
+  private readonly feeds = new Map<string, FeedState>();
+  private readonly cols: { powerW: Float64Array; tempC: Float64Array; clockMHz: Float64Array; limitW: Float64Array; util: Float64Array; flags: Uint32Array };
+  private readonly seenWallMs: Float64Array;
+  private readonly sampleTMs: Float64Array;
+  private readonly pending: Uint8Array;
+  private readonly defaultLimitW: Float64Array;
+  private fresh = false;
+
+  constructor(
+    readonly inventory: Inventory,
+    opts: FleetSourceOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.staleAfterMs = opts.staleAfterMs ?? 5000;
+    const t = inventory.topology;
+    const n = t.gpuCount;
+    this.defaultLimitW = new Float64Array(n);
+    for (const s of t.servers) for (let g = s.gpuStart; g < s.gpuStart + s.gpuCount; g++) this.defaultLimitW[g] = t.models[s.model]!.maxLimitW;
+    this.cols = {
+      powerW: Float64Array.from(this.defaultLimitW),
+      tempC: new Float64Array(n).fill(25),
+      clockMHz: new Float64Array(n),
+      limitW: Float64Array.from(this.defaultLimitW),
+      util: new Float64Array(n).fill(1),
+      flags: new Uint32Array(n).fill(SampleFlag.stale),
+    };
+    this.seenWallMs = new Float64Array(n).fill(-Infinity);
+    this.sampleTMs = new Float64Array(n);
+    this.pending = new Uint8Array(n);
+  }
+
+  /** Start a feed; its readings flow in from now on. Refuses a duplicate id. */
+  addFeed(feed: Feed): void {
+    if (this.feeds.has(feed.id)) throw new Error(`a source with id "${feed.id}" already exists`);
+    this.feeds.set(feed.id, { feed, lastSampleWallMs: null, addedWallMs: this.now(), errors: 0, lastError: null, samples: 0 });
+    feed.start(this.sink);
+  }
+
+  async removeFeed(id: string): Promise<boolean> {
+    const st = this.feeds.get(id);
+    if (!st) return false;
+    this.feeds.delete(id);
+    await st.feed.stop();
+    return true;
+  }
+
+  feedIds(): string[] {
+    return [...this.feeds.keys()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.feeds.keys()].map((id) => this.removeFeed(id)));
+  }
+
+  /** The sink feeds deliver into (bound once, so feeds can hold it). */
+  readonly sink: FeedSink = {
+    readings: (feedId, host, tMs, readings) => this.accept(feedId, host, tMs, readings),
+    error: (feedId, message) => this.countError(feedId, message),
+  };
+
+  private countError(feedId: string, message: string): void {
+    const st = this.feeds.get(feedId);
+    if (!st) return;
+    st.errors++;
+    st.lastError = message.slice(0, 500);
+  }
+
+  private accept(feedId: string, host: string, tMs: number, readings: readonly AgentReading[]): void {
+    const st = this.feeds.get(feedId);
+    if (!st) return;
+    const wall = this.now();
+    if (!this.inventory.hosts.has(host)) {
+      this.countError(feedId, `host "${host}" is not in the inventory`);
+      return;
+    }
+    let accepted = 0;
+    const c = this.cols;
+    for (const r of readings) {
+      const g = this.inventory.gpuIndex(host, r.uuid);
+      if (g === undefined) {
+        this.countError(feedId, `GPU ${r.uuid} on host ${host} is not in the inventory`);
+        continue;
+      }
+      // Older than what we hold (another feed, or reordering): keep the newer one.
+      if (tMs < this.sampleTMs[g]!) continue;
+      const limit = r.limitW ?? this.defaultLimitW[g]!;
+      const bad = invalidReasons({ powerW: r.powerW, tempC: r.tempC, smClockMHz: r.smClockMHz, utilPct: r.utilPct, limitW: limit });
+      if (bad.length > 0) this.countError(feedId, `GPU ${r.uuid} on ${host}: ${bad.join('; ')}`);
+      c.powerW[g] = r.powerW ?? NaN;
+      c.tempC[g] = r.tempC ?? NaN;
+      c.clockMHz[g] = r.smClockMHz ?? 0;
+      c.limitW[g] = limit;
+      c.util[g] = r.utilPct === null ? NaN : r.utilPct / 100;
+      c.flags[g] = (r.clockEventMask ?? 0) & 0xffff;
+      this.seenWallMs[g] = wall;
+      this.sampleTMs[g] = tMs;
+      this.pending[g] = 1;
+      accepted++;
+    }
+    if (accepted === 0) return;
+    this.arrivalLatency.record(Math.max(0, wall - tMs) / 1000, accepted);
+    st.lastSampleWallMs = wall;
+    st.samples += accepted;
+    this.fresh = true;
+  }
+
+  poll(): SourceBatch | null {
+    if (!this.fresh) return null;
+    this.fresh = false;
+    const wall = this.now();
+    const c = this.cols;
+    for (let g = 0; g < c.powerW.length; g++) {
+      if (this.pending[g]) {
+        this.pending[g] = 0;
+        this.visibleLatency.record(Math.max(0, wall - this.sampleTMs[g]!) / 1000);
+      } else if (wall - this.seenWallMs[g]! > this.staleAfterMs) {
+        c.powerW[g] = c.limitW[g]!;
+        c.util[g] = 1;
+        c.flags[g] = (c.flags[g]! | SampleFlag.stale) >>> 0;
+      }
+    }
+    return { tMs: wall, ...c };
+  }
+
+  /** Health per feed: up while samples arrive, stale after `staleAfterMs`, down after 60 s or when never heard. */
+  health(): SourceHealth[] {
+    const wall = this.now();
+    return [...this.feeds.values()].map((st) => {
+      const age = wall - (st.lastSampleWallMs ?? st.addedWallMs);
+      const state = st.lastSampleWallMs === null || age > 60_000 ? 'down' : age > this.staleAfterMs ? 'stale' : 'up';
+      return { id: st.feed.id, kind: st.feed.kind, state, lastSampleAgeMs: age, errors: st.errors, lastError: st.lastError, detail: st.feed.detail() };
+    });
+  }
+}

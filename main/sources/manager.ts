@@ -1,0 +1,140 @@
+import { SourceConfigSchema, type SourceConfig, type SourcesView, type SourceTestResult } from '../../shared/domain/sources.js';
+import type { Actor } from '../../shared/domain/control.js';
+import type { AgentActuator } from '../actuators/agentActuator.js';
+import { describeCert, type TlsIdentity } from '../agent/certs.js';
+import type { AuditSink } from '../engine/ports.js';
+import { RefusalError } from '../engine/ports.js';
+import type { DB } from '../store/db.js';
+import { AgentLink } from './agentLink.js';
+import { DcgmFeed } from './dcgmFeed.js';
+import type { Feed, FleetSource } from './fleet.js';
+import { PromFeed } from './promFeed.js';
+
+export interface SourceManagerOptions {
+  fleet: FleetSource;
+  actuator: AgentActuator;
+  /** The console's client identity for agents; an error text when it could not be loaded. */
+  identity: TlsIdentity | { error: string };
+  inventoryFile: string;
+  db: DB;
+  audit: AuditSink;
+  now: () => number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Settings → Sources for a real fleet: adds, tests and removes agents, dcgm-exporters and Prometheus servers, keeps
+ * them in control.db (so a restart brings them back) and audits every change. An agent must be a host the inventory
+ * lists; all sources feed the one FleetSource, and agents are attached to the actuator so setpoints reach them.
+ */
+export class SourceManager {
+  private readonly configs = new Map<string, SourceConfig>();
+
+  constructor(private readonly o: SourceManagerOptions) {}
+
+  /** Start the sources saved in control.db, then those from a sources file that are not saved yet. */
+  startSaved(fromFile: readonly SourceConfig[] = []): void {
+    const rows = this.o.db.prepare('SELECT id, body FROM fleet_sources ORDER BY added_at_ms, id').all() as Array<{ id: string; body: string }>;
+    for (const r of rows) {
+      const parsed = SourceConfigSchema.safeParse(JSON.parse(r.body));
+      if (!parsed.success) {
+        this.o.log?.(`sources: saved source "${r.id}" is no longer valid and was not started: ${parsed.error.issues[0]?.message}`);
+        continue;
+      }
+      this.start(parsed.data);
+    }
+    for (const c of fromFile) if (!this.configs.has(c.id)) this.start(c);
+  }
+
+  view(): SourcesView {
+    const health = new Map(this.o.fleet.health().map((h) => [h.id, h]));
+    const inv = this.o.fleet.inventory;
+    const id = this.o.identity;
+    let identity: SourcesView['identity'];
+    if ('error' in id) identity = id;
+    else {
+      const d = describeCert(id.cert);
+      identity = { subject: d.subject, scopes: d.scopes, notAfter: d.notAfter };
+    }
+    return {
+      mode: 'fleet',
+      sources: [...this.configs.values()].map((config) => ({
+        config,
+        health: health.get(config.id) ?? { id: config.id, kind: config.kind, state: 'down', lastSampleAgeMs: 0, errors: 0 },
+      })),
+      inventory: { file: this.o.inventoryFile, hosts: inv.hosts.size, gpus: inv.topology.gpuCount },
+      identity,
+    };
+  }
+
+  async test(config: SourceConfig): Promise<SourceTestResult> {
+    this.check(config, false);
+    switch (config.kind) {
+      case 'agent':
+        return AgentLink.test(config, this.identity());
+      case 'dcgm':
+        return DcgmFeed.test(config);
+      case 'prometheus':
+        return PromFeed.test(config);
+    }
+  }
+
+  add(config: SourceConfig, reason: string, actor: Actor): SourcesView {
+    this.check(config, true);
+    this.o.db
+      .prepare('INSERT INTO fleet_sources (id, body, added_by, added_at_ms) VALUES (?, ?, ?, CAST(? AS INTEGER))')
+      .run(config.id, JSON.stringify(config), actor.user, this.o.now());
+    this.start(config);
+    this.o.audit.append({ actor, kind: 'source', target: `source ${config.id}`, oldValue: '', newValue: JSON.stringify(config), reason, outcome: 'ok' }, this.o.now());
+    return this.view();
+  }
+
+  async remove(id: string, reason: string, actor: Actor): Promise<SourcesView> {
+    const config = this.configs.get(id);
+    if (!config) throw new RefusalError(`no source "${id}"`);
+    this.o.db.prepare('DELETE FROM fleet_sources WHERE id = ?').run(id);
+    this.configs.delete(id);
+    if (config.kind === 'agent') this.o.actuator.detach(config.host);
+    await this.o.fleet.removeFeed(id);
+    this.o.audit.append({ actor, kind: 'source', target: `source ${id}`, oldValue: JSON.stringify(config), newValue: '', reason, outcome: 'ok' }, this.o.now());
+    return this.view();
+  }
+
+  async close(): Promise<void> {
+    await this.o.fleet.close();
+  }
+
+  private identity(): TlsIdentity {
+    const id = this.o.identity;
+    if ('error' in id) throw new RefusalError(`agents need the console's certificate: ${id.error}`);
+    return id;
+  }
+
+  private check(config: SourceConfig, adding: boolean): void {
+    if (adding && this.configs.has(config.id)) throw new RefusalError(`a source with id "${config.id}" already exists`);
+    if (config.kind === 'agent') {
+      if (!this.o.fleet.inventory.hosts.has(config.host)) throw new RefusalError(`host "${config.host}" is not in the inventory (${this.o.inventoryFile})`);
+      const dup = [...this.configs.values()].find((c) => c.kind === 'agent' && c.host === config.host);
+      if (adding && dup) throw new RefusalError(`host "${config.host}" already has agent source "${dup.id}"`);
+      this.identity();
+    }
+  }
+
+  private start(config: SourceConfig): void {
+    let feed: Feed;
+    if (config.kind === 'agent') {
+      const id = this.o.identity;
+      if ('error' in id) {
+        this.o.log?.(`sources: agent "${config.id}" not started: ${id.error}`);
+        return;
+      }
+      const act = this.o.actuator;
+      const link = new AgentLink(config, { identity: id, onHello: (l, h, restarted) => act.onHello(l, h, restarted) });
+      act.attach(link);
+      feed = link;
+    } else if (config.kind === 'dcgm') feed = new DcgmFeed(config);
+    else feed = new PromFeed(config);
+    this.configs.set(config.id, config);
+    this.o.fleet.addFeed(feed);
+  }
+}

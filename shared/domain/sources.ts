@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { HostSchema } from '../agentProtocol.js';
+import type { SourceHealth } from './fleet.js';
+
+/**
+ * Where a real fleet's telemetry comes from (Settings → Sources). Each source feeds readings keyed by host and GPU
+ * UUID; the inventory places them in rows and racks.
+ */
+const SourceId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" (1–64)');
+const HttpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'an http:// or https:// URL');
+
+export const AgentSourceSchema = z.object({
+  kind: z.literal('agent'),
+  id: SourceId,
+  /** The agent's host name: must match its certificate and the inventory. */
+  host: HostSchema,
+  /** Where to connect when the host name does not resolve to it (e.g. 127.0.0.1 in tests). */
+  address: z.string().min(1).max(253).optional(),
+  port: z.number().int().min(1).max(65535).default(9443),
+});
+
+export const DcgmSourceSchema = z.object({
+  kind: z.literal('dcgm'),
+  id: SourceId,
+  /** dcgm-exporter's /metrics URL, e.g. http://gpu-a01-01:9400/metrics. */
+  url: HttpUrl,
+  intervalS: z.number().min(0.1).max(3600).default(10),
+  /** Host to file the readings under when the exporter carries no Hostname label. */
+  host: HostSchema.optional(),
+});
+
+export const PROMQL_DEFAULTS = {
+  powerW: 'DCGM_FI_DEV_POWER_USAGE',
+  tempC: 'DCGM_FI_DEV_GPU_TEMP',
+  smClockMHz: 'DCGM_FI_DEV_SM_CLOCK',
+  utilPct: 'DCGM_FI_DEV_GPU_UTIL',
+  limitW: 'DCGM_FI_DEV_POWER_MGMT_LIMIT',
+} as const;
+
+export const PrometheusSourceSchema = z.object({
+  kind: z.literal('prometheus'),
+  id: SourceId,
+  /** The Prometheus server, e.g. http://prometheus:9090. */
+  url: HttpUrl,
+  intervalS: z.number().min(0.5).max(3600).default(5),
+  /** PromQL per reading; each must return one series per GPU with `Hostname` (or `hostname`) and `UUID` labels. */
+  queries: z
+    .object({
+      powerW: z.string().min(1).max(2000).default(PROMQL_DEFAULTS.powerW),
+      tempC: z.string().min(1).max(2000).default(PROMQL_DEFAULTS.tempC),
+      smClockMHz: z.string().min(1).max(2000).default(PROMQL_DEFAULTS.smClockMHz),
+      utilPct: z.string().min(1).max(2000).default(PROMQL_DEFAULTS.utilPct),
+      limitW: z.string().min(1).max(2000).default(PROMQL_DEFAULTS.limitW),
+    })
+    .default(PROMQL_DEFAULTS),
+});
+
+export const SourceConfigSchema = z.discriminatedUnion('kind', [AgentSourceSchema, DcgmSourceSchema, PrometheusSourceSchema]);
+export type SourceConfig = z.output<typeof SourceConfigSchema>;
+export type SourceConfigInput = z.input<typeof SourceConfigSchema>;
+
+/** A sources file (`serve --sources FILE`): the sources to start with. */
+export const SourcesFileSchema = z
+  .object({ sources: z.array(SourceConfigSchema).max(10_000) })
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    f.sources.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      seen.add(s.id);
+    });
+  });
+
+/** What testing a source found (Settings → Sources → Test). */
+export interface SourceTestResult {
+  ok: boolean;
+  /** One line: "8 GPUs on gpu-a01-01, lease safe" or the error. */
+  message: string;
+  gpus: number;
+  latencyMs: number;
+}
+
+/** Settings → Sources as the faces see it. */
+export interface SourcesView {
+  /** `sim`: the built-in simulator feeds the engine (sources cannot be added); `fleet`: real sources + inventory. */
+  mode: 'sim' | 'fleet';
+  sources: Array<{ config: SourceConfig | null; health: SourceHealth }>;
+  /** Inventory size (fleet mode): hosts and GPUs it places. */
+  inventory: { file: string; hosts: number; gpus: number } | null;
+  /** The console's client certificate (fleet mode), or why agents cannot be added. */
+  identity: { subject: string; scopes: string[]; notAfter: string } | { error: string } | null;
+}
