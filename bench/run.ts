@@ -14,6 +14,7 @@ import { INSERT_SAMPLE_SQL, queryRange, TelemetryWriter, toBlob, type TickRecord
 import { TELEMETRY_MIGRATIONS } from '../main/store/migrations/telemetry.js';
 import { StoreWriter } from '../main/store/writer.js';
 import { benchControl } from './control.js';
+import { benchAgents } from './agents.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'headroom-bench-'));
 const quantile = (xs: number[], q: number) => {
@@ -210,6 +211,8 @@ try {
   // second run, and keep the cold run's p99 beside it.
   const cold = await benchControl();
   results.control = { ...(await benchControl()), coldDecisionP99Ms: cold.decisionP99Ms };
+  log('128 simulated agents → one console over mutual TLS (~30 s)…');
+  results.agents = await benchAgents({ log });
   log('heatmap views in Chromium…');
   try {
     results.heatmap = await benchHeatmapViews();
@@ -225,6 +228,7 @@ try {
     'heatmap.allGpuMs <= 25': ((results.heatmap as { allGpuMs?: number }).allGpuMs ?? Infinity) <= 25,
     'control.decisionP99Ms <= 1': (results.control as { decisionP99Ms: number }).decisionP99Ms <= 1,
     'control.reactionTicks <= 1': (results.control as { reactionTicks: number }).reactionTicks <= 1,
+    'agents: all 128 up, 0 errors': (results.agents as { agentsUpAtEnd: number; errors: number }).agentsUpAtEnd === 128 && (results.agents as { errors: number }).errors === 0,
   };
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,21 +1,4 @@
-// The x509 library resolves its algorithm providers through tsyringe, which needs the Reflect metadata API; this
-// import must come before the library's (ES modules evaluate imports in order).
-import 'reflect-metadata';
-import {
-  AuthorityKeyIdentifierExtension,
-  BasicConstraintsExtension,
-  ExtendedKeyUsage,
-  ExtendedKeyUsageExtension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  SubjectAlternativeNameExtension,
-  SubjectKeyIdentifierExtension,
-  X509Certificate as X509Builder,
-  X509CertificateGenerator,
-  cryptoProvider,
-  type Extension,
-  type JsonGeneralName,
-} from '@peculiar/x509';
+import type * as X509Lib from '@peculiar/x509';
 import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -97,9 +80,28 @@ const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 const subtle = webcrypto.subtle;
-// The library's default engine; Node's global webcrypto (Node ≥ 19, and Electron's main process) is the same object as
-// node:crypto's `webcrypto`, typed as the DOM Crypto the library is declared with.
-cryptoProvider.set(globalThis.crypto);
+
+let x509Lib: Promise<typeof X509Lib> | null = null;
+
+/**
+ * The X.509 builder, loaded on the first issuance only: the agent and the console runtime import this module for
+ * loadIdentity/scopesOf/describeCert (node:crypto alone) and need neither the library's load time nor the global
+ * Reflect polyfill it requires (tsyringe inside it needs `Reflect.getMetadata`, so the polyfill loads first).
+ */
+function x509(): Promise<typeof X509Lib> {
+  x509Lib ??= (async () => {
+    await import('reflect-metadata');
+    const lib = await import('@peculiar/x509');
+    // Node's global webcrypto (Node ≥ 19 and Electron's main process) is node:crypto's `webcrypto`, typed as the DOM
+    // Crypto the library is declared with.
+    lib.cryptoProvider.set(globalThis.crypto);
+    return lib;
+  })().catch((e: unknown) => {
+    x509Lib = null;
+    throw e;
+  });
+  return x509Lib;
+}
 
 /**
  * The host a certificate is issued for, checked with the protocol's HostSchema: the same string then appears in the
@@ -210,7 +212,7 @@ function readText(path: string, what: string, hint: string): string {
 }
 
 /** The site CA of `dir`: its certificate (for the issuer name and key identifier) and its signing key. */
-async function loadCa(dir: string): Promise<{ cert: X509Builder; nodeCert: X509Certificate; signingKey: webcrypto.CryptoKey }> {
+async function loadCa(dir: string): Promise<{ cert: X509Lib.X509Certificate; nodeCert: X509Certificate; signingKey: webcrypto.CryptoKey }> {
   const hint = `run: headroom certs init --dir ${dir}`;
   const certPem = readText(join(dir, 'ca.crt'), 'CA certificate', hint);
   const keyPem = readText(join(dir, 'ca.key'), 'CA key', hint);
@@ -229,7 +231,7 @@ async function loadCa(dir: string): Promise<{ cert: X509Builder; nodeCert: X509C
   }
   const der = keyObject.export({ format: 'der', type: 'pkcs8' });
   const signingKey = await subtle.importKey('pkcs8', der, EC_P256, false, ['sign']);
-  return { cert: new X509Builder(certPem), nodeCert, signingKey };
+  return { cert: new (await x509()).X509Certificate(certPem), nodeCert, signingKey };
 }
 
 /**
@@ -245,6 +247,7 @@ export async function createCa(dir: string, opts: IssueOptions & { name?: string
     throw new CertError(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}: a new CA invalidates every certificate it signed (use --force to replace it)`);
   }
   const { notBefore, notAfter } = validity(opts, CA_DAYS);
+  const { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, SubjectKeyIdentifierExtension, X509CertificateGenerator } = await x509();
   const { keys, keyPem } = await newKeyPair();
   const cert = await X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -262,7 +265,10 @@ export async function createCa(dir: string, opts: IssueOptions & { name?: string
   return writePair(dir, 'ca', cert.toString('pem') + '\n', keyPem);
 }
 
-async function issueLeaf(dir: string, base: string, subject: string, leafExtensions: Extension[], opts: IssueOptions): Promise<IssuedFiles> {
+/** Sign a new ECDSA P-256 leaf with the CA of `dir` and write `dir/<base>.crt/.key`. */
+async function issueLeaf(dir: string, base: string, subject: string, leafExtensions: (lib: typeof X509Lib) => X509Lib.Extension[], opts: IssueOptions): Promise<IssuedFiles> {
+  const lib = await x509();
+  const { AuthorityKeyIdentifierExtension, BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, SubjectKeyIdentifierExtension, X509CertificateGenerator } = lib;
   const ca = await loadCa(dir);
   const v = validity(opts, LEAF_DAYS);
   // A leaf never outlives its CA: past that date no peer would accept it anyway.
@@ -281,7 +287,7 @@ async function issueLeaf(dir: string, base: string, subject: string, leafExtensi
     extensions: [
       new BasicConstraintsExtension(false, undefined, true),
       new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
-      ...leafExtensions,
+      ...leafExtensions(lib),
       await SubjectKeyIdentifierExtension.create(keys.publicKey),
       await AuthorityKeyIdentifierExtension.create(ca.cert.publicKey),
     ],
@@ -297,8 +303,8 @@ async function issueLeaf(dir: string, base: string, subject: string, leafExtensi
 export async function issueAgentCert(dir: string, host: string, opts: IssueOptions & { ips?: string[] } = {}): Promise<IssuedFiles> {
   checkHost(host);
   const ips = checkIps([...(isIP(host) ? [host] : []), ...(opts.ips ?? [])]);
-  const sans: JsonGeneralName[] = [{ type: 'dns', value: host }, ...ips.map((value): JsonGeneralName => ({ type: 'ip', value }))];
-  return issueLeaf(dir, `agent-${host}`, `CN=${host}`, [new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth]), new SubjectAlternativeNameExtension(sans)], opts);
+  const sans: X509Lib.JsonGeneralName[] = [{ type: 'dns', value: host }, ...ips.map((value): X509Lib.JsonGeneralName => ({ type: 'ip', value }))];
+  return issueLeaf(dir, `agent-${host}`, `CN=${host}`, (lib) => [new lib.ExtendedKeyUsageExtension([lib.ExtendedKeyUsage.serverAuth]), new lib.SubjectAlternativeNameExtension(sans)], opts);
 }
 
 /**
@@ -309,7 +315,7 @@ export async function issueAgentCert(dir: string, host: string, opts: IssueOptio
 export async function issueConsoleCert(dir: string, name: string, scope: Scope, opts: IssueOptions = {}): Promise<IssuedFiles> {
   checkConsoleName(name);
   checkScope(scope);
-  return issueLeaf(dir, `console-${name}`, `CN=${name}, OU=${SCOPE_OU[scope]}`, [new ExtendedKeyUsageExtension([ExtendedKeyUsage.clientAuth])], opts);
+  return issueLeaf(dir, `console-${name}`, `CN=${name}, OU=${SCOPE_OU[scope]}`, (lib) => [new lib.ExtendedKeyUsageExtension([lib.ExtendedKeyUsage.clientAuth])], opts);
 }
 
 /**

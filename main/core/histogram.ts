@@ -57,4 +57,11 @@ export class LatencyHistogram {
   mean(): number {
     return this.total === 0 ? NaN : this.sum / this.total;
   }
+
+  /** Forget everything recorded (e.g. after a warm-up). */
+  reset(): void {
+    this.counts.fill(0);
+    this.total = 0;
+    this.sum = 0;
+  }
 }

@@ -122,6 +122,8 @@ export interface FetchTextOptions {
   maxBodyBytes: number;
   /** Aborted by stop(): the request is dropped quietly. */
   signal: AbortSignal;
+  /** What errors start with; default "GET <url>" (password redacted). */
+  label?: string;
 }
 
 /**
@@ -130,7 +132,7 @@ export interface FetchTextOptions {
  * Never rejects: every outcome is a FetchTextResult whose error names the URL and the cause.
  */
 export async function fetchText(url: string, o: FetchTextOptions): Promise<FetchTextResult> {
-  const shown = redactUrl(url);
+  const shown = o.label ?? `GET ${redactUrl(url)}`;
   const ctl = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -140,7 +142,7 @@ export async function fetchText(url: string, o: FetchTextOptions): Promise<Fetch
   const onStop = () => ctl.abort();
   if (o.signal.aborted) ctl.abort();
   else o.signal.addEventListener('abort', onStop, { once: true });
-  const fail = (error: string): FetchTextResult => ({ ok: false, cancelled: o.signal.aborted && !timedOut, error: `GET ${shown}: ${error}` });
+  const fail = (error: string): FetchTextResult => ({ ok: false, cancelled: o.signal.aborted && !timedOut, error: `${shown}: ${error}` });
   try {
     const res = await o.fetch(url, { signal: ctl.signal, redirect: 'follow', headers: { accept: 'text/plain, application/json;q=0.9, */*;q=0.1' } });
     const atMs = Date.now();

@@ -28,7 +28,7 @@ const VectorResponseSchema = z.object({
   status: z.literal('success'),
   data: z.object({
     resultType: z.literal('vector'),
-    result: z.array(z.object({ metric: z.record(z.string()), value: z.tuple([z.number().finite(), z.string()]) })),
+    result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number().finite(), z.string()]) })),
   }),
 });
 /** Prometheus HTTP API: a refused query (bad PromQL, timeout, overload). */
