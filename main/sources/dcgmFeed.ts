@@ -84,10 +84,25 @@ export function describeFetchError(e: unknown): string {
     cur = (cur as { cause?: unknown }).cause;
   }
   const msg = cur instanceof Error ? cur.message : String(cur);
+  if (msg === 'bad port') return 'port refused by fetch (on the Fetch standard\'s list of blocked ports): use another port';
   return msg.replace(/\s+/g, ' ').slice(0, 200);
 }
 
 class BodyTooLarge extends Error {}
+
+/**
+ * fetch() refuses URLs with user:password in them, yet that is how operators write a scraper behind basic auth:
+ * move them into an Authorization header.
+ */
+function withoutCredentials(url: string): { url: string; headers: Record<string, string> } {
+  const u = new URL(url);
+  if (!u.username && !u.password) return { url, headers: {} };
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), headers: { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` } };
+}
 
 /** Read a body as UTF-8 without holding more than `cap` bytes: past it, cancel the stream (or keep what fits). */
 async function readBody(res: Response, cap: number, truncate: boolean): Promise<string> {
@@ -144,7 +159,9 @@ export async function fetchText(url: string, o: FetchTextOptions): Promise<Fetch
   else o.signal.addEventListener('abort', onStop, { once: true });
   const fail = (error: string): FetchTextResult => ({ ok: false, cancelled: o.signal.aborted && !timedOut, error: `${shown}: ${error}` });
   try {
-    const res = await o.fetch(url, { signal: ctl.signal, redirect: 'follow', headers: { accept: 'text/plain, application/json;q=0.9, */*;q=0.1' } });
+    const target = withoutCredentials(url);
+    const headers: Record<string, string> = { accept: 'text/plain, application/json;q=0.9, */*;q=0.1', ...target.headers };
+    const res = await o.fetch(target.url, { signal: ctl.signal, redirect: 'follow', headers });
     const atMs = Date.now();
     const contentType = res.headers.get('content-type') ?? '';
     if (res.status !== 200) {
@@ -393,6 +410,9 @@ export class DcgmFeed implements Feed {
     }
     const grouped = this.groupByHost(parsed.readings);
     if (!grouped.ok) return grouped;
+    if (parsed.duplicateSamples > 0) {
+      grouped.problems.unshift(`GET ${redactUrl(url)}: ${parsed.duplicateSamples} duplicate series for the same GPU and metric ignored (kept the first)`);
+    }
     this.lastGpus = parsed.readings.length - grouped.skipped;
     this.lastSchemas = parsed.schemas;
     return { ok: true, atMs: res.atMs, byHost: grouped.byHost, problems: grouped.problems, schemas: parsed.schemas };
