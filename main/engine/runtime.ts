@@ -21,6 +21,7 @@ import { createHandlers } from './api.js';
 import { ControlService } from './control/service.js';
 import { createPlanner } from './planner.js';
 import type { AlertRule } from '../../shared/domain/alerts.js';
+import { PolicyConfigSchema } from '../../shared/domain/control.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import type { Source } from '../sources/source.js';
 import type { Actuator, SourcesApi } from './ports.js';
@@ -176,6 +177,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     actuator: plant.actuator,
     audit,
     priorities: plant.priorities,
+    // Real GPUs are capped through their agents (NVML, in-band, ~1 s), not a BMC: unless control.db says otherwise.
+    ...(fp ? { policy: PolicyConfigSchema.parse({ actuation: { capPath: 'inBand' } }) } : {}),
     db: controlDb,
     onChange: (c) => {
       bus.emit('control:changed', c);

@@ -584,7 +584,7 @@ describe('PromFeed', () => {
     try {
       await until(() => fleet.health()[0]!.errors > 0 && fleet.health()[0]!.state === 'up', 'the feed to come up');
       const batch = fleet.poll()!;
-      expect([...batch.powerW]).toEqual([310, 311, 320, 321]);
+      expect(Array.from(batch.powerW)).toEqual([310, 311, 320, 321]);
       // The third host (instance 10.0.0.3) is not in the inventory: counted against the feed, not fatal.
       expect(fleet.health()[0]).toMatchObject({ state: 'up', errors: 1, lastError: 'host "10.0.0.3" is not in the inventory' });
     } finally {
