@@ -214,7 +214,15 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     const fleet = new FleetSource(inventory);
     fleet.addFeed(new PromFeed(PrometheusSourceSchema.parse({ kind: 'prometheus', id: 'prom', url: promUrl, intervalS: 0.5 })));
     try {
-      await until('the fleet to hold all 24 GPUs', () => fleet.health()[0]!.state === 'up' && (Array.from(fleet.poll()?.powerW ?? []).every((w, g) => w === 100 + 50 * Math.floor(g / 8) + 3.25 * (g % 8)) ?? false), 10_000);
+      const expected = Array.from({ length: 24 }, (_, g) => 100 + 50 * Math.floor(g / 8) + 3.25 * (g % 8));
+      await until(
+        'the fleet to hold all 24 GPUs',
+        () => {
+          const batch = fleet.poll();
+          return batch !== null && Array.from(batch.powerW).every((w, g) => w === expected[g]) && Array.from(batch.limitW).every((l) => l === 420);
+        },
+        10_000,
+      );
       expect(fleet.health()[0]).toMatchObject({ kind: 'prometheus', state: 'up', errors: 0 });
     } finally {
       await fleet.close();
