@@ -8,7 +8,7 @@ import { eventChannels } from '../../shared/contract.js';
 import { createRuntime, type Runtime } from '../engine/runtime.js';
 import { CSP } from '../server/csp.js';
 import { registerIpc } from './ipc.js';
-import { localProfile } from './profile.js';
+import { localProfile, profileFleet } from './profile.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, createSecureWindow, isTrustedSenderUrl } from './security.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -46,7 +46,8 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_e, contents) => hardenContents(contents));
 
-  runtime = await createRuntime({ scenario: process.env.HEADROOM_SCENARIO ?? 'default', db: join(app.getPath('userData'), 'telemetry.db') });
+  const fleet = profileFleet(app.getPath('userData'));
+  runtime = await createRuntime({ scenario: process.env.HEADROOM_SCENARIO ?? 'default', db: join(app.getPath('userData'), 'telemetry.db'), fleet: fleet ?? undefined });
   const actor = localProfile(app.getPath('userData'));
   registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null, () => actor, { onRefused: runtime.auditRefusal });
 

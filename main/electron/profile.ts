@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RoleSchema, type Actor } from '../../shared/domain/control.js';
 
@@ -9,7 +9,18 @@ import { RoleSchema, type Actor } from '../../shared/domain/control.js';
  * data folder. A missing file is created with the OS user as an operator; an admin edits the file to change roles.
  * A malformed file falls back to viewer (never to more rights than intended) and says so.
  */
-const ProfileSchema = z.object({ user: z.string().min(1).max(100), role: RoleSchema }).strict();
+const FleetSchema = z
+  .object({
+    inventory: z.string().min(1),
+    sources: z.string().min(1).optional(),
+    certs: z.string().min(1).optional(),
+    certName: z.string().min(1).optional(),
+    leaseMs: z.number().int().min(1000).max(3_600_000).optional(),
+  })
+  .strict();
+/** `fleet` (optional): watch a real fleet (inventory, sources, certificates) instead of the simulator. */
+const ProfileSchema = z.object({ user: z.string().min(1).max(100), role: RoleSchema, fleet: FleetSchema.optional() }).strict();
+export type ProfileFleet = z.infer<typeof FleetSchema>;
 
 export function localProfile(dir: string, log: (msg: string) => void = console.warn): Actor {
   const file = join(dir, 'profile.json');
@@ -20,10 +31,28 @@ export function localProfile(dir: string, log: (msg: string) => void = console.w
   }
   try {
     const r = ProfileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (r.success) return r.data;
+    if (r.success) return { user: r.data.user, role: r.data.role };
     log(`${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; using the viewer role`);
   } catch (e) {
     log(`${file}: ${(e as Error).message}; using the viewer role`);
   }
   return { user: userInfo().username || 'viewer', role: 'viewer' };
+}
+
+/**
+ * The real fleet this desktop watches: `fleet` in profile.json (paths relative to the user data folder), or null for
+ * the built-in simulator. A malformed profile means the simulator, never a half-read fleet.
+ */
+export function profileFleet(dir: string): ProfileFleet | null {
+  const file = join(dir, 'profile.json');
+  if (!existsSync(file)) return null;
+  try {
+    const r = ProfileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    const f = r.success ? r.data.fleet : undefined;
+    if (!f) return null;
+    const abs = (p: string | undefined) => (p === undefined ? undefined : resolve(dir, p));
+    return { ...f, inventory: abs(f.inventory)!, sources: abs(f.sources), certs: abs(f.certs) };
+  } catch {
+    return null;
+  }
 }

@@ -36,3 +36,23 @@ describe('desktop local profile', () => {
     }
   });
 });
+
+describe('desktop profile: the real fleet to watch', () => {
+  it('is the simulator without a fleet section, and resolves fleet paths against the profile folder', async () => {
+    const { profileFleet } = await import('../../main/electron/profile.js');
+    const tmp = tempDir();
+    try {
+      const file = join(tmp.dir, 'profile.json');
+      expect(profileFleet(tmp.dir)).toBeNull();
+      writeFileSync(file, JSON.stringify({ user: 'ann', role: 'operator' }));
+      expect(profileFleet(tmp.dir)).toBeNull();
+      writeFileSync(file, JSON.stringify({ user: 'ann', role: 'operator', fleet: { inventory: 'inv.yaml', certs: '/etc/headroom/certs', certName: 'desk' } }));
+      expect(profileFleet(tmp.dir)).toEqual({ inventory: join(tmp.dir, 'inv.yaml'), sources: undefined, certs: '/etc/headroom/certs', certName: 'desk' });
+      expect(localProfile(tmp.dir)).toEqual({ user: 'ann', role: 'operator' });
+      writeFileSync(file, JSON.stringify({ user: 'ann', role: 'operator', fleet: { inventory: 'inv.yaml', leaseMs: 5 } }));
+      expect(profileFleet(tmp.dir)).toBeNull();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
