@@ -31,7 +31,7 @@ const ERROR_BODY_BYTES = 64 * 1024;
 
 /** The outcome of one GET: the body as text, or why there is none (`cancelled`: stop() aborted it; not an error). */
 export type FetchTextResult =
-  | { ok: true; status: number; statusText: string; text: string; contentType: string; atMs: number }
+  | { ok: true; status: number; statusText: string; text: string; atMs: number }
   | { ok: false; cancelled: boolean; error: string };
 
 /** A URL safe to print: any password in it is replaced by "***". */
@@ -163,10 +163,9 @@ export async function fetchText(url: string, o: FetchTextOptions): Promise<Fetch
     const headers: Record<string, string> = { accept: 'text/plain, application/json;q=0.9, */*;q=0.1', ...target.headers };
     const res = await o.fetch(target.url, { signal: ctl.signal, redirect: 'follow', headers });
     const atMs = Date.now();
-    const contentType = res.headers.get('content-type') ?? '';
     if (res.status !== 200) {
       const text = await readBody(res, ERROR_BODY_BYTES, true).catch(() => '');
-      return { ok: true, status: res.status, statusText: res.statusText, text, contentType, atMs };
+      return { ok: true, status: res.status, statusText: res.statusText, text, atMs };
     }
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > o.maxBodyBytes) {
@@ -174,7 +173,7 @@ export async function fetchText(url: string, o: FetchTextOptions): Promise<Fetch
       return fail(`response body of ${declared} bytes exceeds the ${formatBytes(o.maxBodyBytes)} limit`);
     }
     const text = await readBody(res, o.maxBodyBytes, false);
-    return { ok: true, status: res.status, statusText: res.statusText, text, contentType, atMs };
+    return { ok: true, status: res.status, statusText: res.statusText, text, atMs };
   } catch (e) {
     if (timedOut) return fail(`no complete response within ${formatInterval(o.timeoutMs / 1000)} (timeout)`);
     if (o.signal.aborted) return fail('cancelled');

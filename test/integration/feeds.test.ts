@@ -253,6 +253,12 @@ describe('DcgmFeed', () => {
     expect(rec.errors[0]).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/r-\d+: invalid Prometheus text at line 12: /);
   });
 
+  it('rejects a body that is not UTF-8', async () => {
+    const rec = await oneScrape((_req, res) => res.writeHead(200).end(Buffer.from([0x44, 0x43, 0xff, 0xfe, 0x0a])));
+    expect(rec.deliveries).toEqual([]);
+    expect(rec.errors).toEqual([expect.stringMatching(/: response body is not valid UTF-8$/)]);
+  });
+
   it('rejects an HTTP 500 with its status and body', async () => {
     const rec = await oneScrape(text('collector crashed\nstack…', 500));
     expect(rec.deliveries).toEqual([]);

@@ -35,3 +35,32 @@ describe('docs/SCENARIOS.md examples', () => {
     }
   });
 });
+
+/** The inventory and sources examples in docs/AGENTS.md are real. */
+describe('docs/AGENTS.md examples', () => {
+  const blocks = [...readFileSync('docs/AGENTS.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('the inventory example resolves', async () => {
+    const { loadInventoryFile } = await import('../../main/sources/inventory.js');
+    const tmp = tempDir();
+    try {
+      writeFileSync(tmp.file('inventory.yaml'), blocks[0]!);
+      const inv = loadInventoryFile(tmp.file('inventory.yaml'));
+      expect(inv.topology.gpuCount).toBe(2);
+      expect(inv.hosts.get('gpu-a01-01')).toMatchObject({ rack: 'A01', row: 'A', slot: 3, priority: 'high' });
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('the sources example loads', async () => {
+    const { loadSourcesFile } = await import('../../main/sources/sourcesFile.js');
+    const tmp = tempDir();
+    try {
+      writeFileSync(tmp.file('sources.yaml'), blocks[1]!);
+      expect(loadSourcesFile(tmp.file('sources.yaml')).map((s) => s.kind)).toEqual(['agent', 'dcgm', 'prometheus']);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});

@@ -23,6 +23,8 @@ export interface ServerOptions {
   token?: string;
   operatorToken?: string;
   viewerToken?: string;
+  /** More `serve` arguments, appended as given (e.g. `['--inventory', file, '--certs', dir]` for a real fleet). */
+  extraArgs?: string[];
 }
 
 export interface RunningServer {
@@ -55,6 +57,7 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
   if (opts.scenario) args.push('--scenario', opts.scenario);
   if (opts.scale) args.push('--scale', String(opts.scale));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((ok, fail) => {
