@@ -58,7 +58,8 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
       case 'sourceStale':
         for (const src of s.sources) {
           const ageS = src.lastSampleAgeMs / 1000;
-          if (!(ageS > rule.maxAgeS)) continue;
+          // A source that reports every 30 s is not silent at 10 s: the limit counts from its expected next sample.
+          if (!(ageS > rule.maxAgeS + (src.intervalMs ?? 0) / 1000)) continue;
           out.push({
             rule,
             subject: { kind: 'source', id: src.id },

@@ -86,6 +86,10 @@ export class AgentLink implements Feed {
     return `${where} · ${this.hello.gpus.length} GPUs · ${this.hello.backend} · scopes ${this.hello.scopes.join('+')} · lease ${lease}`;
   }
 
+  intervalMs(): number {
+    return this.hello?.intervalMs ?? 1000;
+  }
+
   /** The agent's GPUs as its hello described them (limits used to clamp setpoints). */
   gpus(): readonly GpuInfo[] {
     return this.hello?.gpus ?? [];

@@ -375,6 +375,10 @@ export class DcgmFeed implements Feed {
     return this.poller.stop();
   }
 
+  intervalMs(): number {
+    return this.config.intervalS * 1000;
+  }
+
   detail(): string {
     const gpus = this.lastGpus === null ? 'not scraped yet' : `${this.lastGpus} GPU${this.lastGpus === 1 ? '' : 's'}`;
     const schema = this.lastSchemas.length ? ` · schema ${this.lastSchemas.join('+')}` : '';

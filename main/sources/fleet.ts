@@ -19,11 +19,14 @@ export interface Feed {
   stop(): Promise<void>;
   /** Where it points and what it knows, for operators (address, lease state). */
   detail(): string;
+  /** How often it delivers (ms); a feed is late only beyond it (a dcgm-exporter scraped every 30 s is not stale at 10 s). */
+  intervalMs?(): number;
 }
 
 interface FeedState {
   feed: Feed;
   lastSampleWallMs: number | null;
+  lastErrorWallMs: number | null;
   addedWallMs: number;
   errors: number;
   lastError: string | null;
@@ -59,6 +62,8 @@ export class FleetSource implements Source {
   private readonly feeds = new Map<string, FeedState>();
   private readonly cols: { powerW: Float64Array; tempC: Float64Array; clockMHz: Float64Array; limitW: Float64Array; util: Float64Array; flags: Uint32Array };
   private readonly seenWallMs: Float64Array;
+  /** Per GPU: silent longer than this (ms) = stale; the staleness limit widened to its feed's interval. */
+  private readonly staleAfterGpu: Float64Array;
   private readonly sampleTMs: Float64Array;
   private readonly pending: Uint8Array;
   private readonly defaultLimitW: Float64Array;
@@ -83,6 +88,7 @@ export class FleetSource implements Source {
       flags: new Uint32Array(n).fill(SampleFlag.stale),
     };
     this.seenWallMs = new Float64Array(n).fill(-Infinity);
+    this.staleAfterGpu = new Float64Array(n).fill(this.staleAfterMs);
     this.sampleTMs = new Float64Array(n);
     this.pending = new Uint8Array(n);
   }
@@ -90,7 +96,7 @@ export class FleetSource implements Source {
   /** Start a feed; its readings flow in from now on. Refuses a duplicate id. */
   addFeed(feed: Feed): void {
     if (this.feeds.has(feed.id)) throw new Error(`a source with id "${feed.id}" already exists`);
-    this.feeds.set(feed.id, { feed, lastSampleWallMs: null, addedWallMs: this.now(), errors: 0, lastError: null, samples: 0 });
+    this.feeds.set(feed.id, { feed, lastSampleWallMs: null, lastErrorWallMs: null, addedWallMs: this.now(), errors: 0, lastError: null, samples: 0 });
     feed.start(this.sink);
   }
 
@@ -121,6 +127,7 @@ export class FleetSource implements Source {
     if (!st) return;
     st.errors++;
     st.lastError = message.slice(0, 500);
+    st.lastErrorWallMs = this.now();
   }
 
   private accept(feedId: string, host: string, tMs: number, readings: readonly AgentReading[]): void {
@@ -133,6 +140,7 @@ export class FleetSource implements Source {
     }
     let accepted = 0;
     const c = this.cols;
+    const staleAfter = this.staleLimit(st);
     for (const r of readings) {
       const g = this.inventory.gpuIndex(host, r.uuid);
       if (g === undefined) {
@@ -142,7 +150,9 @@ export class FleetSource implements Source {
       // Older than what we hold (another feed, or reordering): keep the newer one.
       if (tMs < this.sampleTMs[g]!) continue;
       const limit = r.limitW ?? this.defaultLimitW[g]!;
-      const bad = invalidReasons({ powerW: r.powerW, tempC: r.tempC, smClockMHz: r.smClockMHz, utilPct: r.utilPct, limitW: limit });
+      // Values present but impossible. A missing (null) value was already counted by the feed that nulled it, and the
+      // engine counts it again as an invalid reading when it replaces it with the worst case.
+      const bad = invalidReasons({ powerW: r.powerW, tempC: r.tempC, smClockMHz: r.smClockMHz, utilPct: r.utilPct, limitW: limit }).filter((x) => !x.endsWith(' missing'));
       if (bad.length > 0) this.countError(feedId, `GPU ${r.uuid} on ${host}: ${bad.join('; ')}`);
       c.powerW[g] = r.powerW ?? NaN;
       c.tempC[g] = r.tempC ?? NaN;
@@ -151,6 +161,7 @@ export class FleetSource implements Source {
       c.util[g] = r.utilPct === null ? NaN : r.utilPct / 100;
       c.flags[g] = (r.clockEventMask ?? 0) & 0xffff;
       this.seenWallMs[g] = wall;
+      this.staleAfterGpu[g] = staleAfter;
       this.sampleTMs[g] = tMs;
       this.pending[g] = 1;
       accepted++;
@@ -171,7 +182,7 @@ export class FleetSource implements Source {
       if (this.pending[g]) {
         this.pending[g] = 0;
         this.visibleLatency.record(Math.max(0, wall - this.sampleTMs[g]!) / 1000);
-      } else if (wall - this.seenWallMs[g]! > this.staleAfterMs) {
+      } else if (wall - this.seenWallMs[g]! > this.staleAfterGpu[g]!) {
         c.powerW[g] = c.limitW[g]!;
         c.util[g] = 1;
         c.flags[g] = (c.flags[g]! | SampleFlag.stale) >>> 0;
@@ -180,13 +191,32 @@ export class FleetSource implements Source {
     return { tMs: wall, ...c };
   }
 
-  /** Health per feed: up while samples arrive, stale after `staleAfterMs`, down after 60 s or when never heard. */
+  /** A feed is late after max(staleAfterMs, 2.5 × its interval). */
+  private staleLimit(st: FeedState): number {
+    return Math.max(this.staleAfterMs, 2.5 * (st.feed.intervalMs?.() ?? 0));
+  }
+
+  /**
+   * Health per feed: up while samples arrive, stale when late (see staleLimit), down after max(60 s, the stale limit)
+   * or when never heard.
+   */
   health(): SourceHealth[] {
     const wall = this.now();
     return [...this.feeds.values()].map((st) => {
       const age = wall - (st.lastSampleWallMs ?? st.addedWallMs);
-      const state = st.lastSampleWallMs === null || age > 60_000 ? 'down' : age > this.staleAfterMs ? 'stale' : 'up';
-      return { id: st.feed.id, kind: st.feed.kind, state, lastSampleAgeMs: age, errors: st.errors, lastError: st.lastError, detail: st.feed.detail() };
+      const late = this.staleLimit(st);
+      const state = st.lastSampleWallMs === null || age > Math.max(60_000, late) ? 'down' : age > late ? 'stale' : 'up';
+      return {
+        id: st.feed.id,
+        kind: st.feed.kind,
+        state,
+        lastSampleAgeMs: age,
+        intervalMs: st.feed.intervalMs?.(),
+        errors: st.errors,
+        lastError: st.lastError,
+        lastErrorAgeMs: st.lastErrorWallMs === null ? null : wall - st.lastErrorWallMs,
+        detail: st.feed.detail(),
+      };
     });
   }
 }

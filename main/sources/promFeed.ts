@@ -126,6 +126,10 @@ export class PromFeed implements Feed {
     return this.poller.stop();
   }
 
+  intervalMs(): number {
+    return this.config.intervalS * 1000;
+  }
+
   detail(): string {
     const found = this.last === null ? 'not queried yet' : `${this.last.gpus} GPU${this.last.gpus === 1 ? '' : 's'} on ${this.last.hosts} host${this.last.hosts === 1 ? '' : 's'}`;
     return `GET ${redactUrl(this.endpoint)} (${FIELDS.length} queries) every ${formatInterval(this.config.intervalS)} · ${found}`;

@@ -88,8 +88,11 @@ export interface SourceHealth {
   state: SourceState;
   lastSampleAgeMs: number;
   errors: number;
-  /** The latest error, for operators (e.g. "certificate for another host"). */
+  /** The latest error, for operators (e.g. "certificate for another host"), and how long ago it happened (ms). */
   lastError?: string | null;
+  lastErrorAgeMs?: number | null;
+  /** How often the source delivers (ms), when it says: it is late only beyond this. */
+  intervalMs?: number;
   /** What the source is: address, GPUs seen, agent lease state. */
   detail?: string;
 }

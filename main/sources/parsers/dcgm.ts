@@ -39,8 +39,8 @@ export interface MetricMapping {
   field: DcgmField;
   /** Multiply the exported value by this to get Headroom's unit. */
   scale: number;
-  /** Which exporter generation uses this name. */
-  schema: 'legacy' | 'v4.9';
+  /** Which exporter generation uses this name ('any': the name is the same in both, so it says nothing). */
+  schema: 'legacy' | 'v4.9' | 'any';
 }
 
 export const DCGM_METRICS: Readonly<Record<string, MetricMapping>> = Object.freeze({
@@ -62,7 +62,7 @@ export const DCGM_METRICS: Readonly<Record<string, MetricMapping>> = Object.free
   DCGM_FI_DEV_POWER_MGMT_LIMIT: { field: 'mgmtLimitW', scale: 1, schema: 'legacy' },
   DCGM_FI_DEV_POWER_MGMT_LIMIT_WATTS: { field: 'mgmtLimitW', scale: 1, schema: 'v4.9' },
   DCGM_FI_DEV_CLOCK_THROTTLE_REASONS: { field: 'clockEventMask', scale: 1, schema: 'legacy' },
-  DCGM_FI_DEV_CLOCKS_EVENT_REASONS: { field: 'clockEventMask', scale: 1, schema: 'v4.9' },
+  DCGM_FI_DEV_CLOCKS_EVENT_REASONS: { field: 'clockEventMask', scale: 1, schema: 'any' },
 });
 
 export interface DcgmReading {
@@ -157,7 +157,7 @@ export function mapDcgmSamples(samples: readonly PromSample[], options: DcgmOpti
       acc = { uuid, gpu, hostname, modelName: label(s, 'modelName', 'model_name') ?? '', f: {} };
       byKey.set(key, acc);
     }
-    schemas.add(m.schema);
+    if (m.schema !== 'any') schemas.add(m.schema);
     if (acc.f[m.field] !== undefined) {
       duplicates++;
       continue;

@@ -19,12 +19,12 @@ export class ConsolePage {
     });
   }
 
-  /** Views by their keyboard shortcuts: 1 floor, 2 rack, 3 power, 4 alerts, 5 audit, 6 planner, 7 policy. */
-  async pressViewKey(key: '1' | '2' | '3' | '4' | '5' | '6' | '7'): Promise<void> {
+  /** Views by their keyboard shortcuts: 1 floor, 2 rack, 3 power, 4 alerts, 5 audit, 6 planner, 7 policy, 8 sources. */
+  async pressViewKey(key: '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8'): Promise<void> {
     await this.page.locator('body').press(key);
   }
 
-  tab(id: 'floor' | 'rack' | 'power' | 'alerts' | 'audit' | 'planner' | 'policy') {
+  tab(id: 'floor' | 'rack' | 'power' | 'alerts' | 'audit' | 'planner' | 'policy' | 'sources') {
     return this.page.getByTestId(`nav-${id}`);
   }
 

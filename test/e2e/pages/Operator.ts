@@ -10,6 +10,7 @@ import { FloorPage } from './FloorPage.js';
 import { PowerPage } from './PowerPage.js';
 import { RackPage } from './RackPage.js';
 import { StatusBar } from './StatusBar.js';
+import { SourcesPage } from './sources.js';
 import { confirmDialog } from './dialogs.js';
 
 /** What an operator does at the console, in their words; specs call these. */
@@ -24,6 +25,7 @@ export class Operator {
   readonly audit: AuditPage;
   readonly planner: PlannerPage;
   readonly policy: PolicyPage;
+  readonly sources: SourcesPage;
 
   constructor(readonly page: Page) {
     this.console = new ConsolePage(page);
@@ -36,6 +38,7 @@ export class Operator {
     this.audit = new AuditPage(page);
     this.planner = new PlannerPage(page);
     this.policy = new PolicyPage(page);
+    this.sources = new SourcesPage(page);
   }
 
   async opensTheConsole(url: string): Promise<void> {

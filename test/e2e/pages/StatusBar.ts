@@ -20,6 +20,10 @@ export class StatusBar {
   sources() {
     return this.page.getByTestId('status-sources');
   }
+  /** "sources 3/4 up" (a button that opens Settings → Sources; its tooltip lists every source). */
+  sourcesSummary() {
+    return this.page.getByTestId('status-sources-summary');
+  }
   store() {
     return this.page.getByTestId('status-store');
   }

@@ -69,7 +69,8 @@ describe('FleetSource', () => {
     // Never heard: worst case, flagged stale.
     expect([b.powerW[0], b.util[0], b.flags[0]! & SampleFlag.stale]).toEqual([700, 1, SampleFlag.stale]);
     const h = fleet.health()[0]!;
-    expect(h.errors).toBe(3);
+    // The unknown UUID and the unknown host; the missing power is the feed's to count (and the engine's).
+    expect(h.errors).toBe(2);
     expect(h.lastError).toMatch(/host "nowhere" is not in the inventory/);
     expect(fleet.visibleLatency.quantile(0.5)).toBeGreaterThanOrEqual(0.06);
     // Silent past staleAfterMs: h2's GPUs fall back to their limit too.
@@ -104,7 +105,7 @@ describe('agent /metrics', () => {
     const parsed = parseDcgmExporter(text);
     if (!parsed.ok) throw new Error(parsed.error.message);
     expect(parsed.invalidReadings).toBe(0);
-    expect(parsed.schemas).toContain('legacy');
+    expect(parsed.schemas).toEqual(['legacy']);
     for (const r of readings) {
       const p = parsed.readings.find((x) => x.uuid === r.uuid)!;
       expect(p).toMatchObject({ hostname: 'gpu-m1', powerW: r.powerW, tempC: r.tempC, smClockMHz: r.smClockMHz, utilPct: r.utilPct, limitW: r.limitW });
