@@ -46,9 +46,10 @@ export function createHandlers(d: HandlerDeps): Handlers {
       return queryRange(d.readDb, p, ids);
     },
     'sim:control': (p) => {
+      // A real fleet runs in real time: pausing would stop watching (and capping) GPUs that keep drawing power.
+      if (d.realFleet && p.action !== 'resume') throw new RefusalError(`a real fleet runs in real time: it cannot ${p.action === 'pause' ? 'be paused' : 'change speed'}`);
       if (p.action === 'pause') runner.pause();
       else if (p.action === 'resume') runner.resume();
-      else if (d.realFleet) throw new RefusalError('a real fleet runs in real time: its speed cannot change');
       else runner.setSpeed(p.speed);
       return runner.status();
     },

@@ -13,7 +13,7 @@ import {
   redactUrl,
   testResult,
   type HttpFeedOptions,
-} from './dcgmFeed.js';
+} from './httpFeed.js';
 import type { Feed, FeedSink } from './fleet.js';
 import { parsePromValue } from './parsers/prometheusText.js';
 import { invalidReasons } from './parsers/validate.js';

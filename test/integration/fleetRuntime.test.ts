@@ -92,6 +92,7 @@ describe('a console on a real fleet (agents over mutual TLS)', () => {
     expect(Array.from(live.powerW.subarray(16))).toEqual(Array.from(live.limitW.subarray(16)));
     expect(() => rt.handlers['sim:inject']({ event: { kind: 'loadSpike', row: 'A', factor: 1.5, durationS: 60 }, reason: 'drill' } as never, admin)).toThrow(/real fleet/);
     expect(() => rt.handlers['sim:control']({ action: 'speed', speed: 10 }, admin)).toThrow(RefusalError);
+    expect(() => rt.handlers['sim:control']({ action: 'pause' }, admin)).toThrow(/cannot be paused/);
   }, 15_000);
 
   it('carries an operator override to the GPUs through their agents and reads it back', async () => {
