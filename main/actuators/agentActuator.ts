@@ -80,7 +80,12 @@ export class AgentActuator implements Actuator {
 
   /** The agent said hello: send every setpoint of its host (it may have restarted at its safe cap). */
   onHello(link: AgentLink, hello: Hello, restarted: boolean): void {
-    const h = this.inventory.hosts.get(hello.host);
+    this.reapply(link, restarted ? 'agent (re)started' : 'reconnected');
+  }
+
+  /** Send every setpoint of the link's host in one command. */
+  private reapply(link: AgentLink, why: string): void {
+    const h = this.inventory.hosts.get(link.host);
     if (!h) return;
     const actions: CommandAction[] = [];
     for (const g of h.gpus) {
@@ -91,7 +96,7 @@ export class AgentActuator implements Actuator {
       if (d.brake) actions.push({ kind: 'brake', uuid, on: true });
     }
     this.reapplies++;
-    this.log(`agents: ${restarted ? 'agent (re)started' : 'reconnected'}: re-applying ${h.gpus.length} GPUs' setpoints on ${hello.host}`);
+    this.log(`agents: ${why}: re-applying ${h.gpus.length} GPUs' setpoints on ${link.host}`);
     this.sendTo(link, actions);
   }
 
@@ -116,12 +121,22 @@ export class AgentActuator implements Actuator {
     this.queued.clear();
   }
 
+  /**
+   * Renew every lease. An agent that reports `safe` has let our lease lapse (a stall longer than the lease) and put its
+   * GPUs at the safe cap: a bare renewal would revive the lease over the wrong setpoints, so it gets all of them again.
+   */
   private renew(): void {
-    for (const link of this.links.values()) if (link.connected) this.sendTo(link, []);
+    for (const link of this.links.values()) {
+      if (!link.connected) continue;
+      if (link.lastState?.mode === 'safe') this.reapply(link, 'lease had lapsed');
+      else this.sendTo(link, []);
+    }
   }
 
   /** Clamp to the agent's own GPU limits (the inventory's model may differ slightly from the part) and send. */
   private sendTo(link: AgentLink, actions: CommandAction[]): void {
+    // A read-only agent, or a connection whose certificate may only read: nothing to send (its health says why).
+    if (!link.hello?.scopes.includes('control') || link.lastState?.mode === 'read-only') return;
     const byUuid = new Map(link.gpus().map((g) => [g.uuid.toLowerCase(), g]));
     const clamped = actions.flatMap((a): CommandAction[] => {
       const g = byUuid.get(a.uuid.toLowerCase());

@@ -1,8 +1,8 @@
 /**
  * Settings → Sources on a real fleet: two simulated host agents (child processes, mutual TLS on loopback), an
  * inventory placing both, a sources file naming only the first. An admin sees it up, tests and adds the second agent,
- * is refused a duplicate host, reads a clear failure for a closed port, removes the agent again, and finds both changes
- * in the audit log; a viewer reads the list without the buttons. On the simulator the view explains how to watch a
+ * is refused a duplicate host, reads a clear failure for a closed port, watches the second agent turn stale when its
+ * process stops, removes it, and finds both changes in the audit log; a viewer reads the list without the buttons. On the simulator the view explains how to watch a
  * real fleet.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -100,15 +100,32 @@ describe('Settings → Sources on a real fleet (two simulated agents)', () => {
     await admin.sources.formError().waitFor();
     await expect(admin.sources.formError().textContent()).resolves.toMatch(/host "gpu-e2" already has agent source "e2"/);
     expect((await admin.sources.shown()).map((s) => s.id)).toEqual(['e1', 'e2']);
+  });
+
+  it('shows an agent that stops as stale with its last error, worst first in the status bar', async () => {
+    await agents[1]!.stop();
+    await admin.sources.waitForState('e2', 'stale', 15_000);
+    const e2 = (await admin.sources.shown()).find((s) => s.id === 'e2')!;
+    expect(e2.lastError).toMatch(/gpu-e2/);
+    expect(Number(e2.errors)).toBeGreaterThan(0);
+    expect(e2.age).toMatch(/^\d+\.\d s$|^\d+ s$/);
+    await admin.sources.expandLastError('e2');
+    await expect(admin.sources.lastErrorDetail('e2').textContent()).resolves.toContain(e2.lastError);
+    await admin.page.waitForFunction(() => /sources 1\/2 up/.test(document.querySelector('[data-testid="status-sources-summary"]')?.textContent ?? ''));
+    await expect(admin.status.sources().getAttribute('data-worst')).resolves.toBe('stale');
+    await expect(admin.page.getByTestId('source-e2').textContent()).resolves.toMatch(/e2 stale · \d/);
+    // Worst first: the stopped agent heads the tooltip.
+    await expect(admin.status.sourcesSummary().getAttribute('title')).resolves.toMatch(/^sources 1\/2 up, 1 stale\ne2 \(agent\) stale · last sample .* ago · \d+ errors? · last error: .*gpu-e2.*\ne1 \(agent\) up/);
     await admin.waits(300);
     await admin.console.screenshot('sources.png');
   });
 
-  it('removes the second agent with a reason; both changes are in the audit log', async () => {
+  it('removes the stopped agent with a reason; both changes are in the audit log', async () => {
     await admin.sources.removes('e2', 'host back to the vendor (e2e)');
     await admin.sources.row('e2').waitFor({ state: 'detached' });
     await admin.sources.message().filter({ hasText: 'Removed source e2' }).waitFor();
     await admin.page.waitForFunction(() => /sources 1\/1 up/.test(document.querySelector('[data-testid="status-sources-summary"]')?.textContent ?? ''));
+    await expect(admin.status.sources().getAttribute('data-worst')).resolves.toBe('up');
 
     const records = await server.invoke('audit:list', { kind: 'source' });
     const e2 = records.filter((r) => r.target === 'source e2');

@@ -75,6 +75,14 @@ export class SourcesPage {
       }),
     );
   }
+  /** Opens the full text of a source's last error (the cell shows it cut to one line). */
+  async expandLastError(id: string): Promise<void> {
+    await this.row(id).locator('[data-field="last-error"] button').click();
+    await this.lastErrorDetail(id).waitFor();
+  }
+  lastErrorDetail(id: string) {
+    return this.page.getByTestId(`source-last-error-${id}`);
+  }
   rowTestButton(id: string) {
     return this.page.getByTestId(`source-row-test-${id}`);
   }
