@@ -88,9 +88,15 @@ export function formInput(f: SourceForm, errors: FieldErrors = {}): Record<strin
   return out;
 }
 
+/** An example URL per kind (placeholders and error messages). */
+export const URL_EXAMPLE: Readonly<Record<Exclude<SourceKind, 'agent'>, string>> = Object.freeze({
+  dcgm: 'http://gpu-a01-01:9400/metrics',
+  prometheus: 'http://prometheus:9090',
+});
+
 /** Plain words for the schema's terse messages. */
-function humanize(message: string): string {
-  if (/^Invalid URL/i.test(message)) return 'a URL such as http://host:9400/metrics';
+function humanize(message: string, kind: SourceKind): string {
+  if (/^Invalid URL/i.test(message)) return kind === 'agent' ? 'a URL' : `a URL such as ${URL_EXAMPLE[kind]}`;
   const big = /expected \w+ to be <=?\s*([\d.]+)/.exec(message);
   if (big && /too big/i.test(message)) return `at most ${big[1]}`;
   const small = /expected \w+ to (?:be|have) >=?\s*([\d.]+)/.exec(message);
@@ -106,7 +112,7 @@ export function checkSourceForm(f: SourceForm): FormCheck {
   if (!r.success) {
     for (const issue of r.error.issues) {
       const key = issue.path.map(String).join('.') || 'form';
-      errors[key] ??= humanize(issue.message);
+      errors[key] ??= humanize(issue.message, f.kind);
     }
   }
   // A blank required field reads "required", not the format it should have.

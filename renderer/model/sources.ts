@@ -46,12 +46,16 @@ export function summarizeSources(list: readonly Pick<SourceHealth, 'state'>[]): 
   return { total, up, stale, down, worst, tone: worst ? stateTone(worst) : 'muted', text: total === 0 ? 'no sources' : `sources ${up}/${total} up` };
 }
 
+/** A source that has sampled turns down only after this long without a sample (FleetSource and the engine). */
+export const DOWN_AFTER_MS = 60_000;
+
 /**
- * Age of the last sample: "0.4 s", "3 m 20 s"; "no samples" for a down source that reports no age (never heard, or
- * not started).
+ * Age of the last sample: "0.4 s", "3 m 20 s"; "no samples" for a source that has never delivered one. The engine
+ * reports such a source down with its age counted from when it was added, so a down source younger than
+ * DOWN_AFTER_MS has never sampled.
  */
 export function sampleAge(h: Pick<SourceHealth, 'state' | 'lastSampleAgeMs'>): string {
-  if (h.state === 'down' && !(h.lastSampleAgeMs > 0)) return 'no samples';
+  if (h.state === 'down' && !(h.lastSampleAgeMs > DOWN_AFTER_MS)) return 'no samples';
   return fmtAge(h.lastSampleAgeMs);
 }
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, type BrowserSession } from './support/browser.js';
+import { openBrowser, reportCspViolations, type BrowserSession } from './support/browser.js';
 import { startHeadroom, type RunningServer } from './support/server.js';
 import { closedPort, issueCerts, startSimAgent, writeInventory, writeSources, type RunningAgent } from './support/fleet.js';
 import { Operator } from './pages/Operator.js';
@@ -36,6 +36,8 @@ describe('Settings → Sources on a real fleet (two simulated agents)', () => {
     writeSources(sources, [{ kind: 'agent', id: 'e1', host: 'gpu-e1', address: '127.0.0.1', port: agents[0]!.port }]);
     server = await startHeadroom({ extraArgs: ['--inventory', inventory, '--sources', sources, '--certs', certs, '--cert-name', 'desk'] });
     browser = await openBrowser();
+    // The view validates with zod, which must not try eval under the console's CSP.
+    await reportCspViolations(browser.page, browser.errors);
     admin = new Operator(browser.page);
     await admin.opensTheConsole(server.url);
   }, 90_000);
@@ -139,10 +141,33 @@ describe('Settings → Sources on a real fleet (two simulated agents)', () => {
     expect(removed.target).toBe('source e2');
   });
 
+  it('lets an operator test (Enter in the form tests) but not add or remove', async () => {
+    const page = await browser.browser.newPage();
+    try {
+      await page.setViewportSize({ width: 1600, height: 1000 });
+      page.setDefaultTimeout(10_000);
+      page.on('pageerror', (e) => browser.errors.push(`pageerror: ${e.message}`));
+      const operator = new Operator(page);
+      await operator.opensTheConsole(server.urls.operator);
+      await operator.sources.open();
+      await operator.sources.waitForState('e1', 'up');
+      await expect(operator.sources.addButton().isDisabled()).resolves.toBe(true);
+      await expect(operator.sources.removeButtons().count()).resolves.toBe(0);
+      await operator.sources.fillAgent({ id: 'e1-again', host: 'gpu-e1', address: '127.0.0.1', port: agents[0]!.port });
+      await operator.sources.field('port').press('Enter');
+      await operator.sources.testResult().waitFor();
+      await expect(operator.sources.testResult().textContent()).resolves.toMatch(/✓ 8 GPUs on gpu-e1/);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('shows a viewer the list without the test, add or remove buttons', async () => {
     const page = await browser.browser.newPage();
     try {
       await page.setViewportSize({ width: 1600, height: 1000 });
+      page.setDefaultTimeout(10_000);
+      page.on('pageerror', (e) => browser.errors.push(`pageerror: ${e.message}`));
       const viewer = new Operator(page);
       await viewer.opensTheConsole(server.urls.viewer);
       await viewer.sources.open();
@@ -173,6 +198,7 @@ describe('Settings → Sources on the simulator', () => {
   beforeAll(async () => {
     server = await startHeadroom({ speed: 10 });
     browser = await openBrowser();
+    await reportCspViolations(browser.page, browser.errors);
     admin = new Operator(browser.page);
     await admin.opensTheConsole(server.url);
   }, 60_000);

@@ -125,7 +125,8 @@ export class SourcesPage {
     await this.field('host').fill(f.host);
     await this.field('address').fill(f.address ?? '');
     await this.field('port').fill(f.port === undefined ? '' : String(f.port));
-    await this.field('reason').fill(reason);
+    // Only admins may add: the reason field is disabled for everyone else.
+    if (reason) await this.field('reason').fill(reason);
   }
 
   /** Presses Test and returns the one-line result once shown (`ok` from its styling). */

@@ -43,3 +43,17 @@ export async function openBrowser(): Promise<BrowserSession> {
   mkdirSync(screenshotDir, { recursive: true });
   return { browser, page, errors, close: () => browser.close() };
 }
+
+/**
+ * Records Content-Security-Policy violations as errors too. Chromium reports a blocked eval that the page catches
+ * (zod's probe for `new Function`, say) only as a `securitypolicyviolation` event, never on the console.
+ * Call before the page is opened.
+ */
+export async function reportCspViolations(page: Page, errors: string[]): Promise<void> {
+  await page.exposeFunction('__headroomCspViolation', (what: string) => errors.push(`csp: ${what}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as unknown as { __headroomCspViolation(what: string): void }).__headroomCspViolation(`${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+}
