@@ -20,6 +20,8 @@ export interface RunnerOptions {
   clock?: WallClock;
   scenario: string;
   sink?: TelemetrySink | null;
+  /** A real fleet: time is the wall clock, speed is fixed at 1 and the loop is never paused. */
+  realTime?: boolean;
   /** Snapshots to faces at most this often (wall ms). */
   snapshotEveryMs?: number;
   /** Wall time a single loop turn may spend ticking before yielding (ms). */
@@ -127,6 +129,7 @@ export class Runner {
       speed: this.speed,
       stepMs: e.step,
       scenario: this.opts.scenario,
+      realTime: this.opts.realTime ?? false,
       ticks: e.ticks,
       lastTickMs: Math.round(e.lastTickMs * 1000) / 1000,
       store: st

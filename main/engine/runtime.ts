@@ -198,7 +198,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     onChange: () => bus.emit('alerts:changed', engine.activeAlerts()),
   });
   engine.alertDecorator = (alerts, nowMs) => alertOps.decorate(alerts, nowMs);
-  const runner = new Runner(engine, bus, { speed: fp ? 1 : (o.speed ?? 1), scenario: plant.name, sink: writer });
+  const runner = new Runner(engine, bus, { speed: fp ? 1 : (o.speed ?? 1), scenario: plant.name, sink: writer, realTime: fp !== null });
   const drill = (event: DrillEvent, reason: string, actor: Actor) => {
     if (!sim) throw new RefusalError('drills run on the simulator; this console watches a real fleet');
     let at;

@@ -104,7 +104,10 @@ export interface Status {
   /** Simulated seconds per wall second. */
   speed: number;
   stepMs: number;
+  /** The simulator's scenario, or the real fleet's site name. */
   scenario: string;
+  /** A real fleet: wall-clock time, no speed or pause. */
+  realTime: boolean;
   ticks: number;
   lastTickMs: number;
   store: { enabled: boolean; lagBatches: number; writtenRows: number; errors: number };

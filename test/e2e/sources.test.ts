@@ -60,6 +60,9 @@ describe('Settings → Sources on a real fleet (two simulated agents)', () => {
     await expect(admin.sources.inventory().textContent()).resolves.toMatch(/2 hosts · 16 GPUs.*inventory\.yaml/s);
     await expect(admin.sources.identity().textContent()).resolves.toMatch(/CN=desk.*scopes\s*read\s*control.*expires \d{4}-\d\d-\d\d \(in \d+ days\)/s);
     await admin.page.waitForFunction(() => /sources 1\/1 up/.test(document.querySelector('[data-testid="status-sources-summary"]')?.textContent ?? ''));
+    // A real fleet runs on the wall clock: the status bar says "live" and offers no pause or speed.
+    await expect(admin.page.getByTestId('status-live').textContent()).resolves.toBe('live');
+    await expect(admin.page.getByTestId('btn-pause').count()).resolves.toBe(0);
     await admin.sources.rowTestButton('e1').click();
     await admin.sources.rowTestResult('e1').waitFor();
     await expect(admin.sources.rowTestResult('e1').getAttribute('data-ok')).resolves.toBe('true');
