@@ -1,6 +1,7 @@
 // Layer rules are enforced here, not in review (see docs/ARCHITECTURE.md):
 //   shared       ← everyone; imports nothing outside shared/ (no Node, Electron, Vue)
 //   main/core    imports only shared/ (pure: no I/O, no SQLite, no sockets, no Electron)
+//   main/agent   the host agent runs alone on GPU hosts: no engine, store, server, Electron or UI code
 //   main/*       only main/electron imports 'electron'
 //   renderer     imports only shared/ of the project, never Node or Electron
 import tseslint from 'typescript-eslint';
@@ -47,8 +48,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ['main/agent/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...forbid(['electron', 'better-sqlite3', 'ws', 'vue', 'pinia', 'echarts'], 'the agent runs alone on GPU hosts: keep it small'),
+            { group: ['../engine/*', '../store/*', '../server/*', '../cli/*', '../electron/*', '../actuators/*'], message: 'the agent does not use the console (engine, store, server)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['main/**/*.ts'],
-    ignores: ['main/electron/**', 'main/core/**'],
+    ignores: ['main/electron/**', 'main/core/**', 'main/agent/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: forbid(['electron'], "only main/electron imports 'electron'") }] },
   },
   {

@@ -34,6 +34,9 @@ const validPayloads: Record<string, unknown> = {
   'alerts:silence': { matchers: [{ field: 'row', value: 'D' }], durationS: 600, comment: 'drill' },
   'alerts:unsilence': { id: 's', reason: 'over' },
   'audit:list': {},
+  'sources:test': { source: { kind: 'agent', id: 'a1', host: 'gpu-1' } },
+  'sources:add': { source: { kind: 'dcgm', id: 'd1', url: 'http://gpu-1:9400/metrics' }, reason: 'racked' },
+  'sources:remove': { id: 'd1', reason: 'decommissioned' },
 };
 
 describe('dispatch: roles × actions', () => {

@@ -16,6 +16,13 @@ describe('architecture layers (ESLint)', () => {
     expect(await violations('main/core/x.ts', "import { ClockEvent } from '../../shared/domain/fleet.js';\nexport const x = ClockEvent;\n")).toHaveLength(0);
   });
 
+  it('the host agent stays free of the console (engine, store, Electron)', async () => {
+    expect(await violations('main/agent/x.ts', "import { Engine } from '../engine/engine.js';\nexport const x = Engine;\n")).toHaveLength(1);
+    expect(await violations('main/agent/x.ts', "import Database from 'better-sqlite3';\nexport const x = Database;\n")).toHaveLength(1);
+    expect(await violations('main/agent/x.ts', "import { app } from 'electron';\nexport const x = app;\n")).toHaveLength(1);
+    expect(await violations('main/agent/x.ts', "import { parseNvidiaSmiQuery } from '../sources/parsers/nvidiaSmi.js';\nexport const x = parseNvidiaSmiQuery;\n")).toHaveLength(0);
+  });
+
   it("only main/electron imports 'electron'", async () => {
     const code = "import { app } from 'electron';\nexport const x = app;\n";
     expect(await violations('main/server/x.ts', code)).toHaveLength(1);
