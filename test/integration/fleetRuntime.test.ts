@@ -77,9 +77,10 @@ describe('a console on a real fleet (agents over mutual TLS)', () => {
   it('places the inventory, ingests the agents, and refuses what only the simulator can do', async () => {
     expect(rt.engine.topology.gpuCount).toBe(24);
     expect(rt.engine.topology.servers.map((s) => s.id)).toEqual(HOSTS);
-    const view = await until('two sources up', () => {
+    const view = await until('two sources up and leased', () => {
       const v = rt.handlers['sources:list']({}, admin) as SourcesView;
-      return v.sources.filter((s) => s.health.state === 'up').length === 2 ? v : undefined;
+      // Up, and holding this console's lease (the setpoints sent on hello were accepted).
+      return v.sources.filter((s) => s.health.state === 'up' && /lease leased/.test(s.health.detail ?? '')).length === 2 ? v : undefined;
     });
     expect(view).toMatchObject({ mode: 'fleet', inventory: { hosts: 3, gpus: 24 }, identity: { scopes: ['read', 'control'] } });
     expect(view.sources[0]!.health.detail).toMatch(/8 GPUs · sim · scopes read\+control · lease leased/);
