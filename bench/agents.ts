@@ -11,7 +11,8 @@ import { createRuntime } from '../main/engine/runtime.js';
  * One console watching N simulated agents (8 GPUs each) at 1 Hz over mutual TLS on loopback: the console's CPU and
  * memory (engine, store worker, control service, alerts and the N TLS links, all in this process) and the sample
  * latency from an agent's reading to the engine tick that ingests it (p50/p99), plus the transport part of it
- * (reading → arrival at the console). The agents run in a child process so their CPU is not counted.
+ * (reading → arrival at the console). The agents run in a child process (`headroom agent --hosts`) so their CPU is
+ * not counted.
  */
 export async function benchAgents(o: { agents?: number; warmupS?: number; measureS?: number; log?: (m: string) => void } = {}) {
   const n = o.agents ?? 128;
@@ -22,15 +23,21 @@ export async function benchAgents(o: { agents?: number; warmupS?: number; measur
   const hosts = Array.from({ length: n }, (_, i) => `gpu-b${String(i).padStart(3, '0')}`);
   for (const h of hosts) await issueAgentCert(certs, h, { ips: ['127.0.0.1'] });
   await issueConsoleCert(certs, 'bench', 'control');
-  const child = spawn(process.execPath, [new URL('./agentFleet.mjs', import.meta.url).pathname, certs, String(n), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The agents: `headroom agent --backend sim --hosts …`, one process, as a drill team would run them.
+  const bin = new URL('../bin/headroom.js', import.meta.url).pathname;
+  const args = [bin, 'agent', '--backend', 'sim', '--hosts', hosts.join(','), '--certs', certs, '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--safe-cap-pct', '60', '--seed', '0'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The agents log every start-up and lease change; keep only the tail, for a failure message.
+  let agentLog = '';
+  child.stderr!.on('data', (d) => (agentLog = (agentLog + String(d)).slice(-4000)));
   const ports = new Map<string, number>();
   try {
     await new Promise<void>((resolve, reject) => {
-      child.once('exit', (c) => reject(new Error(`agent fleet exited with ${c}`)));
+      child.once('exit', (c) => reject(new Error(`headroom agent --hosts exited with ${c}:\n${agentLog}`)));
       createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (line === 'ready') return resolve();
-        const m = JSON.parse(line) as { host: string; port: number };
-        ports.set(m.host, m.port);
+        const m = /^headroom agent (\S+): .*control on 127\.0\.0\.1:(\d+)/.exec(line);
+        if (m) ports.set(m[1]!, Number(m[2]));
+        if (ports.size === n) resolve();
       });
     });
     // 8 racks of 16 hosts (8 GPUs each): 4 rows.

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HostSchema } from '../../shared/agentProtocol.js';
+import type { HostAgent as HostAgentClass, Listen } from '../agent/agent.js';
 
 export const AGENT_HELP = `  headroom agent --certs DIR [options]
                                the host agent: runs on each GPU host, streams readings to consoles over mutual TLS,
@@ -20,7 +21,9 @@ export const AGENT_HELP = `  headroom agent --certs DIR [options]
       --max-lease-ms N         longest lease a console may ask for (default 60000)
       --max-skew-ms N          clock skew tolerated between console and agent (default 5000)
       --gpus N, --model ID, --seed N
-                               sim backend: GPUs on the host (default 8), GPU model (H100-SXM), load seed`;
+                               sim backend: GPUs on the host (default 8), GPU model (H100-SXM), load seed
+      --hosts H1,H2,…          sim backend: many simulated hosts in one process (drills, benches), each with its own
+                               certificate; ports count up from --listen / --metrics-listen (port 0: any free port)`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -45,7 +48,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     import('../agent/nvidiaSmiBackend.js'),
     import('../agent/simBackend.js'),
   ]);
-  let agent;
+  const agents: HostAgentClass[] = [];
   try {
     const { values } = parseArgs({
       args: argv,
@@ -66,55 +69,66 @@ export async function runAgent(argv: string[]): Promise<number> {
         gpus: { type: 'string' },
         model: { type: 'string' },
         seed: { type: 'string' },
+        hosts: { type: 'string' },
       },
     });
-    const host = values.host ?? hostname();
-    const hostOk = HostSchema.safeParse(host);
-    if (!hostOk.success) throw new UsageError(`--host "${host}" is not a valid host name (${hostOk.error.issues[0]?.message})`);
+    if (values.hosts && values.host) throw new UsageError('give --host or --hosts, not both');
+    const hosts = values.hosts ? values.hosts.split(',').map((h) => h.trim()) : [values.host ?? hostname()];
+    for (const host of hosts) {
+      const hostOk = HostSchema.safeParse(host);
+      if (!hostOk.success) throw new UsageError(`host "${host}" is not a valid host name (${hostOk.error.issues[0]?.message})`);
+    }
+    if (new Set(hosts).size !== hosts.length) throw new UsageError('--hosts lists a host twice');
     if (!values.certs) throw new UsageError('--certs DIR is required: the agent only talks mutual TLS (create certificates with `headroom certs`)');
     if (values['safe-cap-w'] && values['safe-cap-pct']) throw new UsageError('give --safe-cap-w or --safe-cap-pct, not both');
     const safeCap = values['safe-cap-w'] ? { watts: int(values['safe-cap-w'], 'safe-cap-w', 1, 10_000)! } : { pct: int(values['safe-cap-pct'], 'safe-cap-pct', 1, 100) ?? 70 };
     const sim = values.backend === 'sim';
     if (!sim && values.backend !== 'nvidia-smi') throw new UsageError(`--backend must be nvidia-smi or sim, got "${values.backend}"`);
-    if (!sim && (values.gpus || values.model || values.seed)) throw new UsageError('--gpus, --model and --seed apply to --backend sim only');
-    const backend = sim
-      ? new SimBackend({ host, gpus: int(values.gpus, 'gpus', 1, 64), model: values.model, seed: int(values.seed, 'seed', 0, 2 ** 31) })
-      : new NvidiaSmiBackend({ nvidiaSmi: values['nvidia-smi'], readOnly: values['read-only'] });
-    let listen, metricsListen;
+    if (!sim && (values.gpus || values.model || values.seed || values.hosts)) throw new UsageError('--gpus, --model, --seed and --hosts apply to --backend sim only');
+    let listen: Listen, metricsListen: Listen | null;
     try {
       listen = parseListen(values.listen!, '--listen');
       metricsListen = values['metrics-listen'] === 'off' ? null : parseListen(values['metrics-listen']!, '--metrics-listen');
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const identity = loadIdentity(values.certs, `agent-${host}`);
-    agent = await HostAgent.start({
-      host,
-      backend,
-      identity,
-      listen,
-      metricsListen,
-      safeCap,
-      intervalMs: int(values['interval-ms'], 'interval-ms', 50, 3_600_000),
-      maxLeaseMs: int(values['max-lease-ms'], 'max-lease-ms', 1000, 3_600_000),
-      maxSkewMs: int(values['max-skew-ms'], 'max-skew-ms', 0, 600_000),
-      readOnly: values['read-only'],
-      log: (line) => console.error(`${new Date().toISOString()} ${line}`),
-    });
-    const s = agent.state();
-    console.log(
-      `headroom agent ${host}: ${agent.gpuInfo.length} GPUs (${backend.kind}${values['read-only'] ? ', read-only' : ''}), control on ${listen.host}:${agent.port} (mutual TLS), ` +
-        `${metricsListen ? `metrics on http://${metricsListen.host}:${agent.metricsPort}/metrics` : 'metrics off'}, safe cap ${s.safeCapW} W (${s.mode})`,
-    );
+    const identities = hosts.map((host) => loadIdentity(values.certs!, `agent-${host}`));
+    const seed = int(values.seed, 'seed', 0, 2 ** 31);
+    const nth = (l: Listen, i: number): Listen => ({ host: l.host, port: l.port === 0 ? 0 : l.port + i });
+    for (const [i, host] of hosts.entries()) {
+      const backend = sim
+        ? new SimBackend({ host, gpus: int(values.gpus, 'gpus', 1, 64), model: values.model, seed: seed === undefined ? undefined : seed + i })
+        : new NvidiaSmiBackend({ nvidiaSmi: values['nvidia-smi'], readOnly: values['read-only'] });
+      const m = metricsListen ? nth(metricsListen, i) : null;
+      const agent = await HostAgent.start({
+        host,
+        backend,
+        identity: identities[i]!,
+        listen: nth(listen, i),
+        metricsListen: m,
+        safeCap,
+        intervalMs: int(values['interval-ms'], 'interval-ms', 50, 3_600_000),
+        maxLeaseMs: int(values['max-lease-ms'], 'max-lease-ms', 1000, 3_600_000),
+        maxSkewMs: int(values['max-skew-ms'], 'max-skew-ms', 0, 600_000),
+        readOnly: values['read-only'],
+        log: (line) => console.error(`${new Date().toISOString()} ${hosts.length > 1 ? `${host}: ` : ''}${line}`),
+      });
+      agents.push(agent);
+      const s = agent.state();
+      console.log(
+        `headroom agent ${host}: ${agent.gpuInfo.length} GPUs (${backend.kind}${values['read-only'] ? ', read-only' : ''}), control on ${listen.host}:${agent.port} (mutual TLS), ` +
+          `${m ? `metrics on http://${m.host}:${agent.metricsPort}/metrics` : 'metrics off'}, safe cap ${s.safeCapW} W (${s.mode})`,
+      );
+    }
   } catch (e) {
+    await Promise.all(agents.map((a) => a.stop()));
     const err = e as Error & { code?: string };
     console.error(`headroom agent: ${err.message}`);
     const usage = e instanceof UsageError || err.name === 'CertError' || err.code?.startsWith('ERR_PARSE_ARGS');
     return usage ? 2 : 1;
   }
-  const running = agent;
   const stop = async () => {
-    await running.stop();
+    await Promise.all(agents.map((a) => a.stop()));
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

@@ -58,6 +58,8 @@ const smiEnv = { FAKE_SMI_CAPTURE: CAPTURE, FAKE_SMI_STATE: tmp.file('smi-state.
 beforeAll(async () => {
   await createCa(certs);
   await issueAgentCert(certs, 'gpu-n1', { ips: ['127.0.0.1'] });
+  await issueAgentCert(certs, 'gpu-s1');
+  await issueAgentCert(certs, 'gpu-s2');
   await issueConsoleCert(certs, 'desk', 'control');
   console_ = loadIdentity(certs, 'console-desk');
   child = spawn(
@@ -138,6 +140,31 @@ describe('headroom agent with the nvidia-smi backend (stand-in nvidia-smi, real 
     expect(options.length).toBeGreaterThan(10);
     for (const o of options) expect(r.stdout, `--${o}`).toContain(`--${o}`);
     expect(AGENT_HELP).toContain('--metrics-listen');
+  });
+
+  it('runs many simulated hosts in one process for drills (--hosts), each behind its own certificate', async () => {
+    const p = spawn(process.execPath, [BIN, 'agent', '--backend', 'sim', '--hosts', 'gpu-s1,gpu-s2', '--certs', certs, '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--gpus', '4']);
+    let text = '';
+    p.stdout.on('data', (d) => (text += String(d)));
+    try {
+      const ports = await until('two agents', () => {
+        const m = [...text.matchAll(/^headroom agent (gpu-s\d): 4 GPUs \(sim\), control on 127\.0\.0\.1:(\d+)/gm)];
+        return m.length === 2 ? new Map(m.map((x) => [x[1]!, Number(x[2])])) : undefined;
+      });
+      for (const host of ['gpu-s1', 'gpu-s2']) {
+        const r = await AgentLink.test({ kind: 'agent', id: host, host, address: '127.0.0.1', port: ports.get(host)! }, console_);
+        expect(r).toMatchObject({ ok: true, gpus: 4 });
+      }
+      // Each port answers with its own host's certificate.
+      const crossed = await AgentLink.test({ kind: 'agent', id: 'x', host: 'gpu-s1', address: '127.0.0.1', port: ports.get('gpu-s2')! }, console_);
+      expect(crossed.message).toMatch(/certificate for another host/);
+    } finally {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
+    const mixed = await run(['agent', '--hosts', 'gpu-s1,gpu-s2', '--certs', certs]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/--hosts apply to --backend sim only/);
   });
 
   it('explains what is missing: certificates, nvidia-smi, root', async () => {
