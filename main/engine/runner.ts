@@ -22,6 +22,8 @@ export interface RunnerOptions {
   sink?: TelemetrySink | null;
   /** A real fleet: time is the wall clock, speed is fixed at 1 and the loop is never paused. */
   realTime?: boolean;
+  /** Epoch clock for `realTime` (default Date.now). */
+  epochNow?: () => number;
   /** Snapshots to faces at most this often (wall ms). */
   snapshotEveryMs?: number;
   /** Wall time a single loop turn may spend ticking before yielding (ms). */
@@ -92,7 +94,8 @@ export class Runner {
     const now = this.clock.now();
     const elapsed = now - this.lastWall;
     this.lastWall = now;
-    if (!this.paused) {
+    if (!this.paused && this.opts.realTime) this.tickRealTime();
+    else if (!this.paused) {
       const step = this.engine.step;
       // Never carry more than one second of wall debt: a slow machine runs slower, it does not burst.
       this.debtMs = Math.min(this.debtMs + elapsed * this.speed, Math.max(step, this.speed * 1000));
@@ -110,6 +113,21 @@ export class Runner {
     }
     this.publishStatus(false);
     if (this.running) this.schedule();
+  }
+
+  /**
+   * A real fleet: the engine's clock is the wall clock. Tick whenever a step has passed; after a stall longer than two
+   * steps, jump to now rather than replay the gap (there were no samples to replay, and telemetry must carry real
+   * times for incident analysis).
+   */
+  private tickRealTime(): void {
+    const e = this.engine;
+    const now = (this.opts.epochNow ?? Date.now)();
+    if (now - e.nowMs > 2 * e.step) e.nowMs = now - e.step;
+    while (e.nowMs + e.step <= now) {
+      const r = e.tick();
+      if (r.alertsChanged) this.bus.emit('alerts:changed', e.activeAlerts());
+    }
   }
 
   private publishStatus(force: boolean): void {

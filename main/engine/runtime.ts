@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Handlers } from '../../shared/contract.js';
 import type { Actor } from '../../shared/domain/control.js';
 import type { DrillEvent } from '../../shared/domain/scenario.js';
+import type { SourceConfig } from '../../shared/domain/sources.js';
 import { ScenarioError } from '../sim/references.js';
 import { RefusalError } from './ports.js';
 import { loadScenario, loadTraces, type LoadedScenario } from '../sim/config.js';
@@ -116,8 +117,13 @@ function simPlant(o: RuntimeOptions): Plant {
   };
 }
 
-function fleetPlant(f: FleetOptions, log: (line: string) => void): Plant & { fleetSource: FleetSource; agentActuator: AgentActuator; identity: TlsIdentity | { error: string } } {
+/** A real fleet. Every file is read and validated here, before any store opens: a bad file fails cleanly. */
+function fleetPlant(
+  f: FleetOptions,
+  log: (line: string) => void,
+): Plant & { fleetSource: FleetSource; agentActuator: AgentActuator; identity: TlsIdentity | { error: string }; initialSources: SourceConfig[] } {
   const inventory = loadInventoryFile(f.inventory);
+  const initialSources = f.sources ? loadSourcesFile(f.sources) : [];
   const fleetSource = new FleetSource(inventory);
   const agentActuator = new AgentActuator(inventory, { leaseMs: f.leaseMs, log });
   let identity: TlsIdentity | { error: string };
@@ -142,6 +148,7 @@ function fleetPlant(f: FleetOptions, log: (line: string) => void): Plant & { fle
     fleetSource,
     agentActuator,
     identity,
+    initialSources,
   };
 }
 
@@ -149,6 +156,16 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = o.log ?? ((line: string) => console.error(line));
   const fp = o.fleet ? fleetPlant(o.fleet, log) : null;
   const plant: Plant = fp ?? simPlant(o);
+  // From here on the actuator's renewal timer runs: a failure below must stop it.
+  try {
+    return await wire(o, plant, fp, log);
+  } catch (e) {
+    fp?.agentActuator.close();
+    throw e;
+  }
+}
+
+async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleetPlant> | null, log: (line: string) => void): Promise<Runtime> {
   const { topology, sim } = plant;
   let writer: StoreWriter | null = null;
   let readDb: DB | null = null;
@@ -215,7 +232,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const sources = fp
     ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, db: controlDb, audit, now: () => engine.nowMs, log })
     : null;
-  if (sources) sources.startSaved(o.fleet!.sources ? loadSourcesFile(o.fleet!.sources) : []);
+  if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);
   const handlers = createHandlers({ engine, runner, readDb, control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
   return {

@@ -53,6 +53,23 @@ describe('headroom CLI', () => {
     expect(r2.stderr).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
   });
 
+  it('serve on a real fleet: a bad inventory or sources file is one clear line and exit 2, before anything opens', () => {
+    const inv = tmp.file('inventory.yaml');
+    writeFileSync(inv, 'site: {id: lab, name: Lab}\nrows:\n  - id: A\n    budgetKW: -5\n    coolingKW: 10\n    gpuModel: H100-SXM\n    racks: []\n');
+    const r = headroom('serve', '--port', '0', '--db', ':memory:', '--inventory', inv);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^headroom: .*inventory\.yaml:4: rows\[0\]\.budgetKW: /);
+    const good = tmp.file('good.yaml');
+    writeFileSync(good, 'site: {id: lab, name: Lab}\nrows:\n  - id: A\n    budgetKW: 5\n    coolingKW: 10\n    gpuModel: H100-SXM\n    racks:\n      - id: A01\n        servers: [{host: gpu-1, gpus: [GPU-00000000-0000-0000-0000-000000000001]}]\n');
+    const src = tmp.file('sources.yaml');
+    writeFileSync(src, 'sources:\n  - {kind: dcgm, id: d1, url: "ftp://gpu-1/metrics"}\n');
+    const r2 = headroom('serve', '--port', '0', '--db', tmp.file('fleet/telemetry.db'), '--inventory', good, '--sources', src);
+    expect(r2.status).toBe(2);
+    expect(r2.stderr.trim()).toMatch(/^headroom: .*sources\.yaml:2: sources\[0\]\.url: an http:\/\/ or https:\/\/ URL/);
+    expect(() => readFileSync(tmp.file('fleet/telemetry.db'))).toThrow();
+    expect(headroom('serve', '--sources', src).stderr).toMatch(/need --inventory/);
+  });
+
   it('serve prints its URL with a token and binds to loopback by default', async () => {
     const child = spawn(process.execPath, ['bin/headroom.js', 'serve', '--port', '0', '--db', tmp.file('serve.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {

@@ -75,3 +75,26 @@ describe('runner (real-time driver)', () => {
     expect(runner.status()).toMatchObject({ speed: 60, paused: false, ticks: engine.ticks });
   });
 });
+
+describe('runner on a real fleet (wall-clock time)', () => {
+  it('keeps the engine on the wall clock: one tick per second, and after a stall it jumps to now instead of replaying', () => {
+    const t = defaultTopology();
+    const source: Source = { id: 'fleet', kind: 'agent', poll: () => null };
+    let epoch = 1_800_000_000_000;
+    const engine = new Engine({ topology: t, source, stepMs: 1000, startMs: epoch });
+    const clock: WallClock = { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} };
+    const runner = new Runner(engine, new EventBus(), { clock, scenario: 'lab', realTime: true, epochNow: () => epoch });
+    runner.start();
+    for (let i = 0; i < 7; i++) {
+      epoch += 500;
+      runner.turn();
+    }
+    expect([engine.ticks, engine.nowMs]).toEqual([3, 1_800_000_003_000]);
+    // A 60 s stall (a suspended laptop, a long GC): one tick at "now", not 60 ticks of nothing.
+    epoch += 60_000;
+    runner.turn();
+    expect(engine.ticks).toBe(4);
+    expect(epoch - engine.nowMs).toBeLessThan(1000);
+    expect(runner.status()).toMatchObject({ realTime: true, speed: 1 });
+  });
+});
