@@ -12,8 +12,9 @@ import { z } from 'zod';
  *   presented on this connection). The body names the agent host, a nonce, when it was issued and when it expires; the
  *   expiry is the lease. The agent rejects a body for another host, a bad signature, a reused nonce, an expired body,
  *   one issued in the future beyond the allowed clock skew, or a lease longer than the agent allows.
- * - Lease: setpoints hold until the newest accepted expiry; `renew` only extends it. When it lapses the agent moves its
- *   GPUs to the configured safe cap (never uncapped); it applies the safe cap at start-up too.
+ * - Lease: setpoints hold until the newest accepted expiry; a command without actions only renews a live lease (after
+ *   a lapse it is refused with `no-lease`: the console must send its setpoints again). When the lease lapses the agent
+ *   moves its GPUs to the configured safe cap (never uncapped); it applies the safe cap at start-up and on stop too.
  *
  * Every message is validated with these schemas on receipt; a line longer than MAX_LINE_BYTES closes the connection.
  */
@@ -108,7 +109,8 @@ export const ReadingsSchema = z.object({
 });
 export type Readings = z.infer<typeof ReadingsSchema>;
 
-export const RejectCode = z.enum(['schema', 'host', 'signature', 'replay', 'expired', 'future', 'lease-too-long', 'scope', 'unknown-gpu', 'range', 'backend', 'read-only']);
+/** Why a command was refused. `no-lease`: a bare renewal after the lease lapsed (the console must send its setpoints). */
+export const RejectCode = z.enum(['schema', 'host', 'signature', 'replay', 'expired', 'future', 'lease-too-long', 'scope', 'unknown-gpu', 'range', 'backend', 'read-only', 'no-lease']);
 export type RejectCode = z.infer<typeof RejectCode>;
 
 export const ResultSchema = z.object({

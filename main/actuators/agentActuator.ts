@@ -10,27 +10,38 @@ export interface AgentActuatorOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * What the control service has asked of one GPU. A channel it never set is `undefined`: the console does not know
+ * better than the agent, so it leaves the GPU where the agent holds it (its safe cap after a start) and the control
+ * service adopts that as its starting point from read-back.
+ */
 interface Setpoint {
-  limitW: number;
+  limitW?: number;
   /** 0 = no lock. */
-  lockMHz: number;
-  brake: boolean;
+  lockMHz?: number;
+  brake?: boolean;
 }
 
+/** Refusals a re-send cannot fix (certificate scope, read-only agent, values the agent refuses). */
+const FINAL = new Set(['scope', 'read-only', 'range', 'unknown-gpu']);
+
 /**
- * Carries the control service's setpoints to real GPUs through their host agents. It keeps the desired setpoint of
- * every GPU (initially the model's default limit, no lock, no brake), batches a tick's changes into one signed command
- * per host, renews every agent's lease at a third of its length, and re-sends a host's full setpoints whenever its agent
- * says hello (first contact, reconnect, or restart — a restarted agent starts at its safe cap, having lost them).
+ * Carries the control service's setpoints to real GPUs through their host agents. It keeps what the control service
+ * asked of every GPU, batches a tick's changes into one signed command per host, renews every agent's lease at a third
+ * of its length, and re-sends a host's setpoints in full — brake first, then limits, then locks — whenever its agent
+ * says hello (first contact, reconnect, restart: a restarted agent starts at its safe cap), when the agent reports its
+ * lease lapsed (`safe`, or a `no-lease` refusal of a renewal), and after any failed command.
  */
 export class AgentActuator implements Actuator {
   readonly id = 'agents';
   readonly leaseMs: number;
-  /** Full re-applies sent after a hello (tests and the bench read it). */
+  /** Full re-applies sent (tests and the bench read it). */
   reapplies = 0;
   private readonly links = new Map<string, AgentLink>();
   private readonly desired: Setpoint[];
   private readonly queued = new Map<string, CommandAction[]>();
+  /** Hosts whose last command failed: re-sent in full at the next renewal. */
+  private readonly dirty = new Set<string>();
   private flushScheduled = false;
   private readonly renewTimer: NodeJS.Timeout;
   private readonly log: (line: string) => void;
@@ -41,12 +52,7 @@ export class AgentActuator implements Actuator {
   ) {
     this.leaseMs = o.leaseMs ?? 15_000;
     this.log = o.log ?? (() => {});
-    const t = inventory.topology;
-    this.desired = [];
-    for (const s of t.servers) {
-      const m = t.models[s.model]!;
-      for (let i = 0; i < s.gpuCount; i++) this.desired.push({ limitW: m.defaultLimitW, lockMHz: 0, brake: false });
-    }
+    this.desired = Array.from({ length: inventory.topology.gpuCount }, () => ({}));
     this.renewTimer = setInterval(() => this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref();
   }
@@ -79,22 +85,28 @@ export class AgentActuator implements Actuator {
   }
 
   /** The agent said hello: send every setpoint of its host (it may have restarted at its safe cap). */
-  onHello(link: AgentLink, hello: Hello, restarted: boolean): void {
+  onHello(link: AgentLink, _hello: Hello, restarted: boolean): void {
     this.reapply(link, restarted ? 'agent (re)started' : 'reconnected');
   }
 
-  /** Send every setpoint of the link's host in one command. */
+  /** Send every setpoint the control service made for the link's host, in one command: brake, limit, lock. */
   private reapply(link: AgentLink, why: string): void {
     const h = this.inventory.hosts.get(link.host);
     if (!h) return;
     const actions: CommandAction[] = [];
     for (const g of h.gpus) {
+      const d = this.desired[g]!;
+      if (d.brake !== undefined) actions.push({ kind: 'brake', uuid: this.inventory.uuidOf(g), on: d.brake });
+    }
+    for (const g of h.gpus) {
       const uuid = this.inventory.uuidOf(g);
       const d = this.desired[g]!;
-      actions.push({ kind: 'setPowerLimit', uuid, watts: d.limitW });
-      actions.push(d.lockMHz > 0 ? { kind: 'lockClocks', uuid, minMHz: d.lockMHz, maxMHz: d.lockMHz } : { kind: 'resetClocks', uuid });
-      if (d.brake) actions.push({ kind: 'brake', uuid, on: true });
+      if (d.limitW !== undefined) actions.push({ kind: 'setPowerLimit', uuid, watts: d.limitW });
+      if (d.lockMHz !== undefined) actions.push(d.lockMHz > 0 ? { kind: 'lockClocks', uuid, minMHz: d.lockMHz, maxMHz: d.lockMHz } : { kind: 'resetClocks', uuid });
     }
+    this.dirty.delete(link.host);
+    // Nothing asked yet: the agent keeps its safe cap and no lease is needed.
+    if (actions.length === 0) return;
     this.reapplies++;
     this.log(`agents: ${why}: re-applying ${h.gpus.length} GPUs' setpoints on ${link.host}`);
     this.sendTo(link, actions);
@@ -122,21 +134,22 @@ export class AgentActuator implements Actuator {
   }
 
   /**
-   * Renew every lease. An agent that reports `safe` has let our lease lapse (a stall longer than the lease) and put its
-   * GPUs at the safe cap: a bare renewal would revive the lease over the wrong setpoints, so it gets all of them again.
+   * Renew every live lease. A host whose agent reports `safe` (its lease lapsed: a stall longer than the lease) or
+   * whose last command failed gets all its setpoints again instead.
    */
   private renew(): void {
     for (const link of this.links.values()) {
       if (!link.connected) continue;
-      if (link.lastState?.mode === 'safe') this.reapply(link, 'lease had lapsed');
-      else this.sendTo(link, []);
+      if (this.dirty.has(link.host) || link.lastState?.mode === 'safe') this.reapply(link, 'lease lapsed or a command failed');
+      else if (link.lastState?.mode === 'leased') this.sendTo(link, []);
     }
   }
 
   /** Clamp to the agent's own GPU limits (the inventory's model may differ slightly from the part) and send. */
   private sendTo(link: AgentLink, actions: CommandAction[]): void {
+    const hello = link.hello;
     // A read-only agent, or a connection whose certificate may only read: nothing to send (its health says why).
-    if (!link.hello?.scopes.includes('control') || link.lastState?.mode === 'read-only') return;
+    if (!hello?.scopes.includes('control') || link.lastState?.mode === 'read-only') return;
     const byUuid = new Map(link.gpus().map((g) => [g.uuid.toLowerCase(), g]));
     const clamped = actions.flatMap((a): CommandAction[] => {
       const g = byUuid.get(a.uuid.toLowerCase());
@@ -148,8 +161,10 @@ export class AgentActuator implements Actuator {
       }
       return [a];
     });
-    void link.send(clamped, this.leaseMs).then((r) => {
-      if (!r.ok) this.log(`agents: ${link.host} refused setpoints (${r.code ?? 'error'}): ${r.error ?? ''}`);
+    void link.send(clamped, Math.min(this.leaseMs, hello.maxLeaseMs)).then((r) => {
+      if (r.ok) return;
+      this.log(`agents: ${link.host} refused setpoints (${r.code ?? 'error'}): ${r.error ?? ''}`);
+      if (!FINAL.has(r.code ?? '')) this.dirty.add(link.host);
     });
   }
 }

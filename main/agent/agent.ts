@@ -15,6 +15,7 @@ import {
   type Result,
   type Scope,
 } from '../../shared/agentProtocol.js';
+import { ClockEvent } from '../../shared/domain/fleet.js';
 import { BackendError, type GpuBackend } from './backend.js';
 import { scopesOf, type TlsIdentity } from './certs.js';
 import { CommandGate } from './commandGate.js';
@@ -49,7 +50,10 @@ export interface AgentOptions {
 interface Desired {
   limitW: number;
   clocks: [number, number] | null;
+  /** True only once the brake's minimum power limit is on the GPU. */
   braked: boolean;
+  /** The safe cap must be (re)applied: set when a lease lapses or at start-up, cleared once nvidia-smi took it. */
+  safePending: boolean;
 }
 
 interface Conn {
@@ -72,6 +76,7 @@ export class HostAgent {
   private gpus: GpuInfo[] = [];
   private desired: Desired[] = [];
   private lastReadings: AgentReading[] = [];
+  private lastReadingsTMs = 0;
   private mode: LeaseState['mode'] = 'safe';
   private leaseExpiresMs: number | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
@@ -99,7 +104,7 @@ export class HostAgent {
     const a = new HostAgent(o);
     a.gpus = await o.backend.discover();
     if (a.gpus.length === 0) throw new BackendError('no GPUs found on this host');
-    a.desired = a.gpus.map((g) => ({ limitW: a.safeCapFor(g), clocks: null, braked: false }));
+    a.desired = a.gpus.map((g) => ({ limitW: a.safeCapFor(g), clocks: null, braked: false, safePending: false }));
     if (o.readOnly) a.mode = 'read-only';
     else await a.applySafeCap('start-up');
     await a.listen();
@@ -124,12 +129,23 @@ export class HostAgent {
     return { mode: this.mode, leaseExpiresMs: this.leaseExpiresMs, safeCapW: this.gpus.length ? this.safeCapFor(this.gpus[0]!) : 0 };
   }
 
+  /**
+   * Stop serving. A stopped agent can no longer let a lease lapse, and NVIDIA limits outlive the process, so unless it
+   * is read-only it leaves its GPUs at the safe cap (after any command still queued).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.readTimer) clearTimeout(this.readTimer);
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
     for (const c of this.conns) c.socket.destroy();
     await Promise.all([closeServer(this.tls), closeServer(this.http)]);
+    if (this.mode !== 'read-only') {
+      await this.enqueue(async () => {
+        this.mode = 'safe';
+        this.leaseExpiresMs = null;
+        await this.applySafeCap('agent stopping');
+      }).catch(() => {});
+    }
     await this.serial.catch(() => {});
     await this.o.backend.close();
   }
@@ -147,20 +163,43 @@ export class HostAgent {
     return p;
   }
 
+  /** Put every GPU at the safe cap; a GPU where nvidia-smi fails stays pending and is retried every reading. */
   private async applySafeCap(why: string): Promise<void> {
+    for (const d of this.desired) d.safePending = true;
+    const failed = await this.retrySafeCap(why);
+    this.log(`agent: GPUs at the safe cap (${why})${failed ? `; ${failed} GPU(s) failed and will be retried` : ''}`);
+  }
+
+  /** Apply the safe cap where pending: the power limit first (it is what bounds power), then release clock locks. */
+  private async retrySafeCap(why: string): Promise<number> {
+    let failed = 0;
     for (const [i, g] of this.gpus.entries()) {
       const d = this.desired[i]!;
+      if (!d.safePending) continue;
       d.limitW = this.safeCapFor(g);
+      // A confirmed brake (its minimum limit is on the GPU) is lower than any cap: keep it.
+      if (d.braked) {
+        d.safePending = false;
+        continue;
+      }
       try {
-        if (d.braked) continue; // a brake is lower than any cap: keep it
-        if (d.clocks) await this.o.backend.resetClocks(i);
-        d.clocks = null;
         await this.o.backend.setPowerLimit(i, d.limitW);
+        d.safePending = false;
       } catch (e) {
+        failed++;
         this.log(`agent: could not apply the safe cap to GPU ${i} (${why}): ${errorText(e)}`);
+        continue;
+      }
+      if (d.clocks) {
+        try {
+          await this.o.backend.resetClocks(i);
+          d.clocks = null;
+        } catch (e) {
+          this.log(`agent: could not reset GPU ${i}'s clock lock (${why}): ${errorText(e)}`);
+        }
       }
     }
-    this.log(`agent: GPUs at the safe cap (${why})`);
+    return failed;
   }
 
   private async listen(): Promise<void> {
@@ -169,6 +208,9 @@ export class HostAgent {
       { cert: id.cert, key: id.key, ca: id.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 },
       (socket) => this.onConnection(socket),
     );
+    // Bounded: clients without a certificate cannot hold more than this many handshakes open.
+    this.tls.maxConnections = 64;
+    this.tls.on('error', (e) => this.log(`agent: control listener error: ${e.message}`));
     this.tls.on('tlsClientError', (e) => {
       this.tlsRejected++;
       this.log(`agent: refused a TLS connection: ${e.message}`);
@@ -184,6 +226,8 @@ export class HostAgent {
         res.end(renderMetrics(this.o.host, this.gpus, this.lastReadings, this.state(), this.counters));
       });
       await listenOn(this.http, this.o.metricsListen);
+      this.http.on('error', (e) => this.log(`agent: metrics listener error: ${e.message}`));
+      this.http.maxConnections = 64;
     }
   }
 
@@ -219,7 +263,8 @@ export class HostAgent {
       state: this.state(),
     };
     writeLine(socket, hello);
-    if (this.lastReadings.length) writeLine(socket, this.readingsMessage(this.now()));
+    // The last readings, if still fresh: a new console should not wait a whole interval, nor get old values as new.
+    if (this.lastReadings.length && this.now() - this.lastReadingsTMs <= 2 * this.intervalMs) writeLine(socket, this.readingsMessage(this.lastReadingsTMs));
     readLines(
       socket,
       MAX_LINE_BYTES,
@@ -249,6 +294,10 @@ export class HostAgent {
       this.reject(conn, body.nonce, 'read-only', 'this agent runs --read-only and does not act on GPUs');
       return;
     }
+    if (body.actions.length === 0 && this.mode !== 'leased') {
+      this.reject(conn, body.nonce, 'no-lease', 'no lease to renew: it lapsed and the GPUs are at the safe cap; send the setpoints again');
+      return;
+    }
     const bad = this.checkActions(body.actions);
     if (bad) {
       this.reject(conn, body.nonce, bad.code, bad.error);
@@ -260,6 +309,8 @@ export class HostAgent {
       try {
         for (const a of body.actions) await this.apply(a);
       } catch (e) {
+        // What ran before the failure is on the GPUs: it holds under this command's lease and lapses with it.
+        this.extendLease(body.expiresMs);
         return { code: 'backend' as const, error: errorText(e) };
       }
       this.extendLease(body.expiresMs);
@@ -300,6 +351,7 @@ export class HostAgent {
     switch (a.kind) {
       case 'setPowerLimit':
         d.limitW = a.watts;
+        d.safePending = false;
         if (!d.braked) await b.setPowerLimit(i, a.watts);
         break;
       case 'lockClocks':
@@ -312,20 +364,24 @@ export class HostAgent {
         break;
       case 'brake':
         if (a.on === d.braked) break;
-        d.braked = a.on;
         if (a.on) {
-          await b.lockClocks(i, g.minClockMHz, g.minClockMHz);
+          // The power limit bounds power: it goes first, and only once it is on is the GPU braked.
           await b.setPowerLimit(i, g.minLimitW);
+          d.braked = true;
+          await b.lockClocks(i, g.minClockMHz, g.minClockMHz);
         } else {
+          // Released only once the limit is restored; a failure on the way leaves the GPU lower, never higher.
           if (d.clocks) await b.lockClocks(i, d.clocks[0], d.clocks[1]);
           else await b.resetClocks(i);
           await b.setPowerLimit(i, d.limitW);
+          d.braked = false;
         }
         break;
     }
   }
 
   private extendLease(untilMs: number): void {
+    if (this.stopped) return;
     if (this.leaseExpiresMs !== null && this.mode === 'leased' && untilMs <= this.leaseExpiresMs) return;
     this.mode = 'leased';
     this.leaseExpiresMs = untilMs;
@@ -334,7 +390,14 @@ export class HostAgent {
   }
 
   private checkLease(): void {
-    if (this.mode !== 'leased' || this.leaseExpiresMs === null || this.now() < this.leaseExpiresMs || this.stopped) return;
+    if (this.mode !== 'leased' || this.leaseExpiresMs === null || this.stopped) return;
+    const left = this.leaseExpiresMs - this.now();
+    if (left > 0) {
+      // Early (the wall clock stepped back): look again when it is due.
+      if (this.leaseTimer) clearTimeout(this.leaseTimer);
+      this.leaseTimer = setTimeout(() => this.checkLease(), left + 1);
+      return;
+    }
     void this.enqueue(async () => {
       // Renewed while we waited in the queue?
       if (this.mode !== 'leased' || this.leaseExpiresMs === null || this.now() < this.leaseExpiresMs) return;
@@ -352,16 +415,34 @@ export class HostAgent {
   }
 
   private async readOnce(): Promise<void> {
+    this.checkLease();
+    if (this.mode === 'safe' && this.desired.some((d) => d.safePending)) {
+      void this.enqueue(async () => {
+        if (this.mode === 'safe') await this.retrySafeCap('retry');
+      });
+    }
     try {
       const r = await this.o.backend.read();
-      this.lastReadings = r.readings;
-      this.checkLease();
+      this.lastReadings = this.withBrakeFlag(r.readings);
+      this.lastReadingsTMs = r.tMs;
       const msg = this.readingsMessage(r.tMs);
       for (const c of this.conns) writeLine(c.socket, msg);
     } catch (e) {
       this.counters.readErrors++;
       this.log(`agent: reading the GPUs failed: ${errorText(e)}`);
     }
+  }
+
+  /**
+   * An engaged Headroom brake (minimum power limit + minimum clock lock) is reported as NVML's hw_power_brake reason, the
+   * nearest one, so consoles and dashboards can confirm the brake from readings alone.
+   */
+  private withBrakeFlag(readings: AgentReading[]): AgentReading[] {
+    if (!this.desired.some((d) => d.braked)) return readings;
+    return readings.map((r) => {
+      const i = this.index(r.uuid);
+      return i >= 0 && this.desired[i]!.braked ? { ...r, clockEventMask: ((r.clockEventMask ?? 0) | ClockEvent.hwPowerBrake) & 0xffff } : r;
+    });
   }
 
   private readingsMessage(tMs: number): Readings {

@@ -10,9 +10,12 @@ import { BackendError, type GpuBackend } from './backend.js';
  *
  * - read:            `nvidia-smi ${NVIDIA_SMI_QUERY}`
  * - discover:        the same, plus `--query-gpu=index,power.default_limit --format=csv,noheader,nounits`
- * - setPowerLimit:   `nvidia-smi -i <index> -pl <watts, 2 decimals>`
- * - lockClocks:      `nvidia-smi -i <index> -lgc <min>,<max>`
- * - resetClocks:     `nvidia-smi -i <index> -rgc`
+ * - setPowerLimit:   `nvidia-smi -i <uuid> -pl <watts, 2 decimals>`
+ * - lockClocks:      `nvidia-smi -i <uuid> -lgc <min>,<max>`
+ * - resetClocks:     `nvidia-smi -i <uuid> -rgc`
+ *
+ * Actions target the GPU by UUID, not index: indices can change when a driver reload renumbers the GPUs, and a cap
+ * must never land on the wrong one.
  *
  * Control calls run one at a time (a promise chain), so two commands never interleave on the driver. Every value is
  * checked against the GPU's range from discover() before nvidia-smi runs, so a refused value never reaches the tool.
@@ -162,17 +165,17 @@ export class NvidiaSmiBackend implements GpuBackend {
     return { tMs, readings, invalid };
   }
 
-  /** `nvidia-smi -i <index> -pl <watts>`, refused outside the GPU's [min, max] limit range. */
+  /** `nvidia-smi -i <uuid> -pl <watts>`, refused outside the GPU's [min, max] limit range. */
   async setPowerLimit(index: number, watts: number): Promise<void> {
     const g = this.controllable(index, 'set a power limit');
     if (!Number.isFinite(watts)) throw new BackendError(`power limit for GPU ${index} must be a finite number of watts, got ${watts}`);
     if (watts < g.minLimitW || watts > g.maxLimitW) {
       throw new BackendError(`power limit ${watts} W is outside GPU ${index}'s range ${g.minLimitW}–${g.maxLimitW} W`);
     }
-    await this.serial(() => this.run(['-i', String(index), '-pl', watts.toFixed(2)]));
+    await this.serial(() => this.run(['-i', g.uuid, '-pl', watts.toFixed(2)]));
   }
 
-  /** `nvidia-smi -i <index> -lgc <min>,<max>`: whole MHz, min ≤ max, within the GPU's clock range. */
+  /** `nvidia-smi -i <uuid> -lgc <min>,<max>`: whole MHz, min ≤ max, within the GPU's clock range. */
   async lockClocks(index: number, minMHz: number, maxMHz: number): Promise<void> {
     const g = this.controllable(index, 'lock clocks');
     if (!Number.isInteger(minMHz) || !Number.isInteger(maxMHz)) throw new BackendError(`clock lock for GPU ${index} must be whole MHz, got ${minMHz},${maxMHz}`);
@@ -180,13 +183,13 @@ export class NvidiaSmiBackend implements GpuBackend {
     if (minMHz < g.minClockMHz || maxMHz > g.maxClockMHz) {
       throw new BackendError(`clock lock ${minMHz}–${maxMHz} MHz is outside GPU ${index}'s range ${g.minClockMHz}–${g.maxClockMHz} MHz`);
     }
-    await this.serial(() => this.run(['-i', String(index), '-lgc', `${minMHz},${maxMHz}`]));
+    await this.serial(() => this.run(['-i', g.uuid, '-lgc', `${minMHz},${maxMHz}`]));
   }
 
-  /** `nvidia-smi -i <index> -rgc`: back to the driver's default clock behaviour. */
+  /** `nvidia-smi -i <uuid> -rgc`: back to the driver's default clock behaviour. */
   async resetClocks(index: number): Promise<void> {
-    this.controllable(index, 'reset clocks');
-    await this.serial(() => this.run(['-i', String(index), '-rgc']));
+    const g = this.controllable(index, 'reset clocks');
+    await this.serial(() => this.run(['-i', g.uuid, '-rgc']));
   }
 
   /** Waits for a control call in flight, then refuses new ones. */

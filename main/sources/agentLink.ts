@@ -143,6 +143,8 @@ export class AgentLink implements Feed {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('timeout', () => socket.destroy(new Error('connection timed out')));
+    // The timeout guards the handshake only: an agent reporting every 30 s is not idle.
+    socket.once('secureConnect', () => socket.setTimeout(0));
     let failed = false;
     socket.on('error', (e: NodeJS.ErrnoException) => {
       failed = true;

@@ -36,6 +36,8 @@ interface FeedState {
 export interface FleetSourceOptions {
   /** Wall clock (epoch ms); injected in tests. */
   now?: () => number;
+  /** Readings stamped further than this in the future (a source's clock ahead of ours) are clamped to now, counted. */
+  maxSkewMs?: number;
   /** A GPU silent for longer counts at its limit (worst case), flagged stale. */
   staleAfterMs?: number;
 }
@@ -59,6 +61,7 @@ export class FleetSource implements Source {
   readonly arrivalLatency = new LatencyHistogram();
   private readonly now: () => number;
   private readonly staleAfterMs: number;
+  private readonly maxSkewMs: number;
   private readonly feeds = new Map<string, FeedState>();
   private readonly cols: { powerW: Float64Array; tempC: Float64Array; clockMHz: Float64Array; limitW: Float64Array; util: Float64Array; flags: Uint32Array };
   private readonly seenWallMs: Float64Array;
@@ -66,7 +69,7 @@ export class FleetSource implements Source {
   private readonly staleAfterGpu: Float64Array;
   private readonly sampleTMs: Float64Array;
   private readonly pending: Uint8Array;
-  private readonly defaultLimitW: Float64Array;
+  private readonly maxLimitW: Float64Array;
   private fresh = false;
 
   constructor(
@@ -75,15 +78,16 @@ export class FleetSource implements Source {
   ) {
     this.now = opts.now ?? Date.now;
     this.staleAfterMs = opts.staleAfterMs ?? 5000;
+    this.maxSkewMs = opts.maxSkewMs ?? 5000;
     const t = inventory.topology;
     const n = t.gpuCount;
-    this.defaultLimitW = new Float64Array(n);
-    for (const s of t.servers) for (let g = s.gpuStart; g < s.gpuStart + s.gpuCount; g++) this.defaultLimitW[g] = t.models[s.model]!.maxLimitW;
+    this.maxLimitW = new Float64Array(n);
+    for (const s of t.servers) for (let g = s.gpuStart; g < s.gpuStart + s.gpuCount; g++) this.maxLimitW[g] = t.models[s.model]!.maxLimitW;
     this.cols = {
-      powerW: Float64Array.from(this.defaultLimitW),
+      powerW: Float64Array.from(this.maxLimitW),
       tempC: new Float64Array(n).fill(25),
       clockMHz: new Float64Array(n),
-      limitW: Float64Array.from(this.defaultLimitW),
+      limitW: Float64Array.from(this.maxLimitW),
       util: new Float64Array(n).fill(1),
       flags: new Uint32Array(n).fill(SampleFlag.stale),
     };
@@ -138,6 +142,11 @@ export class FleetSource implements Source {
       this.countError(feedId, `host "${host}" is not in the inventory`);
       return;
     }
+    if (tMs > wall + this.maxSkewMs) {
+      // One reading from the future would hide every later one for its GPUs (newest wins): clamp it.
+      this.countError(feedId, `readings from ${host} are stamped ${((tMs - wall) / 1000).toFixed(1)} s in the future (clock skew); taken as now`);
+      tMs = wall;
+    }
     let accepted = 0;
     const c = this.cols;
     const staleAfter = this.staleLimit(st);
@@ -149,7 +158,7 @@ export class FleetSource implements Source {
       }
       // Older than what we hold (another feed, or reordering): keep the newer one.
       if (tMs < this.sampleTMs[g]!) continue;
-      const limit = r.limitW ?? this.defaultLimitW[g]!;
+      const limit = r.limitW ?? this.maxLimitW[g]!;
       // Values present but impossible. A missing (null) value was already counted by the feed that nulled it, and the
       // engine counts it again as an invalid reading when it replaces it with the worst case.
       const bad = invalidReasons({ powerW: r.powerW, tempC: r.tempC, smClockMHz: r.smClockMHz, utilPct: r.utilPct, limitW: limit }).filter((x) => !x.endsWith(' missing'));
@@ -183,7 +192,9 @@ export class FleetSource implements Source {
         this.pending[g] = 0;
         this.visibleLatency.record(Math.max(0, wall - this.sampleTMs[g]!) / 1000);
       } else if (wall - this.seenWallMs[g]! > this.staleAfterGpu[g]!) {
-        c.powerW[g] = c.limitW[g]!;
+        // Worst case: what the GPU could draw uncapped — its agent may have lapsed to a safe cap above our cap, or its
+        // driver reloaded without any cap at all. The last limit is kept for display.
+        c.powerW[g] = Math.max(c.limitW[g]!, this.maxLimitW[g]!);
         c.util[g] = 1;
         c.flags[g] = (c.flags[g]! | SampleFlag.stale) >>> 0;
       }

@@ -25,6 +25,9 @@ const EXPECTED = {
   'h200-load': { name: 'NVIDIA H200', powerW: 627.4, tempC: 52, memTempC: 40, smClockMHz: 1980, utilPct: 100, clockEventMask: 0, clockEvents: [] },
 } as const;
 
+/** The stand-in's synthetic UUID for GPU i (the captures mask UUIDs; see fake-nvidia-smi.mjs). Actions target UUIDs. */
+const fakeUuid = (i: number) => `GPU-00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+
 interface LogEntry {
   argv: string[];
   code: number | null;
@@ -126,13 +129,13 @@ describe('nvidia-smi backend: control', () => {
     await b.discover();
     await b.setPowerLimit(3, 450);
     const last = log().at(-1)!;
-    expect(last).toMatchObject({ argv: ['-i', '3', '-pl', '450.00'], code: 0, out: 'Power limit for GPU 00000000:03:09.0 was set to 450.00 W from 700.00 W.' });
+    expect(last).toMatchObject({ argv: ['-i', fakeUuid(3), '-pl', '450.00'], code: 0, out: 'Power limit for GPU 00000000:03:09.0 was set to 450.00 W from 700.00 W.' });
     const { readings } = await b.read();
     expect(readings[3]).toMatchObject({ limitW: 450, powerW: 450 });
     expect(decodeClockEvents(readings[3]!.clockEventMask!)).toEqual(['swPowerCap']);
     for (const i of [0, 1, 2, 4, 5, 6, 7]) expect(readings[i]).toMatchObject({ limitW: 700, powerW: 631.95, clockEventMask: 0 });
     await b.setPowerLimit(0, 333.333);
-    expect(controlCalls().at(-1)).toEqual(['-i', '0', '-pl', '333.33']);
+    expect(controlCalls().at(-1)).toEqual(['-i', fakeUuid(0), '-pl', '333.33']);
   });
 
   it('refuses out-of-range and non-finite limits, unknown GPUs and calls before discover, without running the tool', async () => {
@@ -156,10 +159,10 @@ describe('nvidia-smi backend: control', () => {
     const b = backend();
     await b.discover();
     await b.lockClocks(2, 210, 1500);
-    expect(log().at(-1)).toMatchObject({ argv: ['-i', '2', '-lgc', '210,1500'], code: 0, out: 'GPU clocks set to "(gpuClkMin 210, gpuClkMax 1500)" for GPU 00000000:02:09.0' });
+    expect(log().at(-1)).toMatchObject({ argv: ['-i', fakeUuid(2), '-lgc', '210,1500'], code: 0, out: 'GPU clocks set to "(gpuClkMin 210, gpuClkMax 1500)" for GPU 00000000:02:09.0' });
     expect((await b.read()).readings.map((r) => r.smClockMHz)).toEqual([1980, 1980, 1500, 1980, 1980, 1980, 1980, 1980]);
     await b.resetClocks(2);
-    expect(log().at(-1)).toMatchObject({ argv: ['-i', '2', '-rgc'], code: 0, out: 'All done.' });
+    expect(log().at(-1)).toMatchObject({ argv: ['-i', fakeUuid(2), '-rgc'], code: 0, out: 'All done.' });
     expect((await b.read()).readings[2]!.smClockMHz).toBe(1980);
   });
 
@@ -169,7 +172,7 @@ describe('nvidia-smi backend: control', () => {
     vi.stubEnv('FAKE_SMI_DELAY_MS', '150');
     await Promise.all([b.setPowerLimit(0, 300), b.setPowerLimit(1, 400), b.lockClocks(2, 900, 900), b.setPowerLimit(2, 500)]);
     const control = log().filter((e) => !e.argv[0]!.startsWith('--query-gpu'));
-    expect(control.map((e) => e.argv.join(' '))).toEqual(['-i 0 -pl 300.00', '-i 1 -pl 400.00', '-i 2 -lgc 900,900', '-i 2 -pl 500.00']);
+    expect(control.map((e) => e.argv.join(' '))).toEqual([`-i ${fakeUuid(0)} -pl 300.00`, `-i ${fakeUuid(1)} -pl 400.00`, `-i ${fakeUuid(2)} -lgc 900,900`, `-i ${fakeUuid(2)} -pl 500.00`]);
     for (let i = 1; i < control.length; i++) expect(control[i]!.startMs).toBeGreaterThanOrEqual(control[i - 1]!.endMs);
     vi.stubEnv('FAKE_SMI_DELAY_MS', '');
     // No lost update: each command saw the state the previous one wrote.
@@ -177,7 +180,7 @@ describe('nvidia-smi backend: control', () => {
     vi.stubEnv('FAKE_SMI_FAIL', 'perm');
     const denied = await rejection(b.setPowerLimit(1, 250));
     expect(denied.message).toBe(
-      '`nvidia-smi -i 1 -pl 250.00` failed with exit status 4 (insufficient permissions: run the agent as root): Failed to set power management limit for GPU 00000000:01:09.0: Insufficient Permissions',
+      `\`nvidia-smi -i ${fakeUuid(1)} -pl 250.00\` failed with exit status 4 (insufficient permissions: run the agent as root): Failed to set power management limit for GPU 00000000:01:09.0: Insufficient Permissions`,
     );
     vi.stubEnv('FAKE_SMI_FAIL', '');
     await b.setPowerLimit(1, 260);
@@ -190,7 +193,7 @@ describe('nvidia-smi backend: control', () => {
     vi.stubEnv('FAKE_SMI_DELAY_MS', '150');
     const pending = b.setPowerLimit(5, 480);
     await b.close();
-    expect(log().at(-1)).toMatchObject({ argv: ['-i', '5', '-pl', '480.00'], code: 0 });
+    expect(log().at(-1)).toMatchObject({ argv: ['-i', fakeUuid(5), '-pl', '480.00'], code: 0 });
     await pending;
     expect((await rejection(b.resetClocks(5))).message).toMatch(/closed/);
   });

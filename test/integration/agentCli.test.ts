@@ -30,7 +30,9 @@ interface SmiCall {
   code: number | null;
 }
 const calls = (): SmiCall[] => (existsSync(smiLog) ? readFileSync(smiLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SmiCall) : []);
-const plCalls = (gpu: string) => calls().filter((c) => c.argv.includes('-pl') && c.argv[c.argv.indexOf('-i') + 1] === gpu).map((c) => c.argv[c.argv.indexOf('-pl') + 1]);
+/** The stand-in's synthetic UUID for GPU i: the agent targets GPUs by UUID. */
+const fakeUuid = (i: number) => `GPU-00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+const plCalls = (gpu: string) => calls().filter((c) => c.argv.includes('-pl') && c.argv[c.argv.indexOf('-i') + 1] === fakeUuid(Number(gpu))).map((c) => c.argv[c.argv.indexOf('-pl') + 1]);
 
 async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
   const t0 = Date.now();

@@ -83,6 +83,8 @@ export class Actuation {
   readonly lastChangeMs: Float64Array;
   private readonly loosenSinceMs: [Float64Array, Float64Array, Float64Array];
   private readonly verified: Uint8Array;
+  /** Channels a command was ever issued on, per GPU (bit per channel). */
+  private readonly issued: Uint8Array;
   private readonly lastReapplyMs: [Float64Array, Float64Array, Float64Array];
   private readonly lastLandedSeq: [Float64Array, Float64Array, Float64Array];
   private readonly minLimit: Float64Array;
@@ -124,6 +126,7 @@ export class Actuation {
     this.lastChangeMs = f64(-Infinity);
     this.loosenSinceMs = [f64(NaN), f64(NaN), f64(NaN)];
     this.verified = new Uint8Array(n);
+    this.issued = new Uint8Array(n);
     this.lastReapplyMs = [f64(-Infinity), f64(-Infinity), f64(-Infinity)];
     this.lastLandedSeq = [f64(-1), f64(-1), f64(-1)];
   }
@@ -218,6 +221,7 @@ export class Actuation {
     this.pIssued[i] = nowMs;
     this.pEffect[i] = effectAtMs;
     this.pSeq[i] = this.seq++;
+    this.issued[g] = this.issued[g]! | (1 << ch);
   }
 
   private grow(): void {
@@ -295,6 +299,7 @@ export class Actuation {
         if (this.alarm[g]) alarms++;
         continue;
       }
+      this.adopt(g, rb.limitW[g]!, f);
       const lock = this.eff[CH.lock][g]!;
       const okLimit = Math.abs(rb.limitW[g]! - this.eff[CH.limit][g]!) <= 1;
       const okLock = lock > 0 ? rb.clockMHz[g]! <= lock + 1 : (f & ClockEvent.clocksSetting) === 0;
@@ -322,6 +327,22 @@ export class Actuation {
       if (a) alarms++;
     }
     return alarms;
+  }
+
+  /**
+   * Start from what the GPU reports where nothing was ever commanded or confirmed: real GPUs come up wherever their
+   * agent holds them (its safe cap after a start, another console's caps), not at the model's default. Adopting that
+   * as requested and in effect makes any raise a normal release — staggered, and held while telemetry is stale —
+   * instead of a blind jump to the default limit, and spares an alarm for a value nobody asked for.
+   */
+  private adopt(g: number, limitW: number, flags: number): void {
+    const never = (c: Channel) => ((this.issued[g]! | this.verified[g]!) & (1 << c)) === 0;
+    if (never(CH.limit) && Math.abs(limitW - this.eff[CH.limit][g]!) > 1 && limitW >= this.minLimit[g]! && limitW <= this.maxLimit[g]!) {
+      this.eff[CH.limit][g] = this.req[CH.limit][g] = limitW;
+    }
+    if (never(CH.brake) && (flags & ClockEvent.hwPowerBrake) !== 0 && this.eff[CH.brake][g] === 0) {
+      this.eff[CH.brake][g] = this.req[CH.brake][g] = 1;
+    }
   }
 
   alarmCount(): number {

@@ -132,6 +132,34 @@ describe('actuation model', () => {
     expect(r.act.reapplied).toBe(1);
   });
 
+  it("adopts a real GPU's reported limit where nothing was ever asked, then raises it as a staggered release", () => {
+    const r = rig(2, { capPath: 'inBand', inBandS: 0, minChangeIntervalS: 5 });
+    // Agents start their GPUs at a 420 W safe cap; the model's default is 700 W.
+    const rb = { limitW: [420, 420], clockMHz: [1500, 1500], flags: [0, 0] };
+    r.act.reconcile(0, rb, false, r.sink);
+    expect([r.act.eff[CH.limit][0], r.act.req[CH.limit][1]]).toEqual([420, 420]);
+    expect(r.act.alarm[0]).toBe(0);
+    // Automation wants no cap: the raise to the default is a release, each GPU at its own offset within 5 s.
+    const at: number[] = [];
+    for (let t = 0; t <= 6000; t += 250) {
+      r.tick(t);
+      for (const a of r.applied.splice(0)) if (a.ch === CH.limit && a.value === 700) at[a.gpu] = a.t;
+    }
+    expect(at).toHaveLength(2);
+    expect(at[0]).not.toBe(at[1]);
+    expect(Math.max(...at)).toBeLessThanOrEqual(5250);
+    // Once something was commanded, a different read-back is a drift to fix, never adopted.
+    r.act.reconcile(7000, { limitW: [500, 500], clockMHz: [1500, 1500], flags: [0, 0] }, false, r.sink);
+    expect(r.act.eff[CH.limit][0]).toBe(700);
+  });
+
+  it('does not adopt while stale, nor an impossible limit', () => {
+    const r = rig(1);
+    r.act.reconcile(0, { limitW: [420], clockMHz: [0], flags: [0] }, true, r.sink);
+    r.act.reconcile(0, { limitW: [5], clockMHz: [0], flags: [0] }, false, r.sink);
+    expect(r.act.eff[CH.limit][0]).toBe(700);
+  });
+
   it('skips reconcile while stale (nothing can be confirmed)', () => {
     const r = rig(1, { capPath: 'inBand', inBandS: 0 });
     r.auto.limitW[0] = 450;
