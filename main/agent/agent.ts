@@ -306,6 +306,8 @@ export class HostAgent {
     const outcome = await this.enqueue(async () => {
       // A command that waited behind others may have expired meanwhile: its lease must not be revived.
       if (body.expiresMs <= this.now()) return { code: 'expired' as const, error: 'command expired while queued' };
+      // The lease may have lapsed while this renewal waited: it must not revive it over the safe cap.
+      if (body.actions.length === 0 && this.mode !== 'leased') return { code: 'no-lease' as const, error: 'the lease lapsed while this renewal waited; send the setpoints again' };
       try {
         for (const a of body.actions) await this.apply(a);
       } catch (e) {
