@@ -37,11 +37,12 @@ const ErrorResponseSchema = z.object({ status: z.literal('error'), errorType: z.
 type Series = z.infer<typeof VectorResponseSchema>['data']['result'][number];
 type QueryOutcome = { ok: true; series: Series[] } | { ok: false; cancelled: boolean; error: string };
 
-/** One GPU's series across the five queries. */
+/** One GPU's series across the five queries, and when its power was really sampled (from `timestamp(...)`). */
 interface Joined {
   host: string;
   uuid: string;
   values: Partial<Record<Field, { raw: string; tMs: number }>>;
+  sampledMs?: number;
 }
 
 /** What one round found, before delivery. */
@@ -73,9 +74,11 @@ const short = (q: string): string => (q.length > 80 ? `${q.slice(0, 77)}…` : q
  * Power and temperature are required — a GPU missing from either query is skipped and counted (its FleetSource slot
  * then goes stale and counts at its limit). Other readings may be absent (null). NaN, ±Inf and impossible values are
  * delivered as null and counted. Any failed query fails the whole round: joining four of five queries would mix a
- * fresh power with a missing limit and look valid. Timestamps: a reading is stamped with the oldest of its series'
- * sample times; for plain instant queries Prometheus stamps the evaluation time, and staleness of the underlying
- * scrape is bounded by Prometheus itself (staleness markers, 5 min lookback).
+ * fresh power with a missing limit and look valid. Timestamps: a sixth query, `timestamp(<power query>)`, says when
+ * each GPU's power was really scraped; a reading is stamped with that time, and one older than `maxSampleAgeS` is
+ * skipped and counted (Prometheus answers instant queries from a 5-minute lookback, so an exporter that stopped
+ * would otherwise look fresh for minutes). Where that query fails (a query that `timestamp()` cannot wrap), readings
+ * carry the evaluation time and `detail()` says sample times are unavailable.
  */
 export class PromFeed implements Feed {
   readonly kind = 'prometheus' as const;
@@ -87,6 +90,8 @@ export class PromFeed implements Feed {
   private readonly endpoint: string;
   private sink: FeedSink | null = null;
   private last: { gpus: number; hosts: number } | null = null;
+  /** Why `timestamp(power)` could not be asked (values then carry the query's evaluation time), or null. */
+  private sampleTimes: string | null = null;
 
   constructor(
     private readonly config: PromConfig,
@@ -132,7 +137,8 @@ export class PromFeed implements Feed {
 
   detail(): string {
     const found = this.last === null ? 'not queried yet' : `${this.last.gpus} GPU${this.last.gpus === 1 ? '' : 's'} on ${this.last.hosts} host${this.last.hosts === 1 ? '' : 's'}`;
-    return `GET ${redactUrl(this.endpoint)} (${FIELDS.length} queries) every ${formatInterval(this.config.intervalS)} · ${found}`;
+    const times = this.sampleTimes === null ? '' : ` · sample times unavailable (${this.sampleTimes})`;
+    return `GET ${redactUrl(this.endpoint)} (${FIELDS.length} queries) every ${formatInterval(this.config.intervalS)} · ${found}${times}`;
   }
 
   private async round(signal: AbortSignal): Promise<void> {
@@ -156,29 +162,38 @@ export class PromFeed implements Feed {
     const onStop = () => ctl.abort();
     stopSignal.addEventListener('abort', onStop, { once: true });
     try {
-      const outcomes = await Promise.all(
-        FIELDS.map(async (f) => {
-          const o = await this.runQuery(f, ctl.signal);
-          if (!o.ok) ctl.abort();
-          return o;
-        }),
-      );
+      const [outcomes, times] = await Promise.all([
+        Promise.all(
+          FIELDS.map(async (f) => {
+            const o = await this.runQuery(f, ctl.signal);
+            if (!o.ok) ctl.abort();
+            return o;
+          }),
+        ),
+        // Best effort: when each GPU's power was really scraped. Without it a value Prometheus still returns from its
+        // lookback window (an exporter that stopped answering minutes ago) would look fresh.
+        this.runExpr('power sample times', `timestamp(${this.config.queries.powerW})`, ctl.signal),
+      ]);
       if (stopSignal.aborted) return { ok: false, error: null };
       const failed = outcomes.find((o): o is Extract<QueryOutcome, { ok: false }> => !o.ok && !o.cancelled);
       if (failed) return { ok: false, error: failed.error };
       if (outcomes.some((o) => !o.ok)) return { ok: false, error: null };
       const series = new Map(FIELDS.map((f, i) => [f, (outcomes[i] as Extract<QueryOutcome, { ok: true }>).series]));
-      return this.join(series);
+      this.sampleTimes = times.ok ? null : times.error.replace(/^power sample times query "[^"]*" at \S+: /, '').slice(0, 200);
+      return this.join(series, times.ok ? times.series : null);
     } finally {
       stopSignal.removeEventListener('abort', onStop);
     }
   }
 
-  private async runQuery(field: Field, signal: AbortSignal): Promise<QueryOutcome> {
-    const expr = this.config.queries[field];
+  private runQuery(field: Field, signal: AbortSignal): Promise<QueryOutcome> {
+    return this.runExpr(field, this.config.queries[field], signal);
+  }
+
+  private async runExpr(name: string, expr: string, signal: AbortSignal): Promise<QueryOutcome> {
     const url = new URL(this.endpoint);
     url.searchParams.set('query', expr);
-    const what = `${field} query "${short(expr)}"`;
+    const what = `${name} query "${short(expr)}"`;
     const res = await fetchText(url.toString(), { fetch: this.fetchFn, timeoutMs: this.timeoutMs, maxBodyBytes: this.maxBodyBytes, signal, label: `${what} at ${redactUrl(this.endpoint)}` });
     if (!res.ok) return { ok: false, cancelled: res.cancelled, error: res.error };
     const fail = (error: string): QueryOutcome => ({ ok: false, cancelled: false, error: `${what} at ${redactUrl(this.endpoint)}: ${error}` });
@@ -208,10 +223,16 @@ export class PromFeed implements Feed {
   }
 
   /** Join the five result sets by (host, UUID) into readings; count what cannot be joined or trusted. */
-  private join(results: ReadonlyMap<Field, Series[]>): Round {
+  private join(results: ReadonlyMap<Field, Series[]>, sampleTimes: Series[] | null): Round {
     const problems: string[] = [];
     const gpus = new Map<string, Joined>();
     for (const field of FIELDS) this.collect(field, results.get(field) ?? [], gpus, problems);
+    for (const s of sampleTimes ?? []) {
+      const key = seriesKey(s.metric);
+      const j = key ? gpus.get(`${key.host}\u0000${key.uuid.toLowerCase()}`) : undefined;
+      const t = parsePromValue(s.value[1]);
+      if (j && j.sampledMs === undefined && t !== undefined && Number.isFinite(t)) j.sampledMs = Math.round(t * 1000);
+    }
     const byHost = new Map<string, { tMs: number; readings: AgentReading[] }>();
     let delivered = 0;
     for (const j of gpus.values()) {
@@ -277,7 +298,14 @@ export class PromFeed implements Feed {
     const range = invalidReasons({ ...raw, limitW: raw.limitW ?? undefined }).filter((r) => !r.endsWith(' missing'));
     reasons.push(...range);
     if (reasons.length) problems.push(`${where}: ${reasons.join('; ')}`);
-    const tMs = Math.min(...Object.values(j.values).map((v) => v.tMs));
+    const tMs = j.sampledMs ?? Math.min(...Object.values(j.values).map((v) => v.tMs));
+    if (j.sampledMs !== undefined) {
+      const ageS = (Date.now() - j.sampledMs) / 1000;
+      if (ageS > this.config.maxSampleAgeS) {
+        problems.push(`${where}: newest power sample is ${Math.round(ageS)} s old (limit ${this.config.maxSampleAgeS} s; Prometheus still returns it from its lookback, the exporter or its scrape is failing): skipped`);
+        return null;
+      }
+    }
     return { tMs, reading: reasons.length ? nullInvalidFields(raw, reasons) : raw };
   }
 }

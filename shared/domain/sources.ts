@@ -46,6 +46,8 @@ export const PrometheusSourceSchema = z.object({
   /** The Prometheus server, e.g. http://prometheus:9090. */
   url: HttpUrl,
   intervalS: z.number().min(0.5).max(3600).default(5),
+  /** A GPU whose newest power sample is older than this is skipped (s); above Prometheus' scrape interval. */
+  maxSampleAgeS: z.number().min(5).max(3600).default(150),
   /** PromQL per reading; each must return one series per GPU with `Hostname` (or `hostname`) and `UUID` labels. */
   queries: z
     .object({

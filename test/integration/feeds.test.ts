@@ -452,13 +452,38 @@ const json =
   };
 
 describe('PromFeed', () => {
+  it('stamps readings with the real scrape time and skips a GPU whose newest sample is older than maxSampleAgeS', async () => {
+    const now = Date.now() / 1000;
+    const t = fleetSeries();
+    // Hosts 1 and 2 were scraped 3 s ago; host 3's exporter stopped 10 minutes ago (Prometheus' lookback still returns it).
+    t[`timestamp(${PROMQL_DEFAULTS.powerW})`] = t[PROMQL_DEFAULTS.powerW]!.map((x) => ({ metric: x.metric, value: [now, String(x.metric.instance?.startsWith('10.0.0.3') ? now - 600 : now - 3)] }));
+    const rec = recorder();
+    const feed = new PromFeed(prom(promRoute(t)));
+    startFeed(feed, rec.sink);
+    await until(() => rec.deliveries.length >= 2 && rec.errors.length >= 2, 'two fresh hosts and two stale GPUs');
+    const hosts = rec.deliveries.map((d) => d.host).sort();
+    expect(hosts).toEqual(['gpu-p1', 'gpu-p2']);
+    for (const d of rec.deliveries) expect(Math.abs(d.tMs - (now - 3) * 1000)).toBeLessThan(5);
+    expect(rec.errors[0]).toMatch(/newest power sample is 600 s old \(limit 150 s; .*\): skipped$/);
+    expect(feed.detail()).not.toMatch(/sample times unavailable/);
+  });
+
+  it('says in its detail when sample times cannot be asked, and still delivers', async () => {
+    const rec = recorder();
+    const feed = new PromFeed(prom(promRoute(fleetSeries())));
+    startFeed(feed, rec.sink);
+    await until(() => rec.deliveries.length === 3, 'three hosts');
+    expect(feed.detail()).toMatch(/sample times unavailable \(Prometheus refused it \(HTTP 400, bad_data\): unknown query timestamp\(DCGM_FI_DEV_POWER_USAGE\)\)$/);
+  });
+
   it('runs the five queries, joins by host + UUID and delivers per host with the oldest sample time', async () => {
     const seen: string[] = [];
     const rec = recorder();
     startFeed(new PromFeed(prom(promRoute(fleetSeries(), seen))), rec.sink);
     await until(() => rec.deliveries.length === 3, 'three hosts');
     expect(rec.errors).toEqual([]);
-    expect(seen.sort()).toEqual(Object.values(PROMQL_DEFAULTS).sort());
+    // The five readings, plus when each GPU's power was really scraped (this fake cannot answer that: query time is used).
+    expect(seen.sort()).toEqual([...Object.values(PROMQL_DEFAULTS), `timestamp(${PROMQL_DEFAULTS.powerW})`].sort());
     const byHost = new Map(rec.deliveries.map((d) => [d.host, d]));
     expect([...byHost.keys()].sort()).toEqual(['10.0.0.3', 'gpu-p1', 'gpu-p2']);
     const p1 = byHost.get('gpu-p1')!;
@@ -470,7 +495,7 @@ describe('PromFeed', () => {
     expect(byHost.get('gpu-p2')!.readings.map((r) => r.powerW)).toEqual([320, 321]);
     expect(byHost.get('10.0.0.3')!.readings.map((r) => r.utilPct)).toEqual([60, 60]);
     rec.nothingInvalid();
-    expect(running[0]!.detail()).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/p-\d+\/api\/v1\/query \(5 queries\) every 60 s · 6 GPUs on 3 hosts$/);
+    expect(running[0]!.detail()).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/p-\d+\/api\/v1\/query \(5 queries\) every 60 s · 6 GPUs on 3 hosts( · sample times unavailable \(.*\))?$/);
   });
 
   it('sends custom PromQL URL-encoded', async () => {

@@ -134,7 +134,7 @@ describe('the add-source form checks what the engine will', () => {
     for (const config of [
       { kind: 'agent', id: 'a', host: 'gpu-1', address: '10.0.0.1', port: 9443 },
       { kind: 'dcgm', id: 'd', url: 'http://gpu-1:9400/metrics', intervalS: 2 },
-      { kind: 'prometheus', id: 'p', url: 'http://prom:9090', intervalS: 5, queries: { ...PROMQL_DEFAULTS, utilPct: 'gpu_util' } },
+      { kind: 'prometheus', id: 'p', url: 'http://prom:9090', intervalS: 5, maxSampleAgeS: 150, queries: { ...PROMQL_DEFAULTS, utilPct: 'gpu_util' } },
     ] as const) {
       expect(checkSourceForm(formOf(config))).toEqual({ ok: true, config });
     }
