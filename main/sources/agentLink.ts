@@ -107,7 +107,7 @@ export class AgentLink implements Feed {
 
   /** Send a body as given (tests use it to replay or tamper); signs it unless `sig` is supplied. */
   sendBody(text: string, nonce: string, timeoutMs = 5000, sig?: string): Promise<Result> {
-    const local = (error: string): Result => ({ type: 'result', nonce, ok: false, code: 'backend', error, state: this.lastState ?? { mode: 'safe', leaseExpiresMs: null, safeCapW: 1 } });
+    const local = (error: string) => this.localFailure(nonce, error);
     if (!this.connected || !this.socket) return Promise.resolve(local(`agent ${this.config.host} is not connected`));
     const signature = sig ?? sign('sha256', Buffer.from(text, 'utf8'), this.o.identity.key).toString('base64');
     return new Promise((resolve) => {
@@ -125,6 +125,11 @@ export class AgentLink implements Feed {
         resolve(local(`agent ${this.config.host} is not reading (send buffer full)`));
       }
     });
+  }
+
+  /** A command that failed on this side (not connected, no answer, connection closed): what the agent last said of its lease. */
+  private localFailure(nonce: string, error: string): Result {
+    return { type: 'result', nonce, ok: false, code: 'backend', error, state: this.lastState ?? { mode: 'safe', leaseExpiresMs: null, safeCapW: 1 } };
   }
 
   private connect(): void {
@@ -161,7 +166,7 @@ export class AgentLink implements Feed {
         this.socket = null;
         this.hello = null;
       }
-      for (const [nonce, done] of this.pending) done({ type: 'result', nonce, ok: false, code: 'backend', error: 'connection closed', state: this.lastState ?? { mode: 'safe', leaseExpiresMs: null, safeCapW: 1 } });
+      for (const [nonce, done] of this.pending) done(this.localFailure(nonce, 'connection closed'));
       this.pending.clear();
       if (!this.stopped) {
         this.timer = setTimeout(() => this.connect(), this.backoffMs);

@@ -1,26 +1,10 @@
 import type { z } from 'zod';
 import type { AgentReading } from '../../shared/agentProtocol.js';
 import type { DcgmSourceSchema, SourceTestResult } from '../../shared/domain/sources.js';
-import type { Feed, FeedSink } from './fleet.js';
 import { parseDcgmExporter, type DcgmReading } from './parsers/dcgm.js';
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  Poller,
-  defaultTimeoutMs,
-  describeHttpStatus,
-  fetchText,
-  formatInterval,
-  nullInvalidFields,
-  recordingSink,
-  redactUrl,
-  testResult,
-  type HttpFeedOptions,
-} from './httpFeed.js';
+import { PollingFeed, describeHttpStatus, fetchText, formatInterval, nullInvalidFields, redactUrl, type HttpFeedOptions, type PollRound } from './httpFeed.js';
 
 type DcgmConfig = z.output<typeof DcgmSourceSchema>;
-
-/** What one scrape found, before delivery. */
-type Scrape = { ok: true; atMs: number; byHost: Map<string, AgentReading[]>; problems: string[]; schemas: string[] } | { ok: false; error: string | null };
 
 function toAgentReading(r: DcgmReading): AgentReading {
   const base: AgentReading = {
@@ -43,14 +27,8 @@ function toAgentReading(r: DcgmReading): AgentReading {
  * timestamps). Invalid values (NaN, ±Inf, negative, impossible) are delivered as null — the engine then counts that
  * GPU at its limit — and each such reading is counted as an error with its reasons.
  */
-export class DcgmFeed implements Feed {
+export class DcgmFeed extends PollingFeed {
   readonly kind = 'dcgm' as const;
-  readonly id: string;
-  private readonly fetchFn: typeof fetch;
-  private readonly timeoutMs: number;
-  private readonly maxBodyBytes: number;
-  private readonly poller: Poller;
-  private sink: FeedSink | null = null;
   private lastGpus: number | null = null;
   private lastSchemas: string[] = [];
 
@@ -58,42 +36,13 @@ export class DcgmFeed implements Feed {
     private readonly config: DcgmConfig,
     opts: HttpFeedOptions = {},
   ) {
-    this.id = config.id;
-    this.fetchFn = opts.fetch ?? globalThis.fetch;
-    this.timeoutMs = opts.timeoutMs ?? defaultTimeoutMs(config.intervalS);
-    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.poller = new Poller(
-      config.intervalS * 1000,
-      (signal) => this.round(signal),
-      (e) => this.sink?.error(this.id, `internal error while scraping ${redactUrl(this.config.url)}: ${e instanceof Error ? e.message : String(e)}`),
-    );
+    super(config, opts, 'scraping');
   }
 
   /** Scrape once against a throwaway sink: Settings → Sources → Test. Never throws. */
-  static async test(config: DcgmConfig, opts: HttpFeedOptions = {}): Promise<SourceTestResult> {
+  static test(config: DcgmConfig, opts: HttpFeedOptions = {}): Promise<SourceTestResult> {
     const feed = new DcgmFeed(config, opts);
-    const rec = recordingSink();
-    const t0 = performance.now();
-    try {
-      const s = await feed.scrape(new AbortController().signal);
-      feed.deliver(s, rec);
-    } catch (e) {
-      rec.errors.push(`internal error: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    return testResult(rec, performance.now() - t0, feed.lastSchemas.length ? `, schema ${feed.lastSchemas.join('+')}` : '');
-  }
-
-  start(sink: FeedSink): void {
-    this.sink = sink;
-    this.poller.start();
-  }
-
-  stop(): Promise<void> {
-    return this.poller.stop();
-  }
-
-  intervalMs(): number {
-    return this.config.intervalS * 1000;
+    return feed.testOnce(() => (feed.lastSchemas.length ? `, schema ${feed.lastSchemas.join('+')}` : ''));
   }
 
   detail(): string {
@@ -102,23 +51,8 @@ export class DcgmFeed implements Feed {
     return `GET ${redactUrl(this.config.url)} every ${formatInterval(this.config.intervalS)} · ${gpus}${schema}`;
   }
 
-  private async round(signal: AbortSignal): Promise<void> {
-    const s = await this.scrape(signal);
-    if (signal.aborted || !this.sink) return;
-    this.deliver(s, this.sink);
-  }
-
-  private deliver(s: Scrape, sink: FeedSink): void {
-    if (!s.ok) {
-      if (s.error !== null) sink.error(this.id, s.error);
-      return;
-    }
-    for (const p of s.problems) sink.error(this.id, p);
-    for (const [host, readings] of s.byHost) sink.readings(this.id, host, s.atMs, readings);
-  }
-
   /** One scrape: fetch, parse, group by host. All-or-nothing: any failure yields only its error. */
-  private async scrape(signal: AbortSignal): Promise<Scrape> {
+  protected async collect(signal: AbortSignal): Promise<PollRound> {
     const url = this.config.url;
     const res = await fetchText(url, { fetch: this.fetchFn, timeoutMs: this.timeoutMs, maxBodyBytes: this.maxBodyBytes, signal });
     if (!res.ok) return { ok: false, error: res.cancelled ? null : res.error };
@@ -135,7 +69,8 @@ export class DcgmFeed implements Feed {
     }
     this.lastGpus = parsed.readings.length - grouped.skipped;
     this.lastSchemas = parsed.schemas;
-    return { ok: true, atMs: res.atMs, byHost: grouped.byHost, problems: grouped.problems, schemas: parsed.schemas };
+    const byHost = new Map([...grouped.byHost].map(([host, readings]) => [host, { tMs: res.atMs, readings }]));
+    return { ok: true, byHost, problems: grouped.problems };
   }
 
   private groupByHost(readings: readonly DcgmReading[]): { ok: true; byHost: Map<string, AgentReading[]>; problems: string[]; skipped: number } | { ok: false; error: string } {

@@ -1,6 +1,6 @@
 import type { AgentReading } from '../../shared/agentProtocol.js';
 import type { SourceTestResult } from '../../shared/domain/sources.js';
-import type { FeedSink } from './fleet.js';
+import type { Feed, FeedSink } from './fleet.js';
 
 /**
  * What the feeds that poll an HTTP endpoint share — dcgm-exporter's /metrics (dcgmFeed.ts) and a Prometheus server
@@ -247,6 +247,85 @@ export class Poller {
 /** Default timeout: the interval, at most 10 s (a scrape slower than its interval is as good as lost). */
 export function defaultTimeoutMs(intervalS: number): number {
   return Math.min(MAX_TIMEOUT_MS, intervalS * 1000);
+}
+
+/** One polling round's outcome: readings per host with their sample time, and counted problems — or one error (null: cancelled by stop). */
+export type PollRound = { ok: true; byHost: Map<string, { tMs: number; readings: AgentReading[] }>; problems: string[] } | { ok: false; error: string | null };
+
+/**
+ * A feed that polls an HTTP endpoint every `intervalS`: the options, the timer, delivery of a round (all-or-nothing)
+ * and the one-shot test are the same for every such feed; a subclass only says how a round is collected and described.
+ */
+export abstract class PollingFeed implements Feed {
+  abstract readonly kind: 'dcgm' | 'prometheus';
+  readonly id: string;
+  protected readonly fetchFn: typeof fetch;
+  protected readonly timeoutMs: number;
+  protected readonly maxBodyBytes: number;
+  private readonly poller: Poller;
+  private sink: FeedSink | null = null;
+
+  /** `doing`: how a crash is worded ("scraping", "querying"). */
+  constructor(
+    private readonly polled: { id: string; url: string; intervalS: number },
+    opts: HttpFeedOptions,
+    doing: string,
+  ) {
+    this.id = polled.id;
+    this.fetchFn = opts.fetch ?? globalThis.fetch;
+    this.timeoutMs = opts.timeoutMs ?? defaultTimeoutMs(polled.intervalS);
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.poller = new Poller(
+      polled.intervalS * 1000,
+      (signal) => this.round(signal),
+      (e) => this.sink?.error(this.id, `internal error while ${doing} ${redactUrl(polled.url)}: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  abstract detail(): string;
+
+  /** One round: fetch and parse, without delivering. */
+  protected abstract collect(signal: AbortSignal): Promise<PollRound>;
+
+  start(sink: FeedSink): void {
+    this.sink = sink;
+    this.poller.start();
+  }
+
+  stop(): Promise<void> {
+    return this.poller.stop();
+  }
+
+  intervalMs(): number {
+    return this.polled.intervalS * 1000;
+  }
+
+  /** One round against a throwaway sink: Settings → Sources → Test. Never throws. `extra` is read after the round. */
+  protected async testOnce(extra: () => string): Promise<SourceTestResult> {
+    const rec = recordingSink();
+    const t0 = performance.now();
+    try {
+      this.deliver(await this.collect(new AbortController().signal), rec);
+    } catch (e) {
+      rec.errors.push(`internal error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return testResult(rec, performance.now() - t0, extra());
+  }
+
+  private async round(signal: AbortSignal): Promise<void> {
+    const r = await this.collect(signal);
+    if (signal.aborted || !this.sink) return;
+    this.deliver(r, this.sink);
+  }
+
+  private deliver(r: PollRound, sink: FeedSink): void {
+    if (!r.ok) {
+      if (r.error !== null) sink.error(this.id, r.error);
+      return;
+    }
+    for (const p of r.problems) sink.error(this.id, p);
+    for (const [host, h] of r.byHost) sink.readings(this.id, host, h.tMs, h.readings);
+  }
 }
 
 /** A sink that only collects (test()). */

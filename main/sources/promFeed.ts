@@ -1,20 +1,7 @@
 import { z } from 'zod';
 import type { AgentReading } from '../../shared/agentProtocol.js';
 import type { PrometheusSourceSchema, SourceTestResult } from '../../shared/domain/sources.js';
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  Poller,
-  defaultTimeoutMs,
-  describeHttpStatus,
-  fetchText,
-  formatInterval,
-  nullInvalidFields,
-  recordingSink,
-  redactUrl,
-  testResult,
-  type HttpFeedOptions,
-} from './httpFeed.js';
-import type { Feed, FeedSink } from './fleet.js';
+import { PollingFeed, describeHttpStatus, fetchText, formatInterval, nullInvalidFields, redactUrl, type HttpFeedOptions, type PollRound } from './httpFeed.js';
 import { parsePromValue } from './parsers/prometheusText.js';
 import { invalidReasons } from './parsers/validate.js';
 
@@ -45,8 +32,6 @@ interface Joined {
   sampledMs?: number;
 }
 
-/** What one round found, before delivery. */
-type Round = { ok: true; byHost: Map<string, { tMs: number; readings: AgentReading[] }>; problems: string[]; gpus: number } | { ok: false; error: string | null };
 
 /** The host of an `instance` label ("gpu-a:9400", "[fe80::1]:9400", "gpu-a"). */
 export function instanceHost(instance: string): string {
@@ -80,15 +65,9 @@ const short = (q: string): string => (q.length > 80 ? `${q.slice(0, 77)}…` : q
  * would otherwise look fresh for minutes). Where that query fails (a query that `timestamp()` cannot wrap), readings
  * carry the evaluation time and `detail()` says sample times are unavailable.
  */
-export class PromFeed implements Feed {
+export class PromFeed extends PollingFeed {
   readonly kind = 'prometheus' as const;
-  readonly id: string;
-  private readonly fetchFn: typeof fetch;
-  private readonly timeoutMs: number;
-  private readonly maxBodyBytes: number;
-  private readonly poller: Poller;
   private readonly endpoint: string;
-  private sink: FeedSink | null = null;
   private last: { gpus: number; hosts: number } | null = null;
   /** Why `timestamp(power)` could not be asked (values then carry the query's evaluation time), or null. */
   private sampleTimes: string | null = null;
@@ -97,42 +76,13 @@ export class PromFeed implements Feed {
     private readonly config: PromConfig,
     opts: HttpFeedOptions = {},
   ) {
-    this.id = config.id;
-    this.fetchFn = opts.fetch ?? globalThis.fetch;
-    this.timeoutMs = opts.timeoutMs ?? defaultTimeoutMs(config.intervalS);
-    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    super(config, opts, 'querying');
     this.endpoint = new URL('api/v1/query', config.url.endsWith('/') ? config.url : `${config.url}/`).toString();
-    this.poller = new Poller(
-      config.intervalS * 1000,
-      (signal) => this.round(signal),
-      (e) => this.sink?.error(this.id, `internal error while querying ${redactUrl(this.config.url)}: ${e instanceof Error ? e.message : String(e)}`),
-    );
   }
 
   /** Run the five queries once against a throwaway sink: Settings → Sources → Test. Never throws. */
-  static async test(config: PromConfig, opts: HttpFeedOptions = {}): Promise<SourceTestResult> {
-    const feed = new PromFeed(config, opts);
-    const rec = recordingSink();
-    const t0 = performance.now();
-    try {
-      feed.deliver(await feed.query(new AbortController().signal), rec);
-    } catch (e) {
-      rec.errors.push(`internal error: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    return testResult(rec, performance.now() - t0, ' via Prometheus');
-  }
-
-  start(sink: FeedSink): void {
-    this.sink = sink;
-    this.poller.start();
-  }
-
-  stop(): Promise<void> {
-    return this.poller.stop();
-  }
-
-  intervalMs(): number {
-    return this.config.intervalS * 1000;
+  static test(config: PromConfig, opts: HttpFeedOptions = {}): Promise<SourceTestResult> {
+    return new PromFeed(config, opts).testOnce(() => ' via Prometheus');
   }
 
   detail(): string {
@@ -141,23 +91,8 @@ export class PromFeed implements Feed {
     return `GET ${redactUrl(this.endpoint)} (${FIELDS.length} queries) every ${formatInterval(this.config.intervalS)} · ${found}${times}`;
   }
 
-  private async round(signal: AbortSignal): Promise<void> {
-    const r = await this.query(signal);
-    if (signal.aborted || !this.sink) return;
-    this.deliver(r, this.sink);
-  }
-
-  private deliver(r: Round, sink: FeedSink): void {
-    if (!r.ok) {
-      if (r.error !== null) sink.error(this.id, r.error);
-      return;
-    }
-    for (const p of r.problems) sink.error(this.id, p);
-    for (const [host, h] of r.byHost) sink.readings(this.id, host, h.tMs, h.readings);
-  }
-
   /** The five queries in parallel; the first failure aborts the others and fails the round. */
-  private async query(stopSignal: AbortSignal): Promise<Round> {
+  protected async collect(stopSignal: AbortSignal): Promise<PollRound> {
     const ctl = new AbortController();
     const onStop = () => ctl.abort();
     stopSignal.addEventListener('abort', onStop, { once: true });
@@ -223,10 +158,10 @@ export class PromFeed implements Feed {
   }
 
   /** Join the five result sets by (host, UUID) into readings; count what cannot be joined or trusted. */
-  private join(results: ReadonlyMap<Field, Series[]>, sampleTimes: Series[] | null): Round {
+  private join(results: ReadonlyMap<Field, Series[]>, sampleTimes: Series[] | null): PollRound {
     const problems: string[] = [];
     const gpus = new Map<string, Joined>();
-    for (const field of FIELDS) this.collect(field, results.get(field) ?? [], gpus, problems);
+    for (const field of FIELDS) this.collectSeries(field, results.get(field) ?? [], gpus, problems);
     for (const s of sampleTimes ?? []) {
       const key = seriesKey(s.metric);
       const j = key ? gpus.get(`${key.host}\u0000${key.uuid.toLowerCase()}`) : undefined;
@@ -245,10 +180,10 @@ export class PromFeed implements Feed {
       delivered++;
     }
     this.last = { gpus: delivered, hosts: byHost.size };
-    return { ok: true, byHost, problems, gpus: delivered };
+    return { ok: true, byHost, problems };
   }
 
-  private collect(field: Field, series: readonly Series[], gpus: Map<string, Joined>, problems: string[]): void {
+  private collectSeries(field: Field, series: readonly Series[], gpus: Map<string, Joined>, problems: string[]): void {
     let unlabelled = 0;
     let duplicates = 0;
     for (const s of series) {
