@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HostSchema } from '../../shared/agentProtocol.js';
 import type { HostAgent as HostAgentClass, Listen } from '../agent/agent.js';
+import { num, UsageError } from './usage.js';
 
 export const AGENT_HELP = `  headroom agent --certs DIR [options]
                                the host agent: runs on each GPU host, streams readings to consoles over mutual TLS,
@@ -25,16 +26,7 @@ export const AGENT_HELP = `  headroom agent --certs DIR [options]
       --hosts H1,H2,…          sim backend: many simulated hosts in one process (drills, benches), each with its own
                                certificate; ports count up from --listen / --metrics-listen (port 0: any free port)`;
 
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-function int(v: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < min || x > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${v}"`);
-  return x;
-}
+const int = (v: string | undefined, name: string, min: number, max: number) => num(v, name, { int: true, min, max });
 
 /** `headroom agent`: returns -1 while it runs (stopped by SIGINT/SIGTERM), 2 on bad usage, 1 when it cannot start. */
 export async function runAgent(argv: string[]): Promise<number> {

@@ -4,6 +4,7 @@ import { AUDIT_CSV_COLUMNS, auditCsvLine } from '../../shared/domain/auditCsv.js
 import { AuditQuerySchema } from '../../shared/domain/control.js';
 import { AuditTrail, type AuditFilter } from '../store/audit.js';
 import { openControlDbReadonly } from '../store/controlDb.js';
+import { UsageError } from './usage.js';
 
 export const AUDIT_HELP = `  headroom audit verify [--db FILE]
                                check the audit trail's hash chain (exit 0 intact, 1 broken)
@@ -14,11 +15,6 @@ export const AUDIT_HELP = `  headroom audit verify [--db FILE]
 
 const DEFAULT_DB = './headroom-data/control.db';
 
-/** A usage problem: headroom prints it as one line, exit code 2. */
-export class AuditUsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 /** `headroom audit verify|export …`; returns the exit code. Store problems throw StoreError (exit 2). */
 export function auditCommand(args: string[]): number {
   const [sub, ...rest] = args;
@@ -28,7 +24,7 @@ export function auditCommand(args: string[]): number {
     case 'export':
       return exportCsv(rest);
     default:
-      throw new AuditUsageError(sub === undefined ? 'audit needs a subcommand: verify or export' : `unknown audit subcommand "${sub}" (verify, export)`);
+      throw new UsageError(sub === undefined ? 'audit needs a subcommand: verify or export' : `unknown audit subcommand "${sub}" (verify, export)`);
   }
 }
 
@@ -51,7 +47,7 @@ function verify(args: string[]): number {
 
 function enumOpt<T extends string>(v: string | undefined, name: string, allowed: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new AuditUsageError(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);
   return v as T;
 }
 

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Scope } from '../../shared/agentProtocol.js';
+import { num, UsageError } from './usage.js';
 import { CA_DAYS, CertError, LEAF_DAYS, createCa, describeCert, issueAgentCert, issueConsoleCert, signedBy, type IssuedFiles } from '../agent/certs.js';
 
 /** Certificates expiring within this many days are flagged by `show`. */
@@ -27,22 +28,12 @@ export const CERTS_HELP = `  headroom certs init --dir DIR [--name NAME] [--days
       --dir DIR                the certificate directory (created 0700; keys 0600)
       --days N                 validity in days (default ${LEAF_DAYS} for agent and console certificates)`;
 
-/** A usage problem: printed as one line, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 function required(v: string | undefined, name: string, sub: string): string {
   if (v === undefined || v === '') throw new UsageError(`certs ${sub} needs --${name}`);
   return v;
 }
 
-function days(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 36_500) throw new UsageError(`--days must be an integer in 1..36500, got "${v}"`);
-  return n;
-}
+const days = (v: string | undefined) => num(v, 'days', { int: true, min: 1, max: 36_500 });
 
 function printIssued(what: string, f: IssuedFiles): void {
   console.log(`${what}: ${f.certPath} (key ${f.keyPath})`);

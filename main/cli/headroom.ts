@@ -6,6 +6,7 @@ import { AGENT_HELP } from './agent.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { CERTS_HELP } from './certs.js';
 import { progressBar } from './progress.js';
+import { num, UsageError } from './usage.js';
 
 const HELP = `headroom — power- and heat-aware operations console for GPU datacenters
 
@@ -43,18 +44,6 @@ ${AUDIT_HELP}
 
 Scenario format: docs/SCENARIOS.md. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.`;
 
-/** A usage or input problem: printed as one line, exit code 2. */
-class UsageError extends Error {}
-
-function num(v: string | undefined, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || (opts.int && !Number.isInteger(x)) || (opts.min !== undefined && x < opts.min) || (opts.max !== undefined && x > opts.max)) {
-    const range = `${opts.min ?? '-∞'}..${opts.max ?? '∞'}`;
-    throw new UsageError(`--${name} must be ${opts.int ? 'an integer' : 'a number'} in ${range}, got "${v}"`);
-  }
-  return x;
-}
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
