@@ -58,3 +58,17 @@ export function runThenKill(script: string, args: string[], word: string, lines:
     child.once('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(last) : reject(new Error(`child exited without being killed: ${err}`))));
   });
 }
+
+/**
+ * Poll `f` until it returns a value (anything but undefined or false) and return it; after `timeoutMs` throw, naming
+ * what was awaited and, if given, `context()` (e.g. a child process's output).
+ */
+export async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000, context?: () => string): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}${context ? `:\n${context()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -6,7 +6,7 @@ import { AgentLink } from '../../main/sources/agentLink.js';
 import { createCa, issueAgentCert, issueConsoleCert, loadIdentity, type TlsIdentity } from '../../main/agent/certs.js';
 import { AGENT_HELP } from '../../main/cli/agent.js';
 import { parseDcgmExporter } from '../../main/sources/parsers/dcgm.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, until as untilOr } from '../helpers.js';
 
 /**
  * `headroom agent` as operators run it, with the nvidia-smi backend against a stand-in nvidia-smi that serves the real
@@ -34,15 +34,8 @@ const calls = (): SmiCall[] => (existsSync(smiLog) ? readFileSync(smiLog, 'utf8'
 const fakeUuid = (i: number) => `GPU-00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 const plCalls = (gpu: string) => calls().filter((c) => c.argv.includes('-pl') && c.argv[c.argv.indexOf('-i') + 1] === fakeUuid(Number(gpu))).map((c) => c.argv[c.argv.indexOf('-pl') + 1]);
 
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; agent output:\n${out}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Wait for `f`, with the agent's output in the failure message. */
+const until = <T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000) => untilOr(what, f, timeoutMs, () => `agent output:\n${out}`);
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -6,7 +6,7 @@ import { BackendError } from '../../main/agent/backend.js';
 import { createCa, issueAgentCert, issueConsoleCert, loadIdentity, type TlsIdentity } from '../../main/agent/certs.js';
 import { SimBackend, simGpuUuid } from '../../main/agent/simBackend.js';
 import { AgentLink } from '../../main/sources/agentLink.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, until } from '../helpers.js';
 
 /**
  * The agent's lease and safe-cap rules when nvidia-smi fails or the console misbehaves: a brake is on only once its
@@ -31,16 +31,6 @@ class FlakyBackend extends SimBackend {
       throw new BackendError('nvidia-smi -pl: timed out');
     }
     return super.setPowerLimit(i, w);
-  }
-}
-
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -12,7 +12,7 @@ import { SimBackend, simGpuUuid } from '../../main/agent/simBackend.js';
 import { AgentLink } from '../../main/sources/agentLink.js';
 import { FleetSource } from '../../main/sources/fleet.js';
 import { resolveInventory, InventorySchema } from '../../main/sources/inventory.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, until } from '../helpers.js';
 
 /**
  * N host agents (simulated GPUs) and one console over mutual TLS on loopback: readings flow, a cap is applied and read
@@ -60,16 +60,6 @@ async function startAgent(host: string, port = 0): Promise<HostAgent> {
   });
   agents.set(host, { agent, backend });
   return agent;
-}
-
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function linkTo(host: string, identity: TlsIdentity, opts: { connectAs?: string; onHello?: ConstructorParameters<typeof AgentLink>[1]['onHello'] } = {}) {

@@ -9,7 +9,7 @@ import { createCa, issueAgentCert, issueConsoleCert, loadIdentity } from '../../
 import { SimBackend, simGpuUuid } from '../../main/agent/simBackend.js';
 import { createRuntime, type Runtime } from '../../main/engine/runtime.js';
 import { RefusalError } from '../../main/engine/ports.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, until } from '../helpers.js';
 
 /**
  * The console on a real fleet, end to end in one process: inventory + sources file + certificates → createRuntime →
@@ -23,16 +23,6 @@ const certs = tmp.file('certs');
 const agents = new Map<string, { agent: HostAgent; backend: SimBackend }>();
 const admin: Actor = { user: 'ada', role: 'admin' };
 let rt: Runtime;
-
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const source = (host: string, id = `agent-${host}`) => ({ kind: 'agent' as const, id, host, address: '127.0.0.1', port: agents.get(host)!.agent.port });
 

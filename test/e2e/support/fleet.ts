@@ -2,14 +2,14 @@
  * A small real fleet for specs: certificates from the CLI (`headroom certs`), simulated host agents as child processes
  * (`headroom agent --backend sim`) on loopback ports, an inventory and a sources file for `headroom serve --inventory`.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { simGpuUuid } from '../../../main/agent/simBackend.js';
-import { repoRoot } from './server.js';
+import { repoRoot, stopChild } from './server.js';
 
 const run = promisify(execFile);
 const entry = resolve(repoRoot, 'bin/headroom.js');
@@ -62,18 +62,6 @@ export async function startSimAgent(host: string, certs: string, safeCapPct = 60
     });
   });
   return { host, port, stop: () => stopChild(child) };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** One row (A, 20 kW budget, 25 kW cooling, H100-SXM) with one rack A01 holding the hosts, 8 GPUs each. */
