@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createCa, issueAgentCert, issueConsoleCert } from '../main/agent/certs.js';
+import { createCa, issueAgentCert, issueConsoleCert } from '../main/pki/certs.js';
 import { simGpuUuid } from '../main/agent/simBackend.js';
-import { createRuntime } from '../main/engine/runtime.js';
+import { createRuntime } from '../main/app/runtime.js';
 
 /**
  * One console watching N simulated agents (8 GPUs each) at 1 Hz over mutual TLS on loopback: the console's CPU and

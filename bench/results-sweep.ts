@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import * as echarts from 'echarts';
 import { PolicyConfigSchema } from '../shared/domain/control.js';
 import type { SweepPoint, SweepResult } from '../shared/domain/planner.js';
-import { runSweep } from '../main/engine/planner.js';
+import { runSweep } from '../main/app/planner.js';
 
 const { values } = parseArgs({
   options: {

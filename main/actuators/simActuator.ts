@@ -1,5 +1,5 @@
 import type { Simulator } from '../sim/simulator.js';
-import type { Actuator } from '../engine/ports.js';
+import type { Actuator } from '../core/ports.js';
 
 /**
  * Carries setpoints to the built-in simulator's GPUs. The modelled time-to-effect of each path (out-of-band caps,

@@ -17,9 +17,9 @@ import {
 } from '../../shared/agentProtocol.js';
 import { ClockEvent } from '../../shared/domain/fleet.js';
 import { BackendError, type GpuBackend } from './backend.js';
-import { scopesOf, type TlsIdentity } from './certs.js';
+import { scopesOf, type TlsIdentity } from '../pki/certs.js';
 import { CommandGate } from './commandGate.js';
-import { readLines, writeLine } from './lines.js';
+import { readLines, writeLine } from '../pki/lines.js';
 import { renderMetrics, type AgentCounters } from './metrics.js';
 
 export const AGENT_VERSION = '0.1.0';

@@ -1,6 +1,6 @@
 import { execFile, type ExecFileException } from 'node:child_process';
 import { GpuInfoSchema, GpuUuidSchema, MAX_GPUS_PER_HOST, type AgentReading, type GpuInfo } from '../../shared/agentProtocol.js';
-import { NVIDIA_SMI_QUERY, parseNvidiaSmiQuery, type NvidiaSmiReading } from '../sources/parsers/nvidiaSmi.js';
+import { NVIDIA_SMI_QUERY, parseNvidiaSmiQuery, type NvidiaSmiReading } from './nvidiaSmiParser.js';
 import { BackendError, type GpuBackend } from './backend.js';
 
 /**

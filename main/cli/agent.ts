@@ -36,7 +36,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   }
   const [{ HostAgent, parseListen }, { loadIdentity }, { NvidiaSmiBackend }, { SimBackend }] = await Promise.all([
     import('../agent/agent.js'),
-    import('../agent/certs.js'),
+    import('../pki/certs.js'),
     import('../agent/nvidiaSmiBackend.js'),
     import('../agent/simBackend.js'),
   ]);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Scope } from '../../shared/agentProtocol.js';
 import { num, UsageError } from './usage.js';
-import { CA_DAYS, CertError, LEAF_DAYS, createCa, describeCert, issueAgentCert, issueConsoleCert, signedBy, type IssuedFiles } from '../agent/certs.js';
+import { CA_DAYS, CertError, LEAF_DAYS, createCa, describeCert, issueAgentCert, issueConsoleCert, signedBy, type IssuedFiles } from '../pki/certs.js';
 
 /** Certificates expiring within this many days are flagged by `show`. */
 export const EXPIRY_WARNING_DAYS = 30;

@@ -78,7 +78,7 @@ async function serve(args: string[]): Promise<void> {
     throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');
   }
   // Loaded here, not at the top: `headroom audit` and `help` must work without the engine.
-  const [{ createRuntime }, { generateToken, startServer }] = await Promise.all([import('../engine/runtime.js'), import('../server/server.js')]);
+  const [{ createRuntime }, { generateToken, startServer }] = await Promise.all([import('../app/runtime.js'), import('../server/server.js')]);
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
   const speed = num(values.speed, 'speed', { min: 0.1, max: 10000 })!;
   const rt = await createRuntime({
@@ -166,7 +166,7 @@ async function sim(args: string[]): Promise<void> {
     const [from, to, step] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 2)];
     if (!(from >= 1 && to <= 400 && to >= from && step >= 1)) throw new UsageError(`--sweep: need 1 ≤ from ≤ to ≤ 400 and step ≥ 1, got ${from}..${to}:${step}`);
     if (values.scenario !== 'default' || values.scale || values.db) throw new UsageError('--sweep runs its own one-row scenario: --scenario, --scale and --db do not apply');
-    const { runSweep } = await import('../engine/planner.js');
+    const { runSweep } = await import('../app/planner.js');
     const t0 = performance.now();
     const result = await runSweep({ fromServers: from, toServers: to, step, durationS, seed: num(values.seed, 'seed', { int: true, min: 0 }) }, progressBar(`sweep ${from}..${to}`));
     if (values.out) writeJsonAtomic(values.out, result);

@@ -1,9 +1,9 @@
 import { writeFileSync, renameSync } from 'node:fs';
-import { runLoaded, type SimPolicy } from '../engine/batch.js';
-import type { SimReport, WorkloadFigures } from '../engine/report.js';
+import { runLoaded, type SimPolicy } from '../app/batch.js';
+import type { SimReport, WorkloadFigures } from '../app/report.js';
 import { loadScenario } from '../sim/config.js';
 
-export { runLoaded, type RunPolicy, type SimPolicy, type LoadedRun } from '../engine/batch.js';
+export { runLoaded, type RunPolicy, type SimPolicy, type LoadedRun } from '../app/batch.js';
 
 export interface SimOptions {
   scenario: string;

@@ -5,7 +5,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_EVENT } from '../../shared/channels.js';
 import { eventChannels } from '../../shared/contract.js';
-import { createRuntime, type Runtime } from '../engine/runtime.js';
+import { createRuntime, type Runtime } from '../app/runtime.js';
 import { CSP } from '../server/csp.js';
 import { registerIpc } from './ipc.js';
 import { localProfile, profileFleet } from './profile.js';

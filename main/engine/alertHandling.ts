@@ -4,7 +4,7 @@ import { SilenceMatcherSchema, type Ack, type Actor, type Silence } from '../../
 import type { Alert, Severity } from '../../shared/domain/fleet.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import type { DB } from '../store/db.js';
-import { RefusalError, type AlertOps, type AuditSink } from './ports.js';
+import { RefusalError, type AlertOps, type AuditSink } from '../core/ports.js';
 
 type Matcher = Silence['matchers'][number];
 

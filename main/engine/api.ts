@@ -2,16 +2,15 @@ import type { Handlers, ResponseTypes } from '../../shared/contract.js';
 import type { Actor } from '../../shared/domain/control.js';
 import type { DrillEvent } from '../../shared/domain/scenario.js';
 import type { RangeSeries } from '../../shared/domain/fleet.js';
-import type { DB } from '../store/db.js';
-import { queryRange } from '../store/telemetry.js';
 import type { Engine } from './engine.js';
-import { RefusalError, type AlertOps, type AuditApi, type ControlApi, type PlannerApi, type SourcesApi } from './ports.js';
+import { RefusalError, type AlertOps, type AuditApi, type ControlApi, type PlannerApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
 
 export interface HandlerDeps {
   engine: Engine;
   runner: Runner;
-  readDb: DB | null;
+  /** Stored telemetry, or null when nothing is stored (the range answers empty). */
+  telemetry: TelemetryReader | null;
   control: ControlApi;
   alertOps: AlertOps;
   audit: AuditApi;
@@ -42,8 +41,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'telemetry:range': (p): RangeSeries => {
       const ids = p.scope === 'site' ? [t.site.id] : p.scope === 'row' ? t.rows.map((r) => r.id) : t.racks.map((r) => r.id);
-      if (!d.readDb) return { scope: p.scope, resS: p.resS, ids, tMs: [], avgKW: ids.map(() => []), maxKW: ids.map(() => []) };
-      return queryRange(d.readDb, p, ids);
+      if (!d.telemetry) return { scope: p.scope, resS: p.resS, ids, tMs: [], avgKW: ids.map(() => []), maxKW: ids.map(() => []) };
+      return d.telemetry.range(p, ids);
     },
     'sim:control': (p) => {
       // A real fleet runs in real time: pausing would stop watching (and capping) GPUs that keep drawing power.

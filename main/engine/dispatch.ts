@@ -1,6 +1,6 @@
 import { channelRoles, isRequestChannel, parseRequest, type Handlers, type RequestChannel } from '../../shared/contract.js';
 import { ROLE_RANK, type Actor } from '../../shared/domain/control.js';
-import { RefusalError } from './ports.js';
+import { RefusalError } from '../core/ports.js';
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: string };
 

@@ -7,8 +7,8 @@ import { activeAlerts, createAlertBook, evaluateAlerts, type AlertBook } from '.
 import { observe } from '../core/observe.js';
 import type { GpuColumns } from '../core/physics.js';
 import { indexTopology, type TopologyIndex } from '../core/topology.js';
-import type { Source, SourceBatch } from '../sources/source.js';
-import type { TelemetrySink } from '../store/writer.js';
+import type { Source, SourceBatch } from '../core/source.js';
+import type { TelemetrySink } from '../core/ports.js';
 
 const TEMP_RANGE_C = READING_LIMITS.tempC;
 const POWER_FACTOR = READING_LIMITS.powerLimitFactor;

@@ -1,5 +1,5 @@
 import type { Status } from '../../shared/domain/fleet.js';
-import type { TelemetrySink } from '../store/writer.js';
+import type { TelemetrySink } from '../core/ports.js';
 import type { EventBus } from './bus.js';
 import type { Engine } from './engine.js';
 

@@ -1,6 +1,6 @@
 import type { AgentReading } from '../../shared/agentProtocol.js';
 import type { SourceTestResult } from '../../shared/domain/sources.js';
-import type { Feed, FeedSink } from './fleet.js';
+import type { Feed, FeedSink } from '../core/source.js';
 
 /**
  * What the feeds that poll an HTTP endpoint share — dcgm-exporter's /metrics (dcgmFeed.ts) and a Prometheus server

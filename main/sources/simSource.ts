@@ -1,5 +1,5 @@
 import type { Simulator } from '../sim/simulator.js';
-import type { Source, SourceBatch } from './source.js';
+import type { Source, SourceBatch } from '../core/source.js';
 
 /** The built-in simulator as a telemetry source. During a `sourceStall` event it delivers nothing. */
 export class SimSource implements Source {

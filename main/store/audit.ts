@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditQuery, AuditRecord, Role } from '../../shared/domain/control.js';
 import type { ResponseTypes } from '../../shared/contract.js';
-import type { AuditApi, AuditEntry, AuditSink } from '../engine/ports.js';
+import type { AuditApi, AuditEntry, AuditSink } from '../core/ports.js';
 import type { DB } from './db.js';
 
 /** prevHash of the first record. */

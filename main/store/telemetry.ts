@@ -1,25 +1,10 @@
 import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { DB } from './db.js';
+import type { TickRecord } from '../core/ports.js';
 
 /** Rollup scopes as stored in `rollups.scope`. */
 export const Scope = { site: 0, row: 1, rack: 2 } as const;
 export type ScopeName = keyof typeof Scope;
-
-/** One tick's worth of telemetry, columnar, as handed from the engine to the store. */
-export interface TickRecord {
-  tMs: number;
-  powerW: Float64Array;
-  tempC: Float64Array;
-  clockMHz: Float64Array;
-  limitW: Float64Array;
-  util: Float64Array;
-  flags: Uint32Array;
-  rackW: Float64Array;
-  rackMaxTempC: Float64Array;
-  rowW: Float64Array;
-  rowMaxTempC: Float64Array;
-  siteW: number;
-}
 
 export interface Retention {
   /** Raw samples are kept this long (s). */

@@ -1,13 +1,7 @@
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../engine/workers.js';
-import type { Retention, TickRecord } from './telemetry.js';
-
-/** Where the engine hands telemetry; the hand-off must be cheap (it is inside the tick budget). */
-export interface TelemetrySink {
-  write(rec: TickRecord): void;
-  stats(): { lagBatches: number; writtenRows: number; errors: number; dropped: number; lastError: string | null };
-  close(): Promise<void>;
-}
+import { startWorker } from '../node/workers.js';
+import type { Retention } from './telemetry.js';
+import type { TelemetrySink, TickRecord } from '../core/ports.js';
 
 /** The typed columns of a tick, moved to the worker by transfer. */
 const COLUMNS = ['powerW', 'tempC', 'clockMHz', 'limitW', 'util', 'flags', 'rackW', 'rackMaxTempC', 'rowW', 'rowMaxTempC'] as const;

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openTelemetryDb } from './telemetryDb.js';
-import { TelemetryWriter, type Retention, type TickRecord } from './telemetry.js';
+import { TelemetryWriter, type Retention } from './telemetry.js';
+import { type TickRecord } from '../core/ports.js';
 
 /** Store worker: owns telemetry.db's write connection, so SQLite never blocks the engine's tick. */
 interface Init {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NvidiaSmiBackend, NVIDIA_SMI_DEFAULT_LIMIT_QUERY, type NvidiaSmiBackendOptions } from '../../main/agent/nvidiaSmiBackend.js';
 import { BackendError } from '../../main/agent/backend.js';
-import { NVIDIA_SMI_QUERY } from '../../main/sources/parsers/nvidiaSmi.js';
+import { NVIDIA_SMI_QUERY } from '../../main/agent/nvidiaSmiParser.js';
 import { AgentReadingSchema, GpuInfoSchema } from '../../shared/agentProtocol.js';
 import { decodeClockEvents } from '../../shared/domain/fleet.js';
 import { tempDir } from '../helpers.js';

@@ -3,9 +3,9 @@ import { AGENT_PROTOCOL_VERSION, type AgentReading } from '../../shared/agentPro
 import { ClockEvent } from '../../shared/domain/fleet.js';
 import { HostAgent } from '../../main/agent/agent.js';
 import { BackendError } from '../../main/agent/backend.js';
-import { createCa, issueAgentCert, issueConsoleCert, loadIdentity, type TlsIdentity } from '../../main/agent/certs.js';
+import { createCa, issueAgentCert, issueConsoleCert, loadIdentity, type TlsIdentity } from '../../main/pki/certs.js';
 import { SimBackend, simGpuUuid } from '../../main/agent/simBackend.js';
-import { AgentLink } from '../../main/sources/agentLink.js';
+import { AgentLink } from '../../main/fleet/agentLink.js';
 import { tempDir, until } from '../helpers.js';
 
 /**

@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_PROTOCOL_VERSION, type CommandBody } from '../../shared/agentProtocol.js';
 import { SampleFlag } from '../../shared/domain/fleet.js';
-import { AgentActuator } from '../../main/actuators/agentActuator.js';
+import { AgentActuator } from '../../main/fleet/agentActuator.js';
 import { HostAgent } from '../../main/agent/agent.js';
-import { createCa, issueAgentCert, issueConsoleCert, loadIdentity, type TlsIdentity } from '../../main/agent/certs.js';
+import { createCa, issueAgentCert, issueConsoleCert, loadIdentity, type TlsIdentity } from '../../main/pki/certs.js';
 import { SimBackend, simGpuUuid } from '../../main/agent/simBackend.js';
-import { AgentLink } from '../../main/sources/agentLink.js';
-import { FleetSource } from '../../main/sources/fleet.js';
-import { resolveInventory, InventorySchema } from '../../main/sources/inventory.js';
+import { AgentLink } from '../../main/fleet/agentLink.js';
+import { FleetSource } from '../../main/fleet/fleetSource.js';
+import { resolveInventory, InventorySchema } from '../../main/fleet/inventory.js';
 import { tempDir, until } from '../helpers.js';
 
 /**

@@ -4,7 +4,7 @@ import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs
 import { AuditTrail, GENESIS_HASH, canonicalAudit } from '../../main/store/audit.js';
 import { allMigrations, applyMissingMigrations, openControlDb, openControlDbReadonly } from '../../main/store/controlDb.js';
 import { explain, migrate, schemaVersion, StoreError, type DB } from '../../main/store/db.js';
-import type { AuditEntry } from '../../main/engine/ports.js';
+import type { AuditEntry } from '../../main/core/ports.js';
 import { AUDIT_CSV_COLUMNS, auditCsv } from '../../shared/domain/auditCsv.js';
 import type { AuditRecord } from '../../shared/domain/control.js';
 import { runThenKill, tempDir } from '../helpers.js';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Scope } from '../../shared/agentProtocol.js';
-import { CertError, createCa, describeCert, issueAgentCert, issueConsoleCert, loadIdentity, scopesOf, validity, type TlsIdentity } from '../../main/agent/certs.js';
+import { CertError, createCa, describeCert, issueAgentCert, issueConsoleCert, loadIdentity, scopesOf, validity, type TlsIdentity } from '../../main/pki/certs.js';
 import { CERTS_HELP, runCerts } from '../../main/cli/certs.js';
 import { tempDir } from '../helpers.js';
 

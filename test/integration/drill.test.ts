@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type Runtime } from '../../main/engine/runtime.js';
+import { createRuntime, type Runtime } from '../../main/app/runtime.js';
 import { dispatch } from '../../main/engine/dispatch.js';
 import type { Actor } from '../../shared/domain/control.js';
 

@@ -4,7 +4,7 @@ import { Engine } from '../../main/engine/engine.js';
 import { loadScenario, loadTraces } from '../../main/sim/config.js';
 import { Simulator } from '../../main/sim/simulator.js';
 import { SimSource } from '../../main/sources/simSource.js';
-import type { Source, SourceBatch } from '../../main/sources/source.js';
+import type { Source, SourceBatch } from '../../main/core/source.js';
 import { runSim } from '../../main/cli/sim.js';
 import { defaultTopology } from '../helpers.js';
 

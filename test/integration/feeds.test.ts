@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DcgmFeed } from '../../main/sources/dcgmFeed.js';
-import { FleetSource, type Feed, type FeedSink } from '../../main/sources/fleet.js';
-import { InventorySchema, resolveInventory } from '../../main/sources/inventory.js';
+import { FleetSource } from '../../main/fleet/fleetSource.js';
+import { type Feed, type FeedSink } from '../../main/core/source.js';
+import { InventorySchema, resolveInventory } from '../../main/fleet/inventory.js';
 import { invalidReasons } from '../../main/sources/parsers/validate.js';
 import { PromFeed } from '../../main/sources/promFeed.js';
 import { AgentReadingSchema, type AgentReading } from '../../shared/agentProtocol.js';

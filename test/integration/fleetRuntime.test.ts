@@ -5,10 +5,10 @@ import type { Actor } from '../../shared/domain/control.js';
 import type { SourcesView } from '../../shared/domain/sources.js';
 import { SampleFlag } from '../../shared/domain/fleet.js';
 import { HostAgent } from '../../main/agent/agent.js';
-import { createCa, issueAgentCert, issueConsoleCert, loadIdentity } from '../../main/agent/certs.js';
+import { createCa, issueAgentCert, issueConsoleCert, loadIdentity } from '../../main/pki/certs.js';
 import { SimBackend, simGpuUuid } from '../../main/agent/simBackend.js';
-import { createRuntime, type Runtime } from '../../main/engine/runtime.js';
-import { RefusalError } from '../../main/engine/ports.js';
+import { createRuntime, type Runtime } from '../../main/app/runtime.js';
+import { RefusalError } from '../../main/core/ports.js';
 import { tempDir, until } from '../helpers.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPlanner } from '../../main/engine/planner.js';
+import { createPlanner } from '../../main/app/planner.js';
 
 describe('capacity planner (worker thread)', () => {
   it('runs a sweep off the main thread, one at a time, and returns every server count × policy', async () => {

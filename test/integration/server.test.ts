@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createRuntime, type Runtime } from '../../main/engine/runtime.js';
+import { createRuntime, type Runtime } from '../../main/app/runtime.js';
 import { startServer, type HeadlessServer } from '../../main/server/server.js';
 import type { WireMessage } from '../../shared/contract.js';
 import { tempDir } from '../helpers.js';

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { explain, migrate, openStore, schemaVersion, StoreError } from '../../main/store/db.js';
 import { TELEMETRY_MIGRATIONS } from '../../main/store/migrations/telemetry.js';
 import { openTelemetryDb } from '../../main/store/telemetryDb.js';
-import { fromBlob, queryRange, RANGE_SQL, Scope, TelemetryWriter, type TickRecord } from '../../main/store/telemetry.js';
+import { fromBlob, queryRange, RANGE_SQL, Scope, TelemetryWriter } from '../../main/store/telemetry.js';
+import { type TickRecord } from '../../main/core/ports.js';
 import { StoreWriter } from '../../main/store/writer.js';
 import { tempDir } from '../helpers.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertHandling, brakeInhibitorId, matchValue } from '../../main/engine/alertHandling.js';
-import { RefusalError } from '../../main/engine/ports.js';
+import { RefusalError } from '../../main/core/ports.js';
 import { AuditTrail } from '../../main/store/audit.js';
 import { openControlDb } from '../../main/store/controlDb.js';
 import type { DB } from '../../main/store/db.js';

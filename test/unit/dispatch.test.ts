@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { channelRoles, requestSchemas, type Handlers } from '../../shared/contract.js';
 import { ROLE_RANK, type Actor, type Role } from '../../shared/domain/control.js';
 import { dispatch } from '../../main/engine/dispatch.js';
-import { RefusalError } from '../../main/engine/ports.js';
+import { RefusalError } from '../../main/core/ports.js';
 
 /** Handlers that record calls and answer "ok"; validation and role checks are dispatch's job. */
 function recordingHandlers(calls: string[]): Handlers {

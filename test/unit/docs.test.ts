@@ -41,7 +41,7 @@ describe('docs/AGENTS.md examples', () => {
   const blocks = [...readFileSync('docs/AGENTS.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
   it('the inventory example resolves', async () => {
-    const { loadInventoryFile } = await import('../../main/sources/inventory.js');
+    const { loadInventoryFile } = await import('../../main/fleet/inventory.js');
     const tmp = tempDir();
     try {
       writeFileSync(tmp.file('inventory.yaml'), blocks[0]!);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../main/engine/bus.js';
 import { Engine } from '../../main/engine/engine.js';
 import { Runner, type WallClock } from '../../main/engine/runner.js';
-import type { Source } from '../../main/sources/source.js';
+import type { Source } from '../../main/core/source.js';
 import { defaultTopology } from '../helpers.js';
 
 function setup(speed: number) {

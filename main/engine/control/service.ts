@@ -20,9 +20,9 @@ import { clockCapsFor, highEngaged, initialPolcaState, polcaLockMHz, stepPolca, 
 import { powerAt } from '../../core/physics.js';
 import type { DB } from '../../store/db.js';
 import type { Engine, TickService } from '../engine.js';
-import { RefusalError, type Actuator, type AuditEntry, type AuditSink, type ControlApi } from '../ports.js';
-import { ControlStore } from './store.js';
-import { describeTarget, listIds, Targets } from './targets.js';
+import { RefusalError, type Actuator, type AuditEntry, type AuditSink, type ControlApi } from '../../core/ports.js';
+import { ControlStore } from '../../store/control.js';
+import { describeTarget, listIds, Targets } from '../../core/control/targets.js';
 
 /** 'brake-only': no POLCA caps and no playbooks; only the power brake above brakePct (the simulator's `none`). */
 export type ControlMode = 'polca' | 'brake-only';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentReading } from '../../../shared/agentProtocol.js';
 import { DcgmSourceSchema, PrometheusSourceSchema } from '../../../shared/domain/sources.js';
 import { DcgmFeed } from '../../../main/sources/dcgmFeed.js';
-import type { Feed, FeedSink } from '../../../main/sources/fleet.js';
+import type { Feed, FeedSink } from '../../../main/core/source.js';
 import { PromFeed } from '../../../main/sources/promFeed.js';
 import { invalidReasons } from '../../../main/sources/parsers/validate.js';
 

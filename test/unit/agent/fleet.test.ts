@@ -4,8 +4,9 @@ import type { AgentReading } from '../../../shared/agentProtocol.js';
 import { SampleFlag } from '../../../shared/domain/fleet.js';
 import { renderMetrics } from '../../../main/agent/metrics.js';
 import { SimBackend, simGpuUuid } from '../../../main/agent/simBackend.js';
-import { FleetSource, type Feed, type FeedSink } from '../../../main/sources/fleet.js';
-import { InventorySchema, loadInventoryFile, resolveInventory } from '../../../main/sources/inventory.js';
+import { FleetSource } from '../../../main/fleet/fleetSource.js';
+import { type Feed, type FeedSink } from '../../../main/core/source.js';
+import { InventorySchema, loadInventoryFile, resolveInventory } from '../../../main/fleet/inventory.js';
 import { parseDcgmExporter } from '../../../main/sources/parsers/dcgm.js';
 import { tempDir } from '../../helpers.js';
 

@@ -8,8 +8,8 @@ import { BRAKE_CLOCK_MHZ, clockForLimit, powerAt } from '../../../main/core/phys
 import { resolveTopology } from '../../../main/core/topology.js';
 import { ControlService } from '../../../main/engine/control/service.js';
 import { Engine } from '../../../main/engine/engine.js';
-import type { Actuator } from '../../../main/engine/ports.js';
-import type { Source, SourceBatch } from '../../../main/sources/source.js';
+import type { Actuator } from '../../../main/core/ports.js';
+import type { Source, SourceBatch } from '../../../main/core/source.js';
 import { H100 } from '../../helpers.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NVIDIA_SMI_QUERY, NVIDIA_SMI_QUERY_FIELDS, parseNvidiaSmiCsvWithHeader, parseNvidiaSmiQuery } from '../../../main/sources/parsers/nvidiaSmi.js';
+import { NVIDIA_SMI_QUERY, NVIDIA_SMI_QUERY_FIELDS, parseNvidiaSmiCsvWithHeader, parseNvidiaSmiQuery } from '../../../main/agent/nvidiaSmiParser.js';
 
 const fixture = (f: string): string => readFileSync(new URL(`../../fixtures/gpu/${f}`, import.meta.url), 'utf8');
 /** The capture sections hold `#` banner lines around nvidia-smi's own output. */

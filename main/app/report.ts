@@ -2,7 +2,7 @@ import type { Alert } from '../../shared/domain/fleet.js';
 import type { LatencyHistogram } from '../core/histogram.js';
 import type { InferenceServiceSim } from '../sim/inference.js';
 import type { TrainingJobSim } from '../sim/training.js';
-import type { Engine } from './engine.js';
+import type { Engine } from '../engine/engine.js';
 
 /** The JSON report of `headroom sim`. Deterministic: no wall-clock values. */
 export interface SimReport {

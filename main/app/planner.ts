@@ -6,8 +6,8 @@ import { DGX_H100_PROVISIONED_KW, resolveTopology } from '../core/topology.js';
 import { runLoaded } from './batch.js';
 import type { LoadedScenario } from '../sim/config.js';
 import { mergedQuantile, ratio, type WorkloadFigures } from './report.js';
-import { RefusalError, type PlannerApi } from './ports.js';
-import { startWorker } from './workers.js';
+import { RefusalError, type PlannerApi } from '../core/ports.js';
+import { startWorker } from '../node/workers.js';
 
 /**
  * The capacity planner (POLCA's headline experiment): one row provisioned for 40 DGX-class servers

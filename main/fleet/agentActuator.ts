@@ -1,7 +1,7 @@
 import type { CommandAction, Hello } from '../../shared/agentProtocol.js';
-import type { Actuator } from '../engine/ports.js';
-import type { AgentLink } from '../sources/agentLink.js';
-import type { Inventory } from '../sources/inventory.js';
+import type { Actuator } from '../core/ports.js';
+import type { AgentLink } from './agentLink.js';
+import type { Inventory } from './inventory.js';
 
 export interface AgentActuatorOptions {
   /** How long a setpoint holds on the agent without renewal (ms). */

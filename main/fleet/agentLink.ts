@@ -13,9 +13,9 @@ import {
   type Result,
 } from '../../shared/agentProtocol.js';
 import type { AgentSourceSchema, SourceTestResult } from '../../shared/domain/sources.js';
-import type { TlsIdentity } from '../agent/certs.js';
-import { readLines, writeLine } from '../agent/lines.js';
-import type { Feed, FeedSink } from './fleet.js';
+import type { TlsIdentity } from '../pki/certs.js';
+import { readLines, writeLine } from '../pki/lines.js';
+import type { Feed, FeedSink } from '../core/source.js';
 
 export type AgentSourceConfig = z.output<typeof AgentSourceSchema>;
 

@@ -1,14 +1,15 @@
 import { SourceConfigSchema, type SourceConfig, type SourcesView, type SourceTestResult } from '../../shared/domain/sources.js';
 import type { Actor } from '../../shared/domain/control.js';
-import type { AgentActuator } from '../actuators/agentActuator.js';
-import { describeCert, type TlsIdentity } from '../agent/certs.js';
-import type { AuditSink } from '../engine/ports.js';
-import { RefusalError } from '../engine/ports.js';
+import type { AgentActuator } from './agentActuator.js';
+import { describeCert, type TlsIdentity } from '../pki/certs.js';
+import type { AuditSink } from '../core/ports.js';
+import { RefusalError } from '../core/ports.js';
 import type { DB } from '../store/db.js';
 import { AgentLink } from './agentLink.js';
-import { DcgmFeed } from './dcgmFeed.js';
-import type { Feed, FleetSource } from './fleet.js';
-import { PromFeed } from './promFeed.js';
+import { DcgmFeed } from '../sources/dcgmFeed.js';
+import type { FleetSource } from './fleetSource.js';
+import type { Feed } from '../core/source.js';
+import { PromFeed } from '../sources/promFeed.js';
 
 export interface SourceManagerOptions {
   fleet: FleetSource;

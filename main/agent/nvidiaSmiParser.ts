@@ -12,8 +12,8 @@
  * line number; bad values (NaN, negative, impossible, unparseable) flag the reading invalid with reasons — counted,
  * never dropped. Pure; never throws.
  */
-import { decodeClockEvents } from '../../../shared/domain/fleet.js';
-import { CLOCK_EVENT_BITS, invalidReasons } from './validate.js';
+import { decodeClockEvents } from '../../shared/domain/fleet.js';
+import { CLOCK_EVENT_BITS, invalidReasons } from '../sources/parsers/validate.js';
 
 export const NVIDIA_SMI_QUERY_FIELDS = [
   'index',

@@ -2,26 +2,8 @@ import type { AgentReading } from '../../shared/agentProtocol.js';
 import { SampleFlag, type SourceHealth } from '../../shared/domain/fleet.js';
 import { LatencyHistogram } from '../core/histogram.js';
 import type { Inventory } from './inventory.js';
-import { invalidReasons } from './parsers/validate.js';
-import type { Source, SourceBatch } from './source.js';
-
-/** Where feeds deliver: readings of one host at one time, or a counted error. */
-export interface FeedSink {
-  readings(feed: string, host: string, tMs: number, readings: readonly AgentReading[]): void;
-  error(feed: string, message: string): void;
-}
-
-/** One live connection that brings real readings in: a host agent, a dcgm-exporter, a Prometheus server. */
-export interface Feed {
-  readonly id: string;
-  readonly kind: 'agent' | 'dcgm' | 'prometheus';
-  start(sink: FeedSink): void;
-  stop(): Promise<void>;
-  /** Where it points and what it knows, for operators (address, lease state). */
-  detail(): string;
-  /** How often it delivers (ms); a feed is late only beyond it (a dcgm-exporter scraped every 30 s is not stale at 10 s). */
-  intervalMs?(): number;
-}
+import { invalidReasons } from '../sources/parsers/validate.js';
+import type { Feed, FeedSink, Source, SourceBatch } from '../core/source.js';
 
 interface FeedState {
   feed: Feed;

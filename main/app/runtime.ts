@@ -5,36 +5,36 @@ import type { Actor } from '../../shared/domain/control.js';
 import type { DrillEvent } from '../../shared/domain/scenario.js';
 import type { SourceConfig } from '../../shared/domain/sources.js';
 import { ScenarioError } from '../sim/references.js';
-import { RefusalError } from './ports.js';
+import { RefusalError } from '../core/ports.js';
 import { loadScenario, loadTraces, type LoadedScenario } from '../sim/config.js';
 import { Simulator } from '../sim/simulator.js';
 import { SimSource } from '../sources/simSource.js';
 import type { DB } from '../store/db.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { StoreWriter } from '../store/writer.js';
-import { DEFAULT_RETENTION } from '../store/telemetry.js';
+import { DEFAULT_RETENTION, queryRange } from '../store/telemetry.js';
 import { SimActuator } from '../actuators/simActuator.js';
 import { AuditTrail } from '../store/audit.js';
 import { openControlDb } from '../store/controlDb.js';
-import { AlertHandling } from './alertHandling.js';
+import { AlertHandling } from '../engine/alertHandling.js';
 import { activeAlerts } from '../core/alerts.js';
-import { createHandlers } from './api.js';
-import { ControlService } from './control/service.js';
+import { createHandlers } from '../engine/api.js';
+import { ControlService } from '../engine/control/service.js';
 import { createPlanner } from './planner.js';
 import type { AlertRule } from '../../shared/domain/alerts.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
 import type { Topology } from '../../shared/domain/topology.js';
-import type { Source } from '../sources/source.js';
-import type { Actuator, SourcesApi } from './ports.js';
-import { AgentActuator } from '../actuators/agentActuator.js';
-import { loadIdentity, type TlsIdentity } from '../agent/certs.js';
-import { FleetSource } from '../sources/fleet.js';
-import { loadInventoryFile, type Inventory } from '../sources/inventory.js';
-import { SourceManager } from '../sources/manager.js';
+import type { Source } from '../core/source.js';
+import type { Actuator, SourcesApi } from '../core/ports.js';
+import { AgentActuator } from '../fleet/agentActuator.js';
+import { loadIdentity, type TlsIdentity } from '../pki/certs.js';
+import { FleetSource } from '../fleet/fleetSource.js';
+import { loadInventoryFile, type Inventory } from '../fleet/inventory.js';
+import { SourceManager } from '../fleet/manager.js';
 import { loadSourcesFile } from '../sources/sourcesFile.js';
-import { EventBus } from './bus.js';
-import { Engine } from './engine.js';
-import { Runner } from './runner.js';
+import { EventBus } from '../engine/bus.js';
+import { Engine } from '../engine/engine.js';
+import { Runner } from '../engine/runner.js';
 
 export interface FleetOptions {
   /** Inventory file: hosts and GPU UUIDs → rows, racks, slots. */
@@ -234,7 +234,7 @@ async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleet
     : null;
   if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);
-  const handlers = createHandlers({ engine, runner, readDb, control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
+  const handlers = createHandlers({ engine, runner, telemetry: readDb ? { range: (q, ids) => queryRange(readDb!, q, ids) } : null, control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
   return {
     name: plant.name,
     loaded: plant.loaded,

@@ -1,6 +1,6 @@
-import type { Override } from '../../../shared/domain/control.js';
-import type { DB } from '../../store/db.js';
-import { CONTROL_POLICY_TABLES } from './migrations.js';
+import type { Override } from '../../shared/domain/control.js';
+import type { DB } from './db.js';
+import { CONTROL_POLICY_TABLES } from '../engine/control/migrations.js';
 
 /** A row's persisted operator state. */
 export interface StoredRow {

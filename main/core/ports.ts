@@ -13,6 +13,7 @@ import type {
 } from '../../shared/domain/control.js';
 import type { SweepResult } from '../../shared/domain/planner.js';
 import type { ResponseTypes } from '../../shared/contract.js';
+import type { RangeSeries } from '../../shared/domain/fleet.js';
 
 /**
  * Ports between engine services. Each is implemented by one adapter and consumed by others, so services can be
@@ -99,4 +100,32 @@ export interface SourcesApi {
   test(config: SourceConfig): Promise<SourceTestResult>;
   add(config: SourceConfig, reason: string, actor: Actor): SourcesView;
   remove(id: string, reason: string, actor: Actor): Promise<SourcesView>;
+}
+
+/** One tick's worth of telemetry, columnar, as handed from the engine to the store. */
+export interface TickRecord {
+  tMs: number;
+  powerW: Float64Array;
+  tempC: Float64Array;
+  clockMHz: Float64Array;
+  limitW: Float64Array;
+  util: Float64Array;
+  flags: Uint32Array;
+  rackW: Float64Array;
+  rackMaxTempC: Float64Array;
+  rowW: Float64Array;
+  rowMaxTempC: Float64Array;
+  siteW: number;
+}
+
+/** Where the engine hands telemetry; the hand-off must be cheap (it is inside the tick budget). */
+export interface TelemetrySink {
+  write(rec: TickRecord): void;
+  stats(): { lagBatches: number; writtenRows: number; errors: number; dropped: number; lastError: string | null };
+  close(): Promise<void>;
+}
+
+/** Reads stored telemetry for the faces (rollup series of a scope over a time range); implemented over telemetry.db. */
+export interface TelemetryReader {
+  range(q: { scope: 'site' | 'row' | 'rack'; fromMs: number; toMs: number; resS: 10 | 60 }, ids: readonly string[]): RangeSeries;
 }

@@ -1,3 +1,4 @@
+import type { AgentReading } from '../../shared/agentProtocol.js';
 import type { SourceHealth } from '../../shared/domain/fleet.js';
 
 /** Full-fleet readings delivered by a source in one poll. Columns are indexed like the topology. */
@@ -22,4 +23,22 @@ export interface Source {
   poll(nowMs: number, dtS: number): SourceBatch | null;
   /** Health per feed, when the source is made of several (a real fleet); otherwise the engine derives one. */
   health?(): SourceHealth[];
+}
+
+/** Where feeds deliver: readings of one host at one time, or a counted error. */
+export interface FeedSink {
+  readings(feed: string, host: string, tMs: number, readings: readonly AgentReading[]): void;
+  error(feed: string, message: string): void;
+}
+
+/** One live connection that brings real readings in: a host agent, a dcgm-exporter, a Prometheus server. */
+export interface Feed {
+  readonly id: string;
+  readonly kind: 'agent' | 'dcgm' | 'prometheus';
+  start(sink: FeedSink): void;
+  stop(): Promise<void>;
+  /** Where it points and what it knows, for operators (address, lease state). */
+  detail(): string;
+  /** How often it delivers (ms); a feed is late only beyond it (a dcgm-exporter scraped every 30 s is not stale at 10 s). */
+  intervalMs?(): number;
 }

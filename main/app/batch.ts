@@ -5,8 +5,8 @@ import { Simulator } from '../sim/simulator.js';
 import { SimSource } from '../sources/simSource.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { TelemetryWriter } from '../store/telemetry.js';
-import { ControlService } from './control/service.js';
-import { Engine } from './engine.js';
+import { ControlService } from '../engine/control/service.js';
+import { Engine } from '../engine/engine.js';
 import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } from './report.js';
 
 /**
