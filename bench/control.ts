@@ -41,7 +41,7 @@ export async function benchControl(opts: { ticks?: number } = {}): Promise<Contr
   const scenario = ScenarioSchema.parse({ ...defaultScenario(scale), events: [{ kind: 'powerBudgetLoss', atS: eventS, durationS: 120, row: 'C', fraction: 0.25 }] });
   const sim = new Simulator(topology, scenario, loadTraces(), scenario.seed);
   const engine = new Engine({ topology, source: new SimSource(sim), stepMs: scenario.stepMs, startMs: sim.timeMs });
-  const control = new ControlService({ engine, actuator: new SimActuator(sim), audit: null, priorities: sim.gpuPriority(), db: null, onChange: () => {} });
+  const control = new ControlService({ engine, actuator: new SimActuator(sim), audit: null, priorities: sim.gpuPriority(), store: null, onChange: () => {} });
   const serviceMs: number[] = [];
   engine.addService({
     onTick: (e, nowMs, stale) => {

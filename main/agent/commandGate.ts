@@ -1,4 +1,5 @@
-import { verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { verifyBody } from '../pki/signing.js';
 import {
   CommandBodySchema,
   CommandSchema,
@@ -60,13 +61,7 @@ export class CommandGate {
     }
     const nonce = typeof raw === 'object' && raw !== null && typeof (raw as { nonce?: unknown }).nonce === 'string' ? String((raw as { nonce: string }).nonce).slice(0, 64) : null;
     if (!peer.scopes.includes('control')) return reject('scope', 'this certificate may read but not control (scope read)', nonce);
-    let sigOk = false;
-    try {
-      sigOk = verify('sha256', Buffer.from(cmd.data.body, 'utf8'), peer.publicKey, Buffer.from(cmd.data.sig, 'base64'));
-    } catch {
-      sigOk = false;
-    }
-    if (!sigOk) return reject('signature', 'signature does not match the body and the presented certificate (tampered or signed by another key)', nonce);
+    if (!verifyBody(cmd.data.body, peer.publicKey, cmd.data.sig)) return reject('signature', 'signature does not match the body and the presented certificate (tampered or signed by another key)', nonce);
     const body = CommandBodySchema.safeParse(raw);
     if (!body.success) {
       const i = body.error.issues[0];

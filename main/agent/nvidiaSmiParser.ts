@@ -13,7 +13,7 @@
  * never dropped. Pure; never throws.
  */
 import { decodeClockEvents } from '../../shared/domain/fleet.js';
-import { CLOCK_EVENT_BITS, invalidReasons } from '../sources/parsers/validate.js';
+import { CLOCK_EVENT_BITS, invalidReasons } from '../core/readings.js';
 
 export const NVIDIA_SMI_QUERY_FIELDS = [
   'index',

@@ -46,7 +46,7 @@ export function runLoaded(
       actuator: new SimActuator(sim),
       audit: null,
       priorities: o.policy === 'polca-no-priority' ? new Uint8Array(topology.gpuCount) : sim.gpuPriority(),
-      db: null,
+      store: null,
       onChange: () => {},
       mode: o.policy === 'none' ? 'brake-only' : 'polca',
       ...(o.config ? { policy: o.config } : {}),

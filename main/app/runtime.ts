@@ -16,6 +16,9 @@ import { DEFAULT_RETENTION, queryRange } from '../store/telemetry.js';
 import { SimActuator } from '../actuators/simActuator.js';
 import { AuditTrail } from '../store/audit.js';
 import { openControlDb } from '../store/controlDb.js';
+import { controlState } from '../store/control.js';
+import { alertState } from '../store/alerts.js';
+import { sourcesState } from '../store/sources.js';
 import { AlertHandling } from '../engine/alertHandling.js';
 import { activeAlerts } from '../core/alerts.js';
 import { createHandlers } from '../engine/api.js';
@@ -25,7 +28,7 @@ import type { AlertRule } from '../../shared/domain/alerts.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import type { Source } from '../core/source.js';
-import type { Actuator, SourcesApi } from '../core/ports.js';
+import type { Actuator, SourcesApi, TelemetryReader } from '../core/ports.js';
 import { AgentActuator } from '../fleet/agentActuator.js';
 import { loadIdentity, type TlsIdentity } from '../pki/certs.js';
 import { FleetSource } from '../fleet/fleetSource.js';
@@ -196,7 +199,7 @@ async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleet
     priorities: plant.priorities,
     // Real GPUs are capped through their agents (NVML, in-band, ~1 s), not a BMC: unless control.db says otherwise.
     ...(fp ? { policy: PolicyConfigSchema.parse({ actuation: { capPath: 'inBand' } }) } : {}),
-    db: controlDb,
+    store: controlState(controlDb),
     onChange: (c) => {
       bus.emit('control:changed', c);
       // A row brake inhibits that row's GPU alerts: re-publish them with the new inhibition.
@@ -205,7 +208,7 @@ async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleet
   });
   engine.addService(control);
   const alertOps = new AlertHandling({
-    db: controlDb,
+    store: alertState(controlDb),
     audit,
     topology,
     brakedRows: () => control.brakedRows(),
@@ -230,11 +233,11 @@ async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleet
     return { event: `${event.kind} on ${target}`, atMs: engine.nowMs };
   };
   const sources = fp
-    ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, db: controlDb, audit, now: () => engine.nowMs, log })
+    ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, store: sourcesState(controlDb), audit, now: () => engine.nowMs, log })
     : null;
   if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);
-  const handlers = createHandlers({ engine, runner, telemetry: readDb ? { range: (q, ids) => queryRange(readDb!, q, ids) } : null, control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
+  const handlers = createHandlers({ engine, runner, telemetry: telemetryReader(readDb), control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
   return {
     name: plant.name,
     loaded: plant.loaded,
@@ -278,4 +281,8 @@ function simSources(engine: Engine): SourcesApi {
     add: () => refuse(),
     remove: async () => refuse(),
   };
+}
+
+function telemetryReader(db: DB | null): TelemetryReader | null {
+  return db ? { range: (q, ids) => queryRange(db, q, ids) } : null;
 }

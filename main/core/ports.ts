@@ -129,3 +129,78 @@ export interface TelemetrySink {
 export interface TelemetryReader {
   range(q: { scope: 'site' | 'row' | 'rack'; fromMs: number; toMs: number; resS: 10 | 60 }, ids: readonly string[]): RangeSeries;
 }
+
+/** A row's persisted operator state. */
+export interface StoredRow {
+  rowId: string;
+  automation: boolean;
+  manualBrake: { by: string; reason: string; sinceMs: number } | null;
+}
+
+/** What the controller persisted: overrides in creation order, per-row flags, the policy as stored (JSON). */
+export interface StoredControl {
+  overrideSeq: number;
+  overrides: Override[];
+  rows: StoredRow[];
+  policyBody: string | null;
+}
+
+/**
+ * The controller's persistent state (control.db in the app). Writes run inside `transaction`, together with their
+ * audit record: nothing is stored (or audited) if the function throws.
+ */
+export interface ControlState {
+  transaction(fn: () => void): void;
+  saveOverride(ov: Override, seq: number): void;
+  deleteOverride(id: string): void;
+  saveRow(row: StoredRow, nowMs: number): void;
+  savePolicy(body: string, by: string, nowMs: number): void;
+  load(): StoredControl;
+}
+
+/** An alert instance's acknowledgement as persisted. */
+export interface StoredAck {
+  alertId: string;
+  /** When the acknowledged instance became active (a new instance starts unacknowledged). */
+  activeSinceMs: number;
+  by: string;
+  comment: string;
+  atMs: number;
+}
+
+/** A silence as persisted; its matchers are validated by the reader (they may come from an older version). */
+export interface StoredSilence {
+  id: string;
+  matchersJson: string;
+  createdBy: string;
+  comment: string;
+  startsAtMs: number;
+  endsAtMs: number;
+}
+
+/** Alert acks and silences (control.db in the app). Writes inside `transaction` commit with their audit record. */
+export interface AlertState {
+  transaction(fn: () => void): void;
+  acksUpTo(nowMs: number): StoredAck[];
+  upsertAck(a: StoredAck): void;
+  ackIds(): string[];
+  deleteAcks(ids: readonly string[]): void;
+  silencesActiveAt(nowMs: number): StoredSilence[];
+  insertSilence(s: Silence): void;
+  endSilence(id: string, atMs: number, by: string, reason: string): void;
+  pruneSilences(beforeMs: number): void;
+}
+
+/** A telemetry source saved in Settings → Sources; body is its SourceConfig as JSON. */
+export interface SavedSource {
+  id: string;
+  body: string;
+}
+
+/** The configured sources of a real fleet (control.db in the app). Writes inside `transaction` commit with their audit record. */
+export interface SourcesState {
+  transaction(fn: () => void): void;
+  list(): SavedSource[];
+  save(id: string, body: string, by: string, atMs: number): void;
+  delete(id: string): void;
+}

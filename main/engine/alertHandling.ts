@@ -3,14 +3,13 @@ import { z } from 'zod';
 import { SilenceMatcherSchema, type Ack, type Actor, type Silence } from '../../shared/domain/control.js';
 import type { Alert, Severity } from '../../shared/domain/fleet.js';
 import type { Topology } from '../../shared/domain/topology.js';
-import type { DB } from '../store/db.js';
-import { RefusalError, type AlertOps, type AuditSink } from '../core/ports.js';
+import { RefusalError, type AlertOps, type AlertState, type AuditSink } from '../core/ports.js';
 
 type Matcher = Silence['matchers'][number];
 
 export interface AlertHandlingDeps {
-  /** control.db (tables alert_acks, silences). */
-  db: DB;
+  /** Where acks and silences persist (control.db in the app). */
+  store: AlertState;
   audit: AuditSink;
   topology: Topology;
   /** Rows whose power brake is engaged now. */
@@ -71,22 +70,6 @@ export function describeMatchers(ms: readonly Matcher[]): string {
 const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
 const instanceKey = (id: string, activeSinceMs: number) => `${id}@${activeSinceMs}`;
 
-interface AckRow {
-  alert_id: string;
-  active_since_ms: number;
-  by: string;
-  comment: string;
-  at_ms: number;
-}
-interface SilenceRow {
-  id: string;
-  matchers: string;
-  created_by: string;
-  comment: string;
-  starts_at_ms: number;
-  ends_at_ms: number;
-}
-
 const MatchersSchema = z.array(SilenceMatcherSchema).min(1).max(10);
 const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
@@ -115,7 +98,6 @@ export class AlertHandling implements AlertOps {
   private readonly rowOfServer = new Map<string, string>();
   private readonly rowIds: ReadonlySet<string>;
   private lastActive: readonly Alert[] = [];
-  private readonly st;
 
   constructor(deps: AlertHandlingDeps) {
     this.d = deps;
@@ -123,19 +105,6 @@ export class AlertHandling implements AlertOps {
     this.rowIds = new Set(t.rows.map((r) => r.id));
     for (const rack of t.racks) this.rowOfRack.set(rack.id, t.rows[rack.row]!.id);
     for (const s of t.servers) this.rowOfServer.set(s.id, t.rows[t.racks[s.rack]!.row]!.id);
-    const db = deps.db;
-    this.st = {
-      upsertAck: db.prepare(
-        `INSERT INTO alert_acks (alert_id, active_since_ms, by, comment, at_ms) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (alert_id) DO UPDATE SET active_since_ms = excluded.active_since_ms, by = excluded.by, comment = excluded.comment, at_ms = excluded.at_ms`,
-      ),
-      deleteAck: db.prepare('DELETE FROM alert_acks WHERE alert_id = ?'),
-      insertSilence: db.prepare(
-        'INSERT INTO silences (id, matchers, created_by, comment, starts_at_ms, ends_at_ms) VALUES (@id, @matchers, @createdBy, @comment, @startsAtMs, @endsAtMs)',
-      ),
-      endSilence: db.prepare('UPDATE silences SET ends_at_ms = ?, removed_by = ?, removed_reason = ? WHERE id = ?'),
-      pruneSilences: db.prepare('DELETE FROM silences WHERE ends_at_ms < ?'),
-    };
     this.load();
   }
 
@@ -143,22 +112,17 @@ export class AlertHandling implements AlertOps {
     const now = this.d.now();
     // Acks or silences made after "now" come from a clock that has since gone back (a restarted simulation):
     // they belong to another timeline and are not loaded.
-    for (const r of this.d.db.prepare('SELECT alert_id, active_since_ms, by, comment, at_ms FROM alert_acks WHERE at_ms <= ?').all(now) as AckRow[]) {
-      this.unbound.set(r.alert_id, { alertId: r.alert_id, by: r.by, comment: r.comment, atMs: r.at_ms, activeSinceMs: r.active_since_ms });
-    }
-    const rows = this.d.db
-      .prepare('SELECT id, matchers, created_by, comment, starts_at_ms, ends_at_ms FROM silences WHERE removed_by IS NULL AND starts_at_ms <= ? AND ends_at_ms > ? ORDER BY starts_at_ms')
-      .all(now, now) as SilenceRow[];
-    for (const r of rows) {
+    for (const r of this.d.store.acksUpTo(now)) this.unbound.set(r.alertId, { ...r });
+    for (const r of this.d.store.silencesActiveAt(now)) {
       let raw: unknown;
       try {
-        raw = JSON.parse(r.matchers);
+        raw = JSON.parse(r.matchersJson);
       } catch {
         continue;
       }
       const m = MatchersSchema.safeParse(raw);
       if (!m.success) continue;
-      this.active.set(r.id, { id: r.id, matchers: m.data, createdBy: r.created_by, comment: r.comment, startsAtMs: r.starts_at_ms, endsAtMs: r.ends_at_ms });
+      this.active.set(r.id, { id: r.id, matchers: m.data, createdBy: r.createdBy, comment: r.comment, startsAtMs: r.startsAtMs, endsAtMs: r.endsAtMs });
     }
   }
 
@@ -189,9 +153,8 @@ export class AlertHandling implements AlertOps {
     const key = instanceKey(alert.id, alert.activeSinceMs);
     const prev = this.acks.get(key) ?? this.unbound.get(alert.id);
     const ack: Ack & { activeSinceMs: number } = { alertId: alert.id, by: actor.user, comment: comment.trim(), atMs: now, activeSinceMs: alert.activeSinceMs };
-    this.d.db
-      .transaction(() => {
-        this.st.upsertAck.run(alert.id, alert.activeSinceMs, ack.by, ack.comment, ack.atMs);
+    this.d.store.transaction(() => {
+        this.d.store.upsertAck(ack);
         this.d.audit.append(
           {
             actor,
@@ -204,8 +167,7 @@ export class AlertHandling implements AlertOps {
           },
           now,
         );
-      })
-      .immediate();
+      });
     this.unbound.delete(alert.id);
     this.acks.delete(key);
     this.acks.set(key, ack);
@@ -225,12 +187,10 @@ export class AlertHandling implements AlertOps {
    */
   private pruneAckRows(now: number): void {
     const live = new Set(this.currentAlerts().map((a) => a.id));
-    const ids = this.d.db.prepare('SELECT alert_id FROM alert_acks').pluck().all() as string[];
+    const ids = this.d.store.ackIds();
     const stale = ids.filter((id) => !live.has(id) && !((this.unbound.get(id)?.atMs ?? -Infinity) > now - UNBOUND_GRACE_MS));
     if (stale.length === 0) return;
-    this.d.db.transaction(() => {
-      for (const id of stale) this.st.deleteAck.run(id);
-    })();
+    this.d.store.deleteAcks(stale);
     for (const id of stale) this.unbound.delete(id);
   }
 
@@ -263,10 +223,9 @@ export class AlertHandling implements AlertOps {
       startsAtMs: now,
       endsAtMs: now + Math.round(req.durationS * 1000),
     };
-    this.d.db
-      .transaction(() => {
-        this.st.pruneSilences.run(now - SILENCE_KEEP_MS);
-        this.st.insertSilence.run({ ...s, matchers: JSON.stringify(matchers) });
+    this.d.store.transaction(() => {
+        this.d.store.pruneSilences(now - SILENCE_KEEP_MS);
+        this.d.store.insertSilence(s);
         this.d.audit.append(
           {
             actor,
@@ -279,8 +238,7 @@ export class AlertHandling implements AlertOps {
           },
           now,
         );
-      })
-      .immediate();
+      });
     this.active.set(s.id, s);
     this.d.onChange?.();
     return { ...s, matchers: matchers.map((m) => ({ ...m })) };
@@ -291,9 +249,8 @@ export class AlertHandling implements AlertOps {
     this.expire(now);
     const s = this.active.get(id);
     if (!s) throw new RefusalError(`no active silence "${id}" (unknown, expired or already removed)`);
-    this.d.db
-      .transaction(() => {
-        this.st.endSilence.run(now, actor.user, reason, id);
+    this.d.store.transaction(() => {
+        this.d.store.endSilence(id, now, actor.user, reason);
         this.d.audit.append(
           {
             actor,
@@ -306,8 +263,7 @@ export class AlertHandling implements AlertOps {
           },
           now,
         );
-      })
-      .immediate();
+      });
     this.active.delete(id);
     this.d.onChange?.();
   }

@@ -1,4 +1,4 @@
-import { randomBytes, sign } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { connect, type TLSSocket } from 'node:tls';
 import type { z } from 'zod';
 import {
@@ -15,6 +15,7 @@ import {
 import type { AgentSourceSchema, SourceTestResult } from '../../shared/domain/sources.js';
 import type { TlsIdentity } from '../pki/certs.js';
 import { readLines, writeLine } from '../pki/lines.js';
+import { signBody } from '../pki/signing.js';
 import type { Feed, FeedSink } from '../core/source.js';
 
 export type AgentSourceConfig = z.output<typeof AgentSourceSchema>;
@@ -109,7 +110,7 @@ export class AgentLink implements Feed {
   sendBody(text: string, nonce: string, timeoutMs = 5000, sig?: string): Promise<Result> {
     const local = (error: string) => this.localFailure(nonce, error);
     if (!this.connected || !this.socket) return Promise.resolve(local(`agent ${this.config.host} is not connected`));
-    const signature = sig ?? sign('sha256', Buffer.from(text, 'utf8'), this.o.identity.key).toString('base64');
+    const signature = sig ?? signBody(text, this.o.identity.key);
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.pending.delete(nonce);

@@ -2,7 +2,7 @@ import type { AgentReading } from '../../shared/agentProtocol.js';
 import { SampleFlag, type SourceHealth } from '../../shared/domain/fleet.js';
 import { LatencyHistogram } from '../core/histogram.js';
 import type { Inventory } from './inventory.js';
-import { invalidReasons } from '../sources/parsers/validate.js';
+import { invalidReasons } from '../core/readings.js';
 import type { Feed, FeedSink, Source, SourceBatch } from '../core/source.js';
 
 interface FeedState {

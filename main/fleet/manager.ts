@@ -2,9 +2,8 @@ import { SourceConfigSchema, type SourceConfig, type SourcesView, type SourceTes
 import type { Actor } from '../../shared/domain/control.js';
 import type { AgentActuator } from './agentActuator.js';
 import { describeCert, type TlsIdentity } from '../pki/certs.js';
-import type { AuditSink } from '../core/ports.js';
+import type { AuditSink, SourcesState } from '../core/ports.js';
 import { RefusalError } from '../core/ports.js';
-import type { DB } from '../store/db.js';
 import { AgentLink } from './agentLink.js';
 import { DcgmFeed } from '../sources/dcgmFeed.js';
 import type { FleetSource } from './fleetSource.js';
@@ -17,7 +16,8 @@ export interface SourceManagerOptions {
   /** The console's client identity for agents; an error text when it could not be loaded. */
   identity: TlsIdentity | { error: string };
   inventoryFile: string;
-  db: DB;
+  /** Where added sources persist (control.db in the app). */
+  store: SourcesState;
   audit: AuditSink;
   now: () => number;
   log?: (line: string) => void;
@@ -35,7 +35,7 @@ export class SourceManager {
 
   /** Start the sources saved in control.db, then those from a sources file that are not saved yet. */
   startSaved(fromFile: readonly SourceConfig[] = []): void {
-    const rows = this.o.db.prepare('SELECT id, body FROM fleet_sources ORDER BY added_at_ms, id').all() as Array<{ id: string; body: string }>;
+    const rows = this.o.store.list();
     for (const r of rows) {
       const parsed = SourceConfigSchema.safeParse(JSON.parse(r.body));
       if (!parsed.success) {
@@ -82,22 +82,25 @@ export class SourceManager {
 
   add(config: SourceConfig, reason: string, actor: Actor): SourcesView {
     this.check(config, true);
-    this.o.db
-      .prepare('INSERT INTO fleet_sources (id, body, added_by, added_at_ms) VALUES (?, ?, ?, CAST(? AS INTEGER))')
-      .run(config.id, JSON.stringify(config), actor.user, this.o.now());
+    // Stored and audited together, before the feed starts: a source is never running unrecorded.
+    this.o.store.transaction(() => {
+      this.o.store.save(config.id, JSON.stringify(config), actor.user, this.o.now());
+      this.o.audit.append({ actor, kind: 'source', target: `source ${config.id}`, oldValue: '', newValue: JSON.stringify(config), reason, outcome: 'ok' }, this.o.now());
+    });
     this.start(config);
-    this.o.audit.append({ actor, kind: 'source', target: `source ${config.id}`, oldValue: '', newValue: JSON.stringify(config), reason, outcome: 'ok' }, this.o.now());
     return this.view();
   }
 
   async remove(id: string, reason: string, actor: Actor): Promise<SourcesView> {
     const config = this.configs.get(id);
     if (!config) throw new RefusalError(`no source "${id}"`);
-    this.o.db.prepare('DELETE FROM fleet_sources WHERE id = ?').run(id);
+    this.o.store.transaction(() => {
+      this.o.store.delete(id);
+      this.o.audit.append({ actor, kind: 'source', target: `source ${id}`, oldValue: JSON.stringify(config), newValue: '', reason, outcome: 'ok' }, this.o.now());
+    });
     this.configs.delete(id);
     if (config.kind === 'agent') this.o.actuator.detach(config.host);
     await this.o.fleet.removeFeed(id);
-    this.o.audit.append({ actor, kind: 'source', target: `source ${id}`, oldValue: JSON.stringify(config), newValue: '', reason, outcome: 'ok' }, this.o.now());
     return this.view();
   }
 

@@ -3,7 +3,7 @@ import type { AgentReading } from '../../shared/agentProtocol.js';
 import type { PrometheusSourceSchema, SourceTestResult } from '../../shared/domain/sources.js';
 import { PollingFeed, describeHttpStatus, fetchText, formatInterval, nullInvalidFields, redactUrl, type HttpFeedOptions, type PollRound } from './httpFeed.js';
 import { parsePromValue } from './parsers/prometheusText.js';
-import { invalidReasons } from './parsers/validate.js';
+import { invalidReasons } from '../core/readings.js';
 
 type PromConfig = z.output<typeof PrometheusSourceSchema>;
 type Field = keyof PromConfig['queries'];

@@ -18,10 +18,8 @@ import { Arbiter, SOURCE, SOURCE_NAMES, type Layer } from '../../core/control/ar
 import { DEFAULT_PLAYBOOKS, describeAction, engagedActions, initialPlaybookState, stepPlaybook, type PlaybookState } from '../../core/control/playbooks.js';
 import { clockCapsFor, highEngaged, initialPolcaState, polcaLockMHz, stepPolca, type PolcaRowState, type ResolvedClockCaps } from '../../core/control/polca.js';
 import { powerAt } from '../../core/physics.js';
-import type { DB } from '../../store/db.js';
 import type { Engine, TickService } from '../engine.js';
-import { RefusalError, type Actuator, type AuditEntry, type AuditSink, type ControlApi } from '../../core/ports.js';
-import { ControlStore } from '../../store/control.js';
+import { RefusalError, type Actuator, type AuditEntry, type AuditSink, type ControlApi, type ControlState } from '../../core/ports.js';
 import { describeTarget, listIds, Targets } from '../../core/control/targets.js';
 
 /** 'brake-only': no POLCA caps and no playbooks; only the power brake above brakePct (the simulator's `none`). */
@@ -33,8 +31,8 @@ export interface ControlServiceOptions {
   audit: AuditSink | null;
   /** Per GPU: 1 = high priority. */
   priorities: Uint8Array;
-  /** control.db (tables from CONTROL_POLICY_MIGRATIONS), or null: nothing persists. */
-  db: DB | null;
+  /** Where overrides, row flags and the policy persist (control.db in the app), or null: nothing persists. */
+  store: ControlState | null;
   /** Called when overrides, automation, stages, playbooks or brakes change (not every tick). */
   onChange: (summary: ControlSummary) => void;
   /** The policy to use when control.db holds none (default: PolicyConfigSchema's defaults, the paper's values). */
@@ -77,7 +75,7 @@ export class ControlService implements ControlApi, TickService {
   private readonly startMs: number;
   private readonly actuator: Actuator;
   private readonly audit: AuditSink | null;
-  private readonly store: ControlStore | null;
+  private readonly store: ControlState | null;
   private readonly onChange: (s: ControlSummary) => void;
   private readonly priorities: Uint8Array;
   private readonly mode: ControlMode;
@@ -115,7 +113,7 @@ export class ControlService implements ControlApi, TickService {
     this.startMs = e.nowMs;
     this.actuator = o.actuator;
     this.audit = o.audit;
-    this.store = o.db ? new ControlStore(o.db) : null;
+    this.store = o.store;
     this.onChange = o.onChange;
     this.mode = o.mode ?? 'polca';
     this.n = t.gpuCount;

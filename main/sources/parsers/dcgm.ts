@@ -31,7 +31,7 @@
  */
 import { decodeClockEvents } from '../../../shared/domain/fleet.js';
 import { parsePrometheusText, type PromError, type PromParseOptions, type PromSample } from './prometheusText.js';
-import { CLOCK_EVENT_BITS, invalidReasons } from './validate.js';
+import { CLOCK_EVENT_BITS, invalidReasons } from '../../core/readings.js';
 
 export type DcgmField = 'powerW' | 'powerInstantW' | 'energyJ' | 'tempC' | 'smClockMHz' | 'utilPct' | 'enforcedLimitW' | 'mgmtLimitW' | 'clockEventMask';
 

@@ -1,9 +1,10 @@
 import type { Migration } from '../db.js';
 
 /**
- * Numbered, append-only migrations of control.db owned by the audit trail and alert handling (versions 1–99).
- * The controller's migrations (overrides, policy) are numbered 100 and up (`engine/control/migrations.ts`).
- * Never edit a released migration; add a new one.
+ * The numbered, append-only migrations of control.db, in order: 1 (migration log, audit trail, alert acks and
+ * silences), 100 (the controller's overrides, rows, policy), 101 (Settings → Sources). The gap 2–99 is history:
+ * the list used to be two lists by owner; released numbers never change. Never edit a released migration; add the
+ * next one (102) at the end. Each is tested on a database at the previous version (test/integration/store/).
  */
 export const CONTROL_MIGRATIONS: readonly Migration[] = [
   {
@@ -12,7 +13,7 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
     up: (db) => {
       db.exec(`
         -- Which migrations ran. user_version alone cannot tell that a low-numbered migration added after a
-        -- higher-numbered one (another owner's range) never ran; openControlDb applies any missing one.
+        -- higher-numbered one never ran (when control.db had two lists); each migration still records itself here.
         CREATE TABLE schema_migrations (
           version INTEGER PRIMARY KEY,
           name TEXT NOT NULL,
@@ -73,6 +74,54 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
           removed_reason TEXT
         ) WITHOUT ROWID;
         CREATE INDEX silences_by_end ON silences(ends_at_ms);
+      `);
+    },
+  },
+  {
+    version: 100,
+    name: 'controller: overrides, per-row automation and manual brake, policy',
+    up: (db) => {
+      db.exec(`
+        -- Manual overrides in force (cleared or expired ones are deleted; the audit trail keeps their history).
+        -- body = the Override as JSON (target, action, resolved GPU indices, reason, who, times in engine ms).
+        CREATE TABLE control_overrides (
+          id TEXT PRIMARY KEY,
+          body TEXT NOT NULL,
+          expires_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- Per row: automation (POLCA caps) on/off and an operator's manual power brake. Rows not listed: automation
+        -- on, no manual brake.
+        CREATE TABLE control_rows (
+          row_id TEXT PRIMARY KEY,
+          automation INTEGER NOT NULL,
+          manual_brake INTEGER NOT NULL,
+          brake_by TEXT NOT NULL DEFAULT '',
+          brake_reason TEXT NOT NULL DEFAULT '',
+          updated_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- The policy in force (PolicyConfig as JSON), one row.
+        CREATE TABLE control_policy (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          body TEXT NOT NULL,
+          updated_by TEXT NOT NULL,
+          updated_at_ms INTEGER NOT NULL
+        );
+        CREATE TABLE control_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 101,
+    name: 'sources: configured telemetry sources of a real fleet',
+    up: (db) => {
+      db.exec(`
+        -- Settings → Sources. body = the SourceConfig as JSON; the audit trail keeps who added or removed what.
+        CREATE TABLE fleet_sources (
+          id TEXT PRIMARY KEY,
+          body TEXT NOT NULL,
+          added_by TEXT NOT NULL,
+          added_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
       `);
     },
   },

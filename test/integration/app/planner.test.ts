@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { createPlanner } from '../../../main/app/planner.js';
+
+describe('capacity planner (worker thread)', () => {
+  it('runs a sweep off the main thread, one at a time, and returns every server count × policy', async () => {
+    const planner = createPlanner();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const first = planner.sweep({ fromServers: 40, toServers: 44, step: 4, durationS: 120 });
+    await expect(planner.sweep({ fromServers: 40, toServers: 40, step: 1, durationS: 60 })).rejects.toThrow(/already running/);
+    const result = await first;
+    clearInterval(timer);
+    expect(result.points.map((p) => `${p.servers}:${p.policy}`)).toEqual(['40:polca', '40:polca-no-priority', '40:none', '44:polca', '44:polca-no-priority', '44:none']);
+    expect(result.budgetKW).toBeCloseTo(408, 6);
+    // The event loop kept turning while the sweep ran (the engine's tick would too).
+    expect(ticks).toBeGreaterThan(5);
+    // And a new sweep may start once the first is done.
+    await expect(planner.sweep({ fromServers: 40, toServers: 40, step: 1, durationS: 60 })).resolves.toMatchObject({ durationS: 60 });
+  }, 60_000);
+});

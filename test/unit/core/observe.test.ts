@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { observe } from '../../../main/core/observe.js';
+import { DEFAULT_ALERT_RULES } from '../../../shared/domain/alerts.js';
+import { defaultTopology, H100 } from '../../helpers.js';
+
+describe('alert observations', () => {
+  const t = defaultTopology();
+  const state = (pctD: number, hotGpu = -1, staleMs = 0) => ({
+    rowW: Float64Array.from(t.rows, (r, i) => (i === 3 ? (r.budgetKW * 1000 * pctD) / 100 : r.budgetKW * 500)),
+    rowBudgetKW: Float64Array.from(t.rows, (r) => r.budgetKW),
+    tempC: Float64Array.from({ length: t.gpuCount }, (_, g) => (g === hotGpu ? H100.slowdownC - 2 : 60)),
+    gpuModel: new Int32Array(t.gpuCount),
+    sources: [{ id: 'sim', kind: 'sim' as const, state: 'up' as const, lastSampleAgeMs: staleMs, errors: 0 }],
+  });
+
+  it('a row reports only the highest power threshold it exceeds', () => {
+    expect(observe(t, DEFAULT_ALERT_RULES, state(85)).map((o) => o.rule.id)).toEqual(['rowPower80']);
+    expect(observe(t, DEFAULT_ALERT_RULES, state(95)).map((o) => o.rule.id)).toEqual(['rowPower90']);
+    const over = observe(t, DEFAULT_ALERT_RULES, state(104));
+    expect(over.map((o) => `${o.rule.id}:${o.subject.id}`)).toEqual(['rowPower100:D']);
+    expect(over[0]!.value).toBe(104);
+    expect(observe(t, DEFAULT_ALERT_RULES, state(50))).toEqual([]);
+  });
+
+  it('names a GPU within 5 °C of slowdown and a silent source', () => {
+    const obs = observe(t, DEFAULT_ALERT_RULES, state(50, 17, 9000));
+    expect(obs.map((o) => `${o.rule.id}:${o.subject.id}`)).toEqual(['gpuNearSlowdown:A01-S3-G2', 'sourceStale:sim']);
+    expect(obs[0]!.summary).toMatch(/87\.0 °C, within 5 °C of slowdown \(89 °C\)/);
+  });
+});
