@@ -6,7 +6,6 @@ import {
   AGENT_PROTOCOL_VERSION,
   MAX_LINE_BYTES,
   type AgentReading,
-  type CommandAction,
   type GpuInfo,
   type Hello,
   type LeaseState,
@@ -17,17 +16,14 @@ import {
 } from '../../shared/agentProtocol.js';
 import { ClockEvent } from '../../shared/domain/fleet.js';
 import { BackendError, type GpuBackend } from './backend.js';
+import { closeServer, listenOn, type Listen } from './listen.js';
+import { errorText, GpuSetpoints } from './setpoints.js';
 import { scopesOf, type TlsIdentity } from '../pki/certs.js';
 import { CommandGate } from './commandGate.js';
 import { readLines, writeLine } from '../pki/lines.js';
 import { renderMetrics, type AgentCounters } from './metrics.js';
 
 export const AGENT_VERSION = '0.1.0';
-
-export interface Listen {
-  host: string;
-  port: number;
-}
 
 export interface AgentOptions {
   host: string;
@@ -47,15 +43,6 @@ export interface AgentOptions {
   log?: (line: string) => void;
 }
 
-interface Desired {
-  limitW: number;
-  clocks: [number, number] | null;
-  /** True only once the brake's minimum power limit is on the GPU. */
-  braked: boolean;
-  /** The safe cap must be (re)applied: set when a lease lapses or at start-up, cleared once nvidia-smi took it. */
-  safePending: boolean;
-}
-
 interface Conn {
   socket: TLSSocket;
   scopes: Scope[];
@@ -73,8 +60,8 @@ export class HostAgent {
   readonly counters: AgentCounters = { commandsAccepted: 0, rejected: {}, readErrors: 0, consoles: 0 };
   /** TLS handshakes refused (no certificate, wrong CA, expired…). */
   tlsRejected = 0;
-  private gpus: GpuInfo[] = [];
-  private desired: Desired[] = [];
+  /** The host's GPUs and what is wanted on each; set by `start`. */
+  private sp!: GpuSetpoints;
   private lastReadings: AgentReading[] = [];
   private lastReadingsTMs = 0;
   private mode: LeaseState['mode'] = 'safe';
@@ -102,11 +89,11 @@ export class HostAgent {
   /** Discover the GPUs, apply the safe cap, then listen. Throws BackendError / listen errors with clear messages. */
   static async start(o: AgentOptions): Promise<HostAgent> {
     const a = new HostAgent(o);
-    a.gpus = await o.backend.discover();
-    if (a.gpus.length === 0) throw new BackendError('no GPUs found on this host');
-    a.desired = a.gpus.map((g) => ({ limitW: a.safeCapFor(g), clocks: null, braked: false, safePending: false }));
+    const gpus = await o.backend.discover();
+    if (gpus.length === 0) throw new BackendError('no GPUs found on this host');
+    a.sp = new GpuSetpoints(gpus, o.backend, o.safeCap, o.host, a.log);
     if (o.readOnly) a.mode = 'read-only';
-    else await a.applySafeCap('start-up');
+    else await a.sp.applySafeCap('start-up');
     await a.listen();
     await a.readOnce();
     a.scheduleRead();
@@ -122,11 +109,11 @@ export class HostAgent {
   }
 
   get gpuInfo(): readonly GpuInfo[] {
-    return this.gpus;
+    return this.sp.gpus;
   }
 
   state(): LeaseState {
-    return { mode: this.mode, leaseExpiresMs: this.leaseExpiresMs, safeCapW: this.gpus.length ? this.safeCapFor(this.gpus[0]!) : 0 };
+    return { mode: this.mode, leaseExpiresMs: this.leaseExpiresMs, safeCapW: this.sp.gpus[0] ? this.sp.safeCapFor(this.sp.gpus[0]) : 0 };
   }
 
   /**
@@ -143,17 +130,11 @@ export class HostAgent {
       await this.enqueue(async () => {
         this.mode = 'safe';
         this.leaseExpiresMs = null;
-        await this.applySafeCap('agent stopping');
+        await this.sp.applySafeCap('agent stopping');
       }).catch(() => {});
     }
     await this.serial.catch(() => {});
     await this.o.backend.close();
-  }
-
-  private safeCapFor(g: GpuInfo): number {
-    const sc = this.o.safeCap;
-    const w = 'watts' in sc ? sc.watts : (sc.pct / 100) * g.maxLimitW;
-    return Math.min(g.maxLimitW, Math.max(g.minLimitW, Math.round(w * 100) / 100));
   }
 
   /** Run GPU actions one at a time. */
@@ -161,45 +142,6 @@ export class HostAgent {
     const p = this.serial.then(fn, fn);
     this.serial = p.catch(() => {});
     return p;
-  }
-
-  /** Put every GPU at the safe cap; a GPU where nvidia-smi fails stays pending and is retried every reading. */
-  private async applySafeCap(why: string): Promise<void> {
-    for (const d of this.desired) d.safePending = true;
-    const failed = await this.retrySafeCap(why);
-    this.log(`agent: GPUs at the safe cap (${why})${failed ? `; ${failed} GPU(s) failed and will be retried` : ''}`);
-  }
-
-  /** Apply the safe cap where pending: the power limit first (it is what bounds power), then release clock locks. */
-  private async retrySafeCap(why: string): Promise<number> {
-    let failed = 0;
-    for (const [i, g] of this.gpus.entries()) {
-      const d = this.desired[i]!;
-      if (!d.safePending) continue;
-      d.limitW = this.safeCapFor(g);
-      // A confirmed brake (its minimum limit is on the GPU) is lower than any cap: keep it.
-      if (d.braked) {
-        d.safePending = false;
-        continue;
-      }
-      try {
-        await this.o.backend.setPowerLimit(i, d.limitW);
-        d.safePending = false;
-      } catch (e) {
-        failed++;
-        this.log(`agent: could not apply the safe cap to GPU ${i} (${why}): ${errorText(e)}`);
-        continue;
-      }
-      if (d.clocks) {
-        try {
-          await this.o.backend.resetClocks(i);
-          d.clocks = null;
-        } catch (e) {
-          this.log(`agent: could not reset GPU ${i}'s clock lock (${why}): ${errorText(e)}`);
-        }
-      }
-    }
-    return failed;
   }
 
   private async listen(): Promise<void> {
@@ -223,7 +165,7 @@ export class HostAgent {
           return;
         }
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(renderMetrics(this.o.host, this.gpus, this.lastReadings, this.state(), this.counters));
+        res.end(renderMetrics(this.o.host, this.sp.gpus, this.lastReadings, this.state(), this.counters));
       });
       await listenOn(this.http, this.o.metricsListen);
       this.http.on('error', (e) => this.log(`agent: metrics listener error: ${e.message}`));
@@ -259,7 +201,7 @@ export class HostAgent {
       scopes,
       intervalMs: this.intervalMs,
       maxLeaseMs: this.gate.maxLeaseMs,
-      gpus: this.gpus,
+      gpus: [...this.sp.gpus],
       state: this.state(),
     };
     writeLine(socket, hello);
@@ -298,7 +240,7 @@ export class HostAgent {
       this.reject(conn, body.nonce, 'no-lease', 'no lease to renew: it lapsed and the GPUs are at the safe cap; send the setpoints again');
       return;
     }
-    const bad = this.checkActions(body.actions);
+    const bad = this.sp.checkActions(body.actions);
     if (bad) {
       this.reject(conn, body.nonce, bad.code, bad.error);
       return;
@@ -309,7 +251,7 @@ export class HostAgent {
       // The lease may have lapsed while this renewal waited: it must not revive it over the safe cap.
       if (body.actions.length === 0 && this.mode !== 'leased') return { code: 'no-lease' as const, error: 'the lease lapsed while this renewal waited; send the setpoints again' };
       try {
-        for (const a of body.actions) await this.apply(a);
+        for (const a of body.actions) await this.sp.apply(a);
       } catch (e) {
         // What ran before the failure is on the GPUs: it holds under this command's lease and lapses with it.
         this.extendLease(body.expiresMs);
@@ -322,63 +264,6 @@ export class HostAgent {
     else {
       this.counters.commandsAccepted++;
       this.reply(conn, { nonce: body.nonce, ok: true });
-    }
-  }
-
-  private index(uuid: string): number {
-    return this.gpus.findIndex((g) => g.uuid.toLowerCase() === uuid.toLowerCase());
-  }
-
-  /** All-or-nothing range check before anything touches a GPU. */
-  private checkActions(actions: readonly CommandAction[]): { code: RejectCode; error: string } | null {
-    for (const a of actions) {
-      const i = this.index(a.uuid);
-      if (i < 0) return { code: 'unknown-gpu', error: `no GPU ${a.uuid} on ${this.o.host}` };
-      const g = this.gpus[i]!;
-      if (a.kind === 'setPowerLimit' && !(a.watts >= g.minLimitW && a.watts <= g.maxLimitW)) {
-        return { code: 'range', error: `power limit ${a.watts} W is outside ${g.minLimitW}–${g.maxLimitW} W for GPU ${i} (${g.uuid})` };
-      }
-      if (a.kind === 'lockClocks' && !(a.minMHz <= a.maxMHz && a.minMHz >= g.minClockMHz && a.maxMHz <= g.maxClockMHz)) {
-        return { code: 'range', error: `clock lock ${a.minMHz},${a.maxMHz} MHz is outside ${g.minClockMHz}–${g.maxClockMHz} MHz for GPU ${i}` };
-      }
-    }
-    return null;
-  }
-
-  private async apply(a: CommandAction): Promise<void> {
-    const i = this.index(a.uuid);
-    const g = this.gpus[i]!;
-    const d = this.desired[i]!;
-    const b = this.o.backend;
-    switch (a.kind) {
-      case 'setPowerLimit':
-        d.limitW = a.watts;
-        d.safePending = false;
-        if (!d.braked) await b.setPowerLimit(i, a.watts);
-        break;
-      case 'lockClocks':
-        d.clocks = [a.minMHz, a.maxMHz];
-        if (!d.braked) await b.lockClocks(i, a.minMHz, a.maxMHz);
-        break;
-      case 'resetClocks':
-        d.clocks = null;
-        if (!d.braked) await b.resetClocks(i);
-        break;
-      case 'brake':
-        if (a.on === d.braked) break;
-        if (a.on) {
-          // The power limit bounds power: it goes first, and only once it is on is the GPU braked.
-          await b.setPowerLimit(i, g.minLimitW);
-          d.braked = true;
-          await b.lockClocks(i, g.minClockMHz, g.minClockMHz);
-        } else {
-          // Released only once the limit is restored; a failure on the way leaves the GPU lower, never higher.
-          if (d.clocks) await b.lockClocks(i, d.clocks[0], d.clocks[1]);
-          else await b.resetClocks(i);
-          await b.setPowerLimit(i, d.limitW);
-          d.braked = false;
-        }
-        break;
     }
   }
 
@@ -405,7 +290,7 @@ export class HostAgent {
       if (this.mode !== 'leased' || this.leaseExpiresMs === null || this.now() < this.leaseExpiresMs) return;
       this.mode = 'safe';
       this.leaseExpiresMs = null;
-      await this.applySafeCap('lease lapsed');
+      await this.sp.applySafeCap('lease lapsed');
     });
   }
 
@@ -418,9 +303,9 @@ export class HostAgent {
 
   private async readOnce(): Promise<void> {
     this.checkLease();
-    if (this.mode === 'safe' && this.desired.some((d) => d.safePending)) {
+    if (this.mode === 'safe' && this.sp.desired.some((d) => d.safePending)) {
       void this.enqueue(async () => {
-        if (this.mode === 'safe') await this.retrySafeCap('retry');
+        if (this.mode === 'safe') await this.sp.retrySafeCap('retry');
       });
     }
     try {
@@ -440,10 +325,10 @@ export class HostAgent {
    * nearest one, so consoles and dashboards can confirm the brake from readings alone.
    */
   private withBrakeFlag(readings: AgentReading[]): AgentReading[] {
-    if (!this.desired.some((d) => d.braked)) return readings;
+    if (!this.sp.desired.some((d) => d.braked)) return readings;
     return readings.map((r) => {
-      const i = this.index(r.uuid);
-      return i >= 0 && this.desired[i]!.braked ? { ...r, clockEventMask: ((r.clockEventMask ?? 0) | ClockEvent.hwPowerBrake) & 0xffff } : r;
+      const i = this.sp.index(r.uuid);
+      return i >= 0 && this.sp.desired[i]?.braked ? { ...r, clockEventMask: ((r.clockEventMask ?? 0) | ClockEvent.hwPowerBrake) & 0xffff } : r;
     });
   }
 
@@ -463,28 +348,3 @@ export class HostAgent {
   }
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function listenOn(server: TlsServer | HttpServer, l: Listen): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      reject(new Error(e.code === 'EADDRINUSE' ? `${l.host}:${l.port} is already in use` : e.code === 'EACCES' ? `not allowed to listen on ${l.host}:${l.port}` : e.message));
-    });
-    server.listen(l.port, l.host, () => resolve());
-  });
-}
-
-function closeServer(s: TlsServer | HttpServer | null): Promise<void> {
-  if (!s) return Promise.resolve();
-  return new Promise((resolve) => s.close(() => resolve()));
-}
-
-/** Parse HOST:PORT (IPv6 in brackets). */
-export function parseListen(text: string, what: string): Listen {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !(port >= 0 && port <= 65535)) throw new Error(`${what} must be HOST:PORT (e.g. 127.0.0.1:9400), got "${text}"`);
-  return { host: m[1] ?? m[2]!, port };
-}

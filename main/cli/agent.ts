@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HostSchema } from '../../shared/agentProtocol.js';
-import type { HostAgent as HostAgentClass, Listen } from '../agent/agent.js';
+import type { HostAgent as HostAgentClass } from '../agent/agent.js';
+import type { Listen } from '../agent/listen.js';
 import { num, UsageError } from './usage.js';
 
 export const AGENT_HELP = `  headroom agent --certs DIR [options]
@@ -34,8 +35,9 @@ export async function runAgent(argv: string[]): Promise<number> {
     console.log(`Usage:\n${AGENT_HELP}`);
     return 0;
   }
-  const [{ HostAgent, parseListen }, { loadIdentity }, { NvidiaSmiBackend }, { SimBackend }] = await Promise.all([
+  const [{ HostAgent }, { parseListen }, { loadIdentity }, { NvidiaSmiBackend }, { SimBackend }] = await Promise.all([
     import('../agent/agent.js'),
+    import('../agent/listen.js'),
     import('../pki/certs.js'),
     import('../agent/nvidiaSmiBackend.js'),
     import('../agent/simBackend.js'),

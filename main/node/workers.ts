@@ -7,9 +7,9 @@ import { Worker } from 'node:worker_threads';
  */
 export function startWorker(base: string, name: string, workerData: unknown): Worker {
   if (base.endsWith('.ts')) {
-    const src = new URL(`../engine/${name}.ts`, base).href;
+    const src = new URL(`./${name}.ts`, base).href;
     const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(src)}); })`;
     return new Worker(boot, { eval: true, workerData });
   }
-  return new Worker(new URL(`../engine/${name}.js`, base), { workerData });
+  return new Worker(new URL(`./${name}.js`, base), { workerData });
 }
