@@ -1,6 +1,7 @@
 /** Headless Chromium (the system's, via playwright-core) with a 1600×1000 page that records page errors. */
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from './server.js';
 
@@ -17,7 +18,11 @@ export const CHROMIUM_ARGS = [
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const screenshotDir = resolve(repoRoot, 'docs/screenshots');
+/**
+ * Where specs save their screenshots: a temporary folder, so `npm test` leaves the working tree clean;
+ * `npm run screenshots` sets HEADROOM_SCREENSHOTS=docs/screenshots to refresh the committed ones.
+ */
+export const screenshotDir = process.env.HEADROOM_SCREENSHOTS ? resolve(repoRoot, process.env.HEADROOM_SCREENSHOTS) : join(tmpdir(), 'headroom-e2e-screenshots');
 
 export interface BrowserSession {
   browser: Browser;
