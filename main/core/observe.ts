@@ -1,6 +1,7 @@
 import type { AlertRule } from '../../shared/domain/alerts.js';
 import type { SourceHealth } from '../../shared/domain/fleet.js';
 import type { Topology } from '../../shared/domain/topology.js';
+import { gpuName, serverOfGpu } from '../../shared/naming.js';
 import type { Observation } from './alerts.js';
 
 /** The parts of fleet state the alert rules read. */
@@ -85,27 +86,9 @@ function slowdownLimits(t: Topology, marginC: number): number[] {
   return l;
 }
 
-/** Server index of a GPU: binary search over contiguous servers. */
-function serverOf(t: Topology, g: number): number {
-  let lo = 0;
-  let hi = t.servers.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (t.servers[mid]!.gpuStart <= g) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /** Row id of a GPU. */
 export function gpuRowId(t: Topology, g: number): string {
-  return t.rows[t.racks[t.servers[serverOf(t, g)]!.rack]!.row]!.id;
-}
-
-/** Human name of a GPU: server id + "-G" + slot (1-based). */
-export function gpuName(t: Topology, g: number): string {
-  const s = t.servers[serverOf(t, g)]!;
-  return `${s.id}-G${g - s.gpuStart + 1}`;
+  return t.rows[t.racks[t.servers[serverOfGpu(t, g)]!.rack]!.row]!.id;
 }
 
 function round1(x: number): number {

@@ -1,6 +1,8 @@
 /** The audit view's filters, paging and wording. Pure. */
 import type { AuditKind, AuditQuery, AuditRecord, OverrideAction, Target } from '../../shared/domain/control.js';
-import { describeAction, describeTarget } from './control.js';
+import type { Topology } from '../../shared/domain/topology.js';
+import { describeTarget } from '../../shared/naming.js';
+import { describeAction } from './control.js';
 import { fmtSimTime } from '../charts/format.js';
 
 export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source'];
@@ -71,9 +73,9 @@ export const KIND_LABEL: Record<AuditKind, string> = {
 
 /**
  * A recorded value as people read it: an override's JSON becomes "power cap 450 W per GPU on rack D03, 32 GPUs,
- * until …"; other JSON objects become "key: value" pairs; plain text stays as it is.
+ * until …" (GPUs named by the topology when given); other JSON objects become "key: value" pairs; plain text stays.
  */
-export function readableValue(v: string): string {
+export function readableValue(v: string, topology: Topology | null = null): string {
   const t = v.trim();
   if (!t.startsWith('{')) return v;
   let o: Record<string, unknown>;
@@ -87,7 +89,7 @@ export function readableValue(v: string): string {
   const rest = { ...o };
   if (o.action && typeof o.action === 'object' && o.target && typeof o.target === 'object') {
     try {
-      parts.push(`${describeAction(o.action as OverrideAction)} on ${describeTarget(o.target as Target)}`);
+      parts.push(`${describeAction(o.action as OverrideAction)} on ${describeTarget(o.target as Target, topology)}`);
       delete rest.action;
       delete rest.target;
     } catch {
@@ -107,9 +109,9 @@ export function readableValue(v: string): string {
 }
 
 /** "old → new", or one side when the other is empty. */
-export function changeText(r: AuditRecord): string {
-  const o = readableValue(r.oldValue);
-  const n = readableValue(r.newValue);
+export function changeText(r: AuditRecord, topology: Topology | null = null): string {
+  const o = readableValue(r.oldValue, topology);
+  const n = readableValue(r.newValue, topology);
   if (o && n) return `${o} → ${n}`;
   return n || (o ? `${o} → (none)` : '');
 }

@@ -1,8 +1,8 @@
 /**
  * The control picture as operators read it: which GPUs are capped, locked, braked or exempt, and by whom; stage names;
- * readable actions, targets and expiry choices. Pure, no DOM.
+ * readable actions and expiry choices (targets: shared/naming.ts). Pure, no DOM.
  */
-import type { ControlSummary, GpuControl, Override, OverrideAction, RowControl, SetpointSource, Target } from '../../shared/domain/control.js';
+import type { ControlSummary, GpuControl, Override, OverrideAction, RowControl, SetpointSource } from '../../shared/domain/control.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import { fmtMHz, fmtW } from '../charts/format.js';
 
@@ -141,21 +141,6 @@ export function describeAction(a: OverrideAction): string {
       return `clock lock ${fmtMHz(a.mhz)}`;
     case 'exempt':
       return 'exempt from automation';
-  }
-}
-
-export function describeTarget(t: Target, maxNames = 4): string {
-  const list = (noun: string, ids: ReadonlyArray<string | number>) =>
-    ids.length === 1 ? `${noun} ${ids[0]}` : `${ids.length} ${noun}s ${ids.slice(0, maxNames).join(', ')}${ids.length > maxNames ? ', …' : ''}`;
-  switch (t.kind) {
-    case 'row':
-      return `row ${t.id}`;
-    case 'racks':
-      return list('rack', t.ids);
-    case 'servers':
-      return list('server', t.ids);
-    case 'gpus':
-      return t.ids.length === 1 ? `GPU index ${t.ids[0]}` : `${t.ids.length} GPUs`;
   }
 }
 

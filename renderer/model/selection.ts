@@ -7,6 +7,7 @@
  */
 import type { Topology } from '../../shared/domain/topology.js';
 import type { Target } from '../../shared/domain/control.js';
+import { countedNames, gpuName } from '../../shared/naming.js';
 
 export type PickKind = 'gpu' | 'server' | 'rack' | 'row';
 /** replace: only this; toggle: add or remove (Ctrl/⌘-click, Space); range: from the anchor to this (Shift-click). */
@@ -138,30 +139,15 @@ export function selectionTarget(t: Topology, sel: Selection): Target | null {
   }
 }
 
-/** The engine's name for a GPU: "<server>-G<slot>". */
-export function gpuLabel(t: Topology, g: number): string {
-  // Servers are contiguous in GPU order: binary search for the one holding g.
-  let lo = 0;
-  let hi = t.servers.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (t.servers[mid]!.gpuStart <= g) lo = mid;
-    else hi = mid - 1;
-  }
-  const s = t.servers[lo];
-  return s ? `${s.id}-G${g - s.gpuStart + 1}` : `GPU ${g}`;
-}
-
 const NOUN: Record<PickKind, [string, string]> = { gpu: ['GPU', 'GPUs'], server: ['server', 'servers'], rack: ['rack', 'racks'], row: ['row', 'rows'] };
 
 /** "rack D03", "3 racks: D01, D02, D03", "row D", "12 GPUs: A01-S1-G1, …". At most `maxNames` names. */
 export function selectionLabel(t: Topology, sel: Selection, maxNames = 4): string {
-  const n = sel.ids.length;
-  if (n === 0) return 'nothing selected';
+  if (sel.ids.length === 0) return 'nothing selected';
   const name = (i: number): string => {
     switch (sel.kind) {
       case 'gpu':
-        return gpuLabel(t, i);
+        return gpuName(t, i);
       case 'server':
         return t.servers[i]?.id ?? '?';
       case 'rack':
@@ -171,7 +157,5 @@ export function selectionLabel(t: Topology, sel: Selection, maxNames = 4): strin
     }
   };
   const [one, many] = NOUN[sel.kind];
-  if (n === 1) return `${one} ${name(sel.ids[0]!)}`;
-  const names = sel.ids.slice(0, maxNames).map(name).join(', ');
-  return `${n} ${many}: ${names}${n > maxNames ? ', …' : ''}`;
+  return countedNames(one, many, sel.ids, name, maxNames);
 }

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
 import type { Status } from '../../shared/domain/fleet.js';
-import { api, type ConnectionInfo } from '../api/index.js';
+import { api, pageToken, type ConnectionInfo } from '../api/index.js';
 
 /** Engine status (sim clock, speed, sources, store) and the link's connection state. */
 export const useStatusStore = defineStore('status', () => {
@@ -27,6 +27,9 @@ export const useStatusStore = defineStore('status', () => {
     }
   }
 
+  /** Whether the page's address carries an access token (the token screen tells a refused one from a missing one). */
+  const pageHasToken = (): boolean => !!pageToken();
+
   return {
     status,
     connection,
@@ -34,6 +37,7 @@ export const useStatusStore = defineStore('status', () => {
     controlPending,
     controlError,
     set,
+    pageHasToken,
     pause: () => control({ action: 'pause' }),
     resume: () => control({ action: 'resume' }),
     setSpeed: (speed: number) => control({ action: 'speed', speed }),

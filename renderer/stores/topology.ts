@@ -1,43 +1,35 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, shallowRef } from 'vue';
 import type { Topology } from '../../shared/domain/topology.js';
+import { serverIdOfGpuName } from '../../shared/naming.js';
 
 /** Index arrays derived once per topology (typed arrays: never proxied by Vue). */
 export interface TopologyIndex {
   gpuServer: Int32Array;
   gpuRack: Int32Array;
-  gpuSlot: Int32Array;
   rackById: Map<string, number>;
   serverById: Map<string, number>;
 }
 
-/** The engine's name for a GPU: server id + "-G" + 1-based slot (as in alert subjects). */
-export function gpuName(t: Topology, idx: TopologyIndex, g: number): string {
-  return `${t.servers[idx.gpuServer[g]!]!.id}-G${idx.gpuSlot[g]! + 1}`;
-}
-
 /** Rack of an alert subject id naming a GPU ("A01-S3-G5"), or null. */
 export function rackOfGpuName(t: Topology, idx: TopologyIndex, name: string): number | null {
-  const m = /^(.*)-G\d+$/.exec(name);
-  const s = m ? idx.serverById.get(m[1]!) : undefined;
+  const server = serverIdOfGpuName(name);
+  const s = server === null ? undefined : idx.serverById.get(server);
   return s === undefined ? null : t.servers[s]!.rack;
 }
 
 export function indexTopology(t: Topology): TopologyIndex {
   const gpuServer = new Int32Array(t.gpuCount);
   const gpuRack = new Int32Array(t.gpuCount);
-  const gpuSlot = new Int32Array(t.gpuCount);
   t.servers.forEach((s, si) => {
     for (let k = 0; k < s.gpuCount; k++) {
       gpuServer[s.gpuStart + k] = si;
       gpuRack[s.gpuStart + k] = s.rack;
-      gpuSlot[s.gpuStart + k] = k;
     }
   });
   return {
     gpuServer,
     gpuRack,
-    gpuSlot,
     rackById: new Map(t.racks.map((r, i) => [r.id, i])),
     serverById: new Map(t.servers.map((s, i) => [s.id, i])),
   };

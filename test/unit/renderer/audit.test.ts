@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../../shared/domain/control.js';
+import { makeTopology } from './fixtures.js';
 import { EMPTY_FILTER, auditQuery, changeText, csvFileName, matchesFilter, olderCursor, prependLive, readableValue } from '../../../renderer/model/audit.js';
 
 const rec = (seq: number, over: Partial<AuditRecord> = {}): AuditRecord => ({
@@ -62,6 +63,8 @@ describe('audit view', () => {
   it('reads an override recorded as JSON in words, with units', () => {
     const v = JSON.stringify({ target: { kind: 'racks', ids: ['D03'] }, action: { kind: 'powerCap', watts: 450 }, gpus: 32, expiresAtMs: Date.UTC(2026, 0, 1, 1) });
     expect(readableValue(v)).toBe('power cap 450 W per GPU on rack D03, 32 GPUs, until 2026-01-01 01:00:00 UTC');
+    const gpus = JSON.stringify({ target: { kind: 'gpus', ids: [0, 5] }, action: { kind: 'exempt' } });
+    expect(readableValue(gpus, makeTopology([1]))).toBe('exempt from automation on 2 GPUs: A1-s0-G1, A1-s1-G2');
     expect(readableValue('{"t1Pct":78}')).toBe('t1Pct: 78');
     expect(readableValue('{not json')).toBe('{not json');
     expect(readableValue('paused')).toBe('paused');

@@ -4,7 +4,6 @@ import {
   Mark,
   describeAction,
   describeSetpoint,
-  describeTarget,
   expirySeconds,
   formAction,
   gpuMarks,
@@ -111,14 +110,10 @@ describe('control marks', () => {
     expect(rackMarks(t, new Uint8Array(24), [])).toEqual([null, null, null]);
   });
 
-  it('describes actions, targets and setpoints with units', () => {
+  it('describes actions and setpoints with units', () => {
     expect(describeAction({ kind: 'powerCap', watts: 450 })).toBe('power cap 450 W per GPU');
     expect(describeAction({ kind: 'clockLock', mhz: 1200 })).toBe('clock lock 1200 MHz');
     expect(describeAction({ kind: 'exempt' })).toBe('exempt from automation');
-    expect(describeTarget({ kind: 'racks', ids: ['D03'] })).toBe('rack D03');
-    expect(describeTarget({ kind: 'racks', ids: ['D01', 'D02'] })).toBe('2 racks D01, D02');
-    expect(describeTarget({ kind: 'row', id: 'D' })).toBe('row D');
-    expect(describeTarget({ kind: 'gpus', ids: [1, 2, 3] })).toBe('3 GPUs');
     expect(describeSetpoint({ limitW: 450, lockMHz: 0, brake: false })).toBe('450 W');
     expect(describeSetpoint({ limitW: 700, lockMHz: 1200, brake: false })).toBe('700 W · lock 1200 MHz');
     expect(describeSetpoint({ limitW: 700, lockMHz: 0, brake: true })).toBe('brake');

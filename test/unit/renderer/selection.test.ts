@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   EMPTY_SELECTION,
-  gpuLabel,
   isPicked,
   pick,
   pickMany,
@@ -66,7 +65,6 @@ describe('selection', () => {
     expect(selectionLabel(t, pick(EMPTY_SELECTION, 'rack', 0, 'replace'))).toBe('rack A1');
     expect(selectionLabel(t, pickMany(EMPTY_SELECTION, 'rack', [0, 1, 2, 3, 4], 'replace'), 3)).toBe('5 racks: A1, A2, A3, …');
     expect(selectionLabel(t, pick(EMPTY_SELECTION, 'gpu', 13, 'replace'))).toBe('GPU A2-s1-G2');
-    expect(gpuLabel(t, 0)).toBe('A1-s0-G1');
-    expect(gpuLabel(t, 39)).toBe('B2-s1-G4');
+    expect(selectionLabel(t, pickMany(EMPTY_SELECTION, 'gpu', [0, 39], 'replace'))).toBe('2 GPUs: A1-s0-G1, B2-s1-G4');
   });
 });
