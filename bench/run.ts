@@ -124,7 +124,7 @@ function benchSim() {
     const { Simulator } = await import('./dist/main/sim/simulator.js');
     const { SimSource } = await import('./dist/main/sources/simSource.js');
     const { Engine } = await import('./dist/main/engine/engine.js');
-    const { ReportBuilder } = await import('./dist/main/engine/report.js');
+    const { ReportBuilder } = await import('./dist/main/app/report.js');
     const { scenario, topology } = loadScenario('default');
     const traces = loadTraces();
     const durationS = 3600;
