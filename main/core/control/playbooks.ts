@@ -84,6 +84,37 @@ export interface PlaybookRowView {
   inletC: number;
 }
 
+/** A row's view from engine readings: its hottest finite rack inlet (NaN: none) and its hottest GPU (NaN: unknown). */
+export function playbookRowView(o: {
+  budgetKW: number;
+  provisionedKW: number;
+  powerW: number;
+  stale: boolean;
+  /** The row's GPU model's slowdown temperature and the hottest GPU's temperature (°C). */
+  slowdownC: number;
+  hottestC: number;
+  /** Rack inlets (°C) of the whole site; the row's racks are [rackStart, rackStart + rackCount). */
+  rackInletC: ArrayLike<number>;
+  rackStart: number;
+  rackCount: number;
+}): PlaybookRowView {
+  let inlet = NaN;
+  for (let k = o.rackStart; k < o.rackStart + o.rackCount; k++) {
+    const x = o.rackInletC[k]!;
+    if (Number.isFinite(x) && !(x <= inlet)) inlet = x;
+  }
+  const hot = Number.isFinite(o.hottestC);
+  return {
+    budgetKW: o.budgetKW,
+    provisionedKW: o.provisionedKW,
+    powerW: o.powerW,
+    stale: o.stale,
+    minMarginC: hot ? o.slowdownC - o.hottestC : NaN,
+    hottestC: hot ? o.hottestC : NaN,
+    inletC: inlet,
+  };
+}
+
 export interface PlaybookTiming {
   capLatencyS: number;
   brakeLatencyS: number;
