@@ -254,6 +254,7 @@ async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleet
     },
     async close() {
       runner.stop();
+      control.close();
       fp?.agentActuator.close();
       await sources?.close();
       await writer?.close();

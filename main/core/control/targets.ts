@@ -2,13 +2,6 @@ import type { OverrideAction, Target } from '../../../shared/domain/control.js';
 import type { GpuModel, Topology } from '../../../shared/domain/topology.js';
 import { RefusalError } from '../ports.js';
 
-/** "racks D03, D04", "row D", "3 GPUs" — what an override targets, for the audit trail's target column. */
-export function describeTarget(t: Target): string {
-  if (t.kind === 'row') return `row ${t.id}`;
-  if (t.kind === 'gpus') return t.ids.length <= 4 ? `GPUs ${t.ids.join(', ')}` : `${t.ids.length} GPUs`;
-  return t.ids.length <= 4 ? `${t.kind} ${t.ids.join(', ')}` : `${t.ids.length} ${t.kind}`;
-}
-
 /** "\"A01\", \"A02\" and 3 more": ids for a refusal message, at most five shown. */
 export function listIds(xs: ReadonlyArray<string | number>): string {
   const shown = xs.slice(0, 5).map((x) => (typeof x === 'string' ? `"${x}"` : String(x)));

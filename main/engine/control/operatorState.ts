@@ -1,6 +1,6 @@
 import { PolicyConfigSchema, type Actor, type Override, type OverrideAction, type PolicyConfig, type Target } from '../../../shared/domain/control.js';
 import type { AuditEntry, AuditSink, ControlState } from '../../core/ports.js';
-import { describeTarget } from '../../core/control/targets.js';
+import { describeTarget } from '../../../shared/naming.js';
 
 /** A row's manual brake: who engaged it, why, since when (engine ms); null: off. */
 export type ManualBrake = { by: string; reason: string; sinceMs: number } | null;
@@ -29,6 +29,8 @@ export class OperatorState {
     private readonly nowMs: () => number,
     private readonly rowIds: readonly string[],
     gpuCount: number,
+    /** How an override's target reads in the audit trail: the screen's words (shared/naming.ts) over the topology. */
+    private readonly targetText: (t: Target) => string = (t) => describeTarget(t, null),
   ) {
     this.automation = rowIds.map(() => true);
     this.manualBrake = rowIds.map(() => null);
@@ -73,7 +75,7 @@ export class OperatorState {
     };
     this.persist(() => {
       this.store?.saveOverride(ov, seq);
-      this.append({ actor, kind: 'override', target: `${ov.id} ${describeTarget(ov.target)}`, oldValue: '', newValue: overrideJson(ov), reason: ov.reason, outcome: 'ok' });
+      this.append({ actor, kind: 'override', target: `${ov.id} ${this.targetText(ov.target)}`, oldValue: '', newValue: overrideJson(ov), reason: ov.reason, outcome: 'ok' });
     });
     this.overrideSeq = seq;
     this.overrides.set(ov.id, ov);
@@ -84,7 +86,7 @@ export class OperatorState {
   clearOverride(ov: Override, actor: Actor | 'system', reason: string): void {
     this.persist(() => {
       this.store?.deleteOverride(ov.id);
-      this.append({ actor, kind: 'override-clear', target: `${ov.id} ${describeTarget(ov.target)}`, oldValue: overrideJson(ov), newValue: '', reason, outcome: 'ok' });
+      this.append({ actor, kind: 'override-clear', target: `${ov.id} ${this.targetText(ov.target)}`, oldValue: overrideJson(ov), newValue: '', reason, outcome: 'ok' });
     });
     this.overrides.delete(ov.id);
   }

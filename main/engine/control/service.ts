@@ -11,27 +11,11 @@ import type { PolcaRowState, ResolvedClockCaps } from '../../core/control/polca.
 import { previewAction } from '../../core/control/preview.js';
 import { RowControllers, rowGpuSpans, type FleetColumns } from '../../core/control/rows.js';
 import { listIds, Targets } from '../../core/control/targets.js';
-import { RefusalError, type Actuator, type AuditSink, type ControlApi, type ControlState } from '../../core/ports.js';
+import { RefusalError, type ControlApi } from '../../core/ports.js';
 import type { Engine, TickService } from '../engine.js';
 import { OperatorState } from './operatorState.js';
-
-/** 'brake-only': no POLCA caps and no playbooks; only the power brake above brakePct (the simulator's `none`). */
-export type ControlMode = 'polca' | 'brake-only';
-
-export interface ControlServiceOptions {
-  engine: Engine;
-  actuator: Actuator;
-  audit: AuditSink | null;
-  /** Per GPU: 1 = high priority. */
-  priorities: Uint8Array;
-  /** Where overrides, row flags and the policy persist (control.db in the app), or null: nothing persists. */
-  store: ControlState | null;
-  /** Called when overrides, automation, stages, playbooks or brakes change (not every tick). */
-  onChange: (summary: ControlSummary) => void;
-  /** The policy to use when control.db holds none (default: PolicyConfigSchema's defaults, the paper's values). */
-  policy?: PolicyConfig;
-  mode?: ControlMode;
-}
+import type { ControlServiceOptions } from './options.js';
+import { describeTarget } from '../../../shared/naming.js';
 
 const MAX_EXPIRY_S = 7 * 24 * 3600;
 
@@ -97,7 +81,7 @@ export class ControlService implements ControlApi, TickService {
     this.rowBrakedGpus = new Int32Array(rowCount);
     this.rows = new RowControllers(t, this.fleet, this.spans, this.arbiter, { polca, polcaBrake, playbooks, manualBrake }, (o.mode ?? 'polca') === 'polca', e.nowMs);
     this.rowBrakes = this.rows.brakes;
-    this.ops = new OperatorState(o.store, o.audit, () => e.nowMs, t.rows.map((r) => r.id), n);
+    this.ops = new OperatorState(o.store, o.audit, () => e.nowMs, t.rows.map((r) => r.id), n, (target) => describeTarget(target, t));
     this.policy = this.ops.storedPolicy ?? o.policy ?? PolicyConfigSchema.parse({});
     this.actuation = new Actuation(n, e.index.gpuModel, t.models, this.policy.actuation);
     this.applyPolicy(this.policy);
@@ -128,10 +112,15 @@ export class ControlService implements ControlApi, TickService {
     if (changed) this.onChange(this.summary());
   }
 
+  /** On shutdown: audit every open command batch, releases still gathering included, so none is lost. */
+  close(): void {
+    if (this.ops.auditing) this.flushAudit(this.engine.nowMs, true);
+  }
+
   /** Audit the command batches due (actuationAudit.ts: cap-downs at once, releases once their window has passed). */
-  private flushAudit(nowMs: number): void {
+  private flushAudit(nowMs: number, all = false): void {
     const windowMs = this.policy.actuation.minChangeIntervalS * 1000 + this.engine.step;
-    for (const b of this.batches.takeDue(nowMs, windowMs)) {
+    for (const b of this.batches.takeDue(nowMs, windowMs, all)) {
       const rowId = this.engine.topology.rows[b.row]!.id;
       this.ops.append(batchAuditEntry(b, rowId, this.arbiter.whyOf(b.why), this.actuation.defaultLimitW(this.spans.start[b.row]!)));
     }

@@ -20,6 +20,7 @@ import { Simulator } from '../../../main/sim/simulator.js';
 import { SimSource } from '../../../main/sources/simSource.js';
 import { openControlDb } from '../../../main/store/controlDb.js';
 import { controlState } from '../../../main/store/control.js';
+import { describeTarget, gpuName } from '../../../shared/naming.js';
 import type { DB } from '../../../main/store/db.js';
 import { tempDir } from '../../helpers.js';
 
@@ -255,7 +256,7 @@ describe('operator overrides, automation, brakes and policy', () => {
     expect(capPreview).toMatchObject({ gpus: 320, clamped: 320 });
     const ov = r.control.setOverride({ target: { kind: 'racks', ids: ['A01'] }, action: { kind: 'clockLock', mhz: 1200 }, reason: 'firmware test', expiresInS: 120 }, operator);
     expect(ov).toMatchObject({ id: 'ov-1', gpus: Array.from({ length: 32 }, (_, i) => i), createdBy: 'alice' });
-    expect(audit.entries.at(-1)).toMatchObject({ kind: 'override', target: 'ov-1 racks A01', reason: 'firmware test', outcome: 'ok' });
+    expect(audit.entries.at(-1)).toMatchObject({ kind: 'override', target: 'ov-1 rack A01', reason: 'firmware test', outcome: 'ok' });
     r.engine.tick();
     const batch = audit.entries.filter((e) => e.kind === 'actuation');
     expect(batch).toHaveLength(1);
@@ -271,10 +272,36 @@ describe('operator overrides, automation, brakes and policy', () => {
     expect(r.control.gpus([0])[0]!.inEffect.lockMHz).toBe(1200);
     for (let i = 0; i < 80; i++) r.engine.tick();
     expect(r.control.summary().overrides).toEqual([]);
-    expect(audit.entries.find((e) => e.kind === 'override-clear')).toMatchObject({ actor: 'system', target: 'ov-1 racks A01', reason: 'expired' });
+    expect(audit.entries.find((e) => e.kind === 'override-clear')).toMatchObject({ actor: 'system', target: 'ov-1 rack A01', reason: 'expired' });
     for (let i = 0; i < 6; i++) r.engine.tick(); // releases are staggered within one change interval (5 s)
     expect(r.control.actuation.req[CH.lock][0]).toBe(0);
     expect(r.control.gpus([0])[0]!.alarm).toBeNull();
+  });
+
+  it('closing the service audits the releases still being gathered (none lost at shutdown)', () => {
+    const audit = new FakeAudit();
+    const r = rig(noEvents(), { audit });
+    r.engine.tick();
+    const ov = r.control.setOverride({ target: { kind: 'racks', ids: ['A01'] }, action: { kind: 'clockLock', mhz: 1200 }, reason: 'firmware test', expiresInS: 600 }, operator);
+    for (let i = 0; i < 45; i++) r.engine.tick();
+    r.control.clearOverride(ov.id, 'done', operator);
+    for (let i = 0; i < 6; i++) r.engine.tick(); // the releases are issued; their audit batch waits for its window
+    const released = () => audit.entries.filter((e) => e.kind === 'actuation' && /unlocked/.test(e.newValue)).length;
+    expect(r.control.actuation.req[CH.lock][0]).toBe(0);
+    expect(released()).toBe(0);
+    r.control.close();
+    expect(released()).toBe(1);
+  });
+
+  it("the audit trail names an override's target in the screen's words (shared/naming.ts), GPUs by name", () => {
+    const audit = new FakeAudit();
+    const r = rig(noEvents(), { audit });
+    r.engine.tick();
+    const target = { kind: 'gpus' as const, ids: [5, 6] };
+    r.control.setOverride({ target, action: { kind: 'powerCap', watts: 500 }, reason: 'naming check', expiresInS: 60 }, operator);
+    const text = audit.entries.at(-1)?.target ?? '';
+    expect(text).toBe(`ov-1 ${describeTarget(target, topology)}`);
+    expect(text).toBe(`ov-1 2 GPUs: ${gpuName(topology, 5)}, ${gpuName(topology, 6)}`);
   });
 
   it('exempt keeps POLCA off the GPUs; a manual row brake (an emergency) still applies to them', () => {

@@ -47,10 +47,10 @@ describe('operator state: overrides, automation and manual brakes, persisted and
     expect(s.overrides.size).toBe(0);
     expect(f.writes).toEqual(['save ov-5 5', 'row B false - @1000', 'row A true alice @1000', 'delete ov-5']);
     expect(f.audit.map((e) => [e.kind, e.target, e.oldValue.slice(0, 16), e.newValue.slice(0, 16), e.reason])).toEqual([
-      ['override', 'ov-5 GPUs 1, 2', '', '{"target":{"kind', 'cooling work'],
+      ['override', 'ov-5 2 GPUs: 1, 2', '', '{"target":{"kind', 'cooling work'],
       ['automation', 'row B', 'on', 'off', 'checkpoint'],
       ['brake', 'row A', 'manual brake off', 'manual brake on', 'breaker test'],
-      ['override-clear', 'ov-5 GPUs 1, 2', '{"target":{"kind', '', 'expired'],
+      ['override-clear', 'ov-5 2 GPUs: 1, 2', '{"target":{"kind', '', 'expired'],
     ]);
     expect(f.audit[3]!.actor).toBe('system');
   });
