@@ -29,12 +29,12 @@ export async function benchAgents(o: { agents?: number; warmupS?: number; measur
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // The agents log every start-up and lease change; keep only the tail, for a failure message.
   let agentLog = '';
-  child.stderr!.on('data', (d) => (agentLog = (agentLog + String(d)).slice(-4000)));
+  child.stderr.on('data', (d) => (agentLog = (agentLog + String(d)).slice(-4000)));
   const ports = new Map<string, number>();
   try {
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (c) => reject(new Error(`headroom agent --hosts exited with ${c}:\n${agentLog}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         const m = /^headroom agent (\S+): .*control on 127\.0\.0\.1:(\d+)/.exec(line);
         if (m) ports.set(m[1]!, Number(m[2]));
         if (ports.size === n) resolve();

@@ -19,7 +19,7 @@ const { values } = parseArgs({
   },
 });
 const opts = { fromServers: Number(values.from), toServers: Number(values.to), step: Number(values.step), durationS: Number(values.duration) };
-const outDir = values['out-dir']!;
+const outDir = values['out-dir'];
 
 const VARIANTS = {
   'paper (out-of-band 40 s, hold 30 s)': {},

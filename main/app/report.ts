@@ -106,7 +106,7 @@ export function mergedQuantile(hs: readonly LatencyHistogram[], q: number): numb
   if (!first) return NaN;
   const merged = { counts: new Float64Array(first.counts.length), total: 0 } as unknown as LatencyHistogram;
   for (const h of hs) {
-    for (let b = 0; b < h.counts.length; b++) merged.counts[b] += h.counts[b]!;
+    for (let b = 0; b < h.counts.length; b++) merged.counts[b]! += h.counts[b]!;
     (merged as { total: number }).total += h.total;
   }
   return quantileInterpolated(merged, q);
@@ -143,7 +143,7 @@ export class ReportBuilder {
     this.cappedGpuS = new Float64Array(rows);
     const t = engine.topology;
     this.rowGpus = new Float64Array(rows);
-    for (const s of t.servers) this.rowGpus[t.racks[s.rack]!.row] += s.gpuCount;
+    for (const s of t.servers) this.rowGpus[t.racks[s.rack]!.row]! += s.gpuCount;
     this.pct = Array.from({ length: rows }, () => new Float32Array(totalTicks));
     this.peakKW = new Float64Array(rows);
     this.peakPct = new Float64Array(rows);
@@ -160,12 +160,12 @@ export class ReportBuilder {
       if (this.n < this.totalTicks) this.pct[r]![this.n] = pct;
       if (kw > this.peakKW[r]!) this.peakKW[r] = kw;
       if (pct > this.peakPct[r]!) this.peakPct[r] = pct;
-      if (pct > 100) this.over100S[r] += e.step / 1000;
-      this.energyKWh[r] += kw * dtH;
+      if (pct > 100) this.over100S[r]! += e.step / 1000;
+      this.energyKWh[r]! += kw * dtH;
       const capped = this.control ? this.control.rowCappedGpus[r]! : 0;
       if (capped > 0) {
-        this.cappedS[r] += e.step / 1000;
-        this.cappedGpuS[r] += (capped * e.step) / 1000;
+        this.cappedS[r]! += e.step / 1000;
+        this.cappedGpuS[r]! += (capped * e.step) / 1000;
       }
     }
     const siteKW = e.agg.siteW / 1000;

@@ -81,8 +81,8 @@ export async function runAgent(argv: string[]): Promise<number> {
     if (!sim && (values.gpus || values.model || values.seed || values.hosts)) throw new UsageError('--gpus, --model, --seed and --hosts apply to --backend sim only');
     let listen: Listen, metricsListen: Listen | null;
     try {
-      listen = parseListen(values.listen!, '--listen');
-      metricsListen = values['metrics-listen'] === 'off' ? null : parseListen(values['metrics-listen']!, '--metrics-listen');
+      listen = parseListen(values.listen, '--listen');
+      metricsListen = values['metrics-listen'] === 'off' ? null : parseListen(values['metrics-listen'], '--metrics-listen');
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

@@ -30,7 +30,7 @@ export function auditCommand(args: string[]): number {
 
 function verify(args: string[]): number {
   const { values } = parseArgs({ args, strict: true, options: { db: { type: 'string', default: DEFAULT_DB } } });
-  const file = values.db!;
+  const file = values.db;
   const db = openControlDbReadonly(file);
   try {
     const r = new AuditTrail(db).verify();
@@ -71,7 +71,7 @@ function exportCsv(args: string[]): number {
     target: values.target,
     outcome: enumOpt(values.outcome, 'outcome', AuditQuerySchema.shape.outcome.unwrap().options),
   };
-  const file = values.db!;
+  const file = values.db;
   const db = openControlDbReadonly(file);
   try {
     const trail = new AuditTrail(db);

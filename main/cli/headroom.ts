@@ -82,11 +82,11 @@ async function serve(args: string[]): Promise<void> {
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
   const speed = num(values.speed, 'speed', { min: 0.1, max: 10000 })!;
   const rt = await createRuntime({
-    scenario: values.scenario!,
+    scenario: values.scenario,
     scale: num(values.scale, 'scale', { int: true, min: 1, max: 64 }),
     seed: num(values.seed, 'seed', { int: true, min: 0 }),
     speed,
-    db: values.db!,
+    db: values.db,
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
     fleet: values.inventory
       ? {
@@ -108,7 +108,7 @@ async function serve(args: string[]): Promise<void> {
   let srv;
   try {
     srv = await startServer({
-      host: values.host!,
+      host: values.host,
       port,
       tokens,
       handlers: rt.handlers,
@@ -121,7 +121,7 @@ async function serve(args: string[]): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   rt.runner.start();
-  if (!['127.0.0.1', '::1', 'localhost'].includes(values.host!)) {
+  if (!['127.0.0.1', '::1', 'localhost'].includes(values.host)) {
     console.error(`warning: listening on ${values.host}, reachable from other machines; anyone with the token can steer the ${rt.fleet ? 'fleet' : 'simulator'}.`);
   }
   if (!existsSync(staticDir)) console.error('warning: dist/renderer is missing (run npm run build); serving the API only.');
@@ -189,7 +189,7 @@ async function sim(args: string[]): Promise<void> {
   const report = runSim({
     policy,
     compare: values.compare,
-    scenario: values.scenario!,
+    scenario: values.scenario,
     seed: num(values.seed, 'seed', { int: true, min: 0 }),
     durationS,
     scale: num(values.scale, 'scale', { int: true, min: 1, max: 64 }),

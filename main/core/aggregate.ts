@@ -64,13 +64,13 @@ function sumPower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW
     p += sv.idleW + (sv.activeW * u) / sv.gpuCount;
     out.serverW[s] = p;
     const r = idx.serverRack[s]!;
-    out.rackW[r] += p;
+    out.rackW[r]! += p;
     if (tmax > out.rackMaxTempC[r]!) out.rackMaxTempC[r] = tmax;
   }
   let site = 0;
   for (let r = 0; r < t.racks.length; r++) {
     const row = idx.rackRow[r]!;
-    out.rowW[row] += out.rackW[r]!;
+    out.rowW[row]! += out.rackW[r]!;
     if (out.rackMaxTempC[r]! > out.rowMaxTempC[row]!) out.rowMaxTempC[row] = out.rackMaxTempC[r]!;
     site += out.rackW[r]!;
   }

@@ -50,7 +50,7 @@ export function evaluateAlerts(
       a = {
         id,
         rule: o.rule.id,
-        severity: o.rule.severity as Severity,
+        severity: o.rule.severity,
         state: 'pending',
         subject: o.subject,
         summary: o.summary,

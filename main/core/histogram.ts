@@ -37,7 +37,7 @@ export class LatencyHistogram {
 
   record(valueS: number, weight = 1): void {
     if (!(valueS >= 0) || !(weight > 0)) return;
-    this.counts[bucketOf(valueS)] += weight;
+    this.counts[bucketOf(valueS)]! += weight;
     this.total += weight;
     this.sum += valueS * weight;
   }

@@ -7,8 +7,8 @@ export class EventBus {
   on<E extends EventChannel>(channel: E, fn: (payload: EventTypes[E]) => void): () => void {
     let set = this.listeners.get(channel);
     if (!set) this.listeners.set(channel, (set = new Set()));
-    set.add(fn as (p: never) => void);
-    return () => set.delete(fn as (p: never) => void);
+    set.add(fn);
+    return () => set.delete(fn);
   }
 
   emit<E extends EventChannel>(channel: E, payload: EventTypes[E]): void {

@@ -1,4 +1,4 @@
-import { channelRoles, isRequestChannel, parseRequest, type Handlers, type RequestChannel } from '../../shared/contract.js';
+import { channelRoles, isRequestChannel, parseRequest, type Handlers } from '../../shared/contract.js';
 import { ROLE_RANK, type Actor } from '../../shared/domain/control.js';
 import { RefusalError } from '../core/ports.js';
 
@@ -28,7 +28,7 @@ export async function dispatch(handlers: Handlers, channel: unknown, payload: un
     const h = handlers[channel] as (p: unknown, a: Actor) => unknown;
     return { ok: true, result: await h(parsed.value, actor) };
   } catch (e) {
-    const msg = `${channel as RequestChannel}: ${(e as Error).message}`;
+    const msg = `${channel}: ${(e as Error).message}`;
     return e instanceof RefusalError ? refuse(msg) : { ok: false, error: msg };
   }
 }

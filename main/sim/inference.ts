@@ -205,7 +205,7 @@ export class InferenceServiceSim {
       while (pf.size > 0 && used < cap) {
         const h = pf.head;
         const take = Math.min(pf.b[h]!, cap - used);
-        pf.b[h] -= take;
+        pf.b[h]! -= take;
         used += take;
         if (pf.b[h]! <= 0) {
           const arrival = pf.a[h]!;

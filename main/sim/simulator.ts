@@ -140,7 +140,7 @@ export class Simulator {
     const out = new Uint8Array(this.gpu.n);
     for (const w of this.workloads) {
       if (w.sim.spec.priority !== 'high') continue;
-      for (let i = 0; i < w.servers.length; i++) out.fill(1, w.gpuStart[i]!, w.gpuEnd[i]!);
+      for (let i = 0; i < w.servers.length; i++) out.fill(1, w.gpuStart[i], w.gpuEnd[i]);
     }
     return out;
   }

@@ -145,7 +145,7 @@ export class TelemetryWriter {
 }
 
 function add(b: Bucket, e: number, w: number, tempC: number): void {
-  b.sumW[e] += w;
+  b.sumW[e]! += w;
   if (w > b.maxW[e]!) b.maxW[e] = w;
   if (tempC > b.maxTempC[e]!) b.maxTempC[e] = tempC;
 }

@@ -87,9 +87,9 @@ export class StoreWriter implements TelemetrySink {
     }
     slot.tMs = rec.tMs;
     slot.siteW = rec.siteW;
-    for (const k of COLUMNS) (slot[k] as Float64Array | Uint32Array).set(rec[k] as Float64Array & Uint32Array);
+    for (const k of COLUMNS) (slot[k]).set(rec[k]);
     this.pending++;
-    this.worker.postMessage({ kind: 'ticks', ticks: [slot] }, COLUMNS.map((k) => (slot[k] as Float64Array | Uint32Array).buffer as ArrayBuffer));
+    this.worker.postMessage({ kind: 'ticks', ticks: [slot] }, COLUMNS.map((k) => (slot[k]).buffer as ArrayBuffer));
   }
 
   stats() {

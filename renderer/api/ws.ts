@@ -95,7 +95,7 @@ export class WsApi implements ApiClient {
     if (!set) this.listeners.set(channel, (set = new Set()));
     const l = listener as (p: unknown) => void;
     set.add(l);
-    return () => set!.delete(l);
+    return () => set.delete(l);
   }
 
   onConnection(listener: (info: ConnectionInfo) => void): () => void {

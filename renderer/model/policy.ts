@@ -12,7 +12,7 @@ export const PAPER_DEFAULTS: PolicyConfig = Object.freeze({
   polca: { t1Pct: 80, t2Pct: 89, brakePct: 100, releaseHysteresisPct: 5, minHoldS: 30, brakeReleaseS: 10, clockCaps: {} },
   actuation: { outOfBandCapS: 40, brakeS: 5, inBandS: 1, capPath: 'outOfBand', minChangeIntervalS: 5, correctionS: 10 },
   playbooks: [],
-}) as PolicyConfig;
+});
 
 export function paperDefaults(): PolicyConfig {
   return structuredClone(PAPER_DEFAULTS);
@@ -30,7 +30,7 @@ export function leaves(v: unknown, path = ''): Leaf[] {
     return v.flatMap((x, i) => leaves(x, `${path}[${i}]`));
   }
   if (v && typeof v === 'object') {
-    const keys = Object.keys(v as Record<string, unknown>);
+    const keys = Object.keys(v);
     if (keys.length === 0) return [{ path, value: {} }];
     return keys.flatMap((k) => leaves((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
   }

@@ -21,7 +21,7 @@ export interface Selection {
   anchor: number | null;
 }
 
-export const EMPTY_SELECTION: Selection = Object.freeze({ kind: 'rack', ids: Object.freeze([]) as readonly number[], anchor: null });
+export const EMPTY_SELECTION: Selection = Object.freeze({ kind: 'rack', ids: Object.freeze([]), anchor: null });
 
 export function isEmpty(sel: Selection): boolean {
   return sel.ids.length === 0;

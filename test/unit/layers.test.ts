@@ -4,7 +4,11 @@ import { ESLint } from 'eslint';
 // The layer rules live in eslint.config.js; this proves they bite. The table below is the architecture as
 // docs/ARCHITECTURE.md draws it, written out independently of the config: a rule dropped from the config, or
 // a pattern that only matches one folder deep, fails here.
-const eslint = new ESLint({ cwd: process.cwd() });
+// Typed rules need a file in a tsconfig; the planted files are not on disk, so they are linted without types.
+const eslint = new ESLint({
+  cwd: process.cwd(),
+  overrideConfig: { languageOptions: { parserOptions: { project: false } }, rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' } },
+});
 async function violations(filePath: string, code: string): Promise<string[]> {
   const [res] = await eslint.lintText(code, { filePath });
   if (!res) throw new Error(`ESLint returned nothing for ${filePath}`);
@@ -98,5 +102,37 @@ describe('architecture layers (ESLint)', () => {
       expect(await refused(file, `${up}main/core/ports.js`)).toBe(true);
       expect(await refused(file, `${up}renderer/stores/ui.js`)).toBe(true);
     }
+  });
+
+  describe('every view reads through a store', () => {
+    const importsApi = "import { attempt } from '../api/index.js';\nexport const x = attempt;\n";
+    const sfc = (code: string) => `<script setup lang="ts">\n${code}</script>\n\n<template><div /></template>\n`;
+
+    it('views and components never import the api client', async () => {
+      expect(await violations('renderer/views/X.vue', sfc(importsApi))).toHaveLength(1);
+      expect(await violations('renderer/components/X.vue', sfc(importsApi))).toHaveLength(1);
+      expect(await violations('renderer/components/x.ts', importsApi)).toHaveLength(1);
+    });
+
+    it('they still may not import Node or main/, and may import stores', async () => {
+      expect(await violations('renderer/views/X.vue', sfc("import { join } from 'node:path';\nexport const x = join;\n"))).toHaveLength(1);
+      expect(await violations('renderer/views/X.vue', sfc("import { Engine } from '../../main/engine/engine.js';\nconst x = Engine;\n"))).toHaveLength(1);
+      expect(await violations('renderer/views/X.vue', sfc("import { usePolicyStore } from '../stores/policy.js';\nconst x = usePolicyStore;\n"))).toHaveLength(0);
+    });
+
+    it('stores use the api client', async () => {
+      expect(await violations('renderer/stores/x.ts', importsApi)).toHaveLength(0);
+    });
+  });
+
+  it('a non-null assertion must say something: unnecessary ones are errors, `xs[i]!` is not (noUncheckedIndexedAccess)', async () => {
+    const typed = new ESLint({ cwd: process.cwd() });
+    const lint = async (code: string) => {
+      // An existing file of the project, so the typed rules see its tsconfig; the text is what is linted.
+      const [res] = await typed.lintText(code, { filePath: 'main/core/histogram.ts' });
+      return (res?.messages ?? []).filter((m) => m.ruleId === '@typescript-eslint/no-unnecessary-type-assertion').length;
+    };
+    expect(await lint('const n: number = 1;\nexport const m = n!;\n')).toBe(1);
+    expect(await lint('const xs: number[] = [1];\nexport const m: number = xs[0]!;\n')).toBe(0);
   });
 });

@@ -248,11 +248,11 @@ export class Actuation {
         const g = this.pGpu[i]!;
         const c = this.pCh[i]! as Channel;
         const seq = this.pSeq[i]!;
-        if (seq > this.lastLandedSeq[c]![g]!) {
-          this.lastLandedSeq[c]![g] = seq;
-          this.eff[c]![g] = this.pVal[i]!;
+        if (seq > this.lastLandedSeq[c][g]!) {
+          this.lastLandedSeq[c][g] = seq;
+          this.eff[c][g] = this.pVal[i]!;
           this.verified[g] = this.verified[g]! & ~(1 << c);
-          this.mismatchSinceMs[c]![g] = NaN;
+          this.mismatchSinceMs[c][g] = NaN;
           sink.apply(g, c, this.pVal[i]!);
           landed++;
         }

@@ -79,7 +79,7 @@ export class Arbiter {
   /** Add a layer of contributions from one source. */
   addLayer(name: string, source: SetpointSource): Layer {
     const n = this.n;
-    const code = SOURCE[source] as SourceCode;
+    const code = SOURCE[source];
     const layer: Layer = {
       name,
       source: code,

@@ -173,7 +173,7 @@ export function stepPlaybook(pb: Playbook, v: PlaybookRowView, prev: PlaybookSta
       const rate = dtS > 0 && v.budgetKW > 0 ? ((v.powerW - p0) / (v.budgetKW * 1000) / dtS) * 100 : 0;
       // A rise matters only where a stage could act on it (e.g. above 70 %): no playbook for a row waking up.
       const floors = pb.stages.map((st) => st.whileAbovePct);
-      const floor = floors.every((x) => x !== undefined) ? Math.min(...(floors as number[])) : -Infinity;
+      const floor = floors.every((x) => x !== undefined) ? Math.min(...(floors)) : -Infinity;
       holds = rate > tr.pctPerS && pct > floor;
     }
     clear = !holds;

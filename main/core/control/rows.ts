@@ -120,7 +120,7 @@ export class RowControllers {
       const wanted = rowBrakeWanted(next, manualBrake !== null, this.playbooks, states);
       if (wanted && this.brakeWanted[r] === 0) {
         this.totalBrakes++;
-        this.brakes[r]++;
+        this.brakes[r]!++;
       }
       this.brakeWanted[r] = wanted ? 1 : 0;
       const sig = rowSignature(next, states, manualBrake !== null);

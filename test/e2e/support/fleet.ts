@@ -47,7 +47,7 @@ export async function startSimAgent(host: string, certs: string, safeCapPct = 60
   let log = '';
   const port = await new Promise<number>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`agent ${host} did not start in 20 s:\n${log}`)), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       log += d.toString();
       const m = CONTROL_ON.exec(log);
       if (m) {
@@ -55,7 +55,7 @@ export async function startSimAgent(host: string, certs: string, safeCapPct = 60
         ok(Number(m[1]));
       }
     });
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
       fail(new Error(`agent ${host} exited with ${code}:\n${log}`));

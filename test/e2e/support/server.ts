@@ -62,7 +62,7 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
   let log = '';
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`headroom serve did not become ready in 30 s:\n${log}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       log += d.toString();
       const m = READY.exec(log);
       // The role URLs follow the admin one; wait for all three lines.
@@ -71,7 +71,7 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
         ok(m[1]!);
       }
     });
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
       fail(new Error(`headroom serve exited with ${code}:\n${log}`));

@@ -98,10 +98,10 @@ describe('a console on a real fleet (agents over mutual TLS)', () => {
 
   it('adds and removes sources from Settings, audited and kept in control.db', async () => {
     expect(() => rt.handlers['sources:add']({ source: { kind: 'agent', id: 'x', host: 'gpu-zz', port: 1 }, reason: 'typo' } as never, admin)).toThrow(/not in the inventory/);
-    expect(() => rt.handlers['sources:add']({ source: source('gpu-f1', 'again'), reason: 'dup' } as never, admin)).toThrow(/already has agent source/);
-    const test = await rt.handlers['sources:test']({ source: source('gpu-f3') } as never, admin);
+    expect(() => rt.handlers['sources:add']({ source: source('gpu-f1', 'again'), reason: 'dup' }, admin)).toThrow(/already has agent source/);
+    const test = await rt.handlers['sources:test']({ source: source('gpu-f3') }, admin);
     expect(test).toMatchObject({ ok: true, gpus: 8 });
-    rt.handlers['sources:add']({ source: source('gpu-f3'), reason: 'rack A01 slot 3 online' } as never, admin);
+    rt.handlers['sources:add']({ source: source('gpu-f3'), reason: 'rack A01 slot 3 online' }, admin);
     await until('gpu-f3 live', () => !(rt.engine.live.flags[16]! & SampleFlag.stale));
     const records = rt.audit.list({ kind: 'source' } as never);
     expect(records.map((r) => [r.kind, r.target, r.reason])).toContainEqual(['source', 'source agent-gpu-f3', 'rack A01 slot 3 online']);
@@ -116,7 +116,7 @@ describe('a console on a real fleet (agents over mutual TLS)', () => {
   }, 30_000);
 
   it('marks a dead agent stale, raises the source alert with the reason, and counts its GPUs at their limit', async () => {
-    rt.handlers['sources:add']({ source: source('gpu-f1'), reason: 'back on desk' } as never, admin);
+    rt.handlers['sources:add']({ source: source('gpu-f1'), reason: 'back on desk' }, admin);
     await until('gpu-f1 up', () => rt.fleet!.source.health().find((h) => h.id === 'agent-gpu-f1')?.state === 'up');
     await agents.get('gpu-f1')!.agent.stop();
     const alert = await until('source alert', () => rt.engine.activeAlerts().find((a) => a.subject.kind === 'source' && a.subject.id === 'agent-gpu-f1' && a.state === 'firing'), 15_000);

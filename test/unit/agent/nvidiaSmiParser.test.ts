@@ -116,7 +116,7 @@ describe('nvidia-smi query parser', () => {
             const cells = ROW.split(', ');
             cells[col] = v;
             rows.push(cells.join(', '));
-            if (isBad(cols[col as keyof typeof cols], v)) expectInvalid++;
+            if (isBad(cols[col], v)) expectInvalid++;
           }
           const r = parseNvidiaSmiQuery(rows.join('\n'));
           if (!r.ok) throw new Error(r.error.message);

@@ -16,7 +16,7 @@ const num = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -1, 
 const numText = num.map((x) => (Number.isNaN(x) ? 'NaN' : x === Infinity ? '+Inf' : x === -Infinity ? '-Inf' : String(x)));
 
 function fetchReturning(body: string, status = 200): typeof fetch {
-  return (async () => new Response(body, { status, headers: { 'content-type': 'application/json' } })) as typeof fetch;
+  return (async () => new Response(body, { status, headers: { 'content-type': 'application/json' } }));
 }
 
 /** Run one round of a feed and collect what it delivered and reported. */

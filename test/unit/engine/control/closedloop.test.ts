@@ -65,9 +65,9 @@ class Plant implements Source, Actuator {
       if (this.lock[g]! > 0) f = Math.min(f, this.lock[g]!);
       if (this.brake[g]) {
         f = Math.min(f, BRAKE_CLOCK_MHZ);
-        flags[g] |= ClockEvent.hwPowerBrake;
+        flags[g]! |= ClockEvent.hwPowerBrake;
       }
-      if (this.lock[g]! > 0 && this.lock[g]! < H100.maxClockMHz) flags[g] |= ClockEvent.clocksSetting;
+      if (this.lock[g]! > 0 && this.lock[g]! < H100.maxClockMHz) flags[g]! |= ClockEvent.clocksSetting;
       let p = powerAt(H100, a, f);
       if (p > this.limit[g]!) {
         f = Math.min(f, clockForLimit(H100, a, this.limit[g]!));
@@ -115,7 +115,7 @@ function run(s: Scenario) {
     for (let g = 0; g < GPUS; g++) {
       for (const c of [CH.limit, CH.lock] as const) {
         const before = prevReq[c]![g]!;
-        const after = A.req[c]![g]!;
+        const after = A.req[c][g]!;
         if (before === after) continue;
         const loosen = c === CH.lock ? after === 0 || (before > 0 && after > before) : after > before;
         if (loosen && engine.stale) violations.push(`t=${k}: GPU ${g} released on stale data`);
