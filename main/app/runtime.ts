@@ -38,6 +38,9 @@ import { loadSourcesFile } from '../sources/sourcesFile.js';
 import { EventBus } from '../engine/bus.js';
 import { Engine } from '../engine/engine.js';
 import { Runner } from '../engine/runner.js';
+import { commandSummary } from '../core/dataLock.js';
+import { dataFolders, lockDataFolders, type DataLock } from '../node/dataLock.js';
+import { currentRun, runMarker, type RunIdentity } from './runMarker.js';
 
 export interface FleetOptions {
   /** Inventory file: hosts and GPU UUIDs → rows, racks, slots. */
@@ -67,6 +70,8 @@ export interface RuntimeOptions {
   /** Watch and steer a real fleet through agents and exporters instead of the simulator. */
   fleet?: FleetOptions;
   log?: (line: string) => void;
+  /** The command line recorded in the data-folder lock and the run markers (default: this process's, secrets hidden). */
+  command?: string;
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator or a real fleet and the store. */
@@ -159,16 +164,32 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = o.log ?? ((line: string) => console.error(line));
   const fp = o.fleet ? fleetPlant(o.fleet, log) : null;
   const plant: Plant = fp ?? simPlant(o);
-  // From here on the actuator's renewal timer runs: a failure below must stop it.
+  const run = currentRun(o.command ?? commandSummary(process.argv.slice(1)));
+  let lock: DataLock | null = null;
+  // From here on the actuator's renewal timer runs: a failure below must stop it (and free the data folder).
   try {
-    return await wire(o, plant, fp, log);
+    // One Headroom per data folder, locked before any store opens: a second start is refused, naming the holder.
+    lock = lockDataFolders(dataFolders([o.db, controlFileOf(o)]), { command: run.command, log, now: () => run.startedAtMs });
+    return await wire(o, plant, fp, log, { run, lock });
   } catch (e) {
     fp?.agentActuator.close();
+    lock?.release();
     throw e;
   }
 }
 
-async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleetPlant> | null, log: (line: string) => void): Promise<Runtime> {
+/** control.db: as given, else next to telemetry.db, else none (in memory). */
+function controlFileOf(o: RuntimeOptions): string | null {
+  return o.controlDb !== undefined ? o.controlDb : o.db && o.db !== ':memory:' ? join(dirname(o.db), 'control.db') : null;
+}
+
+async function wire(
+  o: RuntimeOptions,
+  plant: Plant,
+  fp: ReturnType<typeof fleetPlant> | null,
+  log: (line: string) => void,
+  session: { run: RunIdentity; lock: DataLock | null },
+): Promise<Runtime> {
   const { topology, sim } = plant;
   let writer: StoreWriter | null = null;
   let readDb: DB | null = null;
@@ -188,10 +209,13 @@ async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleet
     alertRules: plant.alertRules,
   });
   const bus = new EventBus();
-  const controlFile = o.controlDb !== undefined ? o.controlDb : o.db && o.db !== ':memory:' ? join(dirname(o.db), 'control.db') : null;
+  const controlFile = controlFileOf(o);
   if (controlFile) mkdirSync(dirname(controlFile), { recursive: true });
   const controlDb = openControlDb(controlFile ?? ':memory:');
   const audit = new AuditTrail(controlDb, { onAppend: (r) => bus.emit('audit:appended', r) });
+  // Run markers: where this run's records begin and end in a control.db that outlives runs.
+  const runLabel = fp ? `fleet ${o.fleet!.inventory}` : `sim ${plant.name}`;
+  audit.append(runMarker(runLabel, session.run, 'started'), engine.nowMs);
   const control = new ControlService({
     engine,
     actuator: plant.actuator,
@@ -218,7 +242,7 @@ async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleet
     onChange: () => bus.emit('alerts:changed', engine.activeAlerts()),
   });
   engine.alertDecorator = (alerts, nowMs) => alertOps.decorate(alerts, nowMs);
-  const runner = new Runner(engine, bus, { speed: fp ? 1 : (o.speed ?? 1), scenario: plant.name, sink: writer, realTime: fp !== null });
+  const runner = new Runner(engine, bus, { speed: fp ? 1 : (o.speed ?? 1), scenario: plant.name, sink: writer, realTime: fp !== null, log });
   const drill = (event: DrillEvent, reason: string, actor: Actor) => {
     if (!sim) throw new RefusalError('drills run on the simulator; this console watches a real fleet');
     let at;
@@ -259,7 +283,9 @@ async function wire(o: RuntimeOptions, plant: Plant, fp: ReturnType<typeof fleet
       await sources?.close();
       await writer?.close();
       readDb?.close();
+      if (controlDb.open) audit.append(runMarker(runLabel, session.run, 'stopped'), engine.nowMs);
       controlDb.close();
+      session.lock?.release();
     },
   };
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { commandSummary } from '../core/dataLock.js';
 import { AGENT_HELP } from './agent.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { CERTS_HELP } from './certs.js';
@@ -14,7 +15,8 @@ Usage:
   headroom serve [options]     headless server: the console in any browser (HTTP + WebSocket)
       --port N                 port (default 8080; 0 picks a free one)
       --host ADDR              address to bind (default 127.0.0.1; anything else exposes the console)
-      --db FILE                telemetry database (default ./headroom-data/telemetry.db; ":memory:" = no storage)
+      --db FILE                telemetry database (default ./headroom-data/telemetry.db; ":memory:" = no storage);
+                               one Headroom per data folder (headroom.lock there names the holder)
       --retain-raw HOURS       keep raw per-GPU samples this long (default 24; rollups: 14 and 400 days)
       --scenario NAME|FILE     simulator scenario (default: the embedded "default")
       --scale N                multiply racks per row of the default site (8 → 10,240 GPUs)
@@ -87,6 +89,7 @@ async function serve(args: string[]): Promise<void> {
     seed: num(values.seed, 'seed', { int: true, min: 0 }),
     speed,
     db: values.db,
+    command: commandSummary(['headroom', 'serve', ...args]),
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
     fleet: values.inventory
       ? {
@@ -238,7 +241,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error & { code?: string };
-    const usage = e instanceof UsageError || err.name === 'UsageError' || err.name === 'ConfigError' || err.name === 'StoreError' || err.name === 'ScenarioError' || err.code?.startsWith('ERR_PARSE_ARGS');
+    const usage = e instanceof UsageError || err.name === 'UsageError' || err.name === 'ConfigError' || err.name === 'StoreError' || err.name === 'LockError' || err.name === 'ScenarioError' || err.code?.startsWith('ERR_PARSE_ARGS');
     console.error(`headroom: ${err.message}`);
     return usage ? 2 : 1;
   }

@@ -3,6 +3,7 @@ import type { SourceHealth } from '../../shared/domain/fleet.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import { gpuName, serverOfGpu } from '../../shared/naming.js';
 import type { Observation } from './alerts.js';
+import type { DropBurst } from './storeDrops.js';
 
 /** The parts of fleet state the alert rules read. */
 export interface ObservedState {
@@ -11,6 +12,8 @@ export interface ObservedState {
   tempC: Float64Array;
   gpuModel: Int32Array;
   sources: readonly SourceHealth[];
+  /** The telemetry store's burst of dropped ticks going on, if any (no store: absent). */
+  storeDrops?: DropBurst | null;
 }
 
 /** Turn fleet state into observations of the rules' conditions; only subjects that meet one produce an observation. */
@@ -71,6 +74,19 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
           });
         }
         break;
+      case 'storeDropped': {
+        const d = s.storeDrops;
+        if (!d) break;
+        out.push({
+          rule,
+          subject: { kind: 'store', id: 'telemetry' },
+          row: null,
+          value: d.ticks,
+          unit: 'ticks',
+          summary: `Telemetry store fell behind: ${d.ticks} tick${d.ticks === 1 ? '' : 's'} not stored (dropped to keep the engine on time); history has a gap`,
+        });
+        break;
+      }
     }
   }
   return out;

@@ -1,5 +1,5 @@
 // Electron main process: a thin face over the engine. The ONLY module tree that imports 'electron'.
-import { app, BrowserWindow, ipcMain, Notification, protocol, session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session, type WebContents } from 'electron';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,12 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => hardenContents(contents));
 
   const fleet = profileFleet(app.getPath('userData'));
-  runtime = await createRuntime({ scenario: process.env.HEADROOM_SCENARIO ?? 'default', db: join(app.getPath('userData'), 'telemetry.db'), fleet: fleet ?? undefined });
+  runtime = await createRuntime({
+    scenario: process.env.HEADROOM_SCENARIO ?? 'default',
+    db: join(app.getPath('userData'), 'telemetry.db'),
+    fleet: fleet ?? undefined,
+    command: 'Headroom desktop app',
+  });
   const actor = localProfile(app.getPath('userData'));
   registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null, () => actor, { onRefused: runtime.auditRefusal });
 
@@ -80,7 +85,9 @@ app.on('before-quit', (e) => {
   e.preventDefault();
   void runtime.close().finally(() => app.quit());
 });
-app.whenReady().then(start, (e: unknown) => {
+app.whenReady().then(start).catch((e: unknown) => {
   console.error('Headroom could not start:', e);
+  // A second Headroom on the same data folder (LockError) or a bad store: say so on the desktop, not only on stderr.
+  dialog.showErrorBox('Headroom could not start', e instanceof Error ? e.message : String(e));
   app.exit(1);
 });

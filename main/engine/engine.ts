@@ -5,6 +5,7 @@ import type { Topology } from '../../shared/domain/topology.js';
 import { aggregate, createAggregates, type Aggregates } from '../core/aggregate.js';
 import { activeAlerts, createAlertBook, evaluateAlerts, type AlertBook } from '../core/alerts.js';
 import { observe } from '../core/observe.js';
+import { DropBursts, type DropReport } from '../core/storeDrops.js';
 import type { GpuColumns } from '../core/physics.js';
 import { indexTopology, type TopologyIndex } from '../core/topology.js';
 import type { Source, SourceBatch } from '../core/source.js';
@@ -29,6 +30,8 @@ export interface TickResult {
   tickMs: number;
   alertsChanged: boolean;
   fired: Alert[];
+  /** A burst of ticks the store dropped, to log (at its end, or while it lasts at most once a minute). */
+  storeDrops: DropReport | null;
 }
 
 /** Copy a batch column into a live column: memcpy when the source is a typed array of the same kind. */
@@ -66,6 +69,8 @@ export class Engine {
   lastTickMs = 0;
   lastSourceMs = 0;
   invalidReadings = 0;
+  /** Ticks the store dropped, in bursts: the storeDropped alert reads the current one. */
+  readonly storeDrops = new DropBursts();
   private lastSampleMs: number;
   private seq = 0;
   private readonly stepMs: number;
@@ -144,6 +149,7 @@ export class Engine {
     }
     aggregate(this.topology, this.index, this.live, this.agg);
     if (this.sink && batch) this.sink.write(this.tickRecord());
+    const dropReport = this.sink ? this.storeDrops.update(this.sink.stats().dropped, this.nowMs) : null;
     const stale = this.stale;
     for (const svc of this.services) svc.onTick(this, this.nowMs, stale);
     const obs = observe(this.topology, this.rules, {
@@ -152,11 +158,12 @@ export class Engine {
       tempC: this.live.tempC,
       gpuModel: this.index.gpuModel,
       sources: this.sourceHealth(),
+      storeDrops: this.storeDrops.current,
     });
     const { changed, fired } = evaluateAlerts(this.alerts, this.rules, obs, this.nowMs);
     this.ticks++;
     this.lastTickMs = performance.now() - t0;
-    return { tMs: this.nowMs, tickMs: this.lastTickMs, alertsChanged: changed, fired };
+    return { tMs: this.nowMs, tickMs: this.lastTickMs, alertsChanged: changed, fired, storeDrops: dropReport };
   }
 
   /**

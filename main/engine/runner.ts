@@ -1,7 +1,8 @@
 import type { Status } from '../../shared/domain/fleet.js';
 import type { TelemetrySink } from '../core/ports.js';
+import { dropLine } from '../core/storeDrops.js';
 import type { EventBus } from './bus.js';
-import type { Engine } from './engine.js';
+import type { Engine, TickResult } from './engine.js';
 
 /** Wall-clock port, so tests can drive the runner with a fake clock. */
 export interface WallClock {
@@ -28,9 +29,25 @@ export interface RunnerOptions {
   snapshotEveryMs?: number;
   /** Wall time a single loop turn may spend ticking before yielding (ms). */
   turnBudgetMs?: number;
+  /** Operator log (stderr in headless mode): bursts of ticks the store dropped. */
+  log?: (line: string) => void;
 }
 
 const LOOP_MS = 50;
+
+/**
+ * How many batches the store writer queues before it drops ticks (MAX_LAG_BATCHES in main/store/writer.ts, which the
+ * engine may not import; a test holds the two equal).
+ */
+export const STORE_QUEUE_BATCHES = 64;
+/**
+ * The simulator waits for the store: when a turn starts with this many batches still queued from earlier turns, the
+ * writer is behind and the turn does not step. Half the queue, so a turn has room for its own ticks; within a turn
+ * stepping stops at the queue's limit. A simulation never loses a tick: on a slow disk it runs slower instead.
+ */
+export const PACE_LAG_BATCHES = STORE_QUEUE_BATCHES / 2;
+/** `status.store.paced` stays true this long after the store last held the simulator back (wall ms). */
+const PACED_SHOWN_MS = 2000;
 
 /**
  * Real-time driver: ticks the engine so that simulated time advances `speed`× wall time, yields to the event loop
@@ -45,6 +62,7 @@ export class Runner {
   private debtMs = 0;
   private lastSnapshotWall = -Infinity;
   private lastStatusWall = -Infinity;
+  private pacedAtWall = -Infinity;
   private readonly clock: WallClock;
 
   constructor(
@@ -101,10 +119,17 @@ export class Runner {
       this.debtMs = Math.min(this.debtMs + elapsed * this.speed, Math.max(step, this.speed * 1000));
       const budget = this.opts.turnBudgetMs ?? 40;
       const t0 = this.clock.now();
-      while (this.debtMs >= step && this.clock.now() - t0 < budget) {
-        this.debtMs -= step;
-        const r = this.engine.tick();
-        if (r.alertsChanged) this.bus.emit('alerts:changed', this.engine.activeAlerts());
+      // Back-pressure: the debt waits (bounded as above) while the writer is behind; nothing is dropped.
+      if (this.debtMs >= step && this.storeLag() >= PACE_LAG_BATCHES) this.pacedAtWall = now;
+      else {
+        while (this.debtMs >= step && this.clock.now() - t0 < budget) {
+          if (this.storeLag() >= STORE_QUEUE_BATCHES) {
+            this.pacedAtWall = now;
+            break;
+          }
+          this.debtMs -= step;
+          this.afterTick(this.engine.tick());
+        }
       }
     }
     if (now - this.lastSnapshotWall >= (this.opts.snapshotEveryMs ?? 500)) {
@@ -124,10 +149,17 @@ export class Runner {
     const e = this.engine;
     const now = (this.opts.epochNow ?? Date.now)();
     if (now - e.nowMs > 2 * e.step) e.nowMs = now - e.step;
-    while (e.nowMs + e.step <= now) {
-      const r = e.tick();
-      if (r.alertsChanged) this.bus.emit('alerts:changed', e.activeAlerts());
-    }
+    while (e.nowMs + e.step <= now) this.afterTick(e.tick());
+  }
+
+  private afterTick(r: TickResult): void {
+    if (r.alertsChanged) this.bus.emit('alerts:changed', this.engine.activeAlerts());
+    if (r.storeDrops) (this.opts.log ?? console.error)(dropLine(r.storeDrops));
+  }
+
+  /** Batches queued in the store writer (0 without a store). */
+  private storeLag(): number {
+    return this.opts.sink?.stats().lagBatches ?? 0;
   }
 
   private publishStatus(force: boolean): void {
@@ -151,8 +183,15 @@ export class Runner {
       ticks: e.ticks,
       lastTickMs: Math.round(e.lastTickMs * 1000) / 1000,
       store: st
-        ? { enabled: true, lagBatches: st.lagBatches, writtenRows: st.writtenRows, errors: st.errors + st.dropped }
-        : { enabled: false, lagBatches: 0, writtenRows: 0, errors: 0 },
+        ? {
+            enabled: true,
+            lagBatches: st.lagBatches,
+            writtenRows: st.writtenRows,
+            errors: st.errors,
+            dropped: st.dropped,
+            paced: this.clock.now() - this.pacedAtWall < PACED_SHOWN_MS,
+          }
+        : { enabled: false, lagBatches: 0, writtenRows: 0, errors: 0, dropped: 0, paced: false },
       sources: e.sourceHealth(),
     };
   }

@@ -28,6 +28,17 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(0),
   }),
+  z.object({
+    id: z.string().min(1),
+    /**
+     * The telemetry store fell so far behind that ticks were dropped (a real fleet cannot wait for it; the simulator
+     * slows down instead): history has a gap. Holds while drops continue, and 10 s of engine time after the last.
+     */
+    kind: z.literal('storeDropped'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(60),
+  }),
 ]);
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
@@ -37,4 +48,5 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { id: 'rowPower100', kind: 'rowPower', thresholdPct: 100, severity: 'critical', forS: 0, keepFiringForS: 30 },
   { id: 'gpuNearSlowdown', kind: 'gpuNearSlowdown', marginC: 5, severity: 'warning', forS: 5, keepFiringForS: 30 },
   { id: 'sourceStale', kind: 'sourceStale', maxAgeS: 5, severity: 'critical', forS: 0, keepFiringForS: 0 },
+  { id: 'storeDropped', kind: 'storeDropped', severity: 'warning', forS: 0, keepFiringForS: 60 },
 ];

@@ -169,7 +169,9 @@ export interface ControlSummary {
 // Audit
 // ---------------------------------------------------------------------------------------------------------------
 
-export type AuditKind = 'override' | 'override-clear' | 'policy' | 'automation' | 'brake' | 'actuation' | 'ack' | 'silence' | 'unsilence' | 'refusal' | 'drill' | 'source';
+/** What an audit record is about; 'run' marks where a run of Headroom on this control.db starts and stops. */
+export const AUDIT_KIND_VALUES = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run'] as const;
+export type AuditKind = (typeof AUDIT_KIND_VALUES)[number];
 
 /** One audit record (NIST AU-3: who, what, when, where, outcome), hash-chained to its predecessor. */
 export interface AuditRecord {
@@ -191,7 +193,7 @@ export interface AuditRecord {
 
 export const AuditQuerySchema = z
   .object({
-    kind: z.enum(['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source']).optional(),
+    kind: z.enum(AUDIT_KIND_VALUES).optional(),
     actor: z.string().max(200).optional(),
     target: z.string().max(200).optional(),
     outcome: z.enum(['ok', 'refused', 'failed']).optional(),

@@ -62,7 +62,7 @@ export interface Alert {
   rule: string;
   severity: Severity;
   state: AlertState;
-  subject: { kind: 'row' | 'rack' | 'gpu' | 'source'; id: string };
+  subject: { kind: 'row' | 'rack' | 'gpu' | 'source' | 'store'; id: string };
   summary: string;
   /** Last observed value of the rule's quantity, with its unit. */
   value: number;
@@ -110,7 +110,11 @@ export interface Status {
   realTime: boolean;
   ticks: number;
   lastTickMs: number;
-  store: { enabled: boolean; lagBatches: number; writtenRows: number; errors: number };
+  /**
+   * The telemetry store: batches queued in its writer, rows written, write errors, ticks dropped (a real fleet never
+   * waits for the store), and whether the simulator is paced by it right now (it waits for the store rather than drop).
+   */
+  store: { enabled: boolean; lagBatches: number; writtenRows: number; errors: number; dropped: number; paced: boolean };
   sources: SourceHealth[];
 }
 

@@ -52,6 +52,7 @@ vi.mock('electron', () => {
       exit: () => {},
     },
     BrowserWindow,
+    dialog: { showErrorBox: () => {} },
     ipcMain: { handle: (ch: string, fn: (...a: unknown[]) => unknown) => fake.ipc.set(ch, fn) },
     Notification: class {
       static isSupported() {

@@ -27,4 +27,12 @@ describe('alert observations', () => {
     expect(obs.map((o) => `${o.rule.id}:${o.subject.id}`)).toEqual(['gpuNearSlowdown:A01-S3-G2', 'sourceStale:sim']);
     expect(obs[0]!.summary).toMatch(/87\.0 °C, within 5 °C of slowdown \(89 °C\)/);
   });
+
+  it('a burst of ticks the store dropped is one store alert saying how many were lost', () => {
+    expect(observe(t, DEFAULT_ALERT_RULES, { ...state(50), storeDrops: null })).toEqual([]);
+    const [o, ...rest] = observe(t, DEFAULT_ALERT_RULES, { ...state(50), storeDrops: { fromMs: 0, lastMs: 5000, ticks: 37 } });
+    expect(rest).toEqual([]);
+    expect(o).toMatchObject({ subject: { kind: 'store', id: 'telemetry' }, row: null, value: 37, unit: 'ticks', rule: { id: 'storeDropped', severity: 'warning' } });
+    expect(o!.summary).toMatch(/^Telemetry store fell behind: 37 ticks not stored/);
+  });
 });

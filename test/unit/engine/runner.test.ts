@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../../main/engine/bus.js';
 import { Engine } from '../../../main/engine/engine.js';
-import { Runner, type WallClock } from '../../../main/engine/runner.js';
+import { PACE_LAG_BATCHES, Runner, STORE_QUEUE_BATCHES, type WallClock } from '../../../main/engine/runner.js';
 import type { Source } from '../../../main/core/source.js';
+import type { TelemetrySink } from '../../../main/core/ports.js';
+import { MAX_LAG_BATCHES } from '../../../main/store/writer.js';
 import { defaultTopology } from '../../helpers.js';
 
 function setup(speed: number) {
@@ -96,5 +98,130 @@ describe('runner on a real fleet (wall-clock time)', () => {
     expect(engine.ticks).toBe(4);
     expect(epoch - engine.nowMs).toBeLessThan(1000);
     expect(runner.status()).toMatchObject({ realTime: true, speed: 1 });
+  });
+});
+
+/**
+ * A store writer on a slow disk: like StoreWriter it queues batches and drops beyond MAX_LAG_BATCHES; its "worker"
+ * finishes only the batches the test drains.
+ */
+class SlowSink implements TelemetrySink {
+  pending = 0;
+  dropped = 0;
+  written = 0;
+  maxPending = 0;
+  write(): void {
+    if (this.pending >= MAX_LAG_BATCHES) {
+      this.dropped++;
+      return;
+    }
+    this.pending++;
+    this.maxPending = Math.max(this.maxPending, this.pending);
+  }
+  drain(batches: number): void {
+    const k = Math.min(batches, this.pending);
+    this.pending -= k;
+    this.written += k;
+  }
+  stats() {
+    return { lagBatches: this.pending, writtenRows: this.written, errors: 0, dropped: this.dropped, lastError: null };
+  }
+  async close() {}
+}
+
+function fullSource(n: number): Source {
+  return {
+    id: 'fake',
+    kind: 'agent',
+    poll: (tMs) => ({
+      tMs,
+      powerW: new Float64Array(n).fill(300),
+      tempC: new Float64Array(n).fill(50),
+      clockMHz: new Float64Array(n).fill(1900),
+      limitW: new Float64Array(n).fill(700),
+      util: new Float64Array(n).fill(0.5),
+      flags: new Uint32Array(n),
+    }),
+  };
+}
+
+describe('runner and a slow store', () => {
+  it('the runner knows the store writer\'s queue limit, and paces at half of it', () => {
+    expect(STORE_QUEUE_BATCHES).toBe(MAX_LAG_BATCHES);
+    expect(PACE_LAG_BATCHES).toBe(MAX_LAG_BATCHES / 2);
+  });
+
+  it('the simulator waits for the store instead of dropping ticks: slower, nothing lost, and it says so', () => {
+    const t = defaultTopology();
+    const sink = new SlowSink();
+    const engine = new Engine({ topology: t, source: fullSource(t.gpuCount), stepMs: 1000, startMs: 0, sink });
+    let now = 0;
+    const clock: WallClock = { now: () => now, setTimeout: () => 0, clearTimeout: () => {} };
+    const runner = new Runner(engine, new EventBus(), { speed: 600, clock, scenario: 'test', sink, turnBudgetMs: 1e9 });
+    runner.start();
+    // 5 s of wall time at ×600 wants 3,000 ticks; the disk finishes 2 batches per 50 ms turn.
+    let steppingTurns = 0;
+    for (let i = 0; i < 100; i++) {
+      now += 50;
+      const ticks = engine.ticks;
+      runner.turn();
+      if (engine.ticks > ticks) steppingTurns++;
+      sink.drain(2);
+    }
+    expect(sink.dropped).toBe(0);
+    expect(sink.maxPending).toBeLessThanOrEqual(MAX_LAG_BATCHES);
+    // What the disk took, plus at most a queue's worth: far fewer steps than asked for.
+    expect(engine.ticks).toBeLessThanOrEqual(MAX_LAG_BATCHES + 2 * 100);
+    expect(engine.ticks).toBeGreaterThan(150);
+    // Once behind, a turn waits until the writer is down to half its queue: a few turns of many ticks, not a tick or
+    // two every turn at the edge of dropping.
+    expect(steppingTurns).toBeLessThanOrEqual(15);
+    expect(sink.written + sink.pending).toBe(engine.ticks);
+    expect(runner.status().store).toMatchObject({ enabled: true, paced: true, dropped: 0, errors: 0 });
+    expect(engine.activeAlerts().filter((a) => a.rule === 'storeDropped')).toEqual([]);
+    // The disk catches up: full speed again, and the status stops saying "paced" soon after.
+    const before = engine.ticks;
+    for (let i = 0; i < 60; i++) {
+      now += 50;
+      runner.turn();
+      sink.drain(1000);
+    }
+    expect(engine.ticks - before).toBeGreaterThan(60 * 20);
+    expect(runner.status().store.paced).toBe(false);
+  });
+
+  it('a real fleet cannot wait: ticks beyond the limit are dropped and counted, logged once per burst, and alerted', () => {
+    const t = defaultTopology();
+    const sink = new SlowSink();
+    let epoch = 1_800_000_000_000;
+    const engine = new Engine({ topology: t, source: fullSource(t.gpuCount), stepMs: 1000, startMs: epoch, sink });
+    const clock: WallClock = { now: () => epoch, setTimeout: () => 0, clearTimeout: () => {} };
+    const lines: string[] = [];
+    const runner = new Runner(engine, new EventBus(), { clock, scenario: 'lab', sink, realTime: true, epochNow: () => epoch, log: (l) => lines.push(l) });
+    runner.start();
+    const seconds = (n: number, drain: number) => {
+      for (let i = 0; i < n; i++) {
+        sink.drain(drain);
+        epoch += 1000;
+        runner.turn();
+      }
+    };
+    seconds(100, 0); // the disk stalls for 100 s: 64 queued, 36 dropped
+    expect(engine.ticks).toBe(100);
+    expect(sink.dropped).toBe(36);
+    expect(runner.status().store).toMatchObject({ lagBatches: 64, dropped: 36, errors: 0, paced: false });
+    const alert = engine.activeAlerts().find((a) => a.rule === 'storeDropped');
+    expect(alert).toMatchObject({ state: 'firing', severity: 'warning', subject: { kind: 'store', id: 'telemetry' }, value: 36 });
+    expect(alert!.summary).toMatch(/36 ticks not stored/);
+    expect(lines).toEqual([]); // the burst goes on: its line comes when it ends (or after a minute of it)
+    seconds(30, 1000); // the disk recovers
+    expect(sink.dropped).toBe(36);
+    expect(lines).toEqual([expect.stringMatching(/^store: 36 telemetry ticks dropped from .* the store writer fell behind/)]);
+    // The alert outlives the burst by its keep-firing time, then resolves.
+    expect(engine.activeAlerts().some((a) => a.rule === 'storeDropped')).toBe(true);
+    seconds(60, 1000);
+    expect(engine.activeAlerts().some((a) => a.rule === 'storeDropped')).toBe(false);
+    expect(engine.alerts.resolved.some((a) => a.rule === 'storeDropped' && a.value === 36)).toBe(true);
+    expect(lines).toHaveLength(1);
   });
 });
