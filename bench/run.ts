@@ -2,7 +2,7 @@
 // exists. Prints one JSON object and writes it to bench/results.json. Timings are wall-clock on this machine.
 import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../main/engine/engine.js';
@@ -10,7 +10,8 @@ import { loadScenario, loadTraces } from '../main/sim/config.js';
 import { Simulator } from '../main/sim/simulator.js';
 import { SimSource } from '../main/sources/simSource.js';
 import { openTelemetryDb } from '../main/store/telemetryDb.js';
-import { INSERT_SAMPLE_SQL, queryRange, TelemetryWriter, toBlob } from '../main/store/telemetry.js';
+import { queryRange, TelemetryWriter, toBlob } from '../main/store/telemetry.js';
+import { beginRun, getRun } from '../main/store/runs.js';
 import { type TickRecord } from '../main/core/ports.js';
 import { TELEMETRY_MIGRATIONS } from '../main/store/migrations/telemetry.js';
 import { StoreWriter } from '../main/store/writer.js';
@@ -43,7 +44,11 @@ function syntheticTick(tMs: number, gpus: number, racks: number, rows: number): 
   };
 }
 
-/** Samples/s through Headroom's store vs raw prepared inserts of the same rows, batch size and schema. */
+/** The v1 layout (one row per GPU-sample), kept only as the baseline the compact frames are measured against. */
+const V1_SAMPLES_SQL = 'CREATE TABLE v1_samples (t_ms INTEGER NOT NULL, gpu INTEGER NOT NULL, power_w REAL NOT NULL, temp_c REAL NOT NULL, clock_mhz REAL NOT NULL, limit_w REAL NOT NULL, util REAL NOT NULL, flags INTEGER NOT NULL, PRIMARY KEY (t_ms, gpu)) WITHOUT ROWID';
+const benchTopology = (gpus: number) => ({ gpuCount: gpus }) as never;
+
+/** GPU-samples/s through Headroom's store (compact frames + rollups) vs raw prepared inserts of one row per sample. */
 function benchIngest() {
   const gpus = 10_240;
   const batches = 20;
@@ -60,12 +65,14 @@ function benchIngest() {
   };
   const headroom = () =>
     run('headroom', (db) => {
-      const w = new TelemetryWriter(db, { rows: 4, racks: 320 });
+      const run = beginRun(db, { kind: 'sim', label: 'bench', topology: benchTopology(gpus), meta: {}, startedWallMs: Date.now() });
+      const w = new TelemetryWriter(db, run, { rows: 4, racks: 320 });
       for (const t of ticks) w.write([t]);
     });
   const raw = () =>
     run('raw', (db) => {
-      const stmt = db.prepare(INSERT_SAMPLE_SQL);
+      db.exec(V1_SAMPLES_SQL);
+      const stmt = db.prepare('INSERT INTO v1_samples VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       const tx = db.transaction((t: TickRecord) => {
         for (let g = 0; g < gpus; g++) stmt.run(t.tMs, g, t.powerW[g], t.tempC[g], t.clockMHz[g], t.limitW[g], t.util[g], t.flags[g]);
       });
@@ -80,7 +87,14 @@ function benchIngest() {
   }
   const rowsPerSec = Math.max(...h);
   const rawRowsPerSec = Math.max(...r);
-  return { rowsPerSec: Math.round(rowsPerSec), rawRowsPerSec: Math.round(rawRowsPerSec), ratio: r3(rowsPerSec / rawRowsPerSec), batchRows: gpus, batches };
+  return {
+    rowsPerSec: Math.round(rowsPerSec),
+    rawRowsPerSec: Math.round(rawRowsPerSec),
+    ratio: r3(rowsPerSec / rawRowsPerSec),
+    batchRows: gpus,
+    batches,
+    what: 'GPU-samples/s: TelemetryWriter (one compressed frame per tick + rollups + run counters, one transaction per tick) vs prepared INSERTs of one row per GPU-sample (the v1 layout), same ticks; best of 3 each',
+  };
 }
 
 /** Engine tick for 10,240 GPUs (default site × 8) with the store worker attached; hand-off included. */
@@ -88,8 +102,10 @@ async function benchTick() {
   const { scenario, topology } = loadScenario('default', { scale: 8 });
   const sim = new Simulator(topology, scenario, loadTraces());
   const file = join(dir, 'tick.db');
-  openTelemetryDb(file).close();
-  const writer = await StoreWriter.start(file, { rows: topology.rows.length, racks: topology.racks.length });
+  const setup = openTelemetryDb(file);
+  const run = beginRun(setup, { kind: 'sim', label: 'bench tick', topology, meta: {}, startedWallMs: Date.now() });
+  setup.close();
+  const writer = await StoreWriter.start(file, run, { rows: topology.rows.length, racks: topology.racks.length });
   const engine = new Engine({ topology, source: new SimSource(sim), stepMs: 1000, startMs: sim.timeMs, sink: writer });
   for (let i = 0; i < 30; i++) engine.tick();
   const engineOnly: number[] = [];
@@ -104,6 +120,11 @@ async function benchTick() {
   }
   const lag = writer.stats();
   await writer.close();
+  const db = openTelemetryDb(file);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const stored = getRun(db, run);
+  db.close();
+  const bytes = statSync(file).size;
   return {
     gpus: topology.gpuCount,
     what: 'p50Ms/p99Ms: engine tick without the source poll (ingest + validation, aggregates, store hand-off, alerts); withSim*: including the simulator step',
@@ -113,6 +134,8 @@ async function benchTick() {
     withSimP99Ms: r3(quantile(withSim, 0.99)),
     storeDropped: lag.dropped,
     storeRowsWritten: lag.writtenRows,
+    storeBytesPerGpuSample: stored && stored.samples ? r3(bytes / stored.samples) : null,
+    storeWhat: 'telemetry.db file size after checkpoint / GPU-samples stored (frames + rollups + events + schema), 330 ticks of 10,240 simulated GPUs',
   };
 }
 
@@ -151,7 +174,7 @@ function benchRollupQuery() {
   const racks = 320;
   const start = 1_700_000_000_000;
   // Fill 6 h of 10 s rack rollups through the real writer's layout (one vector row per bucket).
-  const insert = db.prepare('INSERT INTO rollups (scope, res_s, t_ms, n, avg_w, max_w, max_temp_c) VALUES (2, 10, ?, 10, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO run_rollups (run, scope, res_s, t_ms, n, avg_w, max_w, max_temp_c) VALUES (1, 2, 10, ?, 10, ?, ?, ?)');
   const vec = (base: number) => toBlob(Float32Array.from({ length: racks }, (_, r) => base + r));
   db.transaction(() => {
     for (let b = 0; b < 6 * 360; b++) insert.run(start + b * 10_000, vec(15000 + b), vec(16000 + b), vec(60));
@@ -162,7 +185,7 @@ function benchRollupQuery() {
   let cells = 0;
   for (let i = 0; i < 15; i++) {
     const t0 = performance.now();
-    const res = queryRange(db, { scope: 'rack', fromMs: from, toMs: from + 3600_000, resS: 10 }, ids);
+    const res = queryRange(db, 1, { scope: 'rack', fromMs: from, toMs: from + 3600_000, resS: 10 }, ids);
     times.push(performance.now() - t0);
     cells = res.avgKW.reduce((n, s) => n + s.filter((v) => v !== null).length, 0);
   }
@@ -205,6 +228,8 @@ try {
   results.ingest = benchIngest();
   log('tick (10,240 GPUs)…');
   results.tick = await benchTick();
+  const tk = results.tick as { storeBytesPerGpuSample: number | null; storeDropped: number; storeWhat: string };
+  results.store = { bytesPerGpuSample: tk.storeBytesPerGpuSample, droppedTicks: tk.storeDropped, what: tk.storeWhat };
   log('rollup query…');
   results.rollupQuery = benchRollupQuery();
   log('controller decision and reaction…');
@@ -223,6 +248,7 @@ try {
   results.goals = {
     'ingest.ratio >= 0.9': (results.ingest as { ratio: number }).ratio >= 0.9,
     'tick.p99Ms <= 5': (results.tick as { p99Ms: number }).p99Ms <= 5,
+    'store.bytesPerGpuSample <= 12': ((results.store as { bytesPerGpuSample: number | null }).bytesPerGpuSample ?? Infinity) <= 12,
     'sim.speedup >= 10000': (results.sim as { speedup: number }).speedup >= 10_000,
     'rollupQuery.ms <= 50': (results.rollupQuery as { ms: number }).ms <= 50,
     'heatmap.floorMs <= 16': ((results.heatmap as { floorMs?: number }).floorMs ?? Infinity) <= 16,

@@ -1,10 +1,14 @@
-import type { PolicyConfig } from '../../shared/domain/control.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ControlSummary, PolicyConfig } from '../../shared/domain/control.js';
+import { controlEvents } from '../core/controlEvents.js';
 import { SimActuator } from '../actuators/simActuator.js';
 import { loadTraces, type LoadedScenario } from '../sim/config.js';
 import { Simulator } from '../sim/simulator.js';
 import { SimSource } from '../sources/simSource.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
-import { TelemetryWriter } from '../store/telemetry.js';
+import { syncSink, TelemetryWriter } from '../store/telemetry.js';
+import { beginRun, endRun } from '../store/runs.js';
 import { ControlService } from '../engine/control/service.js';
 import { Engine } from '../engine/engine.js';
 import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } from './report.js';
@@ -38,8 +42,23 @@ export function runLoaded(
 ): LoadedRun {
   const { scenario, topology, source } = loaded;
   const sim = new Simulator(topology, scenario, loadTraces(), o.seed);
-  const engine = new Engine({ topology, source: new SimSource(sim), stepMs: scenario.stepMs, startMs: sim.timeMs, alertRules: scenario.alertRules });
+  const name = source === 'default' ? 'default' : scenario.name;
+  if (o.db && o.db !== ':memory:') mkdirSync(dirname(o.db), { recursive: true });
+  const db = o.db ? openTelemetryDb(o.db) : null;
+  const run = db
+    ? beginRun(db, { kind: 'sim', label: `sim ${name}`, topology, meta: { scenario: name, seed: o.seed, durationS: o.durationS, policy: o.policy }, startedWallMs: Date.now() })
+    : 0;
+  const writer = db ? new TelemetryWriter(db, run, { rows: topology.rows.length, racks: topology.racks.length }) : null;
+  const engine = new Engine({
+    topology,
+    source: new SimSource(sim),
+    stepMs: scenario.stepMs,
+    startMs: sim.timeMs,
+    alertRules: scenario.alertRules,
+    sink: writer ? syncSink(writer) : null,
+  });
   let control: ControlService | null = null;
+  let lastSummary: ControlSummary | null = null;
   if (o.policy !== 'unconstrained') {
     control = new ControlService({
       engine,
@@ -47,7 +66,10 @@ export function runLoaded(
       audit: null,
       priorities: o.policy === 'polca-no-priority' ? new Uint8Array(topology.gpuCount) : sim.gpuPriority(),
       store: null,
-      onChange: () => {},
+      onChange: (c) => {
+        for (const e of controlEvents(lastSummary, c)) engine.note(e);
+        lastSummary = c;
+      },
       mode: o.policy === 'none' ? 'brake-only' : 'polca',
       ...(o.config ? { policy: o.config } : {}),
     });
@@ -55,25 +77,18 @@ export function runLoaded(
   }
   const ticks = Math.round((o.durationS * 1000) / scenario.stepMs);
   const report = new ReportBuilder(engine, ticks, control);
-  const db = o.db ? openTelemetryDb(o.db) : null;
-  const writer = db ? new TelemetryWriter(db, { rows: topology.rows.length, racks: topology.racks.length }) : null;
   const progressEvery = Math.max(1, Math.floor(ticks / 200));
   try {
     for (let i = 0; i < ticks; i++) {
       const r = engine.tick();
       report.record(r.fired);
-      if (writer) {
-        writer.write([
-          { tMs: engine.nowMs, ...engine.live, rackW: engine.agg.rackW, rackMaxTempC: engine.agg.rackMaxTempC, rowW: engine.agg.rowW, rowMaxTempC: engine.agg.rowMaxTempC, siteW: engine.agg.siteW },
-        ]);
-      }
       if (o.onProgress && (i % progressEvery === 0 || i === ticks - 1)) o.onProgress(((i + 1) * scenario.stepMs) / 1000, o.durationS);
     }
     writer?.flush();
+    if (db) endRun(db, run, Date.now());
   } finally {
     db?.close();
   }
-  const name = source === 'default' ? 'default' : scenario.name;
   return {
     report: report.build({ scenario: name, seed: o.seed, durationS: o.durationS, policy: o.policy }, sim.services, sim.training, o.baseline ?? null),
     figures: workloadFigures(sim.services, sim.training),

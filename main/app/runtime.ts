@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Handlers } from '../../shared/contract.js';
-import type { Actor } from '../../shared/domain/control.js';
+import type { Actor, ControlSummary } from '../../shared/domain/control.js';
+import { controlEvents } from '../core/controlEvents.js';
 import type { DrillEvent } from '../../shared/domain/scenario.js';
 import type { SourceConfig } from '../../shared/domain/sources.js';
 import { ScenarioError } from '../sim/references.js';
@@ -19,6 +21,7 @@ import { openControlDb } from '../store/controlDb.js';
 import { controlState } from '../store/control.js';
 import { alertState } from '../store/alerts.js';
 import { sourcesState } from '../store/sources.js';
+import { beginRun } from '../store/runs.js';
 import { AlertHandling } from '../engine/alertHandling.js';
 import { activeAlerts } from '../core/alerts.js';
 import { createHandlers } from '../engine/api.js';
@@ -193,12 +196,21 @@ async function wire(
   const { topology, sim } = plant;
   let writer: StoreWriter | null = null;
   let readDb: DB | null = null;
+  let run = 0;
   if (o.db && o.db !== ':memory:') {
     mkdirSync(dirname(o.db), { recursive: true });
     // Open (and migrate) on this thread first: a bad file fails here with a clear message, before the worker starts.
     readDb = openTelemetryDb(o.db);
+    // This run's own identity and time line: nothing it writes can overwrite another run's history.
+    run = beginRun(readDb, {
+      kind: fp ? 'fleet' : 'sim',
+      label: fp ? `fleet ${o.fleet?.inventory ?? ''}`.trim() : `sim ${plant.name}`,
+      topology,
+      meta: { scenario: plant.name, seed: o.seed ?? null, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
+      startedWallMs: Date.now(),
+    });
     const retention = { ...DEFAULT_RETENTION, ...(o.retainRawHours ? { rawS: o.retainRawHours * 3600 } : {}) };
-    writer = await StoreWriter.start(o.db, { rows: topology.rows.length, racks: topology.racks.length }, retention);
+    writer = await StoreWriter.start(o.db, run, { rows: topology.rows.length, racks: topology.racks.length }, retention);
   }
   const engine = new Engine({
     topology,
@@ -216,6 +228,7 @@ async function wire(
   // Run markers: where this run's records begin and end in a control.db that outlives runs.
   const runLabel = fp ? `fleet ${o.fleet!.inventory}` : `sim ${plant.name}`;
   audit.append(runMarker(runLabel, session.run, 'started'), engine.nowMs);
+  let lastSummary: ControlSummary | null = null;
   const control = new ControlService({
     engine,
     actuator: plant.actuator,
@@ -225,6 +238,9 @@ async function wire(
     ...(fp ? { policy: PolicyConfigSchema.parse({ actuation: { capPath: 'inBand' } }) } : {}),
     store: controlState(controlDb),
     onChange: (c) => {
+      // Stages, brakes and overrides go on the run's time line (past charts show what was in force then).
+      for (const e of controlEvents(lastSummary, c)) engine.note(e);
+      lastSummary = c;
       bus.emit('control:changed', c);
       // A row brake inhibits that row's GPU alerts: re-publish them with the new inhibition.
       bus.emit('alerts:changed', engine.activeAlerts());
@@ -254,6 +270,7 @@ async function wire(
     }
     const target = 'row' in event ? `row ${event.row}` : `rows ${event.rows.join(', ')}`;
     audit.append({ actor, kind: 'drill', target, oldValue: '', newValue: JSON.stringify(at), reason, outcome: 'ok' }, engine.nowMs);
+    engine.note({ kind: 'scenario', subject: target, body: { event, by: actor.user, reason } });
     return { event: `${event.kind} on ${target}`, atMs: engine.nowMs };
   };
   const sources = fp
@@ -261,7 +278,7 @@ async function wire(
     : null;
   if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);
-  const handlers = createHandlers({ engine, runner, telemetry: telemetryReader(readDb), control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
+  const handlers = createHandlers({ engine, runner, telemetry: telemetryReader(readDb, run), control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
   return {
     name: plant.name,
     loaded: plant.loaded,
@@ -310,6 +327,6 @@ function simSources(engine: Engine): SourcesApi {
   };
 }
 
-function telemetryReader(db: DB | null): TelemetryReader | null {
-  return db ? { range: (q, ids) => queryRange(db, q, ids) } : null;
+function telemetryReader(db: DB | null, run: number): TelemetryReader | null {
+  return db ? { range: (q, ids) => queryRange(db, run, q, ids) } : null;
 }

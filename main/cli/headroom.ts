@@ -6,6 +6,7 @@ import { commandSummary } from '../core/dataLock.js';
 import { AGENT_HELP } from './agent.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { CERTS_HELP } from './certs.js';
+import { HISTORY_HELP } from './historyHelp.js';
 import { progressBar } from './progress.js';
 import { num, UsageError } from './usage.js';
 
@@ -32,7 +33,7 @@ Usage:
       --cert-name NAME         console certificate DIR/console-NAME.crt (default "console")
       --lease-ms N             how long agents hold this console's setpoints without renewal (default 15000)
   headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
-               [--policy polca|polca-no-priority|none] [--compare]
+               [--policy polca|polca-no-priority|none] [--compare] [--record F.headroom]
                                run a scenario as fast as possible and write a JSON report; --compare adds
                                throughput and p99 latency ratios against an unconstrained run
   headroom sim --sweep servers=40..60[:STEP] [--duration SECONDS] [--seed N] --out sweep.json
@@ -41,6 +42,7 @@ Usage:
 ${AGENT_HELP}
 ${CERTS_HELP}
 ${AUDIT_HELP}
+${HISTORY_HELP}
   headroom help                this text
   headroom --version
 
@@ -159,6 +161,7 @@ async function sim(args: string[]): Promise<void> {
       sweep: { type: 'string' },
       policy: { type: 'string', default: 'polca' },
       compare: { type: 'boolean', default: false },
+      record: { type: 'string' },
     },
   });
   const { runSim, writeJsonAtomic } = await import('./sim.js');
@@ -188,22 +191,35 @@ async function sim(args: string[]): Promise<void> {
   const policies = ['polca', 'polca-no-priority', 'none'] as const;
   const policy = policies.find((p) => p === values.policy);
   if (!policy) throw new UsageError(`--policy must be one of ${policies.join(', ')}, got "${values.policy}"`);
+  if (values.record && (values.compare || values.db)) throw new UsageError('--record keeps its own telemetry: --compare and --db do not apply');
   const t0 = performance.now();
-  const report = runSim({
-    policy,
-    compare: values.compare,
+  const common = {
     scenario: values.scenario,
     seed: num(values.seed, 'seed', { int: true, min: 0 }),
     durationS,
     scale: num(values.scale, 'scale', { int: true, min: 1, max: 64 }),
-    db: values.db ?? null,
     onProgress: progressBar(`sim ${values.scenario}`),
-  });
+  };
+  const report = values.record
+    ? (await import('./history.js')).simAndRecord({ ...common, policy, out: values.record })
+    : runSim({ ...common, policy, compare: values.compare, db: values.db ?? null });
   const wallS = (performance.now() - t0) / 1000;
   if (values.out) writeJsonAtomic(values.out, report);
   else console.log(JSON.stringify(report, null, 2));
   const rows = report.rows.map((r) => `${r.id} peak ${r.peakPct} % (p99 ${r.p99Pct} %, ${r.secondsOver100} s over)`).join('; ');
   console.error(`simulated ${durationS} s of ${report.gpus} GPUs in ${wallS.toFixed(2)} s (${Math.round(durationS / wallS).toLocaleString('en-US')}× real time); ${rows}; alerts fired ${report.alerts.fired}${values.out ? `; report → ${values.out}` : ''}`);
+}
+
+async function replay(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { policy: { type: 'string', default: 'polca' }, out: { type: 'string' } } });
+  const [file] = positionals;
+  if (!file || positionals.length > 1) throw new UsageError('usage: headroom replay F.headroom [--policy polca|polca-no-priority|none|FILE.json] [--out report.json]');
+  const { replayRecording } = await import('./history.js');
+  const { writeJsonAtomic } = await import('./sim.js');
+  const report = replayRecording(file, values.policy);
+  if (values.out) writeJsonAtomic(values.out, report);
+  else console.log(JSON.stringify(report, null, 2));
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -218,6 +234,14 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'audit':
         return auditCommand(rest);
+      case 'history':
+        return (await import('./history.js')).historyCommand(rest);
+      case 'record':
+        return (await import('./history.js')).recordCommand(rest);
+      case 'recording':
+        return (await import('./history.js')).recordingCommand(rest);
+      case 'replay':
+        return await replay(rest);
       case 'agent': {
         const { runAgent } = await import('./agent.js');
         return runAgent(rest);

@@ -116,6 +116,18 @@ export interface TickRecord {
   rowW: Float64Array;
   rowMaxTempC: Float64Array;
   siteW: number;
+  /** What changed at this tick (budgets, stages, brakes, overrides, scenario events), stored with it. */
+  events?: TickEvent[];
+}
+
+/** Something that changed, stored on the run's time line so past charts show what was in force then. */
+export interface TickEvent {
+  /** 'budget' | 'stage' | 'brake' | 'override' | 'scenario' | 'gap' … */
+  kind: string;
+  /** What it applies to: a row id, an override id, 'site'. */
+  subject: string;
+  /** Plain JSON-able details (e.g. { budgetKW: 408 }). */
+  body: Record<string, unknown>;
 }
 
 /** Where the engine hands telemetry; the hand-off must be cheap (it is inside the tick budget). */

@@ -9,7 +9,7 @@ import { DropBursts, type DropReport } from '../core/storeDrops.js';
 import type { GpuColumns } from '../core/physics.js';
 import { indexTopology, type TopologyIndex } from '../core/topology.js';
 import type { Source, SourceBatch } from '../core/source.js';
-import type { TelemetrySink } from '../core/ports.js';
+import type { TelemetrySink, TickEvent, TickRecord } from '../core/ports.js';
 
 const TEMP_RANGE_C = READING_LIMITS.tempC;
 const POWER_FACTOR = READING_LIMITS.powerLimitFactor;
@@ -77,6 +77,9 @@ export class Engine {
   private readonly staleAfterMs: number;
   private readonly source: Source;
   private readonly sink: TelemetrySink | null;
+  private readonly pendingEvents: TickEvent[] = [];
+  /** Row budgets last stored as events (NaN: none yet). */
+  private readonly notedBudgetKW: Float64Array;
   private readonly prevTempC: Float64Array;
   /** Per-GPU bounds for validation (W), resolved from the models once. */
   private readonly minLimitW: Float64Array;
@@ -111,6 +114,7 @@ export class Engine {
     this.agg = createAggregates(t);
     this.rackInletC = new Float64Array(t.racks.length).fill(NaN);
     this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
+    this.notedBudgetKW = new Float64Array(t.rows.length).fill(NaN);
     this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
   }
 
@@ -219,10 +223,31 @@ export class Engine {
     }
   }
 
-  private tickRecord() {
+  /**
+   * Note something that changed at this instant (a stage, a brake, an override, a scenario event); it is stored
+   * with the next tick written, on the run's time line.
+   */
+  note(e: TickEvent): void {
+    this.pendingEvents.push(e);
+  }
+
+  /** Budgets in force are events: noted at the first tick and whenever a row's budget changes. */
+  private noteBudgets(): void {
+    const b = this.rowBudgetKW;
+    for (let r = 0; r < b.length; r++) {
+      if (b[r] === this.notedBudgetKW[r]) continue;
+      this.notedBudgetKW[r] = b[r]!;
+      this.note({ kind: 'budget', subject: this.topology.rows[r]?.id ?? String(r), body: { budgetKW: b[r] } });
+    }
+  }
+
+  private tickRecord(): TickRecord {
     const L = this.live;
     const a = this.agg;
+    this.noteBudgets();
+    const events = this.pendingEvents.length ? this.pendingEvents.splice(0) : undefined;
     return {
+      ...(events ? { events } : {}),
       tMs: this.nowMs,
       powerW: L.powerW,
       tempC: L.tempC,

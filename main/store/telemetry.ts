@@ -1,6 +1,8 @@
 import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { DB } from './db.js';
-import type { TickRecord } from '../core/ports.js';
+import type { TelemetrySink, TickRecord } from '../core/ports.js';
+import { decodeEntities, encodeFrame, GPU_CHANNEL } from './frames.js';
+import { countTicks } from './runs.js';
 
 /** Rollup scopes as stored in `rollups.scope`. */
 export const Scope = { site: 0, row: 1, rack: 2 } as const;
@@ -15,8 +17,8 @@ export interface Retention {
 }
 export const DEFAULT_RETENTION: Retention = { rawS: 24 * 3600, rollup10S: 14 * 24 * 3600, rollup60S: 400 * 24 * 3600 };
 
-export const INSERT_SAMPLE_SQL =
-  'INSERT OR REPLACE INTO samples (t_ms, gpu, power_w, temp_c, clock_mhz, limit_w, util, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+/** One tick of every GPU, as one compressed frame of the GPU channel. A repeated (run, t) is an error, never a replace. */
+export const INSERT_FRAME_SQL = 'INSERT INTO frames (run, channel, t_ms, data) VALUES (?, ?, ?, ?)';
 
 /** Per-resolution accumulator for the bucket being filled. */
 class Bucket {
@@ -43,24 +45,30 @@ class Bucket {
 }
 
 /**
- * Writes ticks into telemetry.db: raw samples and, at ingest, 10 s and 60 s rollups per rack, row and site.
- * Synchronous; owned by one thread (the store worker, or the CLI in batch mode). The db comes first, style-wise,
- * through the constructor.
+ * Writes one run's ticks into telemetry.db: a GPU-channel frame per tick (store/frames.ts: ~2.5 bytes per
+ * GPU-sample), the tick's events, and at ingest 10 s and 60 s rollups per rack, row and site. Synchronous; owned by
+ * one thread (the store worker, or the CLI in batch mode). The db comes first, style-wise, through the constructor.
  */
 export class TelemetryWriter {
-  private readonly insertSample;
+  private readonly insertFrame;
+  private readonly insertEvent;
   private readonly insertRollup;
+  private eventSeq = 0;
   /** buckets[res][scope]: entity layout = site (1), rows, racks. */
   private readonly buckets: Array<{ resS: number; site: Bucket; row: Bucket; rack: Bucket }>;
   rowsWritten = 0;
 
   constructor(
     private readonly db: DB,
+    /** The run these ticks belong to (store/runs.ts beginRun). */
+    readonly run: number,
     layout: { rows: number; racks: number },
     private readonly retention: Retention = DEFAULT_RETENTION,
   ) {
-    this.insertSample = db.prepare(INSERT_SAMPLE_SQL);
-    this.insertRollup = db.prepare('INSERT OR REPLACE INTO rollups (scope, res_s, t_ms, n, avg_w, max_w, max_temp_c) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertFrame = db.prepare(INSERT_FRAME_SQL);
+    this.insertEvent = db.prepare('INSERT INTO events (run, t_ms, seq, kind, subject, body) VALUES (?, ?, ?, ?, ?, ?)');
+    // A bucket is rewritten when a partial one was flushed at shutdown and the run goes on: replace is right here.
+    this.insertRollup = db.prepare('INSERT OR REPLACE INTO run_rollups (run, scope, res_s, t_ms, n, avg_w, max_w, max_temp_c) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.buckets = [10, 60].map((resS) => ({
       resS,
       site: new Bucket(resS, 1),
@@ -69,26 +77,28 @@ export class TelemetryWriter {
     }));
   }
 
-  /** Write ticks in one transaction. Returns the number of raw rows written. */
+  /** Write ticks in one transaction. Returns the number of GPU-samples written. */
   write(ticks: readonly TickRecord[]): number {
+    const first = ticks[0];
+    const last = ticks.at(-1);
+    if (!first || !last) return 0;
     let rows = 0;
     this.db.transaction(() => {
       for (const t of ticks) {
         rows += this.insertTick(t);
         this.accumulate(t);
       }
+      countTicks(this.db, this.run, ticks.length, rows, first.tMs, last.tMs);
     })();
     this.rowsWritten += rows;
     return rows;
   }
 
   private insertTick(t: TickRecord): number {
-    const stmt = this.insertSample;
-    const n = t.powerW.length;
-    for (let g = 0; g < n; g++) {
-      stmt.run(t.tMs, g, t.powerW[g], t.tempC[g], t.clockMHz[g], t.limitW[g], t.util[g], t.flags[g]);
-    }
-    return n;
+    const frame = encodeFrame(GPU_CHANNEL, [t.powerW, t.tempC, t.clockMHz, t.limitW, t.util, t.flags]);
+    this.insertFrame.run(this.run, GPU_CHANNEL.id, t.tMs, frame);
+    for (const e of t.events ?? []) this.insertEvent.run(this.run, t.tMs, this.eventSeq++, e.kind, e.subject, JSON.stringify(e.body));
+    return t.powerW.length;
   }
 
   private accumulate(t: TickRecord): void {
@@ -116,7 +126,7 @@ export class TelemetryWriter {
       for (let e = 0; e < k.entities; e++) avg[e] = k.sumW[e]! / k.n;
       // Entities with no temperature reading store NaN.
       const temp = Float32Array.from(k.maxTempC, (v) => (Number.isFinite(v) ? v : NaN));
-      this.insertRollup.run(scope, k.resS, k.startMs, k.n, toBlob(avg), toBlob(Float32Array.from(k.maxW)), toBlob(temp));
+      this.insertRollup.run(this.run, scope, k.resS, k.startMs, k.n, toBlob(avg), toBlob(Float32Array.from(k.maxW)), toBlob(temp));
     };
     write(Scope.site, b.site);
     write(Scope.row, b.row);
@@ -130,16 +140,22 @@ export class TelemetryWriter {
     })();
   }
 
-  /** Delete data older than the retention windows, relative to `nowMs`. */
-  prune(nowMs: number): number {
+  /**
+   * Delete this run's data older than the retention windows, relative to `nowMs` (its engine time), and what other
+   * runs that ended longer ago than a window (wall clock, `wallMs`) keep beyond it. Index range deletes, not scans.
+   */
+  prune(nowMs: number, wallMs = Date.now()): number {
     const r = this.retention;
-    let n = this.db.prepare('DELETE FROM samples WHERE t_ms < ?').run(nowMs - r.rawS * 1000).changes;
-    const del = this.db.prepare('DELETE FROM rollups WHERE scope = ? AND res_s = ? AND t_ms < ?');
-    // (scope, res_s) prefix + t_ms range: an index range delete, not a scan.
+    let n = this.db.prepare('DELETE FROM frames WHERE run = ? AND channel = ? AND t_ms < ?').run(this.run, GPU_CHANNEL.id, nowMs - r.rawS * 1000).changes;
+    const del = this.db.prepare('DELETE FROM run_rollups WHERE run = ? AND scope = ? AND res_s = ? AND t_ms < ?');
     for (const scope of Object.values(Scope)) {
-      n += del.run(scope, 10, nowMs - r.rollup10S * 1000).changes;
-      n += del.run(scope, 60, nowMs - r.rollup60S * 1000).changes;
+      n += del.run(this.run, scope, 10, nowMs - r.rollup10S * 1000).changes;
+      n += del.run(this.run, scope, 60, nowMs - r.rollup60S * 1000).changes;
     }
+    const ended = (windowS: number) => this.db.prepare('SELECT id FROM runs WHERE id <> ? AND ended_wall_ms < ?').pluck().all(this.run, wallMs - windowS * 1000) as number[];
+    for (const run of ended(r.rawS)) n += this.db.prepare('DELETE FROM frames WHERE run = ?').run(run).changes;
+    for (const run of ended(r.rollup10S)) n += this.db.prepare('DELETE FROM run_rollups WHERE run = ? AND res_s = 10').run(run).changes;
+    for (const run of ended(r.rollup60S)) n += this.db.prepare('DELETE FROM run_rollups WHERE run = ? AND res_s = 60').run(run).changes;
     return n;
   }
 }
@@ -160,13 +176,13 @@ export function fromBlob(b: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-export const RANGE_SQL = 'SELECT t_ms, avg_w, max_w FROM rollups WHERE scope = ? AND res_s = ? AND t_ms >= ? AND t_ms < ? ORDER BY t_ms';
+export const RANGE_SQL = 'SELECT t_ms, avg_w, max_w FROM run_rollups WHERE run = ? AND scope = ? AND res_s = ? AND t_ms >= ? AND t_ms < ? ORDER BY t_ms';
 
 /**
  * Rollup series for every entity of a scope over [fromMs, toMs), bucket-aligned, kW (rounded to 1 W). One indexed
  * range scan over one row per bucket; this is the hot query of the Power view.
  */
-export function queryRange(db: DB, q: { scope: ScopeName; fromMs: number; toMs: number; resS: 10 | 60 }, ids: readonly string[]): RangeSeries {
+export function queryRange(db: DB, run: number, q: { scope: ScopeName; fromMs: number; toMs: number; resS: 10 | 60 }, ids: readonly string[]): RangeSeries {
   const resMs = q.resS * 1000;
   const first = Math.floor(q.fromMs / resMs) * resMs;
   const buckets = Math.max(0, Math.ceil((q.toMs - first) / resMs));
@@ -174,7 +190,7 @@ export function queryRange(db: DB, q: { scope: ScopeName; fromMs: number; toMs: 
   const avgKW: Array<Array<number | null>> = ids.map(() => new Array<number | null>(buckets).fill(null));
   const maxKW: Array<Array<number | null>> = ids.map(() => new Array<number | null>(buckets).fill(null));
   const stmt = db.prepare(RANGE_SQL).raw(true);
-  for (const row of stmt.iterate(Scope[q.scope], q.resS, first, q.toMs) as Iterable<[number, Buffer, Buffer]>) {
+  for (const row of stmt.iterate(run, Scope[q.scope], q.resS, first, q.toMs) as Iterable<[number, Buffer, Buffer]>) {
     const b = Math.round((row[0] - first) / resMs);
     if (b < 0 || b >= buckets) continue;
     const avg = fromBlob(row[1]);
@@ -186,4 +202,42 @@ export function queryRange(db: DB, q: { scope: ScopeName; fromMs: number; toMs: 
     }
   }
   return { scope: q.scope, resS: q.resS, ids: [...ids], tMs, avgKW, maxKW };
+}
+
+export const GPU_SERIES_SQL = 'SELECT t_ms, data FROM frames WHERE run = ? AND channel = ? AND t_ms >= ? AND t_ms < ? ORDER BY t_ms';
+
+/** One GPU's stored metrics over [fromMs, toMs) of a run, one point per stored tick (NaN: not valid when stored). */
+export interface GpuSeries {
+  gpu: number;
+  tMs: number[];
+  powerW: number[];
+  tempC: number[];
+  clockMHz: number[];
+  limitW: number[];
+  util: number[];
+  flags: number[];
+}
+
+/** Per-GPU history from the frames (the Rack view's "last hour" of any GPU): one indexed range, one slice per frame. */
+export function gpuSeries(db: DB, run: number, gpu: number, fromMs: number, toMs: number): GpuSeries {
+  const out: GpuSeries = { gpu, tMs: [], powerW: [], tempC: [], clockMHz: [], limitW: [], util: [], flags: [] };
+  const cols = [out.powerW, out.tempC, out.clockMHz, out.limitW, out.util, out.flags];
+  for (const row of db.prepare(GPU_SERIES_SQL).raw(true).iterate(run, GPU_CHANNEL.id, fromMs, toMs) as Iterable<[number, Buffer]>) {
+    const v = decodeEntities(GPU_CHANNEL, row[1], gpu, gpu + 1);
+    out.tMs.push(row[0]);
+    v.forEach((f, i) => cols[i]?.push(f[0] ?? NaN));
+  }
+  return out;
+}
+
+/**
+ * The engine's sink over a TelemetryWriter on this thread (batch runs, `headroom sim --db`): writes as it ticks; a
+ * failed write throws out of the tick (a batch run stops with the error rather than leave a silent hole).
+ */
+export function syncSink(writer: TelemetryWriter): TelemetrySink {
+  return {
+    write: (rec) => void writer.write([rec]),
+    stats: () => ({ lagBatches: 0, writtenRows: writer.rowsWritten, errors: 0, dropped: 0, lastError: null }),
+    close: async () => writer.flush(),
+  };
 }

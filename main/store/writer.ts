@@ -35,6 +35,8 @@ export class StoreWriter implements TelemetrySink {
   private written = 0;
   private errors = 0;
   private dropped = 0;
+  /** Dropped ticks already reported to the worker (which counts them on the run). */
+  private droppedSent = 0;
   private lastError: string | null = null;
   private closed: Promise<void> | null = null;
 
@@ -53,8 +55,9 @@ export class StoreWriter implements TelemetrySink {
     });
   }
 
-  static start(file: string, layout: { rows: number; racks: number }, retention?: Retention): Promise<StoreWriter> {
-    const worker = startWorker(import.meta.url, 'writerWorker', { file, ...layout, retention });
+  /** Start the worker writing `run` (store/runs.ts beginRun) into `file`. */
+  static start(file: string, run: number, layout: { rows: number; racks: number }, retention?: Retention): Promise<StoreWriter> {
+    const worker = startWorker(import.meta.url, 'writerWorker', { file, run, ...layout, retention });
     return new Promise((resolve, reject) => {
       const onMsg = (m: { kind: string; error?: string }) => {
         if (m.kind === 'ready') {
@@ -87,9 +90,12 @@ export class StoreWriter implements TelemetrySink {
     }
     slot.tMs = rec.tMs;
     slot.siteW = rec.siteW;
+    slot.events = rec.events?.length ? rec.events : undefined;
     for (const k of COLUMNS) (slot[k]).set(rec[k]);
     this.pending++;
-    this.worker.postMessage({ kind: 'ticks', ticks: [slot] }, COLUMNS.map((k) => (slot[k]).buffer as ArrayBuffer));
+    const dropped = this.dropped - this.droppedSent;
+    this.droppedSent = this.dropped;
+    this.worker.postMessage({ kind: 'ticks', ticks: [slot], dropped }, COLUMNS.map((k) => (slot[k]).buffer as ArrayBuffer));
   }
 
   stats() {
@@ -102,7 +108,7 @@ export class StoreWriter implements TelemetrySink {
       const done = () => void this.worker.terminate().then(() => resolve());
       this.worker.on('message', (m: { kind: string }) => m.kind === 'closed' && done());
       this.worker.once('error', done);
-      this.worker.postMessage({ kind: 'close' });
+      this.worker.postMessage({ kind: 'close', dropped: this.dropped - this.droppedSent });
     });
     return this.closed;
   }

@@ -4,7 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { explain, migrate, openStore, schemaVersion, StoreError } from '../../../main/store/db.js';
 import { TELEMETRY_MIGRATIONS } from '../../../main/store/migrations/telemetry.js';
 import { openTelemetryDb } from '../../../main/store/telemetryDb.js';
-import { fromBlob, queryRange, RANGE_SQL, Scope, TelemetryWriter } from '../../../main/store/telemetry.js';
+import { fromBlob, GPU_SERIES_SQL, gpuSeries, queryRange, RANGE_SQL, Scope, TelemetryWriter } from '../../../main/store/telemetry.js';
+import { beginRun, getRun, listRuns } from '../../../main/store/runs.js';
+import { GPU_CHANNEL } from '../../../main/store/frames.js';
+import type { DB } from '../../../main/store/db.js';
 import { type TickRecord } from '../../../main/core/ports.js';
 import { StoreWriter } from '../../../main/store/writer.js';
 import { tempDir } from '../../helpers.js';
@@ -35,6 +38,12 @@ function tick(tMs: number, gpus: number, racks: number, rows: number, w = 500): 
   };
 }
 
+/** A run to write into (every write belongs to one). */
+function newRun(db: DB, label = 'sim test'): number {
+  const topology = { gpuCount: 0 } as never;
+  return beginRun(db, { kind: 'sim', label, topology, meta: {}, startedWallMs: 1 });
+}
+
 describe('telemetry store', () => {
   it('creates telemetry.db in WAL mode at the latest schema version; migrations are idempotent', () => {
     const file = tmp().file('telemetry.db');
@@ -43,9 +52,10 @@ describe('telemetry store', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(schemaVersion(db)).toBe(TELEMETRY_MIGRATIONS.at(-1)!.version);
     migrate(db, TELEMETRY_MIGRATIONS);
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(2);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['meta', 'rollups', 'samples']);
+    expect(tables).toEqual(['channels', 'events', 'frames', 'meta', 'run_rollups', 'runs']);
+    expect(db.prepare('SELECT name FROM channels').pluck().all()).toEqual(['gpu']);
     db.close();
   });
 
@@ -55,7 +65,7 @@ describe('telemetry store', () => {
     expect(schemaVersion(db)).toBe(0);
     migrate(db, TELEMETRY_MIGRATIONS, 1);
     expect(schemaVersion(db)).toBe(1);
-    expect(() => migrate(db, [{ version: 2, name: 'broken', up: (d) => d.exec('CREATE TABLE x (a); CREATE TABLE x (a);') }])).toThrow();
+    expect(() => migrate(db, [{ version: 3, name: 'broken', up: (d) => d.exec('CREATE TABLE x (a); CREATE TABLE x (a);') }])).toThrow();
     expect(schemaVersion(db)).toBe(1);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'x'").pluck().get()).toBe(0);
     db.close();
@@ -70,12 +80,14 @@ describe('telemetry store', () => {
 
   it('ingests ticks in one transaction and keeps 10 s and 60 s rollups per rack, row and site', () => {
     const db = openTelemetryDb(tmp().file('t.db'));
-    const w = new TelemetryWriter(db, { rows: 2, racks: 4 });
+    const run = newRun(db);
+    const w = new TelemetryWriter(db, run, { rows: 2, racks: 4 });
     const ticks = Array.from({ length: 25 }, (_, i) => tick(1_000_000 + i * 1000, 16, 4, 2, 100 + i));
     expect(w.write(ticks)).toBe(25 * 16);
     w.flush();
-    expect(db.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(400);
-    const rack10 = db.prepare('SELECT t_ms, avg_w, max_w, n FROM rollups WHERE scope = ? AND res_s = 10 ORDER BY t_ms').all(Scope.rack) as Array<{
+    expect(db.prepare('SELECT count(*) FROM frames WHERE run = ?').pluck().get(run)).toBe(25);
+    expect(getRun(db, run)).toMatchObject({ ticks: 25, samples: 400, t0Ms: 1_000_000, t1Ms: 1_024_000 });
+    const rack10 = db.prepare('SELECT t_ms, avg_w, max_w, n FROM run_rollups WHERE run = ? AND scope = ? AND res_s = 10 ORDER BY t_ms').all(run, Scope.rack) as Array<{
       t_ms: number;
       avg_w: Buffer;
       max_w: Buffer;
@@ -85,7 +97,7 @@ describe('telemetry store', () => {
     expect(rack10.map((r) => r.n)).toEqual([10, 10, 5]);
     expect(Array.from(fromBlob(rack10[0]!.avg_w))).toEqual([418, 418, 418, 418]);
     expect(fromBlob(rack10[2]!.max_w)[3]).toBe(4 * 124);
-    const range = queryRange(db, { scope: 'row', fromMs: 1_000_000, toMs: 1_030_000, resS: 10 }, ['A', 'B']);
+    const range = queryRange(db, run, { scope: 'row', fromMs: 1_000_000, toMs: 1_030_000, resS: 10 }, ['A', 'B']);
     expect(range.tMs).toEqual([1_000_000, 1_010_000, 1_020_000]);
     expect(range.avgKW[1]![0]).toBeCloseTo((8 * 104.5) / 1000, 9);
     db.close();
@@ -93,33 +105,74 @@ describe('telemetry store', () => {
 
   it('hot queries use an index, never a full scan', () => {
     const db = openTelemetryDb(':memory:');
-    const plan = explain(db, RANGE_SQL, [Scope.rack, 10, 0, 1]).join(' | ');
-    expect(plan).toMatch(/SEARCH rollups USING PRIMARY KEY \(scope=\? AND res_s=\? AND t_ms>\? AND t_ms<\?\)/);
-    const prune = explain(db, 'DELETE FROM rollups WHERE scope = ? AND res_s = ? AND t_ms < ?', [2, 10, 0]).join(' | ');
-    expect(prune).toMatch(/SEARCH rollups USING PRIMARY KEY \(scope=\? AND res_s=\? AND t_ms<\?\)/);
+    const plan = explain(db, RANGE_SQL, [1, Scope.rack, 10, 0, 1]).join(' | ');
+    expect(plan).toMatch(/SEARCH run_rollups USING PRIMARY KEY \(run=\? AND scope=\? AND res_s=\? AND t_ms>\? AND t_ms<\?\)/);
     expect(plan).not.toMatch(/\bSCAN\b/);
-    const raw = explain(db, 'SELECT * FROM samples WHERE t_ms >= ? AND t_ms < ?', [0, 1]).join(' | ');
-    expect(raw).toMatch(/SEARCH samples USING PRIMARY KEY/);
-    const pruneRaw = explain(db, 'DELETE FROM samples WHERE t_ms < ?', [0]).join(' | ');
-    expect(pruneRaw).toMatch(/SEARCH samples USING PRIMARY KEY/);
+    const prune = explain(db, 'DELETE FROM run_rollups WHERE run = ? AND scope = ? AND res_s = ? AND t_ms < ?', [1, 2, 10, 0]).join(' | ');
+    expect(prune).toMatch(/SEARCH run_rollups USING PRIMARY KEY \(run=\? AND scope=\? AND res_s=\? AND t_ms<\?\)/);
+    const series = explain(db, GPU_SERIES_SQL, [1, GPU_CHANNEL.id, 0, 1]).join(' | ');
+    expect(series).toMatch(/SEARCH frames USING PRIMARY KEY \(run=\? AND channel=\? AND t_ms>\? AND t_ms<\?\)/);
+    const pruneRaw = explain(db, 'DELETE FROM frames WHERE run = ? AND channel = ? AND t_ms < ?', [1, 1, 0]).join(' | ');
+    expect(pruneRaw).toMatch(/SEARCH frames USING PRIMARY KEY/);
+    db.close();
+  });
+
+  it('two runs on one database keep their own time lines: the second never overwrites the first', () => {
+    const db = openTelemetryDb(':memory:');
+    const a = newRun(db, 'sim first');
+    const b = newRun(db, 'sim second');
+    // Both simulations start at the same instant (every sim run begins 2026-01-01 00:00).
+    new TelemetryWriter(db, a, { rows: 1, racks: 1 }).write(Array.from({ length: 5 }, (_, i) => tick(i * 1000, 4, 1, 1, 100)));
+    new TelemetryWriter(db, b, { rows: 1, racks: 1 }).write(Array.from({ length: 5 }, (_, i) => tick(i * 1000, 4, 1, 1, 300)));
+    expect(gpuSeries(db, a, 2, 0, 10_000).powerW).toEqual([100, 100, 100, 100, 100]);
+    expect(gpuSeries(db, b, 2, 0, 10_000).powerW).toEqual([300, 300, 300, 300, 300]);
+    expect(listRuns(db).map((r) => [r.label, r.samples])).toEqual([['sim first', 20], ['sim second', 20]]);
+    // The same instant twice in one run is an error, never a silent replace.
+    expect(() => new TelemetryWriter(db, a, { rows: 1, racks: 1 }).write([tick(0, 4, 1, 1, 999)])).toThrow(/UNIQUE/);
+    expect(gpuSeries(db, a, 0, 0, 1).powerW).toEqual([100]);
+    db.close();
+  });
+
+  it("stores a tick's events (budgets, stages …) on the run's time line", () => {
+    const db = openTelemetryDb(':memory:');
+    const run = newRun(db);
+    const w = new TelemetryWriter(db, run, { rows: 1, racks: 1 });
+    w.write([{ ...tick(1000, 2, 1, 1), events: [{ kind: 'budget', subject: 'C', body: { budgetKW: 300 } }] }, tick(2000, 2, 1, 1)]);
+    expect(db.prepare('SELECT t_ms, kind, subject, body FROM events WHERE run = ?').all(run)).toEqual([{ t_ms: 1000, kind: 'budget', subject: 'C', body: '{"budgetKW":300}' }]);
+    db.close();
+  });
+
+  it('per-GPU history comes back from the frames, within the stored resolution', () => {
+    const db = openTelemetryDb(':memory:');
+    const run = newRun(db);
+    const w = new TelemetryWriter(db, run, { rows: 1, racks: 1 });
+    w.write(Array.from({ length: 10 }, (_, i) => ({ ...tick(i * 1000, 3, 1, 1), powerW: Float64Array.from([1, 2, 3], (x) => x * 100 + i + 0.04) })));
+    const s = gpuSeries(db, run, 1, 2000, 5000);
+    expect(s.tMs).toEqual([2000, 3000, 4000]);
+    expect(s.powerW).toEqual([202, 203, 204]);
+    expect(s.tempC).toEqual([60, 60, 60]);
+    expect(s.util).toEqual([0.9, 0.9, 0.9]);
     db.close();
   });
 
   it('retention prunes raw samples and rollups older than their windows', () => {
     const db = openTelemetryDb(':memory:');
-    const w = new TelemetryWriter(db, { rows: 1, racks: 1 }, { rawS: 60, rollup10S: 120, rollup60S: 3600 });
+    const run = newRun(db);
+    const w = new TelemetryWriter(db, run, { rows: 1, racks: 1 }, { rawS: 60, rollup10S: 120, rollup60S: 3600 });
     w.write(Array.from({ length: 300 }, (_, i) => tick(i * 1000, 2, 1, 1)));
     w.flush();
     w.prune(300_000);
-    expect(db.prepare('SELECT min(t_ms) FROM samples').pluck().get()).toBe(240_000);
-    expect(db.prepare('SELECT min(t_ms) FROM rollups WHERE res_s = 10').pluck().get()).toBe(180_000);
+    expect(db.prepare('SELECT min(t_ms) FROM frames').pluck().get()).toBe(240_000);
+    expect(db.prepare('SELECT min(t_ms) FROM run_rollups WHERE res_s = 10').pluck().get()).toBe(180_000);
     db.close();
   });
 
   it('the worker-backed writer stores what the engine hands it and reports no lag once drained', async () => {
     const file = tmp().file('w.db');
-    openTelemetryDb(file).close();
-    const writer = await StoreWriter.start(file, { rows: 1, racks: 2 });
+    const setup = openTelemetryDb(file);
+    const run = newRun(setup);
+    setup.close();
+    const writer = await StoreWriter.start(file, run, { rows: 1, racks: 2 });
     const handed = Array.from({ length: 20 }, (_, i) => tick(i * 1000, 32, 2, 1));
     for (const t of handed) {
       writer.write(t);
@@ -130,15 +183,16 @@ describe('telemetry store', () => {
     expect(handed.every((t) => t.powerW.length === 32 && t.powerW[0] === 500)).toBe(true);
     expect(writer.stats()).toMatchObject({ lagBatches: 0, writtenRows: 640, errors: 0, dropped: 0 });
     const db = openStore(file, { synchronous: 'NORMAL', migrations: TELEMETRY_MIGRATIONS });
-    expect(db.prepare('SELECT count(*) FROM samples').pluck().get()).toBe(640);
+    expect(getRun(db, run)).toMatchObject({ samples: 640, ticks: 20, droppedTicks: 0 });
+    expect(getRun(db, run)?.endedWallMs).toBeGreaterThan(0);
     // close() flushed the partial buckets, so the last 10 s are not lost.
-    expect(db.prepare('SELECT max(t_ms) FROM rollups WHERE res_s = 10').pluck().get()).toBe(10_000);
+    expect(db.prepare('SELECT max(t_ms) FROM run_rollups WHERE res_s = 10').pluck().get()).toBe(10_000);
     db.close();
   });
 
   it('a worker that cannot open its database fails to start with the reason', async () => {
     const file = tmp().file('bad.db');
     writeFileSync(file, 'garbage'.repeat(10));
-    await expect(StoreWriter.start(file, { rows: 1, racks: 1 })).rejects.toThrow(/not a SQLite database/);
+    await expect(StoreWriter.start(file, 1, { rows: 1, racks: 1 })).rejects.toThrow(/not a SQLite database/);
   });
 });

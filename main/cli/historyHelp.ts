@@ -1,0 +1,13 @@
+/** Help for the history commands (kept apart so `headroom help` loads nothing heavy). */
+export const HISTORY_HELP = `  headroom history info [--db FILE] [--json]
+                               what a telemetry.db holds: runs (id, kind, scenario, start, end, samples), samples,
+                               bytes, bytes per GPU-sample, dropped ticks; opened read-only
+  headroom record [--db FILE] [--run N] [--from T] [--to T] --out F.headroom [--control FILE] [--author A] [--notes N]
+                               save a run's window (default: the latest run, whole) as one recording file; T is an
+                               ISO time or epoch ms of the run's clock; audit records of the window come from
+                               --control (default: control.db next to --db)
+  headroom recording info F.headroom [--json]
+                               gpus, rows, start, duration, samples, bytes, schema version, source of a recording
+  headroom replay F.headroom [--policy polca|polca-no-priority|none|FILE.json] [--out report.json]
+                               re-run a recorded simulation through another policy; writes the report of headroom sim
+                               (with its own policy: the recorded report, identical)`;

@@ -1,0 +1,181 @@
+import Database from 'better-sqlite3';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { StoreError, type DB } from './db.js';
+import { insertChannels, RUN_TABLES_SQL } from './migrations/telemetry.js';
+import { getRun } from './runs.js';
+
+/**
+ * Incident recordings: one `.headroom` file = one SQLite database (application_id "HRD1", user_version = recording
+ * schema) holding one run's window: its topology and metadata (runs), the channels and frames (telemetry), per-run
+ * rollups, events, the audit records of the window, and `meta` (site, app version, time range, author, notes,
+ * policy, scenario). The tables are telemetry.db's (RUN_TABLES_SQL), so the same read functions serve both.
+ * Written atomically: a temporary file next to the target, fsynced, then renamed; a killed save leaves the old
+ * file or none, never half of one. Opened read-only: reading never modifies the file.
+ */
+export const RECORDING_APPLICATION_ID = 0x48524431; // "HRD1"
+export const RECORDING_SCHEMA = 1;
+/** The run id inside every recording. */
+export const RECORDED_RUN = 1;
+
+const RECORDING_TABLES_SQL = `
+  ${RUN_TABLES_SQL}
+  -- Facts about the recording (JSON values): site, appVersion, fromMs, toMs, author, notes, policy, scenario, source.
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  -- The audit records of the window, as control.db holds them (hash chain included, so it can be checked).
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, sim_ms INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
+    kind TEXT NOT NULL, target TEXT NOT NULL, old_value TEXT NOT NULL, new_value TEXT NOT NULL, reason TEXT NOT NULL,
+    outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+  );
+`;
+
+export interface RecordOptions {
+  /** telemetry.db to read from (opened by the caller). */
+  telemetry: DB;
+  run: number;
+  /** Engine-time window [fromMs, toMs]; default: the whole run. */
+  fromMs?: number;
+  toMs?: number;
+  /** control.db file whose audit records of the window are copied (optional). */
+  controlFile?: string | null;
+  out: string;
+  meta: Record<string, unknown>;
+}
+
+export interface RecordingInfo {
+  file: string;
+  gpus: number;
+  rows: number;
+  /** Engine time of the first stored instant, epoch seconds. */
+  startS: number | null;
+  /** From the first to the last stored instant. */
+  durationS: number;
+  samples: number;
+  bytes: number;
+  schemaVersion: number;
+  source: string;
+  meta: Record<string, unknown>;
+}
+
+/** Write a recording of `run` over the window to `out`, atomically. Returns what was written. */
+export function writeRecording(o: RecordOptions): RecordingInfo {
+  const run = getRun(o.telemetry, o.run);
+  if (!run) throw new StoreError(`no run ${o.run} in this telemetry database`);
+  const fromMs = o.fromMs ?? run.t0Ms ?? 0;
+  const toMs = o.toMs ?? run.t1Ms ?? fromMs;
+  if (!(toMs >= fromMs)) throw new StoreError(`the window ends (${new Date(toMs).toISOString()}) before it starts (${new Date(fromMs).toISOString()})`);
+  const tmp = `${o.out}.partial-${process.pid}`;
+  rmSync(tmp, { force: true });
+  const db = new Database(tmp);
+  try {
+    db.pragma('journal_mode = DELETE');
+    db.exec(RECORDING_TABLES_SQL);
+    insertChannels(db);
+    db.pragma(`application_id = ${RECORDING_APPLICATION_ID}`);
+    db.pragma(`user_version = ${RECORDING_SCHEMA}`);
+    db.prepare('ATTACH DATABASE ? AS src').run(srcFile(o.telemetry));
+    db.transaction(() => {
+      const w = [o.run, fromMs, toMs];
+      db.prepare(
+        `INSERT INTO runs (id, kind, label, started_wall_ms, ended_wall_ms, t0_ms, t1_ms, ticks, samples, dropped_ticks, gpus, topology, meta)
+         SELECT ${RECORDED_RUN}, kind, label, started_wall_ms, ended_wall_ms, NULL, NULL, 0, 0, dropped_ticks, gpus, topology, meta FROM src.runs WHERE id = ?`,
+      ).run(o.run);
+      db.prepare(`INSERT INTO frames SELECT ${RECORDED_RUN}, channel, t_ms, data FROM src.frames WHERE run = ? AND t_ms BETWEEN ? AND ?`).run(...w);
+      db.prepare(`INSERT INTO events SELECT ${RECORDED_RUN}, t_ms, seq, kind, subject, body FROM src.events WHERE run = ? AND t_ms <= ?`).run(o.run, toMs);
+      db.prepare(`INSERT INTO run_rollups SELECT ${RECORDED_RUN}, scope, res_s, t_ms, n, avg_w, max_w, max_temp_c FROM src.run_rollups WHERE run = ? AND t_ms BETWEEN ? AND ?`).run(...w);
+      const span = db.prepare('SELECT min(t_ms) AS t0, max(t_ms) AS t1, count(*) AS ticks FROM frames').get() as { t0: number | null; t1: number | null; ticks: number };
+      db.prepare('UPDATE runs SET t0_ms = ?, t1_ms = ?, ticks = ?, samples = ? * gpus').run(span.t0, span.t1, span.ticks, span.ticks);
+      const meta = { ...o.meta, fromMs, toMs, source: run.kind, recordedAt: new Date().toISOString() };
+      const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      for (const [k, v] of Object.entries(meta)) put.run(k, JSON.stringify(v ?? null));
+    })();
+    db.exec('DETACH DATABASE src');
+    if (o.controlFile) {
+      db.prepare('ATTACH DATABASE ? AS ctl').run(o.controlFile);
+      const has = db.prepare("SELECT 1 FROM ctl.sqlite_schema WHERE type = 'table' AND name = 'audit'").get();
+      if (has) db.prepare('INSERT INTO audit SELECT * FROM ctl.audit WHERE sim_ms BETWEEN ? AND ?').run(fromMs, toMs);
+      db.exec('DETACH DATABASE ctl');
+    }
+    db.close();
+    fsyncFile(tmp);
+    renameSync(tmp, o.out);
+    fsyncFile(dirname(o.out));
+  } catch (e) {
+    if (db.open) db.close();
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return recordingInfo(o.out);
+}
+
+function srcFile(db: DB): string {
+  const f = db.name;
+  if (!f || f === ':memory:') throw new StoreError('recordings are made from a telemetry database file, not from memory');
+  return f;
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Open a recording read-only, refusing with one line what is not one: not SQLite, another application's database,
+ * a newer schema than this build reads, damaged. Never creates, migrates or writes.
+ */
+export function openRecording(file: string): DB {
+  const name = basename(file);
+  let db: DB;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw new StoreError(`${name}: cannot open: ${(e as Error).message}`);
+  }
+  try {
+    let appId: unknown;
+    try {
+      appId = db.pragma('application_id', { simple: true });
+    } catch (e) {
+      throw new StoreError(`${name}: not a Headroom recording (${(e as Error).message})`);
+    }
+    if (appId !== RECORDING_APPLICATION_ID) throw new StoreError(`${name}: not a Headroom recording (application_id ${String(appId)})`);
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v > RECORDING_SCHEMA) throw new StoreError(`${name}: recording schema ${v} is newer than this Headroom reads (${RECORDING_SCHEMA}); update Headroom`);
+    if (v < 1) throw new StoreError(`${name}: recording schema ${v} is incomplete (an interrupted save?)`);
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new StoreError(`${name}: damaged (${String(check)})`);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e instanceof StoreError ? e : new StoreError(`${name}: ${(e as Error).message}`);
+  }
+}
+
+/** What a recording holds (`headroom recording info`). */
+export function recordingInfo(file: string): RecordingInfo {
+  const db = openRecording(file);
+  try {
+    const run = getRun(db, RECORDED_RUN);
+    if (!run) throw new StoreError(`${basename(file)}: holds no run`);
+    const meta = Object.fromEntries((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, JSON.parse(r.value) as unknown]));
+    return {
+      file,
+      gpus: run.gpus,
+      rows: run.topology.rows?.length ?? 0,
+      startS: run.t0Ms === null ? null : run.t0Ms / 1000,
+      durationS: run.t0Ms === null || run.t1Ms === null ? 0 : (run.t1Ms - run.t0Ms) / 1000,
+      samples: run.samples,
+      bytes: statSync(file).size,
+      schemaVersion: db.pragma('user_version', { simple: true }) as number,
+      source: run.kind,
+      meta,
+    };
+  } finally {
+    db.close();
+  }
+}
