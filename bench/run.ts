@@ -230,6 +230,12 @@ try {
   results.tick = await benchTick();
   const tk = results.tick as { storeBytesPerGpuSample: number | null; storeDropped: number; storeWhat: string };
   results.store = { bytesPerGpuSample: tk.storeBytesPerGpuSample, droppedTicks: tk.storeDropped, what: tk.storeWhat };
+  log('recording (1 h × 10,240 GPUs: store, save, open, replay; a few minutes)…');
+  const { benchRecording } = await import('./recording.js');
+  const rec = benchRecording(dir);
+  results.recording = { ...rec.recording, what: rec.what };
+  results.replay = rec.replay;
+  results.store = { ...(results.store as object), bytesPerGpuSampleAt1h: rec.storeBytesPerGpuSample, simWithStoreSpeedup: rec.simWithStoreSpeedup };
   log('rollup query…');
   results.rollupQuery = benchRollupQuery();
   log('controller decision and reaction…');
@@ -248,6 +254,10 @@ try {
   results.goals = {
     'ingest.ratio >= 0.9': (results.ingest as { ratio: number }).ratio >= 0.9,
     'tick.p99Ms <= 5': (results.tick as { p99Ms: number }).p99Ms <= 5,
+    'recording.bytesPerGpuSample <= 6': (results.recording as { bytesPerGpuSample: number }).bytesPerGpuSample <= 6,
+    'recording.saveMs <= 10000': (results.recording as { saveMs: number }).saveMs <= 10_000,
+    'recording.openMs <= 2000': (results.recording as { openMs: number }).openMs <= 2000,
+    'replay.speedup >= 100': (results.replay as { speedup: number }).speedup >= 100,
     'store.bytesPerGpuSample <= 12': ((results.store as { bytesPerGpuSample: number | null }).bytesPerGpuSample ?? Infinity) <= 12,
     'sim.speedup >= 10000': (results.sim as { speedup: number }).speedup >= 10_000,
     'rollupQuery.ms <= 50': (results.rollupQuery as { ms: number }).ms <= 50,

@@ -97,7 +97,8 @@ export function encodeFrame(spec: ChannelSpec, columns: ReadonlyArray<ArrayLike<
     }
     off += f.bytes * n;
   });
-  return deflateRawSync(raw, { level: 6 });
+  // Level 1: the byte planes do most of the work; higher levels save ~3 % of bytes for ~30 % more time per frame.
+  return deflateRawSync(raw, { level: 1 });
 }
 
 /** Decode a frame into one Float64Array per field (NaN where nothing valid was stored). Throws on a damaged frame. */
