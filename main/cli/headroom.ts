@@ -242,6 +242,8 @@ export async function main(argv: string[]): Promise<number> {
         return (await import('./history.js')).recordingCommand(rest);
       case 'replay':
         return await replay(rest);
+      case 'import':
+        return (await import('./import.js')).importCommand(rest);
       case 'agent': {
         const { runAgent } = await import('./agent.js');
         return runAgent(rest);

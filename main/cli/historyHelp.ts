@@ -10,4 +10,8 @@ export const HISTORY_HELP = `  headroom history info [--db FILE] [--json]
                                gpus, rows, start, duration, samples, bytes, schema version, source of a recording
   headroom replay F.headroom [--policy polca|polca-no-priority|none|FILE.json] [--out report.json]
                                re-run a recorded simulation through another policy; writes the report of headroom sim
-                               (with its own policy: the recorded report, identical)`;
+                               (with its own policy: the recorded report, identical)
+  headroom import nvidia-smi LOG.csv [LOG2.csv …] --inventory inv.yaml --out F.headroom [--utc-offset-min M]
+                               nvidia-smi --query-gpu=timestamp,uuid,power.draw,… --format=csv -l 1 logs → a
+                               recording, GPUs placed by UUID through the inventory; timestamps read as UTC unless
+                               --utc-offset-min says the log's local time zone; bad lines: file, line, field`;
