@@ -83,6 +83,43 @@ describe('telemetry.db data across migrations', () => {
     }
   });
 
+  it('migration 2 keeps every field in its place, a GPU missing from a tick as missing, the rollups byte for byte, and drops the old tables', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, TELEMETRY_MIGRATIONS, 1);
+      const ins = db.prepare('INSERT INTO samples (t_ms, gpu, power_w, temp_c, clock_mhz, limit_w, util, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      for (let t = 0; t < 3; t++) for (let g = 0; g < 3; g++) if (!(t === 1 && g === 1)) ins.run(t * 1000, g, 400 + g, 55 + g, 1700 + g, 650 + g, 0.25 * (g + 1), g);
+      const blob = (...v: number[]) => Buffer.from(Float32Array.from(v).buffer);
+      const rollup = { avg: blob(1, 2), max: blob(3, 4), temp: blob(5, 6) };
+      db.prepare('INSERT INTO rollups VALUES (1, 60, 0, 3, ?, ?, ?)').run(rollup.avg, rollup.max, rollup.temp);
+      migrate(db, TELEMETRY_MIGRATIONS, 2);
+      expect(getRun(db, 1)).toMatchObject({ ticks: 3, samples: 8, gpus: 3 });
+      expect(gpuSeries(db, 1, 2, 0, 3000)).toEqual({ gpu: 2, tMs: [0, 1000, 2000], powerW: [402, 402, 402], tempC: [57, 57, 57], clockMHz: [1702, 1702, 1702], limitW: [652, 652, 652], util: [0.75, 0.75, 0.75], flags: [2, 2, 2] });
+      // GPU 1 reported nothing at t = 1000: missing, never a zero.
+      const gap = gpuSeries(db, 1, 1, 1000, 2000);
+      expect([gap.powerW, gap.tempC, gap.clockMHz, gap.limitW, gap.util, gap.flags]).toEqual([[NaN], [NaN], [NaN], [NaN], [NaN], [NaN]]);
+      expect(db.prepare('SELECT run, scope, res_s, t_ms, n, avg_w, max_w, max_temp_c FROM run_rollups').all()).toEqual([
+        { run: 1, scope: 1, res_s: 60, t_ms: 0, n: 3, avg_w: rollup.avg, max_w: rollup.max, max_temp_c: rollup.temp },
+      ]);
+      expect(db.prepare("SELECT name FROM sqlite_schema WHERE name IN ('samples', 'rollups')").all()).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('migration 2 keeps a history of rollups only (raw samples already pruned) as run 1', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, TELEMETRY_MIGRATIONS, 1);
+      db.prepare('INSERT INTO rollups VALUES (0, 60, 0, 6, ?, ?, ?)').run(Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4));
+      migrate(db, TELEMETRY_MIGRATIONS, 2);
+      expect(listRuns(db)).toMatchObject([{ id: 1, kind: 'legacy', ticks: 0, samples: 0 }]);
+      expect(db.prepare('SELECT count(*) FROM run_rollups WHERE run = 1').pluck().get()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
   it('migration 2 on an empty database creates no run', () => {
     const db = new Database(':memory:');
     try {
@@ -119,6 +156,9 @@ describe('control.db data across migrations', () => {
     try {
       list.push({ version: 2, name: 'late low number', up: () => {} });
       expect(() => controlMigrations()).toThrow(/version 2 must be an integer above 101/);
+      list.pop();
+      list.push({ version: 101, name: 'same number twice', up: () => {} });
+      expect(() => controlMigrations()).toThrow(/version 101 must be an integer above 101/);
     } finally {
       list.length = 0;
       list.push(...saved);
