@@ -5,7 +5,7 @@ import { explain, migrate, openStore, schemaVersion, StoreError } from '../../..
 import { TELEMETRY_MIGRATIONS } from '../../../main/store/migrations/telemetry.js';
 import { openTelemetryDb } from '../../../main/store/telemetryDb.js';
 import { fromBlob, GPU_SERIES_SQL, gpuSeries, queryRange, RANGE_SQL, Scope, TelemetryWriter } from '../../../main/store/telemetry.js';
-import { beginRun, getRun, listRuns } from '../../../main/store/runs.js';
+import { beginRun, endRun, getRun, listRuns } from '../../../main/store/runs.js';
 import { GPU_CHANNEL } from '../../../main/store/frames.js';
 import type { DB } from '../../../main/store/db.js';
 import { type TickRecord } from '../../../main/core/ports.js';
@@ -100,6 +100,9 @@ describe('telemetry store', () => {
     const range = queryRange(db, run, { scope: 'row', fromMs: 1_000_000, toMs: 1_030_000, resS: 10 }, ['A', 'B']);
     expect(range.tMs).toEqual([1_000_000, 1_010_000, 1_020_000]);
     expect(range.avgKW[1]![0]).toBeCloseTo((8 * 104.5) / 1000, 9);
+    // A later write extends the run's time line; its first instant stays.
+    w.write([tick(1_025_000, 16, 4, 2)]);
+    expect(getRun(db, run)).toMatchObject({ ticks: 26, samples: 416, t0Ms: 1_000_000, t1Ms: 1_025_000 });
     db.close();
   });
 
@@ -164,6 +167,34 @@ describe('telemetry store', () => {
     w.prune(300_000);
     expect(db.prepare('SELECT min(t_ms) FROM frames').pluck().get()).toBe(240_000);
     expect(db.prepare('SELECT min(t_ms) FROM run_rollups WHERE res_s = 10').pluck().get()).toBe(180_000);
+    db.close();
+  });
+
+  it("prune keeps to its own run by engine time, and removes other runs' data only once they ended longer ago than each window", () => {
+    const db = openTelemetryDb(':memory:');
+    const retention = { rawS: 60, rollup10S: 120, rollup60S: 3600 };
+    const W = 1_000_000_000; // wall clock at the prune
+    const [old, recent, own] = ['sim old', 'sim recent', 'sim own'].map((label) => {
+      const run = newRun(db, label);
+      const w = new TelemetryWriter(db, run, { rows: 1, racks: 1 }, retention);
+      w.write(Array.from({ length: 300 }, (_, i) => tick(i * 1000, 2, 1, 1)));
+      w.flush();
+      return { run, w };
+    }) as [{ run: number; w: TelemetryWriter }, { run: number; w: TelemetryWriter }, { run: number; w: TelemetryWriter }];
+    endRun(db, old.run, W - 200_000); // ended 200 s ago: past the raw (60 s) and 10 s-rollup (120 s) windows, within the 60 s-rollup one
+    endRun(db, recent.run, W - 30_000); // ended 30 s ago: within every window
+    const count = (run: number, sql: string) => db.prepare(`SELECT count(*) FROM ${sql}`).pluck().get(run) as number;
+    const frames = (run: number) => count(run, 'frames WHERE run = ?');
+    const rollups = (run: number, res: number) => count(run, `run_rollups WHERE run = ? AND res_s = ${res}`);
+    const before = { r10: rollups(recent.run, 10), r60: rollups(recent.run, 60) };
+    own.w.prune(300_000, W);
+    // The own run: by its engine time.
+    expect(db.prepare('SELECT min(t_ms) FROM frames WHERE run = ?').pluck().get(own.run)).toBe(240_000);
+    expect(db.prepare('SELECT min(t_ms) FROM run_rollups WHERE run = ? AND res_s = 10').pluck().get(own.run)).toBe(180_000);
+    // Another run that ended recently keeps everything, though its engine times are as old as the own run's.
+    expect([frames(recent.run), rollups(recent.run, 10), rollups(recent.run, 60)]).toEqual([300, before.r10, before.r60]);
+    // A run that ended 200 s ago keeps only its 60 s rollups.
+    expect([frames(old.run), rollups(old.run, 10), rollups(old.run, 60)]).toEqual([0, 0, before.r60]);
     db.close();
   });
 
