@@ -136,6 +136,22 @@ describe('telemetry store', () => {
     db.close();
   });
 
+  it('a write that fails stores nothing: frames, events and the run\'s counts commit together or not at all', () => {
+    const db = openTelemetryDb(':memory:');
+    const run = newRun(db);
+    const w = new TelemetryWriter(db, run, { rows: 1, racks: 1 });
+    db.exec("CREATE TEMP TRIGGER runs_fail BEFORE UPDATE ON runs BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    expect(() => w.write([{ ...tick(0, 4, 1, 1), events: [{ kind: 'budget', subject: 'C', body: {} }] }, tick(1000, 4, 1, 1)])).toThrow(/disk full/);
+    expect([db.prepare('SELECT count(*) FROM frames').pluck().get(), db.prepare('SELECT count(*) FROM events').pluck().get()]).toEqual([0, 0]);
+    db.exec('DROP TRIGGER runs_fail');
+    w.write([tick(0, 4, 1, 1)]);
+    // A batch whose second tick repeats an instant: its first tick is not stored or counted either.
+    expect(() => w.write([tick(1000, 4, 1, 1), tick(0, 4, 1, 1)])).toThrow(/UNIQUE/);
+    expect(getRun(db, run)).toMatchObject({ ticks: 1, samples: 4, t1Ms: 0 });
+    expect(db.prepare('SELECT count(*) FROM frames').pluck().get()).toBe(1);
+    db.close();
+  });
+
   it("stores a tick's events (budgets, stages …) on the run's time line", () => {
     const db = openTelemetryDb(':memory:');
     const run = newRun(db);
