@@ -241,6 +241,41 @@ describe('silences', () => {
   });
 });
 
+describe('acks and silences in control.db across a restart', () => {
+  it('unsilencing one silence ends only that one; a new silence never prunes one still running', () => {
+    const tmp = tempDir();
+    try {
+      const file = tmp.file('control.db');
+      const first = harness(file, { now: T0 });
+      const d = first.h.silence({ matchers: [{ field: 'row', value: 'D' }], durationS: 7200, comment: 'long job' }, ann);
+      const a = first.h.silence({ matchers: [{ field: 'row', value: 'A' }], durationS: 7200, comment: 'other job' }, ann);
+      first.clock.now = T0 + 60_000;
+      first.h.silence({ matchers: [{ field: 'row', value: 'C' }], durationS: 60, comment: 'brief' }, ann);
+      first.h.unsilence(a.id, 'done', bob);
+      first.db.close();
+      const later = harness(file, { now: T0 + 120_000 });
+      expect(later.h.silences().map((x) => x.id)).toEqual([d.id]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('an ack from a clock that went back (restarted simulation) is not loaded', () => {
+    const tmp = tempDir();
+    try {
+      const file = tmp.file('control.db');
+      const a = alert({ id: 'rowPower90:D' });
+      const first = harness(file, { now: T0 + 3600_000 }, [a]);
+      first.h.ack(a.id, 'known', ann);
+      first.db.close();
+      const rewound = harness(file, { now: T0 }, [a]);
+      expect(rewound.h.decorate([a], T0)[0]!.ack).toBeNull();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
 describe('inhibition and grouping', () => {
   it("a braked row mutes its per-GPU alerts, not other rows' nor row-level ones", () => {
     const { h, braked } = harness();
