@@ -243,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'replay':
         return await replay(rest);
       case 'import':
-        return (await import('./import.js')).importCommand(rest);
+        return await (await import('./import.js')).importCommand(rest);
       case 'agent': {
         const { runAgent } = await import('./agent.js');
         return runAgent(rest);

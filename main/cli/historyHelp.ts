@@ -14,4 +14,7 @@ export const HISTORY_HELP = `  headroom history info [--db FILE] [--json]
   headroom import nvidia-smi LOG.csv [LOG2.csv …] --inventory inv.yaml --out F.headroom [--utc-offset-min M]
                                nvidia-smi --query-gpu=timestamp,uuid,power.draw,… --format=csv -l 1 logs → a
                                recording, GPUs placed by UUID through the inventory; timestamps read as UTC unless
-                               --utc-offset-min says the log's local time zone; bad lines: file, line, field`;
+                               --utc-offset-min says the log's local time zone; bad lines: file, line, field
+  headroom import prometheus (RANGE.json … | --url URL --from T --to T [--step S]) --inventory inv.yaml --out F.headroom
+                               dcgm-exporter metrics from Prometheus range queries (saved /api/v1/query_range JSON,
+                               or asked of a live server) → a recording, placed by Hostname and UUID`;

@@ -12,12 +12,38 @@ import { TelemetryWriter } from '../store/telemetry.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { ConfigError } from '../sim/config.js';
 import { UsageError } from './usage.js';
+import { fetchRange, placeRange } from './importProm.js';
 
-/** One GPU reading of a log, placed: fleet GPU index, instant (ms, rounded to the second). */
-interface Placed {
+/** What an import knows of one GPU at one instant (any subset; several sources for one instant merge). */
+export interface ImportedFields {
+  powerW: number;
+  tempC: number;
+  clockMHz: number;
+  limitW: number;
+  /** 0..1 */
+  util: number;
+  flags: number;
+}
+
+/** Readings placed on the fleet: GPU index, instant (ms, rounded to the second). */
+export interface Placed {
   gpu: number;
   tMs: number;
-  r: NvidiaSmiReading;
+  v: Partial<ImportedFields>;
+}
+
+function fromNvidiaSmi(r: NvidiaSmiReading): Partial<ImportedFields> {
+  const v: Partial<ImportedFields> = {};
+  const put = (k: keyof ImportedFields, x: number | null | undefined) => {
+    if (x !== null && x !== undefined) v[k] = x;
+  };
+  put('powerW', r.powerW);
+  put('tempC', r.tempC);
+  put('clockMHz', r.smClockMHz);
+  put('limitW', r.enforcedLimitW ?? r.limitW);
+  put('util', r.utilPct === null ? null : r.utilPct / 100);
+  put('flags', r.clockEventMask ?? 0);
+  return v;
 }
 
 const MAX_LOG_BYTES = 512 * 1024 * 1024;
@@ -54,7 +80,7 @@ export function readNvidiaSmiLog(file: string, inv: Inventory, utcOffsetMin = 0)
     if (!Number.isFinite(ms)) throw new ConfigError(name, r.line, 'timestamp', `"${cell}" is not a time (2026/01/01 00:00:01.000)`);
     const gpu = byUuid.get(r.uuid.toLowerCase());
     if (gpu === undefined || gpu < 0) throw new ConfigError(name, r.line, 'uuid', `${r.uuid} is not in the inventory`);
-    return { gpu, tMs: Math.round(ms / 1000) * 1000, r };
+    return { gpu, tMs: Math.round(ms / 1000) * 1000, v: fromNvidiaSmi(r) };
   });
 }
 
@@ -80,13 +106,11 @@ export function importToRecording(placed: readonly Placed[], inv: Inventory, o: 
       // A GPU without a reading at this instant is missing (NaN), never zero.
       const col = () => new Float64Array(n).fill(NaN);
       const live = { powerW: col(), tempC: col(), clockMHz: col(), limitW: col(), util: col(), flags: new Uint32Array(n) };
-      for (const { gpu, r } of byTime.get(tMs) ?? []) {
-        live.powerW[gpu] = r.powerW ?? NaN;
-        live.tempC[gpu] = r.tempC ?? NaN;
-        live.clockMHz[gpu] = r.smClockMHz ?? NaN;
-        live.limitW[gpu] = r.enforcedLimitW ?? r.limitW ?? NaN;
-        live.util[gpu] = r.utilPct === null ? NaN : r.utilPct / 100;
-        live.flags[gpu] = r.clockEventMask ?? 0;
+      for (const { gpu, v } of byTime.get(tMs) ?? []) {
+        for (const k of ['powerW', 'tempC', 'clockMHz', 'limitW', 'util', 'flags'] as const) {
+          const x = v[k];
+          if (x !== undefined) live[k][gpu] = x;
+        }
       }
       const counted = { powerW: live.powerW.map((x) => (Number.isFinite(x) ? x : 0)), util: live.util.map((x) => (Number.isFinite(x) ? x : 0)), tempC: live.tempC };
       aggregate(t, idx, counted, agg);
@@ -101,10 +125,11 @@ export function importToRecording(placed: readonly Placed[], inv: Inventory, o: 
   }
 }
 
-/** `headroom import nvidia-smi LOG.csv … --inventory inv.yaml --out F.headroom`. */
-export function importCommand(args: string[]): number {
+/** `headroom import nvidia-smi …` or `headroom import prometheus …`; returns the exit code. */
+export async function importCommand(args: string[]): Promise<number> {
   const [kind, ...rest] = args;
-  if (kind !== 'nvidia-smi') throw new UsageError(kind === undefined ? 'import needs a kind: nvidia-smi' : `unknown import kind "${kind}" (nvidia-smi; Prometheus range queries are not built yet)`);
+  if (kind === 'prometheus') return importPrometheus(rest);
+  if (kind !== 'nvidia-smi') throw new UsageError(kind === undefined ? 'import needs a kind: nvidia-smi or prometheus' : `unknown import kind "${kind}" (nvidia-smi, prometheus)`);
   const { values, positionals } = parseArgs({
     args: rest,
     strict: true,
@@ -119,5 +144,45 @@ export function importCommand(args: string[]): number {
   importToRecording(placed, inv, { out: values.out, label: `import nvidia-smi ${positionals.map((f) => basename(f)).join(', ')}`, meta: { imported: { kind: 'nvidia-smi', files: positionals.map((f) => basename(f)) }, site: inv.topology.site.name } });
   const seconds = new Set(placed.map((p) => p.tMs)).size;
   console.error(`imported ${placed.length.toLocaleString('en-US')} readings (${seconds} s, ${new Set(placed.map((p) => p.gpu)).size} GPUs) → ${values.out}`);
+  return 0;
+}
+
+/** `headroom import prometheus RANGE.json … | --url URL --from T --to T [--step S]`, placed through the inventory. */
+async function importPrometheus(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: { inventory: { type: 'string' }, out: { type: 'string' }, url: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, step: { type: 'string', default: '1' } },
+  });
+  const usage = 'usage: headroom import prometheus (RANGE.json … | --url URL --from T --to T [--step S]) --inventory inv.yaml --out F.headroom';
+  if (!values.inventory || !values.out || (positionals.length === 0) === !values.url) throw new UsageError(usage);
+  const inv = loadInventoryFile(values.inventory);
+  let placed: Placed[];
+  if (values.url) {
+    const t = (v: string | undefined, n: string) => {
+      const ms = v === undefined ? NaN : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+      if (!Number.isFinite(ms)) throw new UsageError(`--${n} must be an ISO time or epoch ms, got "${v ?? ''}"`);
+      return Math.floor(ms / 1000);
+    };
+    const step = Number(values.step);
+    if (!(Number.isInteger(step) && step >= 1 && step <= 3600)) throw new UsageError(`--step must be whole seconds 1..3600, got "${values.step}"`);
+    const [from, to] = [t(values.from, 'from'), t(values.to, 'to')];
+    if (to < from) throw new UsageError('--to is before --from');
+    placed = await fetchRange(values.url, from, to, step, inv);
+  } else {
+    placed = positionals.flatMap((f) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(f, 'utf8'));
+      } catch (e) {
+        throw new ConfigError(basename(f), null, '', `not JSON: ${(e as Error).message}`);
+      }
+      return placeRange(basename(f), json, inv);
+    });
+  }
+  const from = values.url ?? positionals.map((f) => basename(f)).join(', ');
+  importToRecording(placed, inv, { out: values.out, label: `import prometheus ${from}`, meta: { imported: { kind: 'prometheus', from }, site: inv.topology.site.name } });
+  console.error(`imported ${placed.length.toLocaleString('en-US')} values (${new Set(placed.map((p) => p.tMs)).size} s, ${new Set(placed.map((p) => p.gpu)).size} GPUs) → ${values.out}`);
   return 0;
 }

@@ -42,7 +42,7 @@ export function instanceHost(instance: string): string {
 }
 
 /** Where a series belongs: the exporter's Hostname (hostname since 4.8.3), else the scrape target's host. */
-function seriesKey(metric: Record<string, string>): { host: string; uuid: string } | null {
+export function seriesKey(metric: Record<string, string>): { host: string; uuid: string } | null {
   const host = metric.Hostname ?? metric.hostname ?? (metric.instance !== undefined ? instanceHost(metric.instance) : undefined);
   const uuid = metric.UUID ?? metric.uuid;
   if (!host || !uuid) return null;

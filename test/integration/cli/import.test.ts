@@ -72,6 +72,41 @@ describe('headroom import nvidia-smi', () => {
       expect(r.stderr).toMatch(why);
       expect(existsSync(out)).toBe(false);
     }
-    expect(headroom('import', 'prometheus', 'x.json', '--inventory', inventory, '--out', out).stderr).toMatch(/unknown import kind "prometheus"/);
+    expect(headroom('import', 'ganglia', 'x.json', '--inventory', inventory, '--out', out).stderr).toMatch(/unknown import kind "ganglia" \(nvidia-smi, prometheus\)/);
+  });
+
+  it('prometheus: saved query_range JSON (4.9 names too) → a recording; what cannot be placed is refused with its path', () => {
+    const range = (name: string, uuid: string, values: Array<[number, string]>) => ({ metric: { __name__: name, Hostname: 'gpu-a01-01', UUID: uuid }, values });
+    const t0 = Date.parse('2026-03-01T09:00:00Z') / 1000;
+    const power = tmp.file('power.json');
+    writeFileSync(power, JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [range('DCGM_FI_DEV_POWER_USAGE', G0, [[t0, '500.04'], [t0 + 1, '510']]), range('DCGM_FI_DEV_POWER_USAGE', G1, [[t0, '300']])] } }));
+    const clock = tmp.file('clock.json');
+    writeFileSync(clock, JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [range('DCGM_FI_DEV_SM_CLOCK_HZ', G0, [[t0, '1980000000'], [t0 + 1, '1410000000']])] } }));
+    const out = tmp.file('prom-files.headroom');
+    const r = headroom('import', 'prometheus', power, clock, '--inventory', inventory, '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const db = openRecording(out);
+    try {
+      const g0 = gpuSeries(db, RECORDED_RUN, 0, 0, Date.parse('2026-03-02T00:00:00Z'));
+      expect(g0.powerW).toEqual([500, 510]);
+      expect(g0.clockMHz).toEqual([1980, 1410]);
+      expect(gpuSeries(db, RECORDED_RUN, 1, 0, Date.parse('2026-03-02T00:00:00Z')).powerW).toEqual([300, NaN]);
+    } finally {
+      db.close();
+    }
+    const bad = tmp.file('bad.json');
+    const never = tmp.file('never2.headroom');
+    for (const [body, why] of [
+      ['{ nope', /bad\.json: \(document\): not JSON/],
+      [JSON.stringify({ status: 'error', error: 'x' }), /bad\.json: status: /],
+      [JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [range('node_load1', G0, [[t0, '1']])] } }), /bad\.json: data\.result\.0\.metric\.__name__: "node_load1" is not a dcgm-exporter metric/],
+      [JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [range('DCGM_FI_DEV_GPU_TEMP', 'GPU-00000000-0000-0000-0000-000000000077', [[t0, '1']])] } }), /is not in the inventory/],
+    ] as const) {
+      writeFileSync(bad, body);
+      const b = headroom('import', 'prometheus', bad, '--inventory', inventory, '--out', never);
+      expect(b.status).toBe(2);
+      expect(b.stderr).toMatch(why);
+      expect(existsSync(never)).toBe(false);
+    }
   });
 });

@@ -256,6 +256,54 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     expect(summary.message).toMatch(/^8 GPUs on gpu-p2, schema /);
   });
 
+  it('headroom import prometheus --url: a range from the real server becomes a recording with the agents\' values', async () => {
+    const inv = tmp.file('import-inventory.json');
+    writeFileSync(
+      inv,
+      JSON.stringify({
+        site: { id: 'lab', name: 'Prometheus lab' },
+        rows: [{ id: 'A', budgetKW: 30, coolingKW: 35, gpuModel: 'H100-SXM', racks: [{ id: 'A01', servers: HOSTS.map((host) => ({ host, gpus: Array.from({ length: 8 }, (_, g) => simGpuUuid(host, g)) })) }] }],
+      }),
+    );
+    const out = tmp.file('prom.headroom');
+    const { spawnSync } = await import('node:child_process');
+    const { openRecording, RECORDED_RUN } = await import('../../../main/store/recording.js');
+    const { gpuSeries } = await import('../../../main/store/telemetry.js');
+    let now = 0;
+    // Prometheus may have scraped for only a second or two when this runs alone: import until it holds a few seconds.
+    await until(
+      'Prometheus to hold a few seconds of samples',
+      () => {
+        now = Date.now();
+        const r = spawnSync(process.execPath, ['bin/headroom.js', 'import', 'prometheus', '--url', promUrl, '--from', String(now - 10_000), '--to', String(now), '--inventory', inv, '--out', out], { encoding: 'utf8', timeout: 60_000 });
+        expect(r.status, r.stderr).toBe(0);
+        const d = openRecording(out);
+        try {
+          return gpuSeries(d, RECORDED_RUN, 0, 0, now + 60_000).tMs.length > 3;
+        } finally {
+          d.close();
+        }
+      },
+      20_000,
+    );
+    const db = openRecording(out);
+    try {
+      for (const g of [0, 9, 23]) {
+        const s = gpuSeries(db, RECORDED_RUN, g, 0, now + 60_000);
+        expect(s.tMs.length).toBeGreaterThan(3);
+        // Pinned agents: every stored second carries what the agent serves (power at the store's 0.1 W), or nothing
+        // where Prometheus had no sample of that target (a missed scrape is a gap, stored missing, never a number).
+        const held = (xs: number[]) => new Set(xs.filter((x) => !Number.isNaN(x)));
+        expect(s.powerW.filter((x) => !Number.isNaN(x)).length).toBeGreaterThanOrEqual(3);
+        expect(held(s.powerW)).toEqual(new Set([Math.round((100 + 50 * Math.floor(g / 8) + 3.25 * (g % 8)) * 10) / 10]));
+        expect(held(s.limitW)).toEqual(new Set([420]));
+        expect(held(s.clockMHz)).toEqual(new Set([1400 + 10 * (g % 8)]));
+      }
+    } finally {
+      db.close();
+    }
+  });
+
   it("reports the real server's refusals clearly: bad PromQL, a scalar instead of a vector", async () => {
     const bad = await PromFeed.test(PrometheusSourceSchema.parse({ kind: 'prometheus', id: 'p', url: promUrl, queries: { tempC: 'DCGM_FI_DEV_GPU_TEMP{' } }));
     expect(bad).toMatchObject({ ok: false, gpus: 0 });
