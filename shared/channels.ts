@@ -8,6 +8,8 @@ export const REQUEST_CHANNELS = [
   'status:get',
   'alerts:list',
   'telemetry:range',
+  'telemetry:events',
+  'telemetry:gpu',
   'sim:control',
   'sim:inject',
   'session:whoami',

@@ -19,6 +19,7 @@ import {
   type Silence,
 } from './domain/control.js';
 import type { SweepResult } from './domain/planner.js';
+import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
 import { SourceConfigSchema, type SourcesView, type SourceTestResult } from './domain/sources.js';
 
@@ -37,10 +38,29 @@ export const requestSchemas = {
       fromMs: z.number().finite(),
       toMs: z.number().finite(),
       resS: z.union([z.literal(10), z.literal(60)]),
+      /** Only these entities of the scope (e.g. one row's racks); all when absent. */
+      ids: z.array(z.string().min(1).max(64)).min(1).max(2000).optional(),
     })
     .strict()
     .refine((r) => r.toMs > r.fromMs, { message: 'toMs must be after fromMs', path: ['toMs'] })
     .refine((r) => r.toMs - r.fromMs <= 7 * 24 * 3600_000, { message: 'range longer than 7 days', path: ['toMs'] }),
+  /** The current run's events in a window (budgets, stages, brakes, overrides, drills) and the budgets in force at its start. */
+  'telemetry:events': z
+    .object({
+      fromMs: z.number().finite(),
+      toMs: z.number().finite(),
+      /** Only these kinds ('budget', 'stage' …); all when absent. */
+      kinds: z.array(z.string().min(1).max(32)).min(1).max(16).optional(),
+    })
+    .strict()
+    .refine((r) => r.toMs > r.fromMs, { message: 'toMs must be after fromMs', path: ['toMs'] })
+    .refine((r) => r.toMs - r.fromMs <= 7 * 24 * 3600_000, { message: 'range longer than 7 days', path: ['toMs'] }),
+  /** One GPU's stored metrics (1 Hz) over a window of at most 2 hours: each point decodes a whole tick's frame. */
+  'telemetry:gpu': z
+    .object({ gpu: z.number().int().nonnegative(), fromMs: z.number().finite(), toMs: z.number().finite() })
+    .strict()
+    .refine((r) => r.toMs > r.fromMs, { message: 'toMs must be after fromMs', path: ['toMs'] })
+    .refine((r) => r.toMs - r.fromMs <= 2 * 3600_000, { message: 'range longer than 2 hours', path: ['toMs'] }),
   'sim:control': z.discriminatedUnion('action', [
     z.object({ action: z.literal('pause') }).strict(),
     z.object({ action: z.literal('resume') }).strict(),
@@ -100,6 +120,8 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'status:get': 'viewer',
   'alerts:list': 'viewer',
   'telemetry:range': 'viewer',
+  'telemetry:events': 'viewer',
+  'telemetry:gpu': 'viewer',
   'sim:control': 'operator',
   'sim:inject': 'operator',
   'session:whoami': 'viewer',
@@ -133,6 +155,8 @@ export interface ResponseTypes {
   'status:get': Status;
   'alerts:list': Alert[];
   'telemetry:range': RangeSeries;
+  'telemetry:events': EventWindow;
+  'telemetry:gpu': GpuHistory;
   'sim:control': Status;
   'sim:inject': { event: string; atMs: number };
   'session:whoami': Actor;

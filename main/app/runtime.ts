@@ -15,6 +15,7 @@ import type { DB } from '../store/db.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { StoreWriter } from '../store/writer.js';
 import { DEFAULT_RETENTION, queryRange } from '../store/telemetry.js';
+import { eventWindow, gpuHistory } from '../store/history.js';
 import { SimActuator } from '../actuators/simActuator.js';
 import { AuditTrail } from '../store/audit.js';
 import { openControlDb } from '../store/controlDb.js';
@@ -328,5 +329,11 @@ function simSources(engine: Engine): SourcesApi {
 }
 
 function telemetryReader(db: DB | null, run: number): TelemetryReader | null {
-  return db ? { range: (q, ids) => queryRange(db, run, q, ids) } : null;
+  return db
+    ? {
+        range: (q, ids) => queryRange(db, run, q, ids),
+        events: (q, rows) => eventWindow(db, run, q, rows),
+        gpu: (gpu, fromMs, toMs) => gpuHistory(db, run, gpu, fromMs, toMs),
+      }
+    : null;
 }

@@ -14,6 +14,7 @@ import type {
 import type { SweepResult } from '../../shared/domain/planner.js';
 import type { ResponseTypes } from '../../shared/contract.js';
 import type { RangeSeries } from '../../shared/domain/fleet.js';
+import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
 
 /**
  * Ports between engine services. Each is implemented by one adapter and consumed by others, so services can be
@@ -137,9 +138,14 @@ export interface TelemetrySink {
   close(): Promise<void>;
 }
 
-/** Reads stored telemetry for the faces (rollup series of a scope over a time range); implemented over telemetry.db. */
+/** Reads the current run's stored telemetry for the faces; implemented over telemetry.db. */
 export interface TelemetryReader {
+  /** Rollup series of a scope over a time range. */
   range(q: { scope: 'site' | 'row' | 'rack'; fromMs: number; toMs: number; resS: 10 | 60 }, ids: readonly string[]): RangeSeries;
+  /** Events in [fromMs, toMs) (only `kinds`, when given), and each of `rows`' last budget before fromMs. */
+  events(q: { fromMs: number; toMs: number; kinds?: readonly string[] }, rows: readonly string[]): EventWindow;
+  /** One GPU's stored metrics over [fromMs, toMs). */
+  gpu(gpu: number, fromMs: number, toMs: number): GpuHistory;
 }
 
 /** A row's persisted operator state. */

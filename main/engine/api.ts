@@ -2,6 +2,7 @@ import type { Handlers, ResponseTypes } from '../../shared/contract.js';
 import type { Actor } from '../../shared/domain/control.js';
 import type { DrillEvent } from '../../shared/domain/scenario.js';
 import type { RangeSeries } from '../../shared/domain/fleet.js';
+import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
 import type { Engine } from './engine.js';
 import { RefusalError, type AlertOps, type AuditApi, type ControlApi, type PlannerApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
@@ -9,7 +10,7 @@ import type { Runner } from './runner.js';
 export interface HandlerDeps {
   engine: Engine;
   runner: Runner;
-  /** Stored telemetry, or null when nothing is stored (the range answers empty). */
+  /** Stored telemetry, or null when nothing is stored (ranges, events and GPU histories answer empty). */
   telemetry: TelemetryReader | null;
   control: ControlApi;
   alertOps: AlertOps;
@@ -41,8 +42,19 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'telemetry:range': (p): RangeSeries => {
       const ids = p.scope === 'site' ? [t.site.id] : p.scope === 'row' ? t.rows.map((r) => r.id) : t.racks.map((r) => r.id);
-      if (!d.telemetry) return { scope: p.scope, resS: p.resS, ids, tMs: [], avgKW: ids.map(() => []), maxKW: ids.map(() => []) };
-      return d.telemetry.range(p, ids);
+      if (!d.telemetry) return pick({ scope: p.scope, resS: p.resS, ids, tMs: [], avgKW: ids.map(() => []), maxKW: ids.map(() => []) }, p.ids);
+      // Rollups hold every entity of the scope in one vector: read them all, answer only the ones asked for.
+      return pick(d.telemetry.range(p, ids), p.ids);
+    },
+    'telemetry:events': (p): EventWindow => {
+      const rows = t.rows.map((r) => r.id);
+      if (!d.telemetry) return { fromMs: p.fromMs, toMs: p.toMs, events: [], budgetsBefore: [], truncated: false };
+      return d.telemetry.events(p, rows);
+    },
+    'telemetry:gpu': (p): GpuHistory => {
+      if (p.gpu >= t.gpuCount) throw new RefusalError(`no GPU ${p.gpu}: this site has ${t.gpuCount} (0…${t.gpuCount - 1})`);
+      if (!d.telemetry) return { gpu: p.gpu, fromMs: p.fromMs, toMs: p.toMs, tMs: [], powerW: [], limitW: [], tempC: [], clockMHz: [], util: [], flags: [] };
+      return d.telemetry.gpu(p.gpu, p.fromMs, p.toMs);
     },
     'sim:control': (p) => {
       // A real fleet runs in real time: pausing would stop watching (and capping) GPUs that keep drawing power.
@@ -81,4 +93,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'sources:add': (p, actor) => d.sources.add(p.source, p.reason, actor),
     'sources:remove': (p, actor) => d.sources.remove(p.id, p.reason, actor),
   };
+}
+
+/** The entities `only` names, in that order (unknown ids are left out); all when `only` is absent. */
+function pick(r: RangeSeries, only: readonly string[] | undefined): RangeSeries {
+  if (!only) return r;
+  const cols = only.map((id) => r.ids.indexOf(id)).filter((c) => c >= 0);
+  return { ...r, ids: cols.map((c) => r.ids[c]!), avgKW: cols.map((c) => r.avgKW[c] ?? []), maxKW: cols.map((c) => r.maxKW[c] ?? []) };
 }

@@ -1,103 +1,108 @@
 /**
- * Power over time: site and every row against its budget, as stacked small multiples sharing one time axis zoom.
- * Pure option builders and history bookkeeping; the component owns the ECharts instance and only ever sends
- * `historyUpdate()` (the dataset) per snapshot, never a rebuilt option.
+ * Power over time: panels (the site and every row, or a row and its racks) against their budgets, stacked small
+ * multiples sharing one time axis zoom. Budgets are step lines (100 %, 90 %, 80 % of the budget in force at each
+ * instant), never today's value drawn across the past. Pure option builders; the component owns the ECharts
+ * instance, builds the option once per set of panels and then only sends `powerUpdate()`.
  */
-import type { RangeSeries, Snapshot } from '../../shared/domain/fleet.js';
 import { fmtClock, fmtKW, fmtPct, fmtSimTime } from './format.js';
+import { budgetAt, stepLine, type BudgetSteps } from './powerSeries.js';
 import { THEME } from './theme.js';
 
-/** Column-oriented power history in kW, keyed for an ECharts dataset. Arrays are appended in place. */
-export interface PowerHistory {
-  t: number[];
-  site: Array<number | null>;
-  rows: Array<Array<number | null>>;
+/** One small multiple: a power column of the dataset against a budget over time. */
+export interface PowerPanel {
+  /** 'site', 'row:C', 'rack:C03'. */
+  id: string;
+  /** 'Site', 'Row C', 'Rack C03'. */
+  title: string;
+  /** Its column in the dataset. */
+  key: string;
+  color: string;
+  budget: BudgetSteps;
 }
 
-export interface PowerSpec {
-  rows: Array<{ id: string; budgetKW: number }>;
-  siteBudgetKW: number;
+/** Bucket times and one kW column per panel key. */
+export interface PowerData {
+  t: number[];
+  cols: Record<string, Array<number | null>>;
+}
+
+/** The time span the axis shows (the window, from its first data on). */
+export interface Frame {
+  fromMs: number;
+  toMs: number;
 }
 
 export const THRESHOLDS = [
-  { frac: 0.8, label: '80 %', color: THEME.warn },
-  { frac: 0.9, label: '90 %', color: THEME.warnHigh },
-  { frac: 1.0, label: '100 %', color: THEME.crit },
+  { frac: 1.0, label: '100 %', color: THEME.crit, type: 'solid' },
+  { frac: 0.9, label: '90 %', color: THEME.warnHigh, type: 'dashed' },
+  { frac: 0.8, label: '80 %', color: THEME.warn, type: 'dashed' },
 ] as const;
 
-export function emptyHistory(rowCount: number): PowerHistory {
-  return { t: [], site: [], rows: Array.from({ length: rowCount }, () => []) };
+const budgetSeriesId = (panel: PowerPanel, frac: number) => `budget:${panel.id}:${Math.round(frac * 100)}`;
+
+/** Budget lines of every panel as step-line points over the frame, by series id. */
+export function budgetSeries(panels: readonly PowerPanel[], frame: Frame): Array<{ id: string; data: Array<[number, number]> }> {
+  return panels.flatMap((p) => THRESHOLDS.map((th) => ({ id: budgetSeriesId(p, th.frac), data: stepLine(p.budget, frame.fromMs, frame.toMs, th.frac) })));
 }
 
-/**
- * History from a `telemetry:range` answer at row scope; site = sum of the rows present in each bucket.
- * Leading buckets with no data at all (before the store's first sample) are dropped so the time axis starts at data.
- */
-export function historyFromRange(range: RangeSeries, rowIds: readonly string[]): PowerHistory {
-  const h = emptyHistory(rowIds.length);
-  const col = rowIds.map((id) => range.ids.indexOf(id));
-  const hasData = (k: number) => col.some((c) => c >= 0 && typeof range.avgKW[c]?.[k] === 'number');
-  let start = 0;
-  while (start < range.tMs.length && !hasData(start)) start++;
-  for (let k = start; k < range.tMs.length; k++) {
-    let sum = 0;
-    let any = false;
-    col.forEach((c, ri) => {
-      const v = c >= 0 ? range.avgKW[c]?.[k] ?? null : null;
-      h.rows[ri]!.push(v);
-      if (v !== null && Number.isFinite(v)) {
-        sum += v;
-        any = true;
-      }
-    });
-    h.t.push(range.tMs[k]!);
-    h.site.push(any ? sum : null);
+/** "budget 408.0 kW", or "budget 408.0 → 285.6 kW" when it changed within the frame. */
+export function budgetTitle(b: BudgetSteps, frame: Frame): string {
+  const start = budgetAt(b, frame.fromMs);
+  const end = budgetAt(b, frame.toMs);
+  if (start === null || end === null) return 'budget —';
+  return start === end ? `budget ${fmtKW(end)}` : `budget ${fmtKW(start)} → ${fmtKW(end)}`;
+}
+
+/** A step of a panel's budget inside the frame, in words for the list under the chart. */
+export interface BudgetChange {
+  panelId: string;
+  title: string;
+  fromKW: number;
+  toKW: number;
+  atMs: number;
+}
+
+/** Every budget step inside the frame, oldest first (what the step lines show, for screen readers and tests). */
+export function budgetChanges(panels: readonly PowerPanel[], frame: Frame): BudgetChange[] {
+  const out: BudgetChange[] = [];
+  for (const p of panels) {
+    const pts = stepLine(p.budget, frame.fromMs, frame.toMs);
+    for (let k = 1; k < pts.length - 1; k++) out.push({ panelId: p.id, title: p.title, fromKW: pts[k - 1]![1], toKW: pts[k]![1], atMs: pts[k]![0] });
   }
-  return h;
+  return out.sort((a, b) => a.atMs - b.atMs);
 }
 
-/**
- * Appends a snapshot (kW). Samples not newer than the last point are dropped, so a live stream and a backfill can
- * overlap. Keeps at most `maxPoints`, trimming in chunks so the cost is amortised.
- */
-export function appendSnapshot(h: PowerHistory, snap: Snapshot, maxPoints = 20_000): boolean {
-  const last = h.t.length ? h.t[h.t.length - 1]! : -Infinity;
-  if (!(snap.tMs > last)) return false;
-  h.t.push(snap.tMs);
-  h.site.push(snap.site.powerW / 1000);
-  h.rows.forEach((col, i) => col.push((snap.row.powerW[i] ?? NaN) / 1000));
-  if (h.t.length > maxPoints * 1.1) {
-    const drop = h.t.length - maxPoints;
-    h.t.splice(0, drop);
-    h.site.splice(0, drop);
-    h.rows.forEach((c) => c.splice(0, drop));
-  }
-  return true;
+/** Highest budget in force anywhere in the frame (the y axis always shows the 100 % line). */
+export function maxBudget(b: BudgetSteps, frame: Frame): number {
+  return Math.max(0, ...stepLine(b, frame.fromMs, frame.toMs).map((p) => p[1]));
 }
 
-/** Merges a backfill in front of live points already received (live points win where times overlap). */
-export function mergeBackfill(backfill: PowerHistory, live: PowerHistory): PowerHistory {
-  const first = live.t.length ? live.t[0]! : Infinity;
-  const out = emptyHistory(backfill.rows.length);
-  for (let k = 0; k < backfill.t.length; k++) {
-    if (backfill.t[k]! >= first) break;
-    out.t.push(backfill.t[k]!);
-    out.site.push(backfill.site[k]!);
-    backfill.rows.forEach((c, i) => out.rows[i]!.push(c[k]!));
-  }
-  out.t.push(...live.t);
-  out.site.push(...live.site);
-  live.rows.forEach((c, i) => out.rows[i]!.push(...c));
-  return out;
+/** The dataset: `t` and each panel's column (arrays shared, not copied). */
+export function powerDataset(panels: readonly PowerPanel[], data: PowerData): { source: Record<string, Array<number | null>> } {
+  const source: Record<string, Array<number | null>> = { t: data.t };
+  for (const p of panels) source[p.key] = data.cols[p.key] ?? data.t.map(() => null);
+  return { source };
 }
 
-const rowKey = (i: number) => `row${i}`;
-
-/** The only per-snapshot update: the dataset source, as keyed columns (arrays shared, not copied). */
-export function historyUpdate(h: PowerHistory): { dataset: { source: Record<string, Array<number | null>> } } {
-  const source: Record<string, Array<number | null>> = { t: h.t, site: h.site };
-  h.rows.forEach((c, i) => (source[rowKey(i)] = c));
-  return { dataset: { source } };
+/** What changes between rebuilds: data, budget steps, titles, the frame, the tooltip's budgets. */
+export function powerUpdate(panels: readonly PowerPanel[], data: PowerData, frame: Frame, heightPx: number): Record<string, unknown> {
+  const grids = gridLayout(panels.length, heightPx);
+  return {
+    dataset: powerDataset(panels, data),
+    title: panels.map((p, i) => ({
+      text: `${p.title}  ·  kW  ·  ${budgetTitle(p.budget, frame)}`,
+      top: grids[i]!.top - 22,
+      left: 60,
+      textStyle: { color: THEME.text, fontSize: 12, fontWeight: 600 },
+    })),
+    xAxis: panels.map(() => ({ min: frame.fromMs, max: frame.toMs })),
+    yAxis: panels.map((p) => {
+      const top = maxBudget(p.budget, frame) * 1.08;
+      return { max: (e: { max: number }) => niceCeil(Math.max(e.max, top)) };
+    }),
+    series: budgetSeries(panels, frame),
+    tooltip: { formatter: (params: unknown) => powerTooltip(params, panels) },
+  };
 }
 
 const TOP = 8;
@@ -110,40 +115,72 @@ export function gridLayout(count: number, heightPx: number): Array<{ top: number
   return Array.from({ length: count }, (_, i) => ({ top: TOP + GAP + i * (h + GAP), height: h }));
 }
 
-/** Full option, built once per topology (or resize); data comes separately via `historyUpdate`. */
-export function buildPowerOption(spec: PowerSpec, heightPx: number, h: PowerHistory): Record<string, unknown> {
-  interface Panel { id: string; title: string; budgetKW: number; key: string; color: string }
-  const sitePanel: Panel = { id: 'site', title: 'Site', budgetKW: spec.siteBudgetKW, key: 'site', color: THEME.site };
-  const panels: Panel[] = [sitePanel].concat(
-    spec.rows.map((r, i) => ({ id: `row:${r.id}`, title: `Row ${r.id}`, budgetKW: r.budgetKW, key: rowKey(i), color: THEME.series[i % THEME.series.length] as string })),
-  );
+/**
+ * The full option, built once per set of panels (or resize). Series: every panel's power first (series index =
+ * panel index, which the tooltip relies on), then its 100/90/80 % budget step lines.
+ */
+export function buildPowerOption(panels: readonly PowerPanel[], heightPx: number, data: PowerData, frame: Frame): Record<string, unknown> {
   const grids = gridLayout(panels.length, heightPx);
   const axisIdx = panels.map((_, i) => i);
+  const update = powerUpdate(panels, data, frame, heightPx);
+  const power = panels.map((p, i) => ({
+    id: `power:${p.id}`,
+    name: p.title,
+    type: 'line',
+    xAxisIndex: i,
+    yAxisIndex: i,
+    datasetIndex: 0,
+    encode: { x: 't', y: p.key },
+    showSymbol: false,
+    sampling: 'lttb',
+    connectNulls: false,
+    z: 3,
+    lineStyle: { width: 1.5, color: p.color },
+    itemStyle: { color: p.color },
+    areaStyle: { color: p.color, opacity: 0.08 },
+  }));
+  const budgets = (update.series as ReturnType<typeof budgetSeries>).map((s, k) => {
+    const i = Math.floor(k / THRESHOLDS.length);
+    const th = THRESHOLDS[k % THRESHOLDS.length]!;
+    return {
+      id: s.id,
+      name: `${panels[i]!.title} ${th.label} of budget`,
+      type: 'line',
+      xAxisIndex: i,
+      yAxisIndex: i,
+      data: s.data,
+      step: 'end',
+      showSymbol: false,
+      silent: true,
+      z: 2,
+      tooltip: { show: false },
+      lineStyle: { width: 1, color: th.color, type: th.type },
+      itemStyle: { color: th.color },
+      endLabel: { show: true, formatter: th.label, color: th.color, fontSize: 10 },
+      emphasis: { disabled: true },
+    };
+  });
   return {
     animation: false,
     backgroundColor: 'transparent',
     textStyle: { color: THEME.text, fontFamily: THEME.font },
-    ...historyUpdate(h),
-    title: panels.map((p, i) => ({
-      text: `${p.title}  ·  kW  ·  budget ${fmtKW(p.budgetKW)}`,
-      top: grids[i]!.top - 22,
-      left: 60,
-      textStyle: { color: THEME.text, fontSize: 12, fontWeight: 600 },
-    })),
+    dataset: update.dataset,
+    title: update.title,
     grid: grids.map((g) => ({ left: 60, right: 96, top: g.top, height: g.height })),
     xAxis: panels.map((_, i) => ({
       type: 'time',
       gridIndex: i,
+      min: frame.fromMs,
+      max: frame.toMs,
       axisLine: { lineStyle: { color: THEME.axis } },
-      axisLabel: { show: i === panels.length - 1, color: THEME.muted, formatter: (v: number) => fmtClock(v) },
+      axisLabel: { show: i === panels.length - 1, color: THEME.muted, formatter: (v: number) => fmtAxisTime(v, frame) },
       splitLine: { show: true, lineStyle: { color: THEME.grid } },
     })),
-    yAxis: panels.map((p, i) => ({
+    yAxis: panels.map((_, i) => ({
       type: 'value',
       gridIndex: i,
       min: 0,
-      // Always show the 100 % line, even when the row draws far less.
-      max: (e: { max: number }) => niceCeil(Math.max(e.max, p.budgetKW * 1.08)),
+      ...(update.yAxis as Array<Record<string, unknown>>)[i],
       splitNumber: 3,
       axisLabel: { color: THEME.muted },
       splitLine: { lineStyle: { color: THEME.grid } },
@@ -154,7 +191,7 @@ export function buildPowerOption(spec: PowerSpec, heightPx: number, h: PowerHist
       backgroundColor: THEME.panel,
       borderColor: THEME.axis,
       textStyle: { color: THEME.text, fontSize: 12 },
-      formatter: (params: unknown) => powerTooltip(params, panels),
+      ...(update.tooltip as object),
     },
     dataZoom: [
       { type: 'inside', xAxisIndex: axisIdx, filterMode: 'none' },
@@ -166,39 +203,22 @@ export function buildPowerOption(spec: PowerSpec, heightPx: number, h: PowerHist
         height: 22,
         borderColor: THEME.axis,
         textStyle: { color: THEME.muted },
-        labelFormatter: (v: number) => fmtClock(v),
+        labelFormatter: (v: number) => fmtAxisTime(v, frame),
         dataBackground: { lineStyle: { color: THEME.muted }, areaStyle: { color: THEME.grid } },
       },
     ],
-    series: panels.map((p, i) => ({
-      id: p.id,
-      name: p.title,
-      type: 'line',
-      xAxisIndex: i,
-      yAxisIndex: i,
-      datasetIndex: 0,
-      encode: { x: 't', y: p.key },
-      showSymbol: false,
-      sampling: 'lttb',
-      connectNulls: false,
-      lineStyle: { width: 1.5, color: p.color },
-      itemStyle: { color: p.color },
-      areaStyle: { color: p.color, opacity: 0.08 },
-      markLine: {
-        silent: true,
-        symbol: 'none',
-        animation: false,
-        data: THRESHOLDS.map((th) => ({
-          yAxis: p.budgetKW * th.frac,
-          lineStyle: { color: th.color, type: th.frac === 1 ? 'solid' : 'dashed', width: 1 },
-          label: { formatter: th.label, color: th.color, position: 'end', fontSize: 10 },
-        })),
-      },
-    })),
+    series: [...power, ...budgets],
   };
 }
 
-/** Rounds up to 1, 2, 2.5 or 5 × 10^k so axis tops read cleanly. */
+/** Clock time; frames longer than a day also say the date ("01-03 14:00"). */
+export function fmtAxisTime(v: number, frame: Frame): string {
+  if (frame.toMs - frame.fromMs <= 24 * 3600_000) return fmtClock(v);
+  const d = new Date(v);
+  return `${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')} ${fmtClock(v).slice(0, 5)}`;
+}
+
+/** Rounds up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k so axis tops read cleanly. */
 export function niceCeil(v: number): number {
   if (!(v > 0) || !Number.isFinite(v)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
@@ -208,17 +228,20 @@ export function niceCeil(v: number): number {
 
 interface TooltipParam { seriesIndex: number; value: unknown; axisValue: number; encode?: { y?: number[] } }
 
-/** Axis tooltip: time, then each panel's kW and % of its budget, in panel order. */
-export function powerTooltip(params: unknown, panels: Array<{ title: string; budgetKW: number; key: string }>): string {
-  const list = ((Array.isArray(params) ? params : [params]) as TooltipParam[]).slice().sort((a, b) => a.seriesIndex - b.seriesIndex);
+/**
+ * Axis tooltip: the time, then each panel's kW and % of the budget in force at that instant (the budget line's
+ * value there, not today's), in panel order. Budget lines (series index ≥ panels) are left out.
+ */
+export function powerTooltip(params: unknown, panels: ReadonlyArray<Pick<PowerPanel, 'title' | 'key' | 'budget'>>): string {
+  const list = ((Array.isArray(params) ? params : [params]) as TooltipParam[]).filter((p) => p.seriesIndex < panels.length).sort((a, b) => a.seriesIndex - b.seriesIndex);
   if (!list.length) return '';
   const t = list[0]!.axisValue;
   const lines = list.map((p) => {
-    const panel = panels[p.seriesIndex];
-    if (!panel) return '';
+    const panel = panels[p.seriesIndex]!;
     const v = valueOf(p, panel.key);
-    const pct = v !== null ? (v / panel.budgetKW) * 100 : NaN;
-    return `<div>${escapeHtml(panel.title)}: <b>${fmtKW(v)}</b> (${fmtPct(pct, 1)} of budget)</div>`;
+    const budget = budgetAt(panel.budget, t);
+    const pct = v !== null && budget ? (v / budget) * 100 : NaN;
+    return `<div>${escapeHtml(panel.title)}: <b>${fmtKW(v)}</b> (${fmtPct(pct, 1)} of ${fmtKW(budget)})</div>`;
   });
   return `<div>${fmtSimTime(t)}</div>${lines.join('')}`;
 }

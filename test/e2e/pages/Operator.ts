@@ -7,7 +7,7 @@ import { ControlPanel, type PreviewShown } from './ControlPanel.js';
 import { PlannerPage } from './PlannerPage.js';
 import { PolicyPage } from './PolicyPage.js';
 import { FloorPage } from './FloorPage.js';
-import { PowerPage } from './PowerPage.js';
+import { PowerPage, type RangePreset } from './PowerPage.js';
 import { RackPage } from './RackPage.js';
 import { StatusBar } from './StatusBar.js';
 import { SourcesPage } from './sources.js';
@@ -155,6 +155,34 @@ export class Operator {
     await this.console.pressViewKey('3');
     await this.power.root().waitFor();
     await this.power.waitUntilDrawn();
+  }
+
+  /** Picks a preset window on the Power view (the chart re-reads its history). */
+  async picksRange(preset: RangePreset): Promise<void> {
+    await this.power.range(preset).check();
+    await this.power.waitUntilDrawn();
+  }
+
+  /** Picks a custom window (UTC, minutes) on the Power view. */
+  async picksCustomRange(fromUtc: string, toUtc: string): Promise<void> {
+    await this.power.range('custom').check();
+    await this.power.customFrom().fill(fromUtc);
+    await this.power.customTo().fill(toUtc);
+    await this.power.customTo().press('Enter');
+    await this.power.waitUntilDrawn();
+  }
+
+  /** Shows one row's racks (or back to rows) on the Power view. */
+  async showsRacksOfRow(rowId: string): Promise<void> {
+    await this.power.scope('rack').check();
+    await this.page.getByTestId('scope-rack-row').selectOption({ label: rowId });
+    await this.power.waitUntilDrawn();
+  }
+
+  /** Opens a GPU's detail in the rack view (click) and waits for its last hour. Returns the seconds shown. */
+  async looksAtTheLastHourOf(gpuIndex: number): Promise<number> {
+    await this.rack.selectGpu(gpuIndex);
+    return this.rack.waitForGpuHistory(gpuIndex);
   }
 
   async looksAtEveryGpu(): Promise<void> {

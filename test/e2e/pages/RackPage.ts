@@ -51,6 +51,23 @@ export class RackPage {
     await this.page.getByTestId(`server-select-${serverId}`).click();
   }
 
+  /** The focused GPU's last hour below its control detail, and its chart (with the number of stored points drawn). */
+  gpuHistory() {
+    return this.page.getByTestId('gpu-history');
+  }
+  gpuHistoryChart() {
+    return this.page.getByTestId('gpu-history-chart');
+  }
+  /** Waits until the last hour of GPU `index` is drawn; returns how many stored seconds it shows. */
+  async waitForGpuHistory(index: number): Promise<number> {
+    await this.page.waitForFunction((g) => {
+      const s = document.querySelector('[data-testid="gpu-history"]');
+      const c = s?.querySelector('[data-testid="gpu-history-chart"] canvas');
+      return s?.getAttribute('data-gpu') === String(g) && !!c;
+    }, index);
+    return Number(await this.gpuHistoryChart().getAttribute('data-points'));
+  }
+
   async backToFloor(): Promise<void> {
     await this.page.getByTestId('btn-back').click();
   }

@@ -21,6 +21,8 @@ function recordingHandlers(calls: string[]): Handlers {
 /** A valid payload for every channel, so only the role decides. */
 const validPayloads: Record<string, unknown> = {
   'telemetry:range': { scope: 'row', fromMs: 0, toMs: 1000, resS: 10 },
+  'telemetry:events': { fromMs: 0, toMs: 1000, kinds: ['budget'] },
+  'telemetry:gpu': { gpu: 0, fromMs: 0, toMs: 1000 },
   'sim:control': { action: 'pause' },
   'sim:inject': { event: { kind: 'coolingLoss', row: 'B', fraction: 0.5 }, reason: 'drill' },
   'control:gpus': { gpus: [0] },

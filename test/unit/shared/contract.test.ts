@@ -20,6 +20,9 @@ describe('contract validation', () => {
       ['sim:control', { action: 'uncap-everything' }, /action/],
       ['telemetry:range', { scope: 'row', fromMs: 10, toMs: 5, resS: 10 }, /toMs must be after fromMs/],
       ['telemetry:range', { scope: 'gpu', fromMs: 0, toMs: 5, resS: 10 }, /scope/],
+      ['telemetry:events', { fromMs: 0, toMs: 5, kinds: ['x'.repeat(33)] }, /kinds/],
+      ['telemetry:gpu', { gpu: -1, fromMs: 0, toMs: 5 }, /gpu/],
+      ['telemetry:gpu', { gpu: 1.5, fromMs: 0, toMs: 5 }, /gpu/],
       ['fleet:topology', { extra: true }, /extra|Unrecognized/i],
       ['alerts:list', 'not an object', /payload|object/i],
     ] as const;
