@@ -211,7 +211,7 @@ async function sim(args: string[]): Promise<void> {
 }
 
 async function replay(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { policy: { type: 'string', default: 'polca' }, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { policy: { type: 'string' }, out: { type: 'string' } } });
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('usage: headroom replay F.headroom [--policy polca|polca-no-priority|none|FILE.json] [--out report.json]');
   const { replayRecording } = await import('./history.js');
@@ -242,6 +242,8 @@ export async function main(argv: string[]): Promise<number> {
         return (await import('./history.js')).recordingCommand(rest);
       case 'replay':
         return await replay(rest);
+      case 'report':
+        return (await import('./report.js')).reportCommand(rest);
       case 'import':
         return await (await import('./import.js')).importCommand(rest);
       case 'agent': {

@@ -134,7 +134,7 @@ export function simAndRecord(o: { scenario: string; scale?: number; seed?: numbe
 }
 
 /** `headroom replay F --policy P`: the recorded demand through another policy → the report of `headroom sim`. */
-export function replayRecording(file: string, policyArg: string): SimReport {
+export function replayRecording(file: string, policyArg?: string): SimReport {
   const db = openRecording(file);
   let sim: SimProvenance | undefined;
   try {
@@ -149,6 +149,8 @@ export function replayRecording(file: string, policyArg: string): SimReport {
       `${file}: replay needs a recorded simulation (headroom sim --record); inferring a real fleet's demand from power and caps is not built yet`,
     );
   }
+  // Without --policy: the recorded run's own policy (its report comes back unchanged).
+  if (policyArg === undefined) return replayRecording(file, sim.policy);
   const named = (['polca', 'polca-no-priority', 'none'] as const).find((p) => p === policyArg);
   let config: PolicyConfig | undefined;
   if (!named) {

@@ -9,8 +9,11 @@ export const HISTORY_HELP = `  headroom history info [--db FILE] [--json]
   headroom recording info F.headroom [--json]
                                gpus, rows, start, duration, samples, bytes, schema version, source of a recording
   headroom replay F.headroom [--policy polca|polca-no-priority|none|FILE.json] [--out report.json]
-                               re-run a recorded simulation through another policy; writes the report of headroom sim
-                               (with its own policy: the recorded report, identical)
+                               re-run a recorded simulation through another policy (default: its own, which gives
+                               the recorded report back, identical); writes the report of headroom sim
+  headroom report F.headroom --out incident.html
+                               a self-contained HTML incident report (facts, power vs budget per row, timeline,
+                               actions with who and why, notes) that opens offline in any browser
   headroom import nvidia-smi LOG.csv [LOG2.csv …] --inventory inv.yaml --out F.headroom [--utc-offset-min M]
                                nvidia-smi --query-gpu=timestamp,uuid,power.draw,… --format=csv -l 1 logs → a
                                recording, GPUs placed by UUID through the inventory; timestamps read as UTC unless

@@ -94,7 +94,9 @@ export function writeRecording(o: RecordOptions): RecordingInfo {
     if (o.controlFile) {
       db.prepare('ATTACH DATABASE ? AS ctl').run(o.controlFile);
       const has = db.prepare("SELECT 1 FROM ctl.sqlite_schema WHERE type = 'table' AND name = 'audit'").get();
-      if (has) db.prepare('INSERT INTO audit SELECT * FROM ctl.audit WHERE sim_ms BETWEEN ? AND ?').run(fromMs, toMs);
+      // The window on the run's clock, and within the run's own wall-clock span: every simulator run starts at the
+      // same engine time, so engine time alone would also pick other runs' records.
+      if (has) db.prepare('INSERT INTO audit SELECT * FROM ctl.audit WHERE sim_ms BETWEEN ? AND ? AND at_ms BETWEEN ? AND ?').run(fromMs, toMs, run.startedWallMs, run.endedWallMs ?? Date.now());
       db.exec('DETACH DATABASE ctl');
     }
     db.close();
@@ -148,7 +150,7 @@ export function openRecording(file: string): DB {
     if (v > RECORDING_SCHEMA) throw new StoreError(`${name}: recording schema ${v} is newer than this Headroom reads (${RECORDING_SCHEMA}); update Headroom`);
     if (v < 1) throw new StoreError(`${name}: recording schema ${v} is incomplete (an interrupted save?)`);
     const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new StoreError(`${name}: damaged (${String(check)})`);
+    if (check !== 'ok') throw new StoreError(`${name}: damaged (${String(check).split('\n')[0] ?? ''}${String(check).includes('\n') ? ' …' : ''})`);
     return db;
   } catch (e) {
     db.close();
@@ -178,4 +180,37 @@ export function recordingInfo(file: string): RecordingInfo {
   } finally {
     db.close();
   }
+}
+
+/** Every event a recording holds (its window, plus the run's earlier events that say what was in force), oldest first. */
+export function recordedEvents(db: DB): Array<{ tMs: number; kind: string; subject: string; body: Record<string, unknown> }> {
+  const rows = db.prepare('SELECT t_ms, kind, subject, body FROM events WHERE run = ? ORDER BY t_ms, seq').all(RECORDED_RUN) as Array<{ t_ms: number; kind: string; subject: string; body: string }>;
+  return rows.map((r) => {
+    let body: Record<string, unknown> = {};
+    try {
+      const v: unknown = JSON.parse(r.body);
+      if (v && typeof v === 'object' && !Array.isArray(v)) body = v as Record<string, unknown>;
+    } catch {
+      // A body that is not JSON reads as empty.
+    }
+    return { tMs: r.t_ms, kind: r.kind, subject: r.subject, body };
+  });
+}
+
+/** The audit records a recording holds, oldest first. */
+export function recordedAudit(db: DB): Array<{ atMs: number; simMs: number; actor: string; role: string; kind: string; target: string; oldValue: string; newValue: string; reason: string; outcome: string }> {
+  return (
+    db.prepare('SELECT at_ms, sim_ms, actor, role, kind, target, old_value, new_value, reason, outcome FROM audit ORDER BY seq').all() as Array<{
+      at_ms: number;
+      sim_ms: number;
+      actor: string;
+      role: string;
+      kind: string;
+      target: string;
+      old_value: string;
+      new_value: string;
+      reason: string;
+      outcome: string;
+    }>
+  ).map((r) => ({ atMs: r.at_ms, simMs: r.sim_ms, actor: r.actor, role: r.role, kind: r.kind, target: r.target, oldValue: r.old_value, newValue: r.new_value, reason: r.reason, outcome: r.outcome }));
 }

@@ -58,12 +58,18 @@ const toInfo = (r: RunRow): RunInfo => ({
   gpus: r.gpus,
 });
 
-/** A new run; returns its id. Its data never shares keys with another run's. */
+/**
+ * A new run; returns its id. Its data never shares keys with another run's. Runs left open by a process that died
+ * (kill -9, power loss: no clean close) are ended now, so retention prunes them like any other.
+ */
 export function beginRun(db: DB, r: RunStart): number {
-  const res = db
-    .prepare('INSERT INTO runs (kind, label, started_wall_ms, gpus, topology, meta) VALUES (?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?)')
-    .run(r.kind, r.label, r.startedWallMs, r.topology.gpuCount, JSON.stringify(r.topology), JSON.stringify(r.meta));
-  return Number(res.lastInsertRowid);
+  return db.transaction(() => {
+    db.prepare('UPDATE runs SET ended_wall_ms = CAST(? AS INTEGER) WHERE ended_wall_ms IS NULL').run(r.startedWallMs);
+    const res = db
+      .prepare('INSERT INTO runs (kind, label, started_wall_ms, gpus, topology, meta) VALUES (?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?)')
+      .run(r.kind, r.label, r.startedWallMs, r.topology.gpuCount, JSON.stringify(r.topology), JSON.stringify(r.meta));
+    return Number(res.lastInsertRowid);
+  })();
 }
 
 /** Count what one write transaction stored (called inside it). */

@@ -84,10 +84,9 @@ export class TelemetryWriter {
     if (!first || !last) return 0;
     let rows = 0;
     this.db.transaction(() => {
-      for (const t of ticks) {
-        rows += this.insertTick(t);
-        this.accumulate(t);
-      }
+      // Stored first: a tick whose frame is refused never reaches the rollups.
+      for (const t of ticks) rows += this.insertTick(t);
+      for (const t of ticks) this.accumulate(t);
       countTicks(this.db, this.run, ticks.length, rows, first.tMs, last.tMs);
     })();
     this.rowsWritten += rows;

@@ -34,6 +34,15 @@ describe('history, recordings and replay (CLI)', () => {
     expect(none.rows.map((x) => x.peakPct)).not.toEqual(recorded.rows.map((x) => x.peakPct));
   });
 
+  it('without --policy, replay uses the recorded run\'s own policy (a run under none comes back as it was)', () => {
+    const rec2 = tmp.file('none.headroom');
+    const rep2 = tmp.file('none.json');
+    expect(headroom('sim', '--seed', '7', '--duration', '120', '--policy', 'none', '--record', rec2, '--out', rep2).status).toBe(0);
+    const back = tmp.file('none-back.json');
+    expect(headroom('replay', rec2, '--out', back).status).toBe(0);
+    expect(readFileSync(back, 'utf8')).toBe(readFileSync(rep2, 'utf8'));
+  });
+
   it('a policy file is validated: one line naming the file and the field, exit 2', () => {
     const bad = tmp.file('policy.json');
     writeFileSync(bad, JSON.stringify({ polca: { t1Pct: 'high' } }));

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRecording, RECORDED_RUN, recordingInfo, writeRecording } from '../../../main/store/recording.js';
-import { beginRun } from '../../../main/store/runs.js';
+import { beginRun, endRun } from '../../../main/store/runs.js';
 import { gpuSeries, TelemetryWriter } from '../../../main/store/telemetry.js';
 import { openTelemetryDb } from '../../../main/store/telemetryDb.js';
 import type { TickRecord } from '../../../main/core/ports.js';
@@ -36,6 +36,24 @@ function setup(ticks = 60) {
 }
 
 describe('recordings (store/recording.ts)', () => {
+  it("copies only its own run's audit records, though another run used the same engine times", () => {
+    const { t, db, run, control } = setup();
+    endRun(db, run, 90_000);
+    // A second simulator run later on the same control.db: the same engine times (every sim starts at one instant).
+    const c = new Database(control);
+    c.prepare("INSERT INTO audit (at_ms, sim_ms, actor, role, kind, target, old_value, new_value, reason, outcome, prev_hash, hash) VALUES (150000, 20000, 'bo', 'operator', 'brake', 'row A', '', '', 'second run', 'ok', '', '')").run();
+    c.close();
+    const out = t.file('own.headroom');
+    writeRecording({ telemetry: db, run, controlFile: control, out, meta: {} });
+    db.close();
+    const r = openRecording(out);
+    try {
+      expect(r.prepare('SELECT reason FROM audit ORDER BY seq').pluck().all()).toEqual(['at 5000', 'at 20000', 'at 40000', 'at 59000']);
+    } finally {
+      r.close();
+    }
+  });
+
   it('copies the window: frames of [from, to] and only the audit records inside it', () => {
     const { t, db, run, control } = setup();
     const out = t.file('w.headroom');
@@ -89,8 +107,9 @@ describe('recordings (store/recording.ts)', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    // Refused by the integrity check, before anything is read. (Its one-line form is not asserted: see the report.)
+    // Refused by the integrity check, before anything is read, in one line (quick_check lists many problems).
     expect(message).toMatch(/^damaged\.headroom: damaged \(/);
+    expect(message.split('\n')).toHaveLength(1);
   });
 
   it('a save that fails leaves no temporary file, and the previous recording at the target as it was', () => {

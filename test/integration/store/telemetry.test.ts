@@ -214,6 +214,20 @@ describe('telemetry store', () => {
     db.close();
   });
 
+  it('a run left open by a process that died is ended when the next run begins, and then pruned like any other', () => {
+    const db = openTelemetryDb(':memory:');
+    const killed = beginRun(db, { kind: 'sim', label: 'killed', topology: { gpuCount: 2 } as never, meta: {}, startedWallMs: 1_000 });
+    new TelemetryWriter(db, killed, { rows: 1, racks: 1 }).write([tick(0, 2, 1, 1)]);
+    // No endRun: kill -9. The next start:
+    const next = beginRun(db, { kind: 'sim', label: 'next', topology: { gpuCount: 2 } as never, meta: {}, startedWallMs: 5_000 });
+    expect(getRun(db, killed)?.endedWallMs).toBe(5_000);
+    expect(getRun(db, next)?.endedWallMs).toBeNull();
+    const w = new TelemetryWriter(db, next, { rows: 1, racks: 1 }, { rawS: 60, rollup10S: 120, rollup60S: 3600 });
+    w.prune(0, 5_000 + 61_000);
+    expect(db.prepare('SELECT count(*) FROM frames WHERE run = ?').pluck().get(killed)).toBe(0);
+    db.close();
+  });
+
   it('the worker-backed writer stores what the engine hands it and reports no lag once drained', async () => {
     const file = tmp().file('w.db');
     const setup = openTelemetryDb(file);
