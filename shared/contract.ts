@@ -65,6 +65,8 @@ export const requestSchemas = {
     z.object({ action: z.literal('pause') }).strict(),
     z.object({ action: z.literal('resume') }).strict(),
     z.object({ action: z.literal('speed'), speed: z.number().min(0.1).max(10000) }).strict(),
+    /** Playback of a recording: move to this engine time (epoch ms, within the recording). */
+    z.object({ action: z.literal('seek'), tMs: z.number().finite() }).strict(),
   ]),
   /** Drills: start an event on the simulator now (a lost feed, lost cooling, a load spike). */
   'sim:inject': z.object({ event: DrillEventSchema, reason: ReasonSchema }).strict(),

@@ -11,6 +11,10 @@ import { RefusalError } from '../core/ports.js';
 import { loadScenario, loadTraces, type LoadedScenario } from '../sim/config.js';
 import { Simulator } from '../sim/simulator.js';
 import { SimSource } from '../sources/simSource.js';
+import { RecordingSource } from '../sources/recordingSource.js';
+import { openRecording, RECORDED_RUN, recordingFrameReader } from '../store/recording.js';
+import { getRun } from '../store/runs.js';
+import { basename } from 'node:path';
 import type { DB } from '../store/db.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { StoreWriter } from '../store/writer.js';
@@ -42,6 +46,7 @@ import { loadSourcesFile } from '../sources/sourcesFile.js';
 import { EventBus } from '../engine/bus.js';
 import { Engine } from '../engine/engine.js';
 import { Runner } from '../engine/runner.js';
+import type { DispatchOptions } from '../engine/dispatch.js';
 import { commandSummary } from '../core/dataLock.js';
 import { dataFolders, lockDataFolders, type DataLock } from '../node/dataLock.js';
 import { currentRun, runMarker, type RunIdentity } from './runMarker.js';
@@ -71,6 +76,11 @@ export interface RuntimeOptions {
   retainRawHours?: number;
   /** control.db path (overrides, policy, audit); default: next to telemetry.db, or in memory without one. */
   controlDb?: string | null;
+  /**
+   * Play back a `.headroom` recording instead (read-only): its frames are the source, nothing is written to it or to a
+   * data folder (telemetry and control state live in memory), and every acting request is refused.
+   */
+  recording?: string;
   /** Watch and steer a real fleet through agents and exporters instead of the simulator. */
   fleet?: FleetOptions;
   log?: (line: string) => void;
@@ -92,6 +102,8 @@ export interface Runtime {
   audit: AuditTrail;
   /** Real fleet only: the sources, the fleet-wide source and the agent actuator. */
   fleet: { sources: SourceManager; source: FleetSource; actuator: AgentActuator } | null;
+  /** Roles that differ from the contract's table here: in a recording, viewers may play, pause and seek. */
+  roles: DispatchOptions['roles'];
   /** Records a refused acting request in the audit trail (the faces' dispatch hook). */
   auditRefusal: (actor: Actor, channel: string, error: string) => void;
   close(): Promise<void>;
@@ -109,6 +121,35 @@ interface Plant {
   alertRules?: readonly AlertRule[];
   loaded: LoadedScenario | null;
   sim: Simulator | null;
+}
+
+/** A recording played back: its topology, its frames as the source, an actuator that does nothing. */
+function recordingPlant(file: string): Plant & { db: DB; playback: { file: string; t0Ms: number; t1Ms: number }; recordingSource: RecordingSource } {
+  const db = openRecording(file);
+  try {
+    const run = getRun(db, RECORDED_RUN)!;
+    const frames = recordingFrameReader(db);
+    const source = new RecordingSource(frames);
+    const stepMs = 1000;
+    return {
+      name: `recording ${basename(file)}`,
+      topology: run.topology,
+      source,
+      recordingSource: source,
+      actuator: { id: 'recording', setPowerLimit: () => {}, setClockLock: () => {}, setBrake: () => {} },
+      priorities: new Uint8Array(run.topology.gpuCount),
+      stepMs,
+      // The first tick reads the first recorded instant.
+      startMs: frames.t0Ms - stepMs,
+      loaded: null,
+      sim: null,
+      db,
+      playback: { file: basename(file), t0Ms: frames.t0Ms, t1Ms: frames.t1Ms },
+    };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
 }
 
 function simPlant(o: RuntimeOptions): Plant {
@@ -166,6 +207,16 @@ function fleetPlant(
 
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = o.log ?? ((line: string) => console.error(line));
+  if (o.recording) {
+    // Read-only: no data folder, no lock, no file written; the recording is opened read-only.
+    const rp = recordingPlant(o.recording);
+    try {
+      return await wire({ ...o, db: null, controlDb: null, fleet: undefined }, rp, null, log, { run: currentRun(o.command ?? commandSummary(process.argv.slice(1))), lock: null }, rp);
+    } catch (e) {
+      rp.db.close();
+      throw e;
+    }
+  }
   const fp = o.fleet ? fleetPlant(o.fleet, log) : null;
   const plant: Plant = fp ?? simPlant(o);
   const run = currentRun(o.command ?? commandSummary(process.argv.slice(1)));
@@ -193,12 +244,13 @@ async function wire(
   fp: ReturnType<typeof fleetPlant> | null,
   log: (line: string) => void,
   session: { run: RunIdentity; lock: DataLock | null },
+  rp: ReturnType<typeof recordingPlant> | null = null,
 ): Promise<Runtime> {
   const { topology, sim } = plant;
   let writer: StoreWriter | null = null;
-  let readDb: DB | null = null;
-  let run = 0;
-  if (o.db && o.db !== ':memory:') {
+  let readDb: DB | null = rp ? rp.db : null;
+  let run = rp ? RECORDED_RUN : 0;
+  if (!rp && o.db && o.db !== ':memory:') {
     mkdirSync(dirname(o.db), { recursive: true });
     // Open (and migrate) on this thread first: a bad file fails here with a clear message, before the worker starts.
     readDb = openTelemetryDb(o.db);
@@ -227,7 +279,7 @@ async function wire(
   const controlDb = openControlDb(controlFile ?? ':memory:');
   const audit = new AuditTrail(controlDb, { onAppend: (r) => bus.emit('audit:appended', r) });
   // Run markers: where this run's records begin and end in a control.db that outlives runs.
-  const runLabel = fp ? `fleet ${o.fleet!.inventory}` : `sim ${plant.name}`;
+  const runLabel = fp ? `fleet ${o.fleet!.inventory}` : rp ? plant.name : `sim ${plant.name}`;
   audit.append(runMarker(runLabel, session.run, 'started'), engine.nowMs);
   let lastSummary: ControlSummary | null = null;
   const control = new ControlService({
@@ -247,7 +299,9 @@ async function wire(
       bus.emit('alerts:changed', engine.activeAlerts());
     },
   });
-  engine.addService(control);
+  // A recording's control state is its recorded events (the timeline lists them): POLCA must not act on recorded
+  // data, so the control service never ticks there (and its actuator does nothing).
+  if (!rp) engine.addService(control);
   const alertOps = new AlertHandling({
     store: alertState(controlDb),
     audit,
@@ -259,7 +313,14 @@ async function wire(
     onChange: () => bus.emit('alerts:changed', engine.activeAlerts()),
   });
   engine.alertDecorator = (alerts, nowMs) => alertOps.decorate(alerts, nowMs);
-  const runner = new Runner(engine, bus, { speed: fp ? 1 : (o.speed ?? 1), scenario: plant.name, sink: writer, realTime: fp !== null, log });
+  const runner = new Runner(engine, bus, {
+    speed: fp ? 1 : (o.speed ?? 1),
+    scenario: plant.name,
+    sink: writer,
+    realTime: fp !== null,
+    log,
+    ...(rp ? { recording: { ...rp.playback, atEnd: (nowMs: number) => rp.recordingSource.atEnd(nowMs) } } : {}),
+  });
   const drill = (event: DrillEvent, reason: string, actor: Actor) => {
     if (!sim) throw new RefusalError('drills run on the simulator; this console watches a real fleet');
     let at;
@@ -279,7 +340,7 @@ async function wire(
     : null;
   if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);
-  const handlers = createHandlers({ engine, runner, telemetry: telemetryReader(readDb, run), control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null });
+  const handlers = createHandlers({ engine, runner, telemetry: telemetryReader(readDb, run), control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null, ...(rp ? { recording: rp.playback } : {}) });
   return {
     name: plant.name,
     loaded: plant.loaded,
@@ -291,6 +352,7 @@ async function wire(
     handlers,
     control,
     audit,
+    roles: rp ? { 'sim:control': 'viewer' } : undefined,
     auditRefusal: (actor, channel, error) => {
       audit.append({ actor, kind: 'refusal', target: channel, oldValue: '', newValue: '', reason: error, outcome: 'refused' }, engine.nowMs);
     },

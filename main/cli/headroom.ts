@@ -26,6 +26,7 @@ Usage:
       --token T                admin access token (default: random, or $HEADROOM_TOKEN)
       --operator-token T       operator token (default: random, or $HEADROOM_OPERATOR_TOKEN)
       --viewer-token T         read-only token (default: random, or $HEADROOM_VIEWER_TOKEN)
+      --recording FILE         play back a .headroom recording instead, read-only (nothing is written; --db unused)
       --inventory FILE         watch a REAL fleet instead of the simulator: hosts and GPU UUIDs → rows, racks, slots
       --sources FILE           with --inventory: agents, dcgm-exporters, Prometheus servers to start with
                                (more can be added in Settings → Sources; they are kept in control.db)
@@ -72,12 +73,14 @@ async function serve(args: string[]): Promise<void> {
       'viewer-token': { type: 'string' },
       'retain-raw': { type: 'string' },
       inventory: { type: 'string' },
+      recording: { type: 'string' },
       sources: { type: 'string' },
       certs: { type: 'string' },
       'cert-name': { type: 'string' },
       'lease-ms': { type: 'string' },
     },
   });
+  if (values.recording && values.inventory) throw new UsageError('--recording plays back a file: it does not take --inventory');
   if (!values.inventory && (values.sources || values.certs || values['cert-name'] || values['lease-ms'])) {
     throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');
   }
@@ -93,6 +96,7 @@ async function serve(args: string[]): Promise<void> {
     db: values.db,
     command: commandSummary(['headroom', 'serve', ...args]),
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
+    recording: values.recording,
     fleet: values.inventory
       ? {
           inventory: values.inventory,
@@ -120,6 +124,7 @@ async function serve(args: string[]): Promise<void> {
       bus: rt.bus,
       staticDir: existsSync(staticDir) ? staticDir : null,
       onRefused: rt.auditRefusal,
+      roles: rt.roles,
     });
   } catch (e) {
     await rt.close();
@@ -137,7 +142,8 @@ async function serve(args: string[]): Promise<void> {
     const v = rt.fleet.sources.view();
     console.log(`  real fleet ${rt.name}: ${rt.engine.topology.gpuCount} GPUs on ${v.inventory?.hosts} hosts, ${v.sources.length} sources, telemetry ${values.db}`);
     if (v.identity && 'error' in v.identity) console.error(`warning: agents cannot be reached: ${v.identity.error}`);
-  } else console.log(`  scenario ${rt.name}: ${rt.engine.topology.gpuCount} GPUs, speed ${speed}×, telemetry ${values.db}`);
+  } else if (values.recording) console.log(`  ${rt.name}: ${rt.engine.topology.gpuCount} GPUs, speed ${speed}×, read-only`);
+  else console.log(`  scenario ${rt.name}: ${rt.engine.topology.gpuCount} GPUs, speed ${speed}×, telemetry ${values.db}`);
   const stop = async () => {
     await srv.close();
     await rt.close();

@@ -42,3 +42,24 @@ export interface Feed {
   /** How often it delivers (ms); a feed is late only beyond it (a dcgm-exporter scraped every 30 s is not stale at 10 s). */
   intervalMs?(): number;
 }
+
+/** Per-GPU columns of one recorded instant, in the order of SourceBatch (power, temp, clock, limit, util, flags). */
+export interface RecordedColumns {
+  powerW: ArrayLike<number>;
+  tempC: ArrayLike<number>;
+  clockMHz: ArrayLike<number>;
+  limitW: ArrayLike<number>;
+  util: ArrayLike<number>;
+  flags: ArrayLike<number>;
+}
+
+/** A port onto a recording's frames (implemented in main/store), so a source can play one back without SQL. */
+export interface FrameReader {
+  /** The recorded time span (engine time, epoch ms). */
+  readonly t0Ms: number;
+  readonly t1Ms: number;
+  /** The frame stored at exactly tMs, or null where none was stored (a gap). */
+  frameAt(tMs: number): RecordedColumns | null;
+  /** Each row's budget in force at tMs (kW, from the recorded 'budget' events), in topology row order; a row without a recorded budget keeps the topology's. */
+  budgetsAt(tMs: number): Float64Array;
+}

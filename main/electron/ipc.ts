@@ -24,7 +24,7 @@ export function registerIpc(
       log(`refused IPC ${String(channel)} from untrusted sender ${frame?.url ?? '(no frame)'}`);
       throw new Error('IPC refused: untrusted sender');
     }
-    const r = await dispatch(handlers, channel, payload, actor(), { onRefused: opts.onRefused });
+    const r = await dispatch(handlers, channel, payload, actor(), { onRefused: opts.onRefused, roles: opts.roles });
     if (!r.ok) {
       log(`refused IPC: ${r.error}`);
       throw new Error(r.error);

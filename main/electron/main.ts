@@ -54,7 +54,7 @@ async function start(): Promise<void> {
     command: 'Headroom desktop app',
   });
   const actor = localProfile(app.getPath('userData'));
-  registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null, () => actor, { onRefused: runtime.auditRefusal });
+  registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null, () => actor, { onRefused: runtime.auditRefusal, roles: runtime.roles });
 
   win = createSecureWindow(BrowserWindow, join(here, 'preload.cjs'));
   win.once('ready-to-show', () => win?.show());

@@ -1,4 +1,4 @@
-import type { Handlers, ResponseTypes } from '../../shared/contract.js';
+import { channelRoles, type Handlers, type RequestChannel, type ResponseTypes } from '../../shared/contract.js';
 import type { Actor } from '../../shared/domain/control.js';
 import type { DrillEvent } from '../../shared/domain/scenario.js';
 import type { RangeSeries } from '../../shared/domain/fleet.js';
@@ -21,6 +21,8 @@ export interface HandlerDeps {
   sources: SourcesApi;
   /** A real fleet runs in wall-clock time: its speed cannot change. */
   realFleet?: boolean;
+  /** Playing back a recording: every acting channel but playback control is refused (see `readOnly`). */
+  recording?: { file: string; t0Ms: number; t1Ms: number };
 }
 
 /**
@@ -28,6 +30,29 @@ export interface HandlerDeps {
  * validated and role-checked (see `dispatch`); these functions only read or steer the engine's services.
  */
 export function createHandlers(d: HandlerDeps): Handlers {
+  const h = baseHandlers(d);
+  return d.recording ? readOnly(h, d.recording.file) : h;
+}
+
+/** Playback control stays open in a recording: it moves the console's time, not the fleet's. */
+const PLAYBACK_CHANNELS: ReadonlySet<RequestChannel> = new Set(['sim:control']);
+
+/**
+ * A recording is read-only: every channel the contract's role table marks as acting (above viewer), except playback
+ * control, is refused. Derived from the table, so a new acting channel is refused without being listed here.
+ */
+function readOnly(h: Handlers, file: string): Handlers {
+  const out = { ...h } as Record<RequestChannel, unknown>;
+  for (const c of Object.keys(channelRoles) as RequestChannel[]) {
+    if (channelRoles[c] === 'viewer' || PLAYBACK_CHANNELS.has(c)) continue;
+    out[c] = () => {
+      throw new RefusalError(`${file} is a recording: read-only`);
+    };
+  }
+  return out as Handlers;
+}
+
+function baseHandlers(d: HandlerDeps): Handlers {
   const { engine, runner, control, alertOps, audit } = d;
   const t = engine.topology;
   return {
@@ -58,8 +83,13 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'sim:control': (p) => {
       // A real fleet runs in real time: pausing would stop watching (and capping) GPUs that keep drawing power.
-      if (d.realFleet && p.action !== 'resume') throw new RefusalError(`a real fleet runs in real time: it cannot ${p.action === 'pause' ? 'be paused' : 'change speed'}`);
-      if (p.action === 'pause') runner.pause();
+      if (d.realFleet && p.action !== 'resume') throw new RefusalError(`a real fleet runs in real time: it cannot ${p.action === 'pause' ? 'be paused' : p.action === 'seek' ? 'seek' : 'change speed'}`);
+      if (p.action === 'seek') {
+        const r = d.recording;
+        if (!r) throw new RefusalError('seeking plays back a recording; this console runs live');
+        if (p.tMs < r.t0Ms || p.tMs > r.t1Ms) throw new RefusalError(`${new Date(p.tMs).toISOString()} is outside the recording (${new Date(r.t0Ms).toISOString()} → ${new Date(r.t1Ms).toISOString()})`);
+        runner.seek(p.tMs);
+      } else if (p.action === 'pause') runner.pause();
       else if (p.action === 'resume') runner.resume();
       else runner.setSpeed(p.speed);
       return runner.status();

@@ -1,5 +1,5 @@
-import { channelRoles, isRequestChannel, parseRequest, type Handlers } from '../../shared/contract.js';
-import { ROLE_RANK, type Actor } from '../../shared/domain/control.js';
+import { channelRoles, isRequestChannel, parseRequest, type Handlers, type RequestChannel } from '../../shared/contract.js';
+import { ROLE_RANK, type Actor, type Role } from '../../shared/domain/control.js';
 import { RefusalError } from '../core/ports.js';
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: string };
@@ -7,6 +7,8 @@ export type DispatchResult = { ok: true; result: unknown } | { ok: false; error:
 export interface DispatchOptions {
   /** Called for every refused request that tried to act (role, payload or a RefusalError), so it can be audited. */
   onRefused?: (actor: Actor, channel: string, error: string) => void;
+  /** Roles that differ from the contract's table for this runtime (a recording opens playback control to viewers). */
+  roles?: Partial<Record<RequestChannel, Role>>;
 }
 
 /**
@@ -20,7 +22,7 @@ export async function dispatch(handlers: Handlers, channel: unknown, payload: un
     if (acting) opts.onRefused?.(actor, channel, error);
     return { ok: false, error };
   };
-  const needed = channelRoles[channel];
+  const needed = opts.roles?.[channel] ?? channelRoles[channel];
   if (ROLE_RANK[actor.role] < ROLE_RANK[needed]) return refuse(`${channel}: not allowed for role ${actor.role} (needs ${needed})`);
   const parsed = parseRequest(channel, payload);
   if (!parsed.ok) return refuse(parsed.error);

@@ -139,6 +139,19 @@ export class Engine {
     return [{ id: this.source.id, kind: this.source.kind, state, lastSampleAgeMs: age, errors: this.invalidReadings }];
   }
 
+  /**
+   * Move the clock (playback of a recording): the next tick reads tMs. Alerts restart from there (their pending and
+   * firing state belongs to the time left behind); events not yet stored are dropped with it.
+   */
+  seek(tMs: number): void {
+    this.nowMs = tMs - this.stepMs;
+    this.lastSampleMs = this.nowMs;
+    this.alerts.alerts.clear();
+    this.alerts.lastTrueMs.clear();
+    this.alerts.resolved.length = 0;
+    this.pendingEvents.length = 0;
+  }
+
   /** Advance one step. */
   tick(): TickResult {
     const t0 = performance.now();

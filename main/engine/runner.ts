@@ -29,6 +29,8 @@ export interface RunnerOptions {
   snapshotEveryMs?: number;
   /** Wall time a single loop turn may spend ticking before yielding (ms). */
   turnBudgetMs?: number;
+  /** Playing back a recording: named in the status; `atEnd` says when the runner pauses (past the last frame). */
+  recording?: { file: string; t0Ms: number; t1Ms: number; atEnd: (nowMs: number) => boolean };
   /** Operator log (stderr in headless mode): bursts of ticks the store dropped. */
   log?: (line: string) => void;
 }
@@ -103,6 +105,16 @@ export class Runner {
     this.publishStatus(true);
   }
 
+  /** Playback: move to tMs and show it at once (one tick reads the frame there, paused or not). */
+  seek(tMs: number): void {
+    this.engine.seek(tMs);
+    this.debtMs = 0;
+    this.afterTick(this.engine.tick());
+    this.bus.emit('alerts:changed', this.engine.activeAlerts());
+    this.bus.emit('fleet:snapshot', this.engine.snapshot());
+    this.publishStatus(true);
+  }
+
   private schedule(): void {
     this.timer = this.clock.setTimeout(() => this.turn(), LOOP_MS);
   }
@@ -129,6 +141,13 @@ export class Runner {
           }
           this.debtMs -= step;
           this.afterTick(this.engine.tick());
+          if (this.opts.recording?.atEnd(this.engine.nowMs)) {
+            // Past the end of a recording: nothing more to play.
+            this.debtMs = 0;
+            this.paused = true;
+            this.publishStatus(true);
+            break;
+          }
         }
       }
     }
@@ -193,6 +212,7 @@ export class Runner {
           }
         : { enabled: false, lagBatches: 0, writtenRows: 0, errors: 0, dropped: 0, paced: false },
       sources: e.sourceHealth(),
+      ...(this.opts.recording ? { recording: { file: this.opts.recording.file, t0Ms: this.opts.recording.t0Ms, t1Ms: this.opts.recording.t1Ms } } : {}),
     };
   }
 }

@@ -17,6 +17,8 @@ export interface ServeOptions {
   tokens: Record<Role, string>;
   /** Audit hook for refused acting requests (role, payload, policy refusals). */
   onRefused?: DispatchOptions['onRefused'];
+  /** Per-runtime role changes (see DispatchOptions.roles). */
+  roles?: DispatchOptions['roles'];
   handlers: Handlers;
   bus: EventBus;
   /** Built renderer (dist/renderer); null serves the API only. */
@@ -103,7 +105,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
       } catch {
         return json(res, 400, { error: 'body is not JSON' });
       }
-      const r = await dispatch(o.handlers, m[1], payload, actor, { onRefused: o.onRefused });
+      const r = await dispatch(o.handlers, m[1], payload, actor, { onRefused: o.onRefused, roles: o.roles });
       return json(res, r.ok ? 200 : 400, r.ok ? r.result : { error: r.error });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
@@ -154,7 +156,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
           const frame = WireRequestSchema.safeParse(JSON.parse(String(data)));
           if (!frame.success) throw new Error('malformed request frame: expected {id, channel, payload}');
           id = frame.data.id;
-          const r = await dispatch(o.handlers, frame.data.channel, frame.data.payload, actor, { onRefused: o.onRefused });
+          const r = await dispatch(o.handlers, frame.data.channel, frame.data.payload, actor, { onRefused: o.onRefused, roles: o.roles });
           send(ws, r.ok ? { kind: 'response', id, ok: true, result: r.result } : { kind: 'response', id, ok: false, error: r.error });
         } catch (e) {
           send(ws, { kind: 'response', id, ok: false, error: e instanceof SyntaxError ? 'request is not JSON' : (e as Error).message });

@@ -4,6 +4,8 @@ import { basename, dirname } from 'node:path';
 import { StoreError, type DB } from './db.js';
 import { insertChannels, RUN_TABLES_SQL } from './migrations/telemetry.js';
 import { getRun } from './runs.js';
+import { decodeFrame, GPU_CHANNEL } from './frames.js';
+import type { FrameReader, RecordedColumns } from '../core/source.js';
 
 /**
  * Incident recordings: one `.headroom` file = one SQLite database (application_id "HRD1", user_version = recording
@@ -213,4 +215,41 @@ export function recordedAudit(db: DB): Array<{ atMs: number; simMs: number; acto
       outcome: string;
     }>
   ).map((r) => ({ atMs: r.at_ms, simMs: r.sim_ms, actor: r.actor, role: r.role, kind: r.kind, target: r.target, oldValue: r.old_value, newValue: r.new_value, reason: r.reason, outcome: r.outcome }));
+}
+
+/** The GPU frame a recording stored at exactly tMs, decoded, or null where none was stored. */
+export function recordedFrameAt(db: DB, tMs: number): RecordedColumns | null {
+  const r = db.prepare('SELECT data FROM frames WHERE run = ? AND channel = ? AND t_ms = ?').get(RECORDED_RUN, GPU_CHANNEL.id, tMs) as { data: Uint8Array } | undefined;
+  if (!r) return null;
+  const [powerW, tempC, clockMHz, limitW, util, flags] = decodeFrame(GPU_CHANNEL, r.data);
+  return { powerW: powerW!, tempC: tempC!, clockMHz: clockMHz!, limitW: limitW!, util: util!, flags: flags! };
+}
+
+/** A recording's frames and budgets as the FrameReader port (playback in the console). Reads only. */
+export function recordingFrameReader(db: DB): FrameReader {
+  const run = getRun(db, RECORDED_RUN);
+  if (!run) throw new StoreError(`${basename(db.name)}: holds no run`);
+  if (run.t0Ms === null || run.t1Ms === null) throw new StoreError(`${basename(db.name)}: holds no frames`);
+  const rows = run.topology.rows;
+  const index = new Map(rows.map((r, i) => [r.id, i]));
+  // Budget steps per row, oldest first: the budget in force at t is the last one at or before t.
+  const steps = rows.map(() => [] as Array<{ tMs: number; kW: number }>);
+  for (const e of recordedEvents(db)) {
+    const i = index.get(e.subject);
+    if (e.kind === 'budget' && i !== undefined && typeof e.body.budgetKW === 'number') steps[i]!.push({ tMs: e.tMs, kW: e.body.budgetKW });
+  }
+  return {
+    t0Ms: run.t0Ms,
+    t1Ms: run.t1Ms,
+    frameAt: (tMs) => recordedFrameAt(db, tMs),
+    budgetsAt: (tMs) =>
+      Float64Array.from(rows, (r, i) => {
+        let kW = r.budgetKW;
+        for (const s of steps[i]!) {
+          if (s.tMs > tMs) break;
+          kW = s.kW;
+        }
+        return kW;
+      }),
+  };
 }

@@ -116,6 +116,8 @@ export interface Status {
    */
   store: { enabled: boolean; lagBatches: number; writtenRows: number; errors: number; dropped: number; paced: boolean };
   sources: SourceHealth[];
+  /** Playing back a recording (read-only): its file name and recorded span (engine time, epoch ms); absent otherwise. */
+  recording?: { file: string; t0Ms: number; t1Ms: number };
 }
 
 export interface RangeSeries {

@@ -81,4 +81,15 @@ describe('dispatch: roles × actions', () => {
     await dispatch(h, 'telemetry:range', { scope: 'nope' }, { user: 'v', role: 'viewer' }, { onRefused: () => refused.push('x') });
     expect(refused).toHaveLength(2);
   });
+
+  it('a runtime may change a role (a recording opens playback control to viewers); the table stays as it is', async () => {
+    const calls: string[] = [];
+    const viewer: Actor = { user: 'v', role: 'viewer' };
+    const h = recordingHandlers(calls);
+    expect(await dispatch(h, 'sim:control', { action: 'pause' }, viewer)).toMatchObject({ ok: false });
+    expect(await dispatch(h, 'sim:control', { action: 'seek', tMs: 1000 }, viewer, { roles: { 'sim:control': 'viewer' } })).toEqual({ ok: true, result: 'ok' });
+    expect(await dispatch(h, 'override:set', validPayloads['override:set'], viewer, { roles: { 'sim:control': 'viewer' } })).toMatchObject({ ok: false });
+    expect(calls).toEqual(['sim:control']);
+    expect(channelRoles['sim:control']).toBe('operator');
+  });
 });
