@@ -25,12 +25,16 @@ import { BackendError, type GpuBackend } from './backend.js';
 export const NVIDIA_SMI_DEFAULT_LIMIT_QUERY = '--query-gpu=index,power.default_limit --format=csv,noheader,nounits';
 
 /**
- * Lowest SM clock Headroom locks to. `--query-gpu` has no field for the lowest supported SM clock (`--help-query-gpu`
- * lists `clocks.max.sm` only), so this is an assumption: 210 MHz, the bottom of the H100/H200 (and A100) supported
- * graphics-clock tables, as in the built-in H100 model. If a GPU's real floor is higher, nvidia-smi clamps a lock to
- * it; the captures show H100/H200 idling at 345 MHz. Override with `minClockMHz`.
+ * Lowest SM clock Headroom locks to when nvidia-smi cannot say. `--query-gpu` has no field for it, but
+ * `--query-supported-clocks=graphics` lists the GPU's graphics clocks: on a real H200 (driver 580, checked
+ * 2026-12-04) 110 clocks from 345 to 1980 MHz. nvidia-smi ACCEPTS any `-lgc` pair (it answered "GPU clocks set to
+ * (gpuClkMin 1, gpuClkMax 2)" with exit 0), so the floor must come from the supported list, not from a refusal.
+ * Where the list is unavailable, 210 MHz (the bottom of the A100/H100 tables); override with `minClockMHz`.
  */
 export const DEFAULT_MIN_CLOCK_MHZ = 210;
+
+/** The supported-clocks query for one GPU (add `-i <uuid>`). */
+export const NVIDIA_SMI_SUPPORTED_CLOCKS_QUERY = '--query-supported-clocks=graphics --format=csv,noheader,nounits';
 
 /** nvidia-smi(1) RETURN VALUE, for operators reading an error. */
 const EXIT_HINTS: Readonly<Record<number, string>> = Object.freeze({
@@ -122,7 +126,8 @@ export class NvidiaSmiBackend implements GpuBackend {
   private readonly timeoutMs: number;
   private readonly readOnly: boolean;
   private readonly isRoot: () => boolean;
-  private readonly minClockMHz: number;
+  /** Set by the operator (`minClockMHz`): wins over the supported-clocks list. */
+  private readonly minClockMHz: number | null;
   private gpus = new Map<number, GpuInfo>();
   /** Tail of the control-call chain: each call starts after the previous one settled. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -133,7 +138,7 @@ export class NvidiaSmiBackend implements GpuBackend {
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.readOnly = opts.readOnly ?? false;
     this.isRoot = opts.isRoot ?? (() => process.getuid?.() === 0);
-    this.minClockMHz = opts.minClockMHz ?? DEFAULT_MIN_CLOCK_MHZ;
+    this.minClockMHz = opts.minClockMHz ?? null;
   }
 
   /** Find the GPUs and their limits (root needed unless read-only, since the agent will set limits). */
@@ -145,7 +150,9 @@ export class NvidiaSmiBackend implements GpuBackend {
     if (rows.length === 0) throw new BackendError('nvidia-smi reports no GPUs: check that the driver sees them (`nvidia-smi -L`)');
     if (rows.length > MAX_GPUS_PER_HOST) throw new BackendError(`nvidia-smi reports ${rows.length} GPUs; an agent handles at most ${MAX_GPUS_PER_HOST}`);
     const defaults = await this.defaultLimits();
-    const infos = rows.map((r) => this.toInfo(r, defaults.get(r.index)));
+    const floors = new Map<number, number | null>();
+    for (const r of rows) floors.set(r.index, this.minClockMHz ?? (await this.lowestSupportedClock(r.uuid)));
+    const infos = rows.map((r) => this.toInfo(r, defaults.get(r.index), floors.get(r.index) ?? DEFAULT_MIN_CLOCK_MHZ));
     assertDistinct(infos);
     this.gpus = new Map(infos.map((g) => [g.index, g]));
     return infos.map((g) => ({ ...g }));
@@ -235,7 +242,23 @@ export class NvidiaSmiBackend implements GpuBackend {
     return m;
   }
 
-  private toInfo(r: NvidiaSmiReading, defaultW: number | undefined): GpuInfo {
+  /** The lowest graphics clock nvidia-smi lists for a GPU, or null where it lists none (older tools, MIG, vGPU). */
+  private async lowestSupportedClock(uuid: string): Promise<number | null> {
+    try {
+      const out = await this.run(['-i', uuid, ...NVIDIA_SMI_SUPPORTED_CLOCKS_QUERY.split(' ')]);
+      const clocks = out.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^\d+$/.test(l))
+        .map(Number)
+        .filter((x) => x > 0);
+      return clocks.length ? Math.min(...clocks) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private toInfo(r: NvidiaSmiReading, defaultW: number | undefined, floorMHz: number): GpuInfo {
     const who = `GPU ${Number.isNaN(r.index) ? '?' : r.index} (line ${r.line}, ${r.uuid || 'no UUID'})`;
     const lo = finite(r.minLimitW);
     const hi = finite(r.maxLimitW);
@@ -251,7 +274,7 @@ export class NvidiaSmiBackend implements GpuBackend {
       minLimitW: lo,
       maxLimitW: hi,
       defaultLimitW: defaultW !== undefined && defaultW >= lo && defaultW <= hi ? defaultW : hi,
-      minClockMHz: Math.min(this.minClockMHz, maxClock),
+      minClockMHz: Math.min(floorMHz, maxClock),
       maxClockMHz: maxClock,
     };
     const ok = GpuInfoSchema.safeParse(info);

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NvidiaSmiBackend, NVIDIA_SMI_DEFAULT_LIMIT_QUERY, type NvidiaSmiBackendOptions } from '../../../main/agent/nvidiaSmiBackend.js';
+import { NvidiaSmiBackend, NVIDIA_SMI_DEFAULT_LIMIT_QUERY, NVIDIA_SMI_SUPPORTED_CLOCKS_QUERY, type NvidiaSmiBackendOptions } from '../../../main/agent/nvidiaSmiBackend.js';
 import { BackendError } from '../../../main/agent/backend.js';
 import { NVIDIA_SMI_QUERY } from '../../../main/agent/nvidiaSmiParser.js';
 import { AgentReadingSchema, GpuInfoSchema } from '../../../shared/agentProtocol.js';
@@ -18,6 +18,12 @@ const FAKE = fixture('fake-nvidia-smi.mjs');
 const CAPTURES = ['h100-idle', 'h100-load', 'h200-idle', 'h200-load'] as const;
 
 /** The captures' values (same table as the parser's unit test), checked here after a trip through the agent. */
+/**
+ * minClockMHz: the lowest clock `--query-supported-clocks=graphics` lists (the H200 fixtures carry a real H200's list,
+ * captured 2026-12-04: 345 MHz); the H100 captures have none, so the 210 MHz fallback.
+ */
+const FLOOR = { 'h100-idle': 210, 'h100-load': 210, 'h200-idle': 345, 'h200-load': 345 } as const;
+
 const EXPECTED = {
   'h100-idle': { name: 'NVIDIA H100 80GB HBM3', powerW: 69.85, tempC: 41, memTempC: 48, smClockMHz: 345, utilPct: 0, clockEventMask: 1, clockEvents: ['gpuIdle'] },
   'h100-load': { name: 'NVIDIA H100 80GB HBM3', powerW: 631.95, tempC: 59, memTempC: 54, smClockMHz: 1980, utilPct: 100, clockEventMask: 0, clockEvents: [] },
@@ -67,7 +73,8 @@ function log(): LogEntry[] {
   return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogEntry);
 }
 
-const controlCalls = (): string[][] => log().map((e) => e.argv).filter((a) => !a[0]!.startsWith('--query-gpu'));
+/** nvidia-smi calls that act (queries of GPUs and of supported clocks left out). */
+const controlCalls = (): string[][] => log().map((e) => e.argv).filter((a) => !a.some((x) => x.startsWith('--query-')));
 
 /** Run the stand-in directly (exit code and output), to show it behaves like the tool it replaces. */
 function runFake(args: string[]): Promise<{ code: number; stdout: string }> {
@@ -92,10 +99,14 @@ describe.each(CAPTURES)('nvidia-smi backend on the %s capture', (capture) => {
     expect(gpus.map((g) => g.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     for (const g of gpus) {
       expect(GpuInfoSchema.parse(g)).toEqual(g);
-      expect(g).toMatchObject({ name: want.name, minLimitW: 200, maxLimitW: 700, defaultLimitW: 700, minClockMHz: 210, maxClockMHz: 1980 });
+      expect(g).toMatchObject({ name: want.name, minLimitW: 200, maxLimitW: 700, defaultLimitW: 700, minClockMHz: FLOOR[capture], maxClockMHz: 1980 });
     }
     expect(new Set(gpus.map((g) => g.uuid)).size).toBe(8);
-    expect(log().map((e) => e.argv)).toEqual([NVIDIA_SMI_QUERY.split(' '), NVIDIA_SMI_DEFAULT_LIMIT_QUERY.split(' ')]);
+    expect(log().map((e) => e.argv)).toEqual([
+      NVIDIA_SMI_QUERY.split(' '),
+      NVIDIA_SMI_DEFAULT_LIMIT_QUERY.split(' '),
+      ...gpus.map((g) => ['-i', g.uuid, ...NVIDIA_SMI_SUPPORTED_CLOCKS_QUERY.split(' ')]),
+    ]);
   });
 
   it('read: every GPU reads the capture’s values (clock-event mask decoded)', async () => {
@@ -171,7 +182,7 @@ describe('nvidia-smi backend: control', () => {
     await b.discover();
     vi.stubEnv('FAKE_SMI_DELAY_MS', '150');
     await Promise.all([b.setPowerLimit(0, 300), b.setPowerLimit(1, 400), b.lockClocks(2, 900, 900), b.setPowerLimit(2, 500)]);
-    const control = log().filter((e) => !e.argv[0]!.startsWith('--query-gpu'));
+    const control = log().filter((e) => !e.argv.some((x) => x.startsWith('--query-')));
     expect(control.map((e) => e.argv.join(' '))).toEqual([`-i ${fakeUuid(0)} -pl 300.00`, `-i ${fakeUuid(1)} -pl 400.00`, `-i ${fakeUuid(2)} -lgc 900,900`, `-i ${fakeUuid(2)} -pl 500.00`]);
     for (let i = 1; i < control.length; i++) expect(control[i]!.startMs).toBeGreaterThanOrEqual(control[i - 1]!.endMs);
     vi.stubEnv('FAKE_SMI_DELAY_MS', '');

@@ -109,4 +109,26 @@ describe('headroom import nvidia-smi', () => {
       expect(existsSync(never)).toBe(false);
     }
   });
+
+  it('a real H200 log (nvidia-smi -lms 500 under load, caps and locks applied): the recording shows each phase', () => {
+    const inv = tmp.file('h200-inventory.yaml');
+    writeFileSync(inv, 'site: { id: lab, name: H200 check }\nrows:\n  - id: A\n    budgetKW: 10\n    coolingKW: 12\n    gpuModel: H100-SXM\n    racks:\n      - id: A01\n        servers:\n          - host: h200\n            gpus: [GPU-76963113-bb61-0540-ce18-ecd0c1efeb4f]\n');
+    const out = tmp.file('h200.headroom');
+    const r = headroom('import', 'nvidia-smi', 'test/fixtures/gpu/h200-real-load.log.csv', '--inventory', inv, '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const db = openRecording(out);
+    try {
+      const at = (iso: string) => Date.parse(iso);
+      const s = gpuSeries(db, RECORDED_RUN, 0, at('2026-12-04T15:24:00Z'), at('2026-12-04T15:27:00Z'));
+      const phase = (from: string, to: string) => s.tMs.map((t, i) => ({ t, p: s.powerW[i] ?? NaN, f: s.clockMHz[i] ?? NaN, l: s.limitW[i] ?? NaN })).filter((x) => x.t >= at(from) && x.t < at(to));
+      // Idle before the load; at the 700 W cap under load; then -pl 450, -pl 300, -lgc 1200, -lgc 345 (phases.txt).
+      expect(Math.max(...phase('2026-12-04T15:24:55Z', '2026-12-04T15:25:02Z').map((x) => x.p))).toBeLessThan(100);
+      for (const x of phase('2026-12-04T15:25:09Z', '2026-12-04T15:25:17Z')) expect([x.l, x.p <= 460]).toEqual([450, true]);
+      for (const x of phase('2026-12-04T15:25:19Z', '2026-12-04T15:25:27Z')) expect([x.l, x.p <= 310, x.f <= 630]).toEqual([300, true, true]);
+      for (const x of phase('2026-12-04T15:25:29Z', '2026-12-04T15:25:37Z')) expect(x.f).toBe(1200);
+      for (const x of phase('2026-12-04T15:25:39Z', '2026-12-04T15:25:45Z')) expect([x.f, x.p < 230]).toEqual([345, true]);
+    } finally {
+      db.close();
+    }
+  });
 });
