@@ -70,8 +70,12 @@ describe('a recording in the console', () => {
   it('refuses a forced override, and leaves the file as it was', async () => {
     const forced = await server.tryInvoke('override:set', { target: { kind: 'racks', ids: [site.racks[0]!.id] }, action: { kind: 'powerCap', watts: 400 }, reason: 'forced', expiresInS: 600 });
     expect(forced).toMatchObject({ ok: false, error: 'override:set: seed7.headroom is a recording: read-only' });
-    // Through the console: the confirmation dialog shows the engine's refusal.
-    await expect(operator.capsRack(site.racks[0]!.id, 450, 'try anyway')).rejects.toThrow(/the engine refused: override:set: seed7\.headroom is a recording: read-only/);
+    // Through the console: every acting control is disabled, saying why (even for an operator); selecting still works.
+    await operator.selectsRack(site.racks[0]!.id);
+    await expect(operator.control.reviewButton().isDisabled()).resolves.toBe(true);
+    await expect(operator.control.reviewButton().locator('xpath=..').getAttribute('title')).resolves.toBe('seed7.headroom is a recording: read-only');
+    for (const row of site.rows) await expect(operator.control.brakeButton(row.id).isDisabled()).resolves.toBe(true);
+    await operator.page.mouse.move(0, 0);
     await operator.console.screenshot('recording-refused.png');
     expect(hash()).toBe(sha);
   });
