@@ -2,7 +2,8 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { incidentHtml, type IncidentData } from '../app/incidentReport.js';
 import { StoreError } from '../store/db.js';
-import { openRecording, RECORDED_RUN, recordedAudit, recordedEvents, recordingInfo } from '../store/recording.js';
+import { auditRecords } from '../store/audit.js';
+import { openRecording, RECORDED_RUN, recordedEvents, recordingInfo } from '../store/recording.js';
 import { getRun } from '../store/runs.js';
 import { queryRange } from '../store/telemetry.js';
 import { UsageError } from './usage.js';
@@ -56,7 +57,7 @@ export function reportCommand(args: string[]): number {
       })),
       // Budgets are drawn; the timeline lists what happened inside the window.
       events: events.filter((e) => e.tMs >= fromMs && e.tMs <= toMs).map((e) => ({ tMs: e.tMs, kind: e.kind, subject: e.subject, text: eventText(e.kind, e.body) })),
-      actions: recordedAudit(db).map((a) => ({ ...a, change: a.oldValue || a.newValue ? `${a.oldValue || '—'} → ${a.newValue || '—'}` : '' })),
+      actions: auditRecords(db).map((a) => ({ ...a, change: a.oldValue || a.newValue ? `${a.oldValue || '—'} → ${a.newValue || '—'}` : '' })),
     };
   } finally {
     db.close();

@@ -60,6 +60,11 @@ interface Row {
 
 const COLUMNS = 'seq, at_ms, sim_ms, actor, role, kind, target, old_value, new_value, reason, outcome, prev_hash, hash';
 
+/** Every audit record of a database holding an `audit` table (control.db, or a recording), oldest first. */
+export function auditRecords(db: DB): AuditRecord[] {
+  return (db.prepare(`SELECT ${COLUMNS} FROM audit ORDER BY seq`).all() as Row[]).map(toRecord);
+}
+
 function toRecord(r: Row): AuditRecord {
   return {
     seq: r.seq,

@@ -199,24 +199,6 @@ export function recordedEvents(db: DB): Array<{ tMs: number; kind: string; subje
   });
 }
 
-/** The audit records a recording holds, oldest first. */
-export function recordedAudit(db: DB): Array<{ atMs: number; simMs: number; actor: string; role: string; kind: string; target: string; oldValue: string; newValue: string; reason: string; outcome: string }> {
-  return (
-    db.prepare('SELECT at_ms, sim_ms, actor, role, kind, target, old_value, new_value, reason, outcome FROM audit ORDER BY seq').all() as Array<{
-      at_ms: number;
-      sim_ms: number;
-      actor: string;
-      role: string;
-      kind: string;
-      target: string;
-      old_value: string;
-      new_value: string;
-      reason: string;
-      outcome: string;
-    }>
-  ).map((r) => ({ atMs: r.at_ms, simMs: r.sim_ms, actor: r.actor, role: r.role, kind: r.kind, target: r.target, oldValue: r.old_value, newValue: r.new_value, reason: r.reason, outcome: r.outcome }));
-}
-
 /** The GPU frame a recording stored at exactly tMs, decoded, or null where none was stored. */
 export function recordedFrameAt(db: DB, tMs: number): RecordedColumns | null {
   const r = db.prepare('SELECT data FROM frames WHERE run = ? AND channel = ? AND t_ms = ?').get(RECORDED_RUN, GPU_CHANNEL.id, tMs) as { data: Uint8Array } | undefined;
