@@ -5,22 +5,13 @@ import type { Handlers } from '../../shared/contract.js';
 import type { Actor, ControlSummary } from '../../shared/domain/control.js';
 import { controlEvents } from '../core/controlEvents.js';
 import type { DrillEvent } from '../../shared/domain/scenario.js';
-import type { SourceConfig } from '../../shared/domain/sources.js';
 import { ScenarioError } from '../sim/references.js';
 import { RefusalError } from '../core/ports.js';
-import { loadScenario, loadTraces, type LoadedScenario } from '../sim/config.js';
-import { Simulator } from '../sim/simulator.js';
-import { SimSource } from '../sources/simSource.js';
-import { RecordingSource } from '../sources/recordingSource.js';
-import { openRecording, RECORDED_RUN, recordingFrameReader } from '../store/recording.js';
-import { getRun } from '../store/runs.js';
-import { basename } from 'node:path';
 import type { DB } from '../store/db.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { StoreWriter } from '../store/writer.js';
 import { DEFAULT_RETENTION, queryRange } from '../store/telemetry.js';
 import { eventWindow, gpuHistory } from '../store/history.js';
-import { SimActuator } from '../actuators/simActuator.js';
 import { AuditTrail } from '../store/audit.js';
 import { openControlDb } from '../store/controlDb.js';
 import { controlState } from '../store/control.js';
@@ -32,17 +23,14 @@ import { activeAlerts } from '../core/alerts.js';
 import { createHandlers } from '../engine/api.js';
 import { ControlService } from '../engine/control/service.js';
 import { createPlanner } from './planner.js';
-import type { AlertRule } from '../../shared/domain/alerts.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
-import type { Topology } from '../../shared/domain/topology.js';
-import type { Source } from '../core/source.js';
-import type { Actuator, SourcesApi, TelemetryReader } from '../core/ports.js';
-import { AgentActuator } from '../fleet/agentActuator.js';
-import { loadIdentity, type TlsIdentity } from '../pki/certs.js';
-import { FleetSource } from '../fleet/fleetSource.js';
-import { loadInventoryFile, type Inventory } from '../fleet/inventory.js';
+import type { SourcesApi, TelemetryReader } from '../core/ports.js';
+import type { LoadedScenario } from '../sim/config.js';
+import type { Simulator } from '../sim/simulator.js';
+import type { AgentActuator } from '../fleet/agentActuator.js';
+import type { FleetSource } from '../fleet/fleetSource.js';
+import { RECORDED_RUN } from '../store/recording.js';
 import { SourceManager } from '../fleet/manager.js';
-import { loadSourcesFile } from '../sources/sourcesFile.js';
 import { EventBus } from '../engine/bus.js';
 import { Engine } from '../engine/engine.js';
 import { Runner } from '../engine/runner.js';
@@ -50,19 +38,7 @@ import type { DispatchOptions } from '../engine/dispatch.js';
 import { commandSummary } from '../core/dataLock.js';
 import { dataFolders, lockDataFolders, type DataLock } from '../node/dataLock.js';
 import { currentRun, runMarker, type RunIdentity } from './runMarker.js';
-
-export interface FleetOptions {
-  /** Inventory file: hosts and GPU UUIDs → rows, racks, slots. */
-  inventory: string;
-  /** Sources to start with (YAML/JSON `sources:` list); sources added in Settings are kept in control.db. */
-  sources?: string;
-  /** Directory with the site CA and the console's certificate (`headroom certs`). */
-  certs?: string;
-  /** Console certificate name in that directory (console-NAME.crt); default "console". */
-  certName?: string;
-  /** Agent lease length (ms); renewed every third of it. */
-  leaseMs?: number;
-}
+import { fleetPlant, recordingPlant, simPlant, type FleetOptions, type Plant } from './plants.js';
 
 export interface RuntimeOptions {
   /** Scenario for the built-in simulator (ignored with `fleet`). */
@@ -110,101 +86,6 @@ export interface Runtime {
 }
 
 /** What drives the engine: the GPUs (simulated or real), how to act on them, and the faces' extra handlers. */
-interface Plant {
-  name: string;
-  topology: Topology;
-  source: Source;
-  actuator: Actuator;
-  priorities: Uint8Array;
-  stepMs: number;
-  startMs: number;
-  alertRules?: readonly AlertRule[];
-  loaded: LoadedScenario | null;
-  sim: Simulator | null;
-}
-
-/** A recording played back: its topology, its frames as the source, an actuator that does nothing. */
-function recordingPlant(file: string): Plant & { db: DB; playback: { file: string; t0Ms: number; t1Ms: number }; recordingSource: RecordingSource } {
-  const db = openRecording(file);
-  try {
-    const run = getRun(db, RECORDED_RUN)!;
-    const frames = recordingFrameReader(db);
-    const source = new RecordingSource(frames);
-    const stepMs = 1000;
-    return {
-      name: `recording ${basename(file)}`,
-      topology: run.topology,
-      source,
-      recordingSource: source,
-      actuator: { id: 'recording', setPowerLimit: () => {}, setClockLock: () => {}, setBrake: () => {} },
-      priorities: new Uint8Array(run.topology.gpuCount),
-      stepMs,
-      // The first tick reads the first recorded instant.
-      startMs: frames.t0Ms - stepMs,
-      loaded: null,
-      sim: null,
-      db,
-      playback: { file: basename(file), t0Ms: frames.t0Ms, t1Ms: frames.t1Ms },
-    };
-  } catch (e) {
-    db.close();
-    throw e;
-  }
-}
-
-function simPlant(o: RuntimeOptions): Plant {
-  const loaded = loadScenario(o.scenario, { scale: o.scale });
-  const { scenario, topology } = loaded;
-  const sim = new Simulator(topology, scenario, loadTraces(), o.seed ?? scenario.seed);
-  return {
-    name: scenario.name,
-    topology,
-    source: new SimSource(sim),
-    actuator: new SimActuator(sim),
-    priorities: sim.gpuPriority(),
-    stepMs: scenario.stepMs,
-    startMs: sim.timeMs,
-    alertRules: scenario.alertRules,
-    loaded,
-    sim,
-  };
-}
-
-/** A real fleet. Every file is read and validated here, before any store opens: a bad file fails cleanly. */
-function fleetPlant(
-  f: FleetOptions,
-  log: (line: string) => void,
-): Plant & { fleetSource: FleetSource; agentActuator: AgentActuator; identity: TlsIdentity | { error: string }; initialSources: SourceConfig[] } {
-  const inventory = loadInventoryFile(f.inventory);
-  const initialSources = f.sources ? loadSourcesFile(f.sources) : [];
-  const fleetSource = new FleetSource(inventory);
-  const agentActuator = new AgentActuator(inventory, { leaseMs: f.leaseMs, log });
-  let identity: TlsIdentity | { error: string };
-  if (!f.certs) identity = { error: 'no certificate directory given (--certs DIR; create one with `headroom certs`)' };
-  else {
-    try {
-      identity = loadIdentity(f.certs, `console-${f.certName ?? 'console'}`);
-    } catch (e) {
-      identity = { error: e instanceof Error ? e.message : String(e) };
-    }
-  }
-  return {
-    name: inventory.topology.site.name,
-    topology: inventory.topology,
-    source: fleetSource,
-    actuator: agentActuator,
-    priorities: inventoryPriorities(inventory),
-    stepMs: 1000,
-    startMs: Date.now(),
-    loaded: null,
-    sim: null,
-    fleetSource,
-    agentActuator,
-    identity,
-    initialSources,
-  };
-}
-
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = o.log ?? ((line: string) => console.error(line));
   if (o.recording) {
@@ -368,13 +249,6 @@ async function wire(
       session.lock?.release();
     },
   };
-}
-
-/** Inventory servers marked `priority: high` carry latency-critical work: POLCA caps them last. */
-function inventoryPriorities(inv: Inventory): Uint8Array {
-  const out = new Uint8Array(inv.topology.gpuCount);
-  for (const h of inv.hosts.values()) if (h.priority === 'high') for (const g of h.gpus) out[g] = 1;
-  return out;
 }
 
 /** Settings → Sources while the simulator runs: its one source, nothing to add. */

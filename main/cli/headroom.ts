@@ -135,6 +135,14 @@ async function serve(args: string[]): Promise<void> {
     console.error(`warning: listening on ${values.host}, reachable from other machines; anyone with the token can steer the ${rt.fleet ? 'fleet' : 'simulator'}.`);
   }
   if (!existsSync(staticDir)) console.error('warning: dist/renderer is missing (run npm run build); serving the API only.');
+  // Handlers first: whoever reads the URL below may stop us at once, and must get a clean close (lock released).
+  const stop = async () => {
+    await srv.close();
+    await rt.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
   console.log(`Headroom serving on ${srv.url}`);
   console.log(`  operator: ${srv.urls.operator}`);
   console.log(`  viewer:   ${srv.urls.viewer}`);
@@ -144,13 +152,6 @@ async function serve(args: string[]): Promise<void> {
     if (v.identity && 'error' in v.identity) console.error(`warning: agents cannot be reached: ${v.identity.error}`);
   } else if (values.recording) console.log(`  ${rt.name}: ${rt.engine.topology.gpuCount} GPUs, speed ${speed}×, read-only`);
   else console.log(`  scenario ${rt.name}: ${rt.engine.topology.gpuCount} GPUs, speed ${speed}×, telemetry ${values.db}`);
-  const stop = async () => {
-    await srv.close();
-    await rt.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }
 
 async function sim(args: string[]): Promise<void> {
