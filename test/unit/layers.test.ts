@@ -126,13 +126,22 @@ describe('architecture layers (ESLint)', () => {
   });
 
   it('a non-null assertion must say something: unnecessary ones are errors, `xs[i]!` is not (noUncheckedIndexedAccess)', async () => {
-    const typed = new ESLint({ cwd: process.cwd() });
-    const lint = async (code: string) => {
-      // An existing file of the project, so the typed rules see its tsconfig; the text is what is linted.
-      const [res] = await typed.lintText(code, { filePath: 'main/core/histogram.ts' });
-      return (res?.messages ?? []).filter((m) => m.ruleId === '@typescript-eslint/no-unnecessary-type-assertion').length;
+    // Real files inside the project (tsconfig.test.json includes test/**), so the type information is the file's own;
+    // each is removed afterwards.
+    const { writeFileSync, rmSync } = await import('node:fs');
+    const lint = async (name: string, code: string) => {
+      const file = `test/unit/lintprobe-${process.pid}-${name}.ts`;
+      writeFileSync(file, code);
+      try {
+        const [res] = await new ESLint({ cwd: process.cwd() }).lintFiles([file]);
+        const fatal = (res?.messages ?? []).filter((m) => m.fatal);
+        if (fatal.length) throw new Error(fatal.map((m) => m.message).join('; '));
+        return (res?.messages ?? []).filter((m) => m.ruleId === '@typescript-eslint/no-unnecessary-type-assertion').length;
+      } finally {
+        rmSync(file, { force: true });
+      }
     };
-    expect(await lint('const n: number = 1;\nexport const m = n!;\n')).toBe(1);
-    expect(await lint('const xs: number[] = [1];\nexport const m: number = xs[0]!;\n')).toBe(0);
+    expect(await lint('needless', 'const n: number = 1;\nexport const m = n!;\n')).toBe(1);
+    expect(await lint('index', 'const xs: number[] = [1];\nexport const m: number = xs[0]!;\n')).toBe(0);
   });
 });
