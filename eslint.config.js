@@ -41,7 +41,7 @@ const EXTRA = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'bench/results.json', 'coverage/**', 'tmp/**', '.dev/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'bench/results.json', 'coverage/**', 'tmp/**', '.dev/**', 'test/fixtures/lint/**'] },
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
   {
