@@ -4,7 +4,7 @@
  */
 import type { GpuHistory } from '../../shared/domain/history.js';
 import { fmtC, fmtClock, fmtMHz, fmtSimTime, fmtW } from './format.js';
-import { THEME } from './theme.js';
+import { axisTooltip, THEME } from './theme.js';
 
 /** Appends a newer stretch of the same GPU's history and drops points before `fromMs`. */
 export function appendGpuHistory(h: GpuHistory, more: GpuHistory, fromMs: number): GpuHistory {
@@ -92,10 +92,7 @@ export function buildGpuHistoryOption(h: GpuHistory, frame: { fromMs: number; to
     })),
     axisPointer: { link: [{ xAxisIndex: 'all' }], lineStyle: { color: THEME.muted } },
     tooltip: {
-      trigger: 'axis',
-      backgroundColor: THEME.panel,
-      borderColor: THEME.axis,
-      textStyle: { color: THEME.text, fontSize: 12 },
+      ...axisTooltip(),
       formatter: (params: unknown) => gpuTooltip(params, h),
     },
     series: [

@@ -5,7 +5,7 @@
 import type { PlannerPolicy, SweepPoint, SweepResult } from '../../shared/domain/planner.js';
 import { fmtDuration, fmtPct, fmtRatioPct, fmtTimes } from './format.js';
 import { escapeHtml, niceCeil } from './power.js';
-import { THEME } from './theme.js';
+import { axisTooltip, THEME } from './theme.js';
 
 export const POLICIES: ReadonlyArray<{ id: PlannerPolicy; label: string; color: string; dash: 'solid' | 'dashed' | 'dotted' }> = [
   { id: 'polca', label: 'POLCA', color: '#7ee0c3', dash: 'solid' },
@@ -211,10 +211,7 @@ export function buildPlannerOption(r: SweepResult, widthPx: number, heightPx: nu
       splitLine: { lineStyle: { color: THEME.grid } },
     })),
     tooltip: {
-      trigger: 'axis',
-      backgroundColor: THEME.panel,
-      borderColor: THEME.axis,
-      textStyle: { color: THEME.text, fontSize: 12 },
+      ...axisTooltip(),
       formatter: (params: unknown) => plannerTooltip(params),
     },
     series,

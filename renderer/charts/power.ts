@@ -6,7 +6,7 @@
  */
 import { fmtClock, fmtKW, fmtPct, fmtSimTime } from './format.js';
 import { budgetAt, stepLine, type BudgetSteps } from './powerSeries.js';
-import { THEME } from './theme.js';
+import { axisTooltip, THEME } from './theme.js';
 
 /** One small multiple: a power column of the dataset against a budget over time. */
 export interface PowerPanel {
@@ -187,10 +187,7 @@ export function buildPowerOption(panels: readonly PowerPanel[], heightPx: number
     })),
     axisPointer: { link: [{ xAxisIndex: 'all' }], lineStyle: { color: THEME.muted } },
     tooltip: {
-      trigger: 'axis',
-      backgroundColor: THEME.panel,
-      borderColor: THEME.axis,
-      textStyle: { color: THEME.text, fontSize: 12 },
+      ...axisTooltip(),
       ...(update.tooltip as object),
     },
     dataZoom: [

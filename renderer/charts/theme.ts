@@ -13,3 +13,8 @@ export const THEME = {
   crit: '#e5484d',
   series: ['#7ee0c3', '#b69cff', '#ffb86b', '#6cc5ff', '#ff8fb1', '#c8e06c', '#ffd86b', '#8fd3ff'],
 } as const;
+
+/** The look every axis tooltip shares (dark panel, muted border); a fresh object each time, ECharts may keep it. */
+export function axisTooltip(): { trigger: 'axis'; backgroundColor: string; borderColor: string; textStyle: { color: string; fontSize: number } } {
+  return { trigger: 'axis', backgroundColor: THEME.panel, borderColor: THEME.axis, textStyle: { color: THEME.text, fontSize: 12 } };
+}

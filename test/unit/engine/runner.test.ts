@@ -10,19 +10,7 @@ import { defaultTopology } from '../../helpers.js';
 function setup(speed: number) {
   const t = defaultTopology();
   const n = t.gpuCount;
-  const source: Source = {
-    id: 'fake',
-    kind: 'sim',
-    poll: (tMs) => ({
-      tMs,
-      powerW: new Float64Array(n).fill(300),
-      tempC: new Float64Array(n).fill(50),
-      clockMHz: new Float64Array(n).fill(1900),
-      limitW: new Float64Array(n).fill(700),
-      util: new Float64Array(n).fill(0.5),
-      flags: new Uint32Array(n),
-    }),
-  };
+  const source = fullSource(n, 'sim');
   const engine = new Engine({ topology: t, source, stepMs: 1000, startMs: 0 });
   let now = 0;
   const clock: WallClock = { now: () => now, setTimeout: () => 0, clearTimeout: () => {} };
@@ -129,10 +117,11 @@ class SlowSink implements TelemetrySink {
   async close() {}
 }
 
-function fullSource(n: number): Source {
+/** A source that delivers every GPU every tick, with fixed readings. */
+function fullSource(n: number, kind: Source['kind'] = 'agent'): Source {
   return {
     id: 'fake',
-    kind: 'agent',
+    kind,
     poll: (tMs) => ({
       tMs,
       powerW: new Float64Array(n).fill(300),
