@@ -33,6 +33,11 @@ export const REQUEST_CHANNELS = [
   'sources:test',
   'sources:add',
   'sources:remove',
+  'incident:save',
+  'incident:report',
+  'replay:info',
+  'replay:start',
+  'replay:status',
 ] as const;
 export const EVENT_CHANNELS = ['fleet:snapshot', 'alerts:changed', 'status:changed', 'control:changed', 'audit:appended'] as const;
 

@@ -21,6 +21,8 @@ import {
 import type { SweepResult } from './domain/planner.js';
 import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
+import { ReplayPolicySchema, type ReplayInfo, type ReplayJob } from './domain/replay.js';
+import type { SavedIncident } from './domain/history.js';
 import { SourceConfigSchema, type SourcesView, type SourceTestResult } from './domain/sources.js';
 
 /**
@@ -113,6 +115,32 @@ export const requestSchemas = {
   'sources:test': z.object({ source: SourceConfigSchema }).strict(),
   'sources:add': z.object({ source: SourceConfigSchema, reason: ReasonSchema }).strict(),
   'sources:remove': z.object({ id: z.string().min(1).max(64), reason: ReasonSchema }).strict(),
+  /** Save a window of the current run as a `.headroom` recording in the data folder's recordings/ (audited). */
+  'incident:save': z
+    .object({
+      fromMs: z.number().finite(),
+      toMs: z.number().finite(),
+      title: z.string().trim().min(1).max(120),
+      notes: z.string().max(4000).default(''),
+      reason: ReasonSchema,
+    })
+    .strict()
+    .refine((r) => r.toMs > r.fromMs, { message: 'toMs must be after fromMs', path: ['toMs'] })
+    .refine((r) => r.toMs - r.fromMs <= 7 * 24 * 3600_000, { message: 'window longer than 7 days', path: ['toMs'] }),
+  /**
+   * The self-contained HTML incident report: of the recording this console plays (whole), or of a window of the
+   * current run (fromMs/toMs required then).
+   */
+  'incident:report': z
+    .object({ fromMs: z.number().finite().optional(), toMs: z.number().finite().optional() })
+    .strict()
+    .refine((r) => (r.fromMs === undefined) === (r.toMs === undefined), { message: 'give both fromMs and toMs, or neither', path: ['toMs'] })
+    .refine((r) => r.fromMs === undefined || r.toMs! > r.fromMs, { message: 'toMs must be after fromMs', path: ['toMs'] }),
+  /** Counterfactual replay of the recording this console plays: what it needs and whether it can. */
+  'replay:info': z.object({}).strict(),
+  /** Start a replay through another policy (a built-in name and, optionally, a whole policy configuration). */
+  'replay:start': z.object({ policy: ReplayPolicySchema, config: z.unknown().optional() }).strict(),
+  'replay:status': z.object({ id: z.string().min(1).max(64) }).strict(),
 } as const;
 
 /** The least role each request needs. Reads are open to viewers; acting needs an operator; policy needs an admin. */
@@ -147,6 +175,12 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'sources:test': 'operator',
   'sources:add': 'admin',
   'sources:remove': 'admin',
+  'incident:save': 'operator',
+  'incident:report': 'viewer',
+  // Replays compute on a copy of the demand: they change nothing, so viewers may run them (one at a time).
+  'replay:info': 'viewer',
+  'replay:start': 'viewer',
+  'replay:status': 'viewer',
 };
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -182,6 +216,11 @@ export interface ResponseTypes {
   'sources:test': SourceTestResult;
   'sources:add': SourcesView;
   'sources:remove': SourcesView;
+  'incident:save': SavedIncident;
+  'incident:report': { fileName: string; html: string };
+  'replay:info': ReplayInfo;
+  'replay:start': ReplayJob;
+  'replay:status': ReplayJob;
 }
 
 export type RequestPayload<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;

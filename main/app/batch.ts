@@ -4,6 +4,7 @@ import type { ControlSummary, PolicyConfig } from '../../shared/domain/control.j
 import { controlEvents } from '../core/controlEvents.js';
 import { SimActuator } from '../actuators/simActuator.js';
 import { loadTraces, type LoadedScenario } from '../sim/config.js';
+import type { Scenario } from '../../shared/domain/scenario.js';
 import { Simulator } from '../sim/simulator.js';
 import { SimSource } from '../sources/simSource.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
@@ -26,6 +27,21 @@ export interface LoadedRun {
   figures: WorkloadFigures[];
 }
 
+/**
+ * What a run keeps so that it can be re-run through another policy (`headroom replay`, "Replay with…"): the scenario
+ * as resolved (self-contained: no file needed later), the seed and the engine time of the simulator's start. Drills
+ * started while it ran are on its event line (kind "scenario", with `event` and `by`).
+ */
+export interface ReplayOrigin {
+  scenario: Scenario;
+  seed: number;
+  startMs: number;
+}
+
+export function replayOrigin(loaded: LoadedScenario, seed: number, startMs: number): ReplayOrigin {
+  return { scenario: loaded.scenario, seed, startMs };
+}
+
 /** Run a loaded scenario once (no file I/O besides the optional telemetry.db). Deterministic for scenario + seed. */
 export function runLoaded(
   loaded: LoadedScenario,
@@ -38,6 +54,10 @@ export function runLoaded(
     db?: string | null;
     baseline?: readonly WorkloadFigures[] | null;
     onProgress?: (doneS: number, totalS: number) => void;
+    /** Row figures of the report count only ticks at or after this engine time (a replayed window); default: all. */
+    reportFromMs?: number;
+    /** Called after every tick with the engine and the control plane (series of a replay). */
+    onTick?: (engine: Engine, control: ControlService | null) => void;
   },
 ): LoadedRun {
   const { scenario, topology, source } = loaded;
@@ -46,7 +66,13 @@ export function runLoaded(
   if (o.db && o.db !== ':memory:') mkdirSync(dirname(o.db), { recursive: true });
   const db = o.db ? openTelemetryDb(o.db) : null;
   const run = db
-    ? beginRun(db, { kind: 'sim', label: `sim ${name}`, topology, meta: { scenario: name, seed: o.seed, durationS: o.durationS, policy: o.policy }, startedWallMs: Date.now() })
+    ? beginRun(db, {
+        kind: 'sim',
+        label: `sim ${name}`,
+        topology,
+        meta: { scenario: name, seed: o.seed, durationS: o.durationS, policy: o.policy, replay: replayOrigin(loaded, o.seed, sim.timeMs) },
+        startedWallMs: Date.now(),
+      })
     : 0;
   const writer = db ? new TelemetryWriter(db, run, { rows: topology.rows.length, racks: topology.racks.length }) : null;
   const engine = new Engine({
@@ -76,12 +102,20 @@ export function runLoaded(
     engine.addService(control);
   }
   const ticks = Math.round((o.durationS * 1000) / scenario.stepMs);
+  const fromMs = o.reportFromMs ?? -Infinity;
   const report = new ReportBuilder(engine, ticks, control);
   const progressEvery = Math.max(1, Math.floor(ticks / 200));
   try {
+    let begun = fromMs === -Infinity;
     for (let i = 0; i < ticks; i++) {
+      // The window's first tick lands at nowMs + step: its brakes and actions count.
+      if (!begun && engine.nowMs + engine.step >= fromMs) {
+        report.begin();
+        begun = true;
+      }
       const r = engine.tick();
-      report.record(r.fired);
+      if (engine.nowMs >= fromMs) report.record(r.fired);
+      o.onTick?.(engine, control);
       if (o.onProgress && (i % progressEvery === 0 || i === ticks - 1)) o.onProgress(((i + 1) * scenario.stepMs) / 1000, o.durationS);
     }
     writer?.flush();

@@ -132,6 +132,9 @@ export class ReportBuilder {
   private siteEnergyKWh = 0;
   private n = 0;
   private readonly fired = new Map<string, number>();
+  /** The control plane's cumulative counts when the report began (a window starts after the run does). */
+  private baseBrakes: Int32Array;
+  private baseCounts = { caps: 0, brakes: 0, releases: 0 };
 
   constructor(
     private readonly engine: Engine,
@@ -149,6 +152,14 @@ export class ReportBuilder {
     this.peakPct = new Float64Array(rows);
     this.over100S = new Float64Array(rows);
     this.energyKWh = new Float64Array(rows);
+    this.baseBrakes = new Int32Array(rows);
+  }
+
+  /** Count from here on: brakes and actions before this call are left out (call it before the window's first tick). */
+  begin(): void {
+    if (!this.control) return;
+    this.baseBrakes = Int32Array.from(this.control.rowBrakes);
+    this.baseCounts = { ...this.control.counts };
   }
 
   record(fired: readonly Alert[]): void {
@@ -207,14 +218,16 @@ export class ReportBuilder {
           p99Pct: r2(p99),
           secondsOver100: r2(this.over100S[r]!),
           energyKWh: r2(this.energyKWh[r]!),
-          brakes: this.control ? this.control.rowBrakes[r]! : 0,
+          brakes: this.control ? this.control.rowBrakes[r]! - this.baseBrakes[r]! : 0,
           secondsCapped: r2(this.cappedS[r]!),
           pctGpuTimeCapped: this.n > 0 && this.rowGpus[r]! > 0 ? r2((this.cappedGpuS[r]! / (this.rowGpus[r]! * this.n * (this.engine.step / 1000))) * 100) : 0,
         };
       }),
       site: { peakKW: r2(this.sitePeakKW), energyKWh: r2(this.siteEnergyKWh) },
       alerts: { fired: [...this.fired.values()].reduce((a, b) => a + b, 0), byRule },
-      actions: this.control ? { ...this.control.counts } : { caps: 0, brakes: 0, releases: 0 },
+      actions: this.control
+        ? { caps: this.control.counts.caps - this.baseCounts.caps, brakes: this.control.counts.brakes - this.baseCounts.brakes, releases: this.control.counts.releases - this.baseCounts.releases }
+        : { caps: 0, brakes: 0, releases: 0 },
       workloads: (() => {
         const mine = workloadFigures(services, training);
         const base = new Map((baseline ?? []).map((w) => [w.id, w]));

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Handlers } from '../../shared/contract.js';
 import type { Actor, ControlSummary } from '../../shared/domain/control.js';
@@ -23,6 +23,9 @@ import { activeAlerts } from '../core/alerts.js';
 import { createHandlers } from '../engine/api.js';
 import { ControlService } from '../engine/control/service.js';
 import { createPlanner } from './planner.js';
+import { createIncidents } from './incidents.js';
+import { createReplays } from './replay.js';
+import { replayOrigin } from './batch.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
 import type { SourcesApi, TelemetryReader } from '../core/ports.js';
 import type { LoadedScenario } from '../sim/config.js';
@@ -140,7 +143,16 @@ async function wire(
       kind: fp ? 'fleet' : 'sim',
       label: fp ? `fleet ${o.fleet?.inventory ?? ''}`.trim() : `sim ${plant.name}`,
       topology,
-      meta: { scenario: plant.name, seed: o.seed ?? null, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
+      meta: {
+        scenario: plant.name,
+        seed: o.seed ?? null,
+        pid: process.pid,
+        host: hostname(),
+        startedAt: new Date().toISOString(),
+        policy: 'polca',
+        // A simulator run keeps its demand so that a saved incident can be replayed through another policy.
+        ...(plant.loaded && sim ? { replay: replayOrigin(plant.loaded, o.seed ?? plant.loaded.scenario.seed, plant.startMs) } : {}),
+      },
       startedWallMs: Date.now(),
     });
     const retention = { ...DEFAULT_RETENTION, ...(o.retainRawHours ? { rawS: o.retainRawHours * 3600 } : {}) };
@@ -213,7 +225,8 @@ async function wire(
     }
     const target = 'row' in event ? `row ${event.row}` : `rows ${event.rows.join(', ')}`;
     audit.append({ actor, kind: 'drill', target, oldValue: '', newValue: JSON.stringify(at), reason, outcome: 'ok' }, engine.nowMs);
-    engine.note({ kind: 'scenario', subject: target, body: { event, by: actor.user, reason } });
+    // atS: the simulator's second the drill starts at (a replay puts it there on the scenario's timeline).
+    engine.note({ kind: 'scenario', subject: target, body: { event, atS: at.atS, by: actor.user, reason } });
     return { event: `${event.kind} on ${target}`, atMs: engine.nowMs };
   };
   const sources = fp
@@ -221,7 +234,30 @@ async function wire(
     : null;
   if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);
-  const handlers = createHandlers({ engine, runner, telemetry: telemetryReader(readDb, run), control, alertOps, audit, planner: createPlanner(), drill, sources: sourcesApi, realFleet: fp !== null, ...(rp ? { recording: rp.playback } : {}) });
+  const incidents = createIncidents({
+    store: !rp && readDb && writer && o.db ? { file: o.db, db: readDb, run, idle: () => writer!.idle() } : null,
+    dir: !rp && o.db && o.db !== ':memory:' ? join(dirname(o.db), 'recordings') : null,
+    controlFile: rp ? null : controlFile,
+    recording: rp ? { file: o.recording!, db: rp.db, bytes: statSync(o.recording!).size } : null,
+    policy: () => control.getPolicy(),
+    audit,
+    nowMs: () => engine.nowMs,
+  });
+  const handlers = createHandlers({
+    engine,
+    runner,
+    telemetry: telemetryReader(readDb, run),
+    control,
+    alertOps,
+    audit,
+    planner: createPlanner(),
+    drill,
+    sources: sourcesApi,
+    incidents,
+    replays: createReplays(rp ? o.recording! : null),
+    realFleet: fp !== null,
+    ...(rp ? { recording: rp.playback } : {}),
+  });
   return {
     name: plant.name,
     loaded: plant.loaded,

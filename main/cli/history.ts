@@ -2,12 +2,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PolicyConfigSchema, type PolicyConfig } from '../../shared/domain/control.js';
+import { PolicyConfigSchema } from '../../shared/domain/control.js';
+import { ReplayPolicySchema } from '../../shared/domain/replay.js';
+import { replayPlan, replayReport } from '../app/replay.js';
+import { packageVersion } from '../node/packageInfo.js';
 import { runLoaded, type SimPolicy } from '../app/batch.js';
 import type { SimReport } from '../app/report.js';
 import { loadScenario } from '../sim/config.js';
 import { StoreError } from '../store/db.js';
-import { openRecording, RECORDED_RUN, recordingInfo, writeRecording } from '../store/recording.js';
+import { recordingInfo, writeRecording } from '../store/recording.js';
 import { historyInfo, listRuns } from '../store/runs.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { num, UsageError } from './usage.js';
@@ -81,7 +84,7 @@ export function recordCommand(args: string[]): number {
       toMs: timeOpt(values.to, 'to'),
       controlFile: existsSync(controlFile) ? controlFile : null,
       out: values.out,
-      meta: { author: values.author, notes: values.notes, appVersion: appVersion() },
+      meta: { author: values.author, notes: values.notes, appVersion: packageVersion(), policyName: 'polca' },
     });
     console.error(`recorded run ${run}: ${info.gpus} GPUs, ${info.durationS} s, ${info.samples.toLocaleString('en-US')} samples, ${(info.bytes / 1e6).toFixed(2)} MB → ${values.out}`);
     return 0;
@@ -102,16 +105,6 @@ export function recordingCommand(args: string[]): number {
   return 0;
 }
 
-/** What `headroom sim --record` keeps so the run can be replayed: the demand is the scenario and seed. */
-export interface SimProvenance {
-  scenario: string;
-  scale: number | null;
-  seed: number;
-  durationS: number;
-  policy: SimPolicy;
-  report: SimReport;
-}
-
 /** Run a simulation into a temporary telemetry.db and save the whole run as a recording (for `sim --record`). */
 export function simAndRecord(o: { scenario: string; scale?: number; seed?: number; durationS: number; policy: SimPolicy; out: string; onProgress?: (d: number, t: number) => void }): SimReport {
   const loaded = loadScenario(o.scenario, { scale: o.scale });
@@ -122,8 +115,13 @@ export function simAndRecord(o: { scenario: string; scale?: number; seed?: numbe
     const { report } = runLoaded(loaded, { seed, durationS: o.durationS, policy: o.policy, db: file, onProgress: o.onProgress });
     const db = openTelemetryDb(file, true);
     try {
-      const provenance: SimProvenance = { scenario: o.scenario, scale: o.scale ?? null, seed, durationS: o.durationS, policy: o.policy, report };
-      writeRecording({ telemetry: db, run: listRuns(db).at(-1)?.id ?? 1, out: o.out, meta: { sim: provenance, appVersion: appVersion(), author: process.env.USER ?? 'unknown', notes: '' } });
+      // The run keeps its demand (runs.meta.replay); the recording says which policy ran, with what configuration.
+      writeRecording({
+        telemetry: db,
+        run: listRuns(db).at(-1)?.id ?? 1,
+        out: o.out,
+        meta: { report, policyName: o.policy, policy: PolicyConfigSchema.parse({}), appVersion: packageVersion(), author: process.env.USER ?? 'unknown', notes: '' },
+      });
     } finally {
       db.close();
     }
@@ -133,51 +131,27 @@ export function simAndRecord(o: { scenario: string; scale?: number; seed?: numbe
   }
 }
 
-/** `headroom replay F --policy P`: the recorded demand through another policy → the report of `headroom sim`. */
+/**
+ * `headroom replay F --policy P`: the recorded demand through another policy → the report of `headroom sim` over the
+ * recording's window. Without --policy: the recorded policy (a whole-run recording gives back the recorded report).
+ * A named policy keeps the recorded configuration (thresholds, playbooks); a policy file replaces it.
+ */
 export function replayRecording(file: string, policyArg?: string): SimReport {
-  const db = openRecording(file);
-  let sim: SimProvenance | undefined;
+  const plan = replayPlan(file);
+  if (policyArg === undefined) return replayReport(plan);
+  const named = ReplayPolicySchema.safeParse(policyArg);
+  if (named.success) return replayReport(plan, named.data, plan.config);
+  if (!existsSync(policyArg)) throw new UsageError(`--policy must be polca, polca-no-priority, none or a policy file (JSON), got "${policyArg}"`);
+  let raw: unknown;
   try {
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'sim'").pluck().get() as string | undefined;
-    sim = row ? (JSON.parse(row) as SimProvenance) : undefined;
-    if (!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(RECORDED_RUN)) throw new StoreError(`${file}: holds no run`);
-  } finally {
-    db.close();
+    raw = JSON.parse(readFileSync(policyArg, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${policyArg}: not a JSON policy: ${(e as Error).message}`);
   }
-  if (!sim) {
-    throw new StoreError(
-      `${file}: replay needs a recorded simulation (headroom sim --record); inferring a real fleet's demand from power and caps is not built yet`,
-    );
+  const parsed = PolicyConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new UsageError(`${policyArg}: ${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid policy'}`);
   }
-  // Without --policy: the recorded run's own policy (its report comes back unchanged).
-  if (policyArg === undefined) return replayRecording(file, sim.policy);
-  const named = (['polca', 'polca-no-priority', 'none'] as const).find((p) => p === policyArg);
-  let config: PolicyConfig | undefined;
-  if (!named) {
-    if (!existsSync(policyArg)) throw new UsageError(`--policy must be polca, polca-no-priority, none or a policy file (JSON), got "${policyArg}"`);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(policyArg, 'utf8'));
-    } catch (e) {
-      throw new UsageError(`${policyArg}: not a JSON policy: ${(e as Error).message}`);
-    }
-    const parsed = PolicyConfigSchema.safeParse(raw);
-    if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      throw new UsageError(`${policyArg}: ${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid policy'}`);
-    }
-    config = parsed.data;
-  }
-  const loaded = loadScenario(sim.scenario, { scale: sim.scale ?? undefined });
-  return runLoaded(loaded, { seed: sim.seed, durationS: sim.durationS, policy: named ?? 'polca', ...(config ? { config } : {}) }).report;
-}
-
-function appVersion(): string {
-  try {
-    let dir = dirname(new URL(import.meta.url).pathname);
-    while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
+  return replayReport(plan, 'polca', parsed.data);
 }

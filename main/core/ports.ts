@@ -1,3 +1,5 @@
+import type { SavedIncident } from '../../shared/domain/history.js';
+import type { ReplayInfo, ReplayJob, ReplayPolicy } from '../../shared/domain/replay.js';
 import type { SourceConfig, SourcesView, SourceTestResult } from '../../shared/domain/sources.js';
 import type { Actor, AuditKind, AuditQuery, AuditRecord } from '../../shared/domain/control.js';
 import type { Alert } from '../../shared/domain/fleet.js';
@@ -91,6 +93,20 @@ export interface AuditApi {
 }
 
 /** The capacity planner (POLCA's sweep). */
+/** Save incident… and the HTML incident report (see main/app/incidents.ts). */
+export interface IncidentApi {
+  save(p: { fromMs: number; toMs: number; title: string; notes: string; reason: string }, actor: Actor): Promise<SavedIncident>;
+  report(p: { fromMs?: number; toMs?: number }): { fileName: string; html: string };
+}
+
+/** Counterfactual replay of the recording this console plays (see main/app/replay.ts). */
+export interface ReplayApi {
+  info(): ReplayInfo;
+  /** Start one replay (RefusalError while another runs, or when this console cannot replay). */
+  start(req: { policy: ReplayPolicy; config?: unknown }): ReplayJob;
+  status(id: string): ReplayJob;
+}
+
 export interface PlannerApi {
   sweep(p: { fromServers: number; toServers: number; step: number; durationS: number }): Promise<SweepResult>;
 }

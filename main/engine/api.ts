@@ -4,7 +4,7 @@ import type { DrillEvent } from '../../shared/domain/scenario.js';
 import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
 import type { Engine } from './engine.js';
-import { RefusalError, type AlertOps, type AuditApi, type ControlApi, type PlannerApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
+import { RefusalError, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
 
 export interface HandlerDeps {
@@ -19,6 +19,8 @@ export interface HandlerDeps {
   /** Start a drill event on the simulator now (throws RefusalError for an unknown row). */
   drill: (event: DrillEvent, reason: string, actor: Actor) => ResponseTypes['sim:inject'];
   sources: SourcesApi;
+  incidents: IncidentApi;
+  replays: ReplayApi;
   /** A real fleet runs in wall-clock time: its speed cannot change. */
   realFleet?: boolean;
   /** Playing back a recording: every acting channel but playback control is refused (see `readOnly`). */
@@ -122,6 +124,11 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'sources:test': (p) => d.sources.test(p.source),
     'sources:add': (p, actor) => d.sources.add(p.source, p.reason, actor),
     'sources:remove': (p, actor) => d.sources.remove(p.id, p.reason, actor),
+    'incident:save': (p, actor) => d.incidents.save(p, actor),
+    'incident:report': (p) => d.incidents.report(p),
+    'replay:info': () => d.replays.info(),
+    'replay:start': (p) => d.replays.start(p),
+    'replay:status': (p) => d.replays.status(p.id),
   };
 }
 

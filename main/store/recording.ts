@@ -166,7 +166,7 @@ export function recordingInfo(file: string): RecordingInfo {
   try {
     const run = getRun(db, RECORDED_RUN);
     if (!run) throw new StoreError(`${basename(file)}: holds no run`);
-    const meta = Object.fromEntries((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, JSON.parse(r.value) as unknown]));
+    const meta = recordingMeta(db);
     return {
       file,
       gpus: run.gpus,
@@ -182,6 +182,19 @@ export function recordingInfo(file: string): RecordingInfo {
   } finally {
     db.close();
   }
+}
+
+/** The recording's `meta` table (site, app version, window, author, notes, policy …), values parsed. */
+export function recordingMeta(db: DB): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>) {
+    try {
+      out[r.key] = JSON.parse(r.value) as unknown;
+    } catch {
+      out[r.key] = r.value;
+    }
+  }
+  return out;
 }
 
 /** Every event a recording holds (its window, plus the run's earlier events that say what was in force), oldest first. */

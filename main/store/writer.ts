@@ -52,7 +52,16 @@ export class StoreWriter implements TelemetrySink {
         this.errors++;
         this.lastError = m.error;
       }
+      if (this.pending === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
+  }
+
+  private readonly idleWaiters: Array<() => void> = [];
+
+  /** Resolves once every tick handed over so far is committed (what a reader of the file sees from then on). */
+  idle(): Promise<void> {
+    if (this.pending === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Start the worker writing `run` (store/runs.ts beginRun) into `file`. */

@@ -44,3 +44,13 @@ export interface GpuHistory {
   /** ClockEvent | SampleFlag bits. */
   flags: Array<number | null>;
 }
+
+/** A recording saved from the console (Save incident…). */
+export interface SavedIncident {
+  /** Where it was written (absolute path on the console's machine). */
+  file: string;
+  name: string;
+  bytes: number;
+  durationS: number;
+  gpus: number;
+}

@@ -53,6 +53,7 @@ const ACTING: Partial<Record<RequestChannel, unknown>> = {
   'sources:test': { source: { kind: 'dcgm', id: 'd1', url: 'http://127.0.0.1:9400/metrics' } },
   'sources:add': { source: { kind: 'dcgm', id: 'd1', url: 'http://127.0.0.1:9400/metrics' }, reason: 'new host' },
   'sources:remove': { id: 'd1', reason: 'gone' },
+  'incident:save': { fromMs: 0, toMs: 60_000, title: 'copy', reason: 'keep it' },
 };
 
 describe('a recording in the console (read-only playback)', () => {
