@@ -235,7 +235,7 @@ async function wire(
   if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);
   const incidents = createIncidents({
-    store: !rp && readDb && writer && o.db ? { file: o.db, db: readDb, run, idle: () => writer!.idle() } : null,
+    store: !rp && readDb && writer && o.db ? { file: o.db, db: readDb, run, idle: () => writer.idle() } : null,
     dir: !rp && o.db && o.db !== ':memory:' ? join(dirname(o.db), 'recordings') : null,
     controlFile: rp ? null : controlFile,
     recording: rp ? { file: o.recording!, db: rp.db, bytes: statSync(o.recording!).size } : null,
