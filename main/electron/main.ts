@@ -1,13 +1,17 @@
 // Electron main process: a thin face over the engine. The ONLY module tree that imports 'electron'.
-import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, session, type WebContents } from 'electron';
-import { existsSync, readFileSync } from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, session, type OpenDialogOptions, type WebContents } from 'electron';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_EVENT } from '../../shared/channels.js';
 import { eventChannels } from '../../shared/contract.js';
+import { recordingPlant } from '../app/plants.js';
 import { createRuntime, type Runtime } from '../app/runtime.js';
 import { CSP } from '../server/csp.js';
 import { registerIpc } from './ipc.js';
+import { menuTemplate } from './menu.js';
+import { oneLine, RECORDING_EXT, recordingFromArgv, recordingFromUrl, recordingInstanceArgs, recordingTitle } from './openRecording.js';
 import { localProfile, profileFleet } from './profile.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, createSecureWindow, isTrustedSenderUrl } from './security.js';
 
@@ -19,6 +23,75 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 
 let win: BrowserWindow | null = null;
 let runtime: Runtime | null = null;
+
+/**
+ * The recording this instance plays (read-only), or null for the live console: `--recording FILE` (the instance that
+ * File → Open, a drop or macOS' open-file starts) or a .headroom path in argv (Windows' and Linux' file association).
+ */
+let recording: string | null = null;
+/** Set once start() has chosen live or recording: a later macOS open-file starts another instance instead. */
+let started = false;
+const CANNOT_OPEN = 'Cannot open recording';
+
+function playRecordingHere(file: string): void {
+  recording = resolve(file);
+  // A second Chromium on the same session folder fights over its locks (local storage, caches): a recording
+  // instance keeps its session data apart, in a temporary folder removed when it quits.
+  const sessionDir = join(app.getPath('temp'), `headroom-recording-${process.pid}`);
+  app.setPath('sessionData', sessionDir);
+  app.on('quit', () => {
+    try {
+      rmSync(sessionDir, { recursive: true, force: true });
+    } catch {
+      // Best effort: a temporary folder.
+    }
+  });
+}
+
+const fromArgv = recordingFromArgv(process.argv);
+if (fromArgv) playRecordingHere(fromArgv);
+
+/**
+ * Open a recording the one way, whatever asked (File → Open, a drop, macOS' open-file): check it here, then start a
+ * second instance of the app on it while this window keeps running. A bad file (not a recording, damaged, a newer
+ * schema) is said in an error box, and this instance carries on.
+ */
+function openRecordingInstance(file: string): void {
+  const path = resolve(file);
+  try {
+    // The checks the recording instance's runtime makes (openRecording: header, schema, quick_check; a run with frames).
+    recordingPlant(path).db.close();
+  } catch (e) {
+    dialog.showErrorBox(CANNOT_OPEN, oneLine(e));
+    return;
+  }
+  try {
+    // An AppImage runs from a mount that goes when this instance quits: start the AppImage itself, not its inside.
+    const command = process.env.APPIMAGE || process.execPath;
+    const child = spawn(command, recordingInstanceArgs(path, app.isPackaged ? null : app.getAppPath()), { detached: true, stdio: 'ignore' });
+    // Without a listener, a failed start (ENOENT, EACCES) would be an uncaught error in this process.
+    child.on('error', (e) => dialog.showErrorBox(CANNOT_OPEN, oneLine(e)));
+    child.unref();
+  } catch (e) {
+    dialog.showErrorBox(CANNOT_OPEN, oneLine(e));
+  }
+}
+
+async function chooseRecording(): Promise<void> {
+  const options: OpenDialogOptions = { title: 'Open recording', filters: [{ name: 'Headroom recording', extensions: [RECORDING_EXT.slice(1)] }], properties: ['openFile'] };
+  const r = win && !win.isDestroyed() ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  const file = r.canceled ? undefined : r.filePaths[0];
+  if (file) openRecordingInstance(file);
+}
+
+// macOS passes a file opened from the Finder (double-click, the Dock, "Open With") as an event, not in argv: the first
+// one before start is this instance's recording, any other opens another instance. Registered early: it comes before
+// ready when the file launched the app.
+app.on('open-file', (e, path) => {
+  e.preventDefault();
+  if (started || recording) openRecordingInstance(path);
+  else playRecordingHere(path);
+});
 
 function serveApp(request: Request): Response {
   const url = new URL(request.url);
@@ -33,7 +106,11 @@ function serveApp(request: Request): Response {
 
 function hardenContents(contents: WebContents): void {
   contents.on('will-navigate', (e, url) => {
-    if (!isTrustedSenderUrl(url)) e.preventDefault();
+    if (isTrustedSenderUrl(url)) return;
+    e.preventDefault();
+    // A .headroom file dropped on the window (navigateOnDragDrop) arrives as its file:// URL: open it, never load it.
+    const file = recordingFromUrl(url);
+    if (file) openRecordingInstance(file);
   });
   contents.on('will-redirect', (e) => e.preventDefault());
   contents.on('will-attach-webview', (e) => e.preventDefault());
@@ -41,22 +118,31 @@ function hardenContents(contents: WebContents): void {
 }
 
 async function start(): Promise<void> {
+  started = true;
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, { openRecording: () => void chooseRecording().catch((e: unknown) => dialog.showErrorBox(CANNOT_OPEN, oneLine(e))) })));
   protocol.handle(APP_SCHEME, serveApp);
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_e, contents) => hardenContents(contents));
 
-  const fleet = profileFleet(app.getPath('userData'));
-  runtime = await createRuntime({
-    scenario: process.env.HEADROOM_SCENARIO ?? 'default',
-    db: join(app.getPath('userData'), 'telemetry.db'),
-    fleet: fleet ?? undefined,
-    command: 'Headroom desktop app',
-  });
+  if (recording) {
+    // Read-only playback: no data folder, no lock, nothing written (the live console may run beside it).
+    runtime = await createRuntime({ scenario: 'default', recording, db: null, command: 'Headroom desktop app (recording)' });
+  } else {
+    const fleet = profileFleet(app.getPath('userData'));
+    runtime = await createRuntime({
+      scenario: process.env.HEADROOM_SCENARIO ?? 'default',
+      db: join(app.getPath('userData'), 'telemetry.db'),
+      fleet: fleet ?? undefined,
+      command: 'Headroom desktop app',
+    });
+  }
   const actor = localProfile(app.getPath('userData'));
   registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null, () => actor, { onRefused: runtime.auditRefusal, roles: runtime.roles });
 
-  win = createSecureWindow(BrowserWindow, join(here, 'preload.cjs'));
+  win = createSecureWindow(BrowserWindow, join(here, 'preload.cjs'), recording ? recordingTitle(recording) : 'Headroom');
+  // The page's <title> would replace the window's: a recording's window keeps naming its file.
+  if (recording) win.on('page-title-updated', (e) => e.preventDefault());
   win.once('ready-to-show', () => win?.show());
   for (const channel of eventChannels) {
     runtime.bus.on(channel, (payload) => {
@@ -86,8 +172,10 @@ app.on('before-quit', (e) => {
   void runtime.close().finally(() => app.quit());
 });
 app.whenReady().then(start).catch((e: unknown) => {
-  console.error('Headroom could not start:', e);
+  console.error(recording ? `Headroom could not open ${recording}:` : 'Headroom could not start:', e);
   // A second Headroom on the same data folder (LockError) or a bad store: say so on the desktop, not only on stderr.
-  dialog.showErrorBox('Headroom could not start', e instanceof Error ? e.message : String(e));
+  // A recording instance whose file fails (not a recording, damaged, newer schema) says so and quits.
+  if (recording) dialog.showErrorBox(CANNOT_OPEN, oneLine(e));
+  else dialog.showErrorBox('Headroom could not start', e instanceof Error ? e.message : String(e));
   app.exit(1);
 });

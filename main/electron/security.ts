@@ -9,13 +9,13 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
  * The one way Headroom opens a window, with the Electron security checklist's settings written out literally here
  * (so that reviewers and electronegativity see them at the construction site). Tests assert these exact values.
  */
-export function createSecureWindow(BrowserWindow: typeof BrowserWindowType, preloadPath: string): BrowserWindowType {
+export function createSecureWindow(BrowserWindow: typeof BrowserWindowType, preloadPath: string, title = 'Headroom'): BrowserWindowType {
   return new BrowserWindow({
     width: 1600,
     height: 1000,
     backgroundColor: '#0f1419',
     show: false,
-    title: 'Headroom',
+    title,
     webPreferences: {
       preload: preloadPath,
       contextIsolation: true,
@@ -27,7 +27,9 @@ export function createSecureWindow(BrowserWindow: typeof BrowserWindowType, prel
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
-      navigateOnDragDrop: false,
+      // A dropped file or link navigates, and so passes through will-navigate (main.ts), which blocks every
+      // navigation away from the app and opens a dropped .headroom recording in a second instance instead.
+      navigateOnDragDrop: true,
       spellcheck: false,
       // Middle-click (auxclick) can open links outside the navigation handlers.
       disableBlinkFeatures: 'Auxclick',

@@ -52,6 +52,7 @@ vi.mock('electron', () => {
       exit: () => {},
     },
     BrowserWindow,
+    Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: () => {} },
     dialog: { showErrorBox: () => {} },
     ipcMain: { handle: (ch: string, fn: (...a: unknown[]) => unknown) => fake.ipc.set(ch, fn) },
     Notification: class {
