@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { PolicyConfigSchema, type PolicyConfig } from '../../shared/domain/control.js';
 import { ReplayPolicySchema, type ReplayInfo, type ReplayJob, type ReplayPolicy, type ReplayResult, type ReplaySeries, type ReplaySide } from '../../shared/domain/replay.js';
 import { ScenarioSchema, type ScenarioEvent } from '../../shared/domain/scenario.js';
@@ -6,7 +6,12 @@ import { RefusalError, type ReplayApi } from '../core/ports.js';
 import { startWorker } from '../node/workers.js';
 import type { LoadedScenario } from '../sim/config.js';
 import { StoreError } from '../store/db.js';
-import { openRecording, RECORDED_RUN, recordedEvents, recordingMeta } from '../store/recording.js';
+import { openRecording, RECORDED_RUN, recordedEvents, recordingFrameReader, recordingMeta } from '../store/recording.js';
+import { DemandSource, type DemandBand } from '../sources/demandSource.js';
+import { Engine } from '../engine/engine.js';
+import { ControlService } from '../engine/control/service.js';
+import { ReportBuilder } from './report.js';
+import type { Topology } from '../../shared/domain/topology.js';
 import { getRun } from '../store/runs.js';
 import { queryRange } from '../store/telemetry.js';
 import { runLoaded, type ReplayOrigin, type SimPolicy } from './batch.js';
@@ -26,8 +31,14 @@ const BIN_MS = 10_000;
 
 /** What a recording needs for a replay, read once; refused with one line when it cannot be replayed. */
 export interface ReplayPlan {
+  /** 'sim': re-simulated from the run's demand; 'fleet': a real fleet's demand inferred from what it showed. */
+  kind: 'sim' | 'fleet';
   file: string;
-  loaded: LoadedScenario;
+  /** Where to open it again (a fleet replay reads its frames while it runs). */
+  path: string;
+  topology: Topology;
+  /** The simulator's scenario (sim only). */
+  loaded: LoadedScenario | null;
   seed: number;
   startMs: number;
   fromMs: number;
@@ -47,15 +58,31 @@ export function replayPlan(file: string): ReplayPlan {
     if (!run || run.t0Ms === null || run.t1Ms === null) throw new StoreError(`${name}: holds no telemetry`);
     const meta = recordingMeta(db);
     const origin = originOf(run.meta);
-    if (!origin) {
-      throw new StoreError(
-        run.kind === 'sim'
-          ? `${name}: made before runs kept their scenario; record it again to replay it`
-          : `${name}: a real fleet's recording; replay needs a simulator's (inferring demand from power and caps is not built yet)`,
-      );
-    }
     const fromMs = typeof meta.fromMs === 'number' ? Math.max(meta.fromMs, run.t0Ms) : run.t0Ms;
     const toMs = run.t1Ms;
+    const rowIds = run.topology.rows.map((r) => r.id);
+    const recorded = queryRange(db, RECORDED_RUN, { scope: 'row', fromMs, toMs: toMs + 1, resS: 10 }, rowIds);
+    const config = PolicyConfigSchema.safeParse(meta.policy ?? (run.kind === 'sim' ? {} : { actuation: { capPath: 'inBand' } }));
+    const policy = ReplayPolicySchema.safeParse(typeof meta.policyName === 'string' ? meta.policyName : run.meta.policy);
+    if (!origin) {
+      if (run.kind === 'sim') throw new StoreError(`${name}: made before runs kept their scenario; record it again to replay it`);
+      // A real fleet (or an import): its demand is inferred from what the GPUs showed, over the window only.
+      return {
+        kind: 'fleet',
+        file: name,
+        path: resolve(file),
+        topology: run.topology,
+        loaded: null,
+        seed: 0,
+        startMs: fromMs - 1000,
+        fromMs,
+        toMs,
+        policy: policy.success ? policy.data : 'polca',
+        config: config.success ? config.data : PolicyConfigSchema.parse({ actuation: { capPath: 'inBand' } }),
+        drills: 0,
+        recorded: { tMs: recorded.tMs, avgKW: recorded.avgKW },
+      };
+    }
     // Drills: scenario events that a person started (kind "scenario" with the event and who); on the timeline at
     // the simulator's second when they were started.
     const drills: ScenarioEvent[] = [];
@@ -67,12 +94,11 @@ export function replayPlan(file: string): ReplayPlan {
     }
     const parsed = ScenarioSchema.safeParse({ ...origin.scenario, events: [...origin.scenario.events, ...drills] });
     if (!parsed.success) throw new StoreError(`${name}: its scenario does not read back (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`);
-    const policy = ReplayPolicySchema.safeParse(typeof meta.policyName === 'string' ? meta.policyName : run.meta.policy);
-    const config = PolicyConfigSchema.safeParse(meta.policy ?? {});
-    const rowIds = run.topology.rows.map((r) => r.id);
-    const recorded = queryRange(db, RECORDED_RUN, { scope: 'row', fromMs, toMs: toMs + 1, resS: 10 }, rowIds);
     return {
+      kind: 'sim',
       file: name,
+      path: resolve(file),
+      topology: run.topology,
       loaded: { scenario: parsed.data, topology: run.topology, source: 'recording' },
       seed: origin.seed,
       startMs: origin.startMs,
@@ -96,9 +122,10 @@ function originOf(runMeta: Record<string, unknown>): ReplayOrigin | null {
 export function replayInfo(plan: ReplayPlan): ReplayInfo {
   return {
     available: true,
+    kind: plan.kind,
     policy: plan.policy,
     config: plan.config,
-    scenario: plan.loaded.scenario.name,
+    scenario: plan.loaded ? plan.loaded.scenario.name : 'the recorded fleet (demand inferred)',
     fromMs: plan.fromMs,
     toMs: plan.toMs,
     leadS: Math.max(0, (plan.fromMs - plan.startMs) / 1000),
@@ -115,50 +142,106 @@ interface SideRun {
   brakes: Array<{ tMs: number; row: number }>;
 }
 
+/** 10-second bins over the window, per row: mean power, the budget in force, mean GPUs capped; brakes as they start. */
+class SideSeries {
+  readonly sum: Float64Array[];
+  readonly budget: Float64Array[];
+  readonly capped: Float64Array[];
+  readonly n: Float64Array;
+  readonly brakes: SideRun['brakes'] = [];
+  private readonly first: number;
+  private lastBrakes: Int32Array | null = null;
+
+  constructor(
+    private readonly rows: number,
+    private readonly fromMs: number,
+    toMs: number,
+  ) {
+    this.first = Math.floor(fromMs / BIN_MS) * BIN_MS;
+    const bins = Math.max(1, Math.ceil((toMs + 1 - this.first) / BIN_MS));
+    this.sum = Array.from({ length: rows }, () => new Float64Array(bins));
+    this.budget = Array.from({ length: rows }, () => new Float64Array(bins));
+    this.capped = Array.from({ length: rows }, () => new Float64Array(bins));
+    this.n = new Float64Array(bins);
+  }
+
+  tick(engine: Engine, control: ControlService | null): void {
+    const t = engine.nowMs;
+    if (control) {
+      const b = control.rowBrakes;
+      if (this.lastBrakes && t >= this.fromMs) for (let r = 0; r < this.rows; r++) if (b[r]! > this.lastBrakes[r]!) this.brakes.push({ tMs: t, row: r });
+      this.lastBrakes = Int32Array.from(b);
+    }
+    if (t < this.fromMs) return;
+    const i = Math.floor((t - this.first) / BIN_MS);
+    if (i < 0 || i >= this.n.length) return;
+    this.n[i]! += 1;
+    for (let r = 0; r < this.rows; r++) {
+      this.sum[r]![i]! += engine.agg.rowW[r]! / 1000;
+      this.budget[r]![i] = engine.rowBudgetKW[r]!;
+      this.capped[r]![i]! += control ? control.rowCappedGpus[r]! : 0;
+    }
+  }
+
+  finish(report: SimReport, figures: WorkloadFigures[]): SideRun {
+    for (let r = 0; r < this.rows; r++)
+      for (let i = 0; i < this.n.length; i++) {
+        const k = this.n[i]! || 1;
+        this.sum[r]![i]! /= k;
+        this.capped[r]![i]! /= k;
+      }
+    return { report, figures, kW: this.sum, budgetKW: this.budget, capped: this.capped, brakes: this.brakes };
+  }
+}
+
 /** One re-run of the plan through a policy, with 10-second series over the window. */
-export function runSide(plan: ReplayPlan, policy: SimPolicy, config: PolicyConfig, onProgress?: (doneS: number, totalS: number) => void): SideRun {
-  const rows = plan.loaded.topology.rows.length;
-  const first = Math.floor(plan.fromMs / BIN_MS) * BIN_MS;
-  const bins = Math.max(1, Math.ceil((plan.toMs + 1 - first) / BIN_MS));
-  const sum = Array.from({ length: rows }, () => new Float64Array(bins));
-  const budget = Array.from({ length: rows }, () => new Float64Array(bins));
-  const capped = Array.from({ length: rows }, () => new Float64Array(bins));
-  const n = new Float64Array(bins);
-  const brakes: SideRun['brakes'] = [];
-  let lastBrakes: Int32Array | null = null;
-  const durationS = (plan.toMs - plan.startMs) / 1000;
-  const { report, figures } = runLoaded(plan.loaded, {
+export function runSide(plan: ReplayPlan, policy: SimPolicy, config: PolicyConfig, onProgress?: (doneS: number, totalS: number) => void, band: DemandBand = 'mid'): SideRun {
+  const series = new SideSeries(plan.topology.rows.length, plan.fromMs, plan.toMs);
+  if (plan.kind === 'fleet') return runFleetSide(plan, policy, config, band, series, onProgress);
+  const { report, figures } = runLoaded(plan.loaded!, {
     seed: plan.seed,
-    durationS,
+    durationS: (plan.toMs - plan.startMs) / 1000,
     policy,
     config,
     reportFromMs: plan.fromMs,
     onProgress,
-    onTick: (engine, control) => {
-      const t = engine.nowMs;
-      if (control) {
-        const b = control.rowBrakes;
-        if (lastBrakes && t >= plan.fromMs) for (let r = 0; r < rows; r++) if (b[r]! > lastBrakes[r]!) brakes.push({ tMs: t, row: r });
-        lastBrakes = Int32Array.from(b);
-      }
-      if (t < plan.fromMs) return;
-      const i = Math.floor((t - first) / BIN_MS);
-      if (i < 0 || i >= bins) return;
-      n[i]! += 1;
-      for (let r = 0; r < rows; r++) {
-        sum[r]![i]! += engine.agg.rowW[r]! / 1000;
-        budget[r]![i] = engine.rowBudgetKW[r]!;
-        capped[r]![i]! += control ? control.rowCappedGpus[r]! : 0;
-      }
-    },
+    onTick: (engine, control) => series.tick(engine, control),
   });
-  for (let r = 0; r < rows; r++)
-    for (let i = 0; i < bins; i++) {
-      const k = n[i]! || 1;
-      sum[r]![i]! /= k;
-      capped[r]![i]! /= k;
+  return series.finish(report, figures);
+}
+
+/** A real fleet's window through a policy: the demand inferred per GPU answers the policy's setpoints (DemandSource). */
+function runFleetSide(plan: ReplayPlan, policy: SimPolicy, config: PolicyConfig, band: DemandBand, series: SideSeries, onProgress?: (doneS: number, totalS: number) => void): SideRun {
+  const db = openRecording(plan.path);
+  try {
+    const t = plan.topology;
+    const source = new DemandSource(t, recordingFrameReader(db), band);
+    const engine = new Engine({ topology: t, source, stepMs: 1000, startMs: plan.startMs });
+    const control = new ControlService({
+      engine,
+      actuator: source,
+      audit: null,
+      // A recording keeps no priorities: every GPU is treated alike.
+      priorities: new Uint8Array(t.gpuCount),
+      store: null,
+      onChange: () => {},
+      mode: policy === 'none' ? 'brake-only' : 'polca',
+      policy: config,
+    });
+    engine.addService(control);
+    const ticks = Math.round((plan.toMs - plan.startMs) / 1000);
+    const report = new ReportBuilder(engine, ticks, control);
+    report.begin();
+    for (let i = 0; i < ticks; i++) {
+      report.record(engine.tick().fired);
+      series.tick(engine, control);
+      if (onProgress && (i % 30 === 0 || i === ticks - 1)) onProgress(i + 1, ticks);
     }
-  return { report, figures, kW: sum, budgetKW: budget, capped, brakes };
+    control.close();
+    return series.finish(report.build({ scenario: plan.file, seed: 0, durationS: ticks, policy }, [], [], null), []);
+  } finally {
+    db.close();
+  }
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -216,9 +299,14 @@ export function replayDiff(base: ReplaySide, replay: ReplaySide, reproduction: R
 /** Both re-runs and their comparison. `onProgress` counts simulated seconds over both. */
 export function replayCompare(plan: ReplayPlan, policy: ReplayPolicy, config: PolicyConfig, onProgress?: (doneS: number, totalS: number) => void): ReplayResult {
   const oneS = (plan.toMs - plan.startMs) / 1000;
-  const base = runSide(plan, plan.policy, plan.config, onProgress ? (d) => onProgress(d, 2 * oneS) : undefined);
-  const other = runSide(plan, policy, config, onProgress ? (d) => onProgress(oneS + d, 2 * oneS) : undefined);
-  const t = plan.loaded.topology;
+  // A fleet's demand is inferred: the replayed policy also runs on the band's two ends.
+  const runs = plan.kind === 'fleet' ? 4 : 2;
+  const part = (k: number) => (onProgress ? (d: number) => onProgress(k * oneS + d, runs * oneS) : undefined);
+  const base = runSide(plan, plan.policy, plan.config, part(0));
+  const other = runSide(plan, policy, config, part(1));
+  const low = plan.kind === 'fleet' ? runSide(plan, policy, config, part(2), 'low') : null;
+  const high = plan.kind === 'fleet' ? runSide(plan, policy, config, part(3), 'high') : null;
+  const t = plan.topology;
   const first = Math.floor(plan.fromMs / BIN_MS) * BIN_MS;
   const bins = base.kW[0]?.length ?? 0;
   const tMs = Array.from({ length: bins }, (_, i) => first + i * BIN_MS);
@@ -243,6 +331,7 @@ export function replayCompare(plan: ReplayPlan, policy: ReplayPolicy, config: Po
       recordedKW: recordedKW.map((v) => (v === null ? null : r1(v))),
       baseKW: Array.from(base.kW[r]!, r1),
       replayKW: Array.from(other.kW[r]!, r1),
+      ...(low && high ? { replayLowKW: Array.from(low.kW[r]!, (v, i) => r1(Math.min(v, high.kW[r]![i]!))), replayHighKW: Array.from(high.kW[r]!, (v, i) => r1(Math.max(v, low.kW[r]![i]!))) } : {}),
       baseCapped: Array.from(base.capped[r]!, r1),
       replayCapped: Array.from(other.capped[r]!, r1),
     };
@@ -252,6 +341,7 @@ export function replayCompare(plan: ReplayPlan, policy: ReplayPolicy, config: Po
   const b = side('replayed', policy, config, other);
   return {
     file: plan.file,
+    kind: plan.kind,
     fromMs: plan.fromMs,
     toMs: plan.toMs,
     base: a,
@@ -304,7 +394,7 @@ export function createReplays(file: string | null): ReplayApi {
         throw new RefusalError(`policy: ${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}`);
       }
       const id = `replay-${++seq}`;
-      const job: ReplayJob = { id, state: 'running', doneS: 0, totalS: 2 * ((p.toMs - p.startMs) / 1000), startedAtMs: Date.now(), result: null, error: null };
+      const job: ReplayJob = { id, state: 'running', doneS: 0, totalS: (p.kind === 'fleet' ? 4 : 2) * ((p.toMs - p.startMs) / 1000), startedAtMs: Date.now(), result: null, error: null };
       jobs.set(id, job);
       // Keep the last few jobs only.
       for (const k of [...jobs.keys()].slice(0, -4)) jobs.delete(k);

@@ -29,6 +29,27 @@ export const BUILTIN_MODELS: readonly GpuModel[] = [
     thermalTimeConstantS: 20,
   },
   {
+    // From the real H200 captures in test/fixtures/gpu (idle 82 W, limits 200–700 W, supported SM clocks 345–1980
+    // MHz). Thermal figures are the H100's (not measured on the H200).
+    id: 'H200-SXM',
+    name: 'NVIDIA H200 141GB HBM3e (SXM)',
+    idleW: 82,
+    minLimitW: 200,
+    maxLimitW: 700,
+    defaultLimitW: 700,
+    idleClockMHz: 345,
+    minClockMHz: 345,
+    baseClockMHz: 1590,
+    maxClockMHz: 1980,
+    maxOperatingC: 87,
+    slowdownC: 89,
+    shutdownC: 95,
+    clockPowerExponent: 1.3,
+    thermalResistanceCPerW: 0.0322,
+    chassisOffsetC: 13.7,
+    thermalTimeConstantS: 20,
+  },
+  {
     id: 'A100-SXM',
     name: 'NVIDIA A100 80GB (SXM4)',
     idleW: 55,

@@ -88,6 +88,25 @@ export function buildReplayOption(r: ReplayResult): Record<string, unknown> {
         itemStyle: { color: REPLAY_INK.replay },
         markLine: { symbol: 'none', silent: true, label: { show: false }, lineStyle: { color: REPLAY_INK.replay, type: 'dashed', width: 1 }, data: brakeMarks('replay') },
       },
+      ...(row.replayLowKW && row.replayHighKW
+        ? [
+            // The inferred demand's band (a fleet's replay): the low end, then the width stacked on it as an area.
+            { name: `Row ${row.id} · replayed band low`, type: 'line', stack: `band-${row.id}`, xAxisIndex: p, yAxisIndex: p, data: pairs(row.replayLowKW), showSymbol: false, silent: true, lineStyle: { opacity: 0 }, itemStyle: { color: REPLAY_INK.replay } },
+            {
+              name: `Row ${row.id} · replayed band width`,
+              type: 'line',
+              stack: `band-${row.id}`,
+              xAxisIndex: p,
+              yAxisIndex: p,
+              data: pairs(row.replayHighKW.map((h, i) => Math.round((h - (row.replayLowKW![i] ?? h)) * 10) / 10)),
+              showSymbol: false,
+              silent: true,
+              lineStyle: { opacity: 0 },
+              areaStyle: { color: REPLAY_INK.replay, opacity: 0.2 },
+              itemStyle: { color: REPLAY_INK.replay },
+            },
+          ]
+        : []),
       { name: `Row ${row.id} · budget`, type: 'line', step: 'end', xAxisIndex: p, yAxisIndex: p, data: pairs(row.budgetKW), showSymbol: false, lineStyle: { width: 1.4, type: 'dashed', color: REPLAY_INK.budget }, itemStyle: { color: REPLAY_INK.budget } },
     );
   });
@@ -111,8 +130,12 @@ export function buildReplayOption(r: ReplayResult): Record<string, unknown> {
       formatter: (ps: Array<{ seriesName: string; value: [number, number | null]; color: string }>) => {
         const first = ps[0];
         if (!first) return '';
-        const lines = ps.map((q) => `<span style="color:${q.color}">●</span> ${escapeHtml(q.seriesName)}: ${q.value[1] === null ? '—' : q.value[1].toFixed(1)}`);
-        return `${fmtClock(first.value[0])}<br>${lines.join('<br>')}`;
+        const lines = ps.filter((q) => !q.seriesName.includes('band')).map((q) => `<span style="color:${q.color}">●</span> ${escapeHtml(q.seriesName)}: ${q.value[1] === null ? '—' : q.value[1].toFixed(1)}`);
+        const band = ps.filter((q) => q.seriesName.includes('band'));
+        const lowQ = band.find((q) => q.seriesName.endsWith('band low'));
+        const widthQ = band.find((q) => q.seriesName.endsWith('band width'));
+        const bandLine = lowQ && widthQ && lowQ.value[1] !== null && widthQ.value[1] !== null ? `<br>replayed band ${lowQ.value[1].toFixed(1)} … ${(lowQ.value[1] + widthQ.value[1]).toFixed(1)}` : '';
+        return `${fmtClock(first.value[0])}<br>${lines.join('<br>')}${bandLine}`;
       },
     },
     series,

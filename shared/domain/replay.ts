@@ -13,6 +13,8 @@ export type ReplayPolicy = z.output<typeof ReplayPolicySchema>;
 export type ReplayInfo =
   | {
       available: true;
+      /** 'sim': the run's own demand re-simulated; 'fleet': a real fleet's demand inferred from what it showed. */
+      kind: 'sim' | 'fleet';
       /** The recorded control plane and its configuration (the "as recorded" side). */
       policy: ReplayPolicy;
       config: PolicyConfig;
@@ -49,6 +51,9 @@ export interface ReplaySeries {
     recordedKW: Array<number | null>;
     baseKW: number[];
     replayKW: number[];
+    /** A fleet's replay: the replayed policy on the two ends of the inferred demand's band. */
+    replayLowKW?: number[];
+    replayHighKW?: number[];
     baseCapped: number[];
     replayCapped: number[];
   }>;
@@ -57,6 +62,7 @@ export interface ReplaySeries {
 
 export interface ReplayResult {
   file: string;
+  kind: 'sim' | 'fleet';
   fromMs: number;
   toMs: number;
   base: ReplaySide;

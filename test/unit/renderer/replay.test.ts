@@ -15,6 +15,7 @@ const side = (policy: ReplaySide['policy'], t2Pct: number, brakes: number): Repl
 
 const result: ReplayResult = {
   file: 'x.headroom',
+  kind: 'sim',
   fromMs: 0,
   toMs: 30_000,
   base: side('polca', 89, 1),
@@ -47,5 +48,20 @@ describe('Replay with… chart and table', () => {
     expect(c!.cells.find((x) => x.label === 'peak')!.changed).toBe(false);
     expect(sideName(result.replay)).toBe('POLCA T1 80 % · T2 95 %');
     expect(sideName(side('none', 89, 0))).toBe('no caps (brake only)');
+  });
+});
+
+describe('a fleet replay’s band', () => {
+  it('is drawn as the low end plus the width stacked on it, and only where the result has one', () => {
+    const row = { ...result.series.rows[0]!, replayLowKW: [290, 250, 260], replayHighKW: [310, 290, 300] };
+    const fleet: ReplayResult = { ...result, kind: 'fleet', series: { ...result.series, rows: [row] } };
+    const o = buildReplayOption(fleet) as { series: Array<{ name: string; stack?: string; data: Array<[number, number]> }> };
+    const low = o.series.find((s) => s.name === 'Row C · replayed band low')!;
+    const width = o.series.find((s) => s.name === 'Row C · replayed band width')!;
+    expect(low.stack).toBe(width.stack);
+    expect(low.data.map((p) => p[1])).toEqual([290, 250, 260]);
+    expect(width.data.map((p) => p[1])).toEqual([20, 40, 40]);
+    const plain = buildReplayOption(result) as { series: Array<{ name: string }> };
+    expect(plain.series.some((s) => s.name.includes('band'))).toBe(false);
   });
 });
