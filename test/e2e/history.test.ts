@@ -1,8 +1,12 @@
 /**
  * Power history after a drill: the operator cuts 30 % of row C's feed, then looks back over a window they pick and
  * sees row C's budget step down at the moment of the drill (the % of budget is against the budget in force then),
- * looks at a custom window rack by rack, and opens a GPU of row C to see its last hour.
+ * looks at a custom window rack by rack, opens a GPU of row C to see its last hour, and exports the Power view's chart
+ * as CSV and PNG.
  */
+import { copyFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { startHeadroom, type RunningServer } from './support/server.js';
@@ -101,6 +105,60 @@ describe('power history: a budget step after a feed-loss drill', () => {
     await expect(operator.rack.gpuHistory().locator('h3').textContent()).resolves.toMatch(/C03.* · last hour/);
     await operator.rack.gpuHistory().scrollIntoViewIfNeeded();
     await operator.console.screenshot('rack-gpu-history.png');
+  }, 30_000);
+
+  it('exports the Power view’s chart: its series as CSV (row C’s power and budget step) and a picture as PNG', async () => {
+    await operator.looksAtPowerOverTime();
+    const page = operator.page;
+    const csvButton = operator.power.root().getByTestId('export-csv');
+    const pngButton = operator.power.root().getByTestId('export-png');
+    await expect(csvButton.getAttribute('title')).resolves.toMatch(/CSV/);
+
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), csvButton.click()]);
+    expect(csvDownload.suggestedFilename()).toMatch(/^headroom-power-racks-of-row-c-\d{8}T\d{6}Z\.csv$/);
+    const text = readFileSync(await csvDownload.path(), 'utf8');
+    // A byte-order mark for spreadsheets, then RFC 4180 records ending in CRLF.
+    expect(text.startsWith('\uFEFFtime,')).toBe(true);
+    const [header, ...rows] = text.slice(1).split('\r\n').filter((l) => l !== '').map((l) => l.split(','));
+    const rowC = header!.indexOf('Row C · kW');
+    const budget = header!.indexOf('Row C 100 % of budget · kW');
+    expect(header![0]).toBe('time');
+    expect(rowC).toBeGreaterThan(0);
+    expect(budget).toBeGreaterThan(0);
+    expect(header).toContain('Rack C03 · kW');
+    // The custom window (start to now) holds ~25 s of sim time per wall second: tens of 10 s buckets.
+    expect(rows.length).toBeGreaterThan(10);
+    let lastMs = -Infinity;
+    for (const r of rows) {
+      expect(r).toHaveLength(header!.length);
+      expect(r[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      const ms = Date.parse(r[0]!);
+      expect(ms).toBeGreaterThan(lastMs);
+      lastMs = ms;
+      for (const cell of r.slice(1)) expect(cell).toMatch(/^(-?\d+(\.\d+)?)?$/);
+    }
+    const powerC = rows.map((r) => r[rowC]).filter((c) => c !== '').map(Number);
+    expect(powerC.length).toBeGreaterThan(rows.length / 2);
+    for (const kw of powerC) expect(kw).toBeGreaterThan(0);
+    // Row C's budget in force at each bucket: 408 kW before the drill, 70 % of it after.
+    const budgets = [...new Set(rows.map((r) => r[budget]).filter((c) => c !== '').map(Number))];
+    expect(budgets.some((kw) => Math.abs(kw - budgetC) < 0.1)).toBe(true);
+    expect(budgets.some((kw) => Math.abs(kw - budgetC * 0.7) < 0.1)).toBe(true);
+
+    // The PNG button, from the keyboard.
+    await pngButton.focus();
+    const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(pngDownload.suggestedFilename()).toMatch(/^headroom-power-racks-of-row-c-\d{8}T\d{6}Z\.png$/);
+    const pngPath = await pngDownload.path();
+    const png = readFileSync(pngPath);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // IHDR: twice the chart's pixels.
+    const { w, h } = await operator.power.chart().evaluate((el) => ({ w: el.clientWidth, h: el.clientHeight }));
+    expect(png.readUInt32BE(16)).toBe(w * 2);
+    expect(png.readUInt32BE(20)).toBe(h * 2);
+    // Kept (outside the working tree) to look at: the download itself goes when the browser closes.
+    copyFileSync(pngPath, join(tmpdir(), 'headroom-e2e-power-export.png'));
+    await operator.console.screenshot('power-export.png');
   }, 30_000);
 
   it('raised no page errors', () => {
