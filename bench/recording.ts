@@ -9,7 +9,8 @@ import { openTelemetryDb } from '../main/store/telemetryDb.js';
 
 /**
  * Issue 9's scale: 1 h of 10,240 simulated GPUs at 1 s under POLCA, stored in telemetry.db, saved as a recording,
- * opened, and replayed through the same policy. Every figure is the whole user path of that command.
+ * opened, and replayed through the same policy. Every figure is the whole user path of that command. The saved
+ * recording (`file`) is left in `dir` for the scrub benchmark; the caller deletes it.
  */
 export function benchRecording(dir: string, o: { durationS?: number; scale?: number } = {}) {
   const durationS = o.durationS ?? 3600;
@@ -37,11 +38,14 @@ export function benchRecording(dir: string, o: { durationS?: number; scale?: num
   t0 = performance.now();
   replayRecording(rec, 'polca');
   const replayS = (performance.now() - t0) / 1000;
+  rmSync(rec, { force: true });
   rmSync(db, { force: true });
   rmSync(`${db}-wal`, { force: true });
   return {
     gpus: loaded.topology.gpuCount,
     durationS,
+    /** The saved recording, kept for the scrub benchmark: the caller deletes it. */
+    file: out,
     what:
       'store: telemetry.db bytes (with WAL) / GPU-samples after `sim --db` (frames + rollups + events); recording: `record` of the whole run (saveMs: copy + fsync + rename), `recording info` (openMs: open read-only, checks, quick_check), file bytes / GPU-samples; replay: `replay` with POLCA (re-simulation with controller, no store) simulated s / wall s',
     storeBytesPerGpuSample: stored?.samples ? Math.round((storeBytes / stored.samples) * 100) / 100 : null,

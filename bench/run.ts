@@ -215,61 +215,140 @@ async function benchHeatmapViews() {
   }
 }
 
+// For development: BENCH_ONLY=storeSpeed,scrub (comma-separated step names below) runs only those steps (scrub makes
+// its recording first); BENCH_QUICK=1 shortens the store-speed run (15 s) and the recording (5 min). Either prints the
+// figures without writing bench/results.json, which holds full runs only.
+const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'agents', 'heatmap'] as const;
+type Step = (typeof STEPS)[number];
+const only = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+for (const x of only) if (!(STEPS as readonly string[]).includes(x)) throw new Error(`BENCH_ONLY: unknown step "${x}" (steps: ${STEPS.join(', ')})`);
+const quick = process.env.BENCH_QUICK === '1';
+const partial = quick || only.length > 0;
+const wants = (step: Step) => !only.length || only.includes(step);
+
 const results: Record<string, unknown> = {
   command: 'npm run bench',
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
   schemaVersion: TELEMETRY_MIGRATIONS.at(-1)!.version,
+  ...(partial ? { partial: { only: only.length ? only : 'all', quick } } : {}),
 };
+type Section = Record<string, unknown>;
+const section = (k: string): Section => (results[k] ?? {}) as Section;
+const num = (s: Section, k: string): number => (typeof s[k] === 'number' ? s[k] : NaN);
 try {
   // The simulation runs first, on a fresh heap: later benchmarks leave a 10,240-GPU engine and its garbage behind.
-  log('sim speed-up…');
-  results.sim = benchSim();
-  log('ingest…');
-  results.ingest = benchIngest();
-  log('tick (10,240 GPUs)…');
-  results.tick = await benchTick();
-  const tk = results.tick as { storeBytesPerGpuSample: number | null; storeDropped: number; storeWhat: string };
-  results.store = { bytesPerGpuSample: tk.storeBytesPerGpuSample, droppedTicks: tk.storeDropped, what: tk.storeWhat };
-  log('recording (1 h × 10,240 GPUs: store, save, open, replay; a few minutes)…');
-  const { benchRecording } = await import('./recording.js');
-  const rec = benchRecording(dir);
-  results.recording = { ...rec.recording, what: rec.what };
-  results.replay = rec.replay;
-  results.store = { ...(results.store as object), bytesPerGpuSampleAt1h: rec.storeBytesPerGpuSample, simWithStoreSpeedup: rec.simWithStoreSpeedup };
-  log('rollup query…');
-  results.rollupQuery = benchRollupQuery();
-  log('controller decision and reaction…');
-  // Stage changes (and so row-layer rebuilds) are rare, so the first run's tail is V8 compiling them: report the
-  // second run, and keep the cold run's p99 beside it.
-  const cold = await benchControl();
-  results.control = { ...(await benchControl()), coldDecisionP99Ms: cold.decisionP99Ms };
-  log('128 simulated agents → one console over mutual TLS (~30 s)…');
-  results.agents = await benchAgents({ log });
-  log('heatmap views in Chromium…');
-  try {
-    results.heatmap = await benchHeatmapViews();
-  } catch (e) {
-    results.heatmap = { error: (e as Error).message };
+  if (wants('sim')) {
+    log('sim speed-up…');
+    results.sim = benchSim();
   }
-  results.goals = {
-    'ingest.ratio >= 0.9': (results.ingest as { ratio: number }).ratio >= 0.9,
-    'tick.p99Ms <= 5': (results.tick as { p99Ms: number }).p99Ms <= 5,
-    'recording.bytesPerGpuSample <= 6': (results.recording as { bytesPerGpuSample: number }).bytesPerGpuSample <= 6,
-    'recording.saveMs <= 10000': (results.recording as { saveMs: number }).saveMs <= 10_000,
-    'recording.openMs <= 2000': (results.recording as { openMs: number }).openMs <= 2000,
-    'replay.speedup >= 100': (results.replay as { speedup: number }).speedup >= 100,
-    'store.bytesPerGpuSample <= 12': ((results.store as { bytesPerGpuSample: number | null }).bytesPerGpuSample ?? Infinity) <= 12,
-    'sim.speedup >= 10000': (results.sim as { speedup: number }).speedup >= 10_000,
-    'rollupQuery.ms <= 50': (results.rollupQuery as { ms: number }).ms <= 50,
-    'heatmap.floorMs <= 16': ((results.heatmap as { floorMs?: number }).floorMs ?? Infinity) <= 16,
-    'heatmap.allGpuMs <= 25': ((results.heatmap as { allGpuMs?: number }).allGpuMs ?? Infinity) <= 25,
-    'control.decisionP99Ms <= 1': (results.control as { decisionP99Ms: number }).decisionP99Ms <= 1,
-    'control.reactionTicks <= 1': (results.control as { reactionTicks: number }).reactionTicks <= 1,
-    'agents: all 128 up, 0 errors': (results.agents as { agentsUpAtEnd: number; errors: number }).agentsUpAtEnd === 128 && (results.agents as { errors: number }).errors === 0,
-  };
+  if (wants('ingest')) {
+    log('ingest…');
+    results.ingest = benchIngest();
+  }
+  if (wants('tick')) {
+    log('tick (10,240 GPUs)…');
+    results.tick = await benchTick();
+    const tk = results.tick as { storeBytesPerGpuSample: number | null; storeWhat: string };
+    // tick.storeDropped: the hand-paced tick loop's drops; store.droppedTicks comes from the served runtime below.
+    results.store = { ...section('store'), bytesPerGpuSample: tk.storeBytesPerGpuSample, what: tk.storeWhat };
+  }
+  if (wants('storeSpeed')) {
+    const wallS = quick ? 15 : 60;
+    log(`store at ×10 (10,240 GPUs, \`serve --scale 8 --speed 10\` runtime, ${wallS} s)…`);
+    const { benchStoreSpeed } = await import('./storeSpeed.js');
+    const sp = await benchStoreSpeed(dir, { wallS, log });
+    results.storeSpeed = sp;
+    results.store = {
+      ...section('store'),
+      droppedTicks: sp.droppedTicks,
+      pacedAtSpeed10: sp.paced,
+      speedupAtSpeed10: sp.speedup,
+      droppedWhat: `droppedTicks, pacedAtSpeed10, speedupAtSpeed10: ${sp.what}`,
+    };
+  }
+  if (wants('recording') || wants('scrub')) {
+    const durationS = quick ? 300 : 3600;
+    log(`recording (${durationS / 60} min × 10,240 GPUs: store, save, open, replay${quick ? '' : '; a few minutes'})…`);
+    const { benchRecording } = await import('./recording.js');
+    const rec = benchRecording(dir, { durationS });
+    try {
+      if (wants('recording')) {
+        results.recording = { ...section('recording'), ...rec.recording, what: rec.what };
+        results.replay = rec.replay;
+        results.store = { ...section('store'), bytesPerGpuSampleAt1h: rec.storeBytesPerGpuSample, simWithStoreSpeedup: rec.simWithStoreSpeedup };
+      }
+      if (wants('scrub')) {
+        log('scrubbing the recording in Chromium (50 seeks)…');
+        const { benchScrub } = await import('./scrub.js');
+        const sc = await benchScrub({ file: rec.file });
+        results.recording = {
+          ...section('recording'),
+          scrubP99Ms: sc.p99Ms,
+          scrubP50Ms: sc.p50Ms,
+          scrubMaxMs: sc.maxMs,
+          scrubColdMs: sc.coldMs,
+          scrubWarmP50Ms: sc.warmP50Ms,
+          scrubWarmP99Ms: sc.warmP99Ms,
+          scrubInPageP50Ms: sc.inPageP50Ms,
+          scrubInPageP99Ms: sc.inPageP99Ms,
+          scrubBreakdownP50Ms: sc.breakdownP50Ms,
+          scrubBreakdownP99Ms: sc.breakdownP99Ms,
+          scrubSeeks: sc.seeks,
+          scrubWhat: `${sc.seeks} seeded-random clicks on the timeline of \`headroom serve --recording\` (${durationS / 60} min × ${rec.gpus.toLocaleString('en-US')} GPUs, ${sc.trackPx} px track) in Chromium 1600×1000, paused: from the click to the slider showing the new instant (the engine read and decoded the frame at that instant, aggregated it and pushed the snapshot over the WebSocket; the floor re-rendered), playwright's round-trip included (condition polled per frame); cold: the first seek, warm: the others; inPage: click event to the slider's attribute change, measured in the page; breakdown (in the page): click → seek request sent over the WebSocket → its snapshot arrived (server: seek, frame read + decode, aggregate, snapshot + JSON, send) → slider changed (parse, apply, Vue render)`,
+        };
+      }
+    } finally {
+      rmSync(rec.file, { force: true });
+    }
+  }
+  if (wants('rollupQuery')) {
+    log('rollup query…');
+    results.rollupQuery = benchRollupQuery();
+  }
+  if (wants('control')) {
+    log('controller decision and reaction…');
+    // Stage changes (and so row-layer rebuilds) are rare, so the first run's tail is V8 compiling them: report the
+    // second run, and keep the cold run's p99 beside it.
+    const cold = await benchControl();
+    results.control = { ...(await benchControl()), coldDecisionP99Ms: cold.decisionP99Ms };
+  }
+  if (wants('agents')) {
+    log('128 simulated agents → one console over mutual TLS (~30 s)…');
+    results.agents = await benchAgents({ log });
+  }
+  if (wants('heatmap')) {
+    log('heatmap views in Chromium…');
+    try {
+      results.heatmap = await benchHeatmapViews();
+    } catch (e) {
+      results.heatmap = { error: (e as Error).message };
+    }
+  }
+  // Each goal with the step that measures it: a partial run checks only its own.
+  const goals: Array<[Step, string, () => boolean]> = [
+    ['ingest', 'ingest.ratio >= 0.9', () => num(section('ingest'), 'ratio') >= 0.9],
+    ['tick', 'tick.p99Ms <= 5', () => num(section('tick'), 'p99Ms') <= 5],
+    ['storeSpeed', 'store.droppedTicks at ×10 == 0', () => section('store').droppedTicks === 0],
+    ['storeSpeed', 'store.speedupAtSpeed10 >= 9.5', () => num(section('store'), 'speedupAtSpeed10') >= 9.5],
+    ['recording', 'recording.bytesPerGpuSample <= 6', () => num(section('recording'), 'bytesPerGpuSample') <= 6],
+    ['recording', 'recording.saveMs <= 10000', () => num(section('recording'), 'saveMs') <= 10_000],
+    ['recording', 'recording.openMs <= 2000', () => num(section('recording'), 'openMs') <= 2000],
+    ['scrub', 'recording.scrubP99Ms <= 200', () => num(section('recording'), 'scrubP99Ms') <= 200],
+    ['recording', 'replay.speedup >= 100', () => num(section('replay'), 'speedup') >= 100],
+    ['tick', 'store.bytesPerGpuSample <= 12', () => num(section('store'), 'bytesPerGpuSample') <= 12],
+    ['sim', 'sim.speedup >= 10000', () => num(section('sim'), 'speedup') >= 10_000],
+    ['rollupQuery', 'rollupQuery.ms <= 50', () => num(section('rollupQuery'), 'ms') <= 50],
+    ['heatmap', 'heatmap.floorMs <= 16', () => num(section('heatmap'), 'floorMs') <= 16],
+    ['heatmap', 'heatmap.allGpuMs <= 25', () => num(section('heatmap'), 'allGpuMs') <= 25],
+    ['control', 'control.decisionP99Ms <= 1', () => num(section('control'), 'decisionP99Ms') <= 1],
+    ['control', 'control.reactionTicks <= 1', () => num(section('control'), 'reactionTicks') <= 1],
+    ['agents', 'agents: all 128 up, 0 errors', () => section('agents').agentsUpAtEnd === 128 && section('agents').errors === 0],
+  ];
+  results.goals = Object.fromEntries(goals.filter(([step]) => wants(step)).map(([, name, ok]) => [name, ok()]));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 const text = JSON.stringify(results, null, 2);
-writeFileSync(new URL('./results.json', import.meta.url), text + '\n');
+if (partial) log('partial run (BENCH_ONLY / BENCH_QUICK): bench/results.json left as it was');
+else writeFileSync(new URL('./results.json', import.meta.url), text + '\n');
 console.log(text);

@@ -12,7 +12,7 @@ import { openTelemetryDb } from '../store/telemetryDb.js';
 import { StoreWriter } from '../store/writer.js';
 import { DEFAULT_RETENTION, queryRange } from '../store/telemetry.js';
 import { eventWindow, gpuHistory } from '../store/history.js';
-import { AuditTrail } from '../store/audit.js';
+import { AuditTrail, recordedAudit } from '../store/audit.js';
 import { openControlDb } from '../store/controlDb.js';
 import { controlState } from '../store/control.js';
 import { alertState } from '../store/alerts.js';
@@ -249,7 +249,8 @@ async function wire(
     telemetry: telemetryReader(readDb, run),
     control,
     alertOps,
-    audit,
+    // A recording's Audit view lists the records it carries (who did what, why, in its window), not this session's.
+    audit: rp ? recordedAudit(rp.db) : audit,
     planner: createPlanner(),
     drill,
     sources: sourcesApi,

@@ -96,6 +96,58 @@ export interface AuditTrailOptions {
  * SHA-256, each appended in its own IMMEDIATE transaction, so it is on disk (synchronous=FULL) when `append`
  * returns. Called inside an outer transaction, it becomes part of it (the caller's commit makes it durable).
  */
+function auditWhere(f: AuditFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    parts.push(sql);
+    params.push(v);
+  };
+  if (f.kind !== undefined) add('kind = ?', f.kind);
+  if (f.actor !== undefined) add('actor = ?', f.actor);
+  if (f.outcome !== undefined) add('outcome = ?', f.outcome);
+  // Substring, case-insensitive (ASCII); a filter on top of the seq range, not an index.
+  if (f.target !== undefined && f.target !== '') add('instr(lower(target), lower(?)) > 0', f.target);
+  return { sql: parts.join(' AND '), params };
+}
+
+/** Newest first, filtered, paged by seq: the audit list's query, for a control.db and a recording alike. */
+function auditListQuery(q: Partial<AuditQuery>): { sql: string; params: unknown[] } {
+  const w = auditWhere(q);
+  // Always bound seq: the newest-first walk is then a SEARCH on the primary key (or the filter's index).
+  const sql = `SELECT ${COLUMNS} FROM audit WHERE seq < ?${w.sql ? ' AND ' + w.sql : ''} ORDER BY seq DESC LIMIT ?`;
+  return { sql, params: [q.beforeSeq ?? Number.MAX_SAFE_INTEGER, ...w.params, q.limit ?? 200] };
+}
+
+/**
+ * A recording's audit records (a window cut from a control.db's chain), read-only, for the Audit view of a console
+ * playing it. `verify` checks what a window can prove: every record's hash, and every link inside the window (its
+ * first record links to a record before the window, which the file does not hold).
+ */
+export function recordedAudit(db: DB): AuditApi {
+  return {
+    list(q) {
+      const { sql, params } = auditListQuery(q);
+      return (db.prepare<unknown[]>(sql).all(...params) as Row[]).map(toRecord);
+    },
+    verify() {
+      let prev: string | null = null;
+      let last = 0;
+      let n = 0;
+      for (const row of db.prepare(`SELECT ${COLUMNS} FROM audit ORDER BY seq`).all() as Row[]) {
+        const r = toRecord(row);
+        if (prev !== null && (r.seq !== last + 1 || r.prevHash !== prev)) return { ok: false, records: n, brokenAtSeq: r.seq, message: `record ${r.seq} does not link to record ${last} (records missing or rewritten in the recording)` };
+        const { hash, ...rest } = r;
+        if (auditHash(rest) !== hash) return { ok: false, records: n, brokenAtSeq: r.seq, message: `record ${r.seq} was altered after it was written (hash mismatch)` };
+        prev = hash;
+        last = r.seq;
+        n++;
+      }
+      return { ok: true, records: n, brokenAtSeq: null, message: n === 0 ? 'the recording holds no audit records' : `${n} recorded records (a window of the trail), each intact and linked` };
+    },
+  };
+}
+
 export class AuditTrail implements AuditSink, AuditApi {
   private readonly db: DB;
   private readonly onAppend: ((r: AuditRecord) => void) | undefined;
@@ -150,32 +202,14 @@ export class AuditTrail implements AuditSink, AuditApi {
     return rec;
   }
 
-  private where(f: AuditFilter): { sql: string; params: unknown[] } {
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, v: unknown) => {
-      parts.push(sql);
-      params.push(v);
-    };
-    if (f.kind !== undefined) add('kind = ?', f.kind);
-    if (f.actor !== undefined) add('actor = ?', f.actor);
-    if (f.outcome !== undefined) add('outcome = ?', f.outcome);
-    // Substring, case-insensitive (ASCII); a filter on top of the seq range, not an index.
-    if (f.target !== undefined && f.target !== '') add('instr(lower(target), lower(?)) > 0', f.target);
-    return { sql: parts.join(' AND '), params };
-  }
-
   /** The SQL and parameters `list` runs (exported for the query-plan test). */
   listQuery(q: Partial<AuditQuery>): { sql: string; params: unknown[] } {
-    const w = this.where(q);
-    // Always bound seq: the newest-first walk is then a SEARCH on the primary key (or the filter's index).
-    const sql = `SELECT ${COLUMNS} FROM audit WHERE seq < ?${w.sql ? ' AND ' + w.sql : ''} ORDER BY seq DESC LIMIT ?`;
-    return { sql, params: [q.beforeSeq ?? Number.MAX_SAFE_INTEGER, ...w.params, q.limit ?? 200] };
+    return auditListQuery(q);
   }
 
   /** Records matching the filters, newest first; page with `beforeSeq` = the last seq shown. */
   list(q: Partial<AuditQuery>): AuditRecord[] {
-    const { sql, params } = this.listQuery(q);
+    const { sql, params } = auditListQuery(q);
     let stmt = this.listStmts.get(sql);
     if (!stmt) this.listStmts.set(sql, (stmt = this.db.prepare<unknown[]>(sql)));
     return (stmt.all(...params) as Row[]).map(toRecord);
@@ -183,7 +217,7 @@ export class AuditTrail implements AuditSink, AuditApi {
 
   /** Every record matching the filters, oldest first, streamed (exports). */
   *iterate(f: AuditFilter = {}): Generator<AuditRecord> {
-    const w = this.where(f);
+    const w = auditWhere(f);
     const stmt = this.db.prepare<unknown[]>(`SELECT ${COLUMNS} FROM audit${w.sql ? ' WHERE ' + w.sql : ''} ORDER BY seq`);
     for (const r of stmt.iterate(...w.params) as IterableIterator<Row>) yield toRecord(r);
   }

