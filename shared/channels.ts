@@ -38,6 +38,8 @@ export const REQUEST_CHANNELS = [
   'replay:info',
   'replay:start',
   'replay:status',
+  'recording:notes',
+  'recording:annotate',
 ] as const;
 export const EVENT_CHANNELS = ['fleet:snapshot', 'alerts:changed', 'status:changed', 'control:changed', 'audit:appended'] as const;
 

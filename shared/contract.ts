@@ -22,7 +22,7 @@ import type { SweepResult } from './domain/planner.js';
 import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
 import { ReplayPolicySchema, type ReplayInfo, type ReplayJob } from './domain/replay.js';
-import type { SavedIncident } from './domain/history.js';
+import type { RecordingNotes, SavedIncident } from './domain/history.js';
 import { SourceConfigSchema, type SourcesView, type SourceTestResult } from './domain/sources.js';
 
 /**
@@ -141,6 +141,13 @@ export const requestSchemas = {
   /** Start a replay through another policy (a built-in name and, optionally, a whole policy configuration). */
   'replay:start': z.object({ policy: ReplayPolicySchema, config: z.unknown().optional() }).strict(),
   'replay:status': z.object({ id: z.string().min(1).max(64) }).strict(),
+  /** The notes and bookmarks of the recording this console plays. */
+  'recording:notes': z.object({}).strict(),
+  /** Add a note (text) or a bookmark (text optional) at an instant of the recording; saved into its notes copy. */
+  'recording:annotate': z
+    .object({ kind: z.enum(['note', 'bookmark']), tMs: z.number().finite(), text: z.string().trim().max(2000).default('') })
+    .strict()
+    .refine((a) => a.kind === 'bookmark' || a.text.length > 0, { message: 'a note needs some text', path: ['text'] }),
 } as const;
 
 /** The least role each request needs. Reads are open to viewers; acting needs an operator; policy needs an admin. */
@@ -181,6 +188,9 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'replay:info': 'viewer',
   'replay:start': 'viewer',
   'replay:status': 'viewer',
+  // Notes go into a copy beside the recording, never into the recording: anyone analysing it may write them.
+  'recording:notes': 'viewer',
+  'recording:annotate': 'viewer',
 };
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -221,6 +231,8 @@ export interface ResponseTypes {
   'replay:info': ReplayInfo;
   'replay:start': ReplayJob;
   'replay:status': ReplayJob;
+  'recording:notes': RecordingNotes;
+  'recording:annotate': RecordingNotes;
 }
 
 export type RequestPayload<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;

@@ -7,7 +7,7 @@ import { packageVersion } from '../node/packageInfo.js';
 import { auditRecords } from '../store/audit.js';
 import type { DB } from '../store/db.js';
 import { eventWindow } from '../store/history.js';
-import { RECORDED_RUN, recordingMeta, writeRecording } from '../store/recording.js';
+import { addAnnotation, annotationsOf, RECORDED_RUN, recordingMeta, writeRecording } from '../store/recording.js';
 import { getRun } from '../store/runs.js';
 import { queryRange } from '../store/telemetry.js';
 import { incidentHtml, type IncidentData } from './incidentReport.js';
@@ -78,6 +78,9 @@ export function recordingReportHtml(db: DB, file: string, bytes: number): { file
     notes: typeof m.notes === 'string' ? m.notes : '',
     audit: auditRecords(db),
   });
+  // The notes and bookmarks written on it (its notes copy's), on the timeline with the events.
+  const notes = annotationsOf(file, db).items.map((a) => ({ tMs: a.tMs, kind: a.kind, subject: a.author, text: a.text }));
+  data.events = [...data.events, ...notes].sort((x, y) => x.tMs - y.tMs);
   return { fileName: `${basename(file).replace(/\.headroom$/, '')}.html`, html: incidentHtml(data, run.t0Ms, run.t1Ms) };
 }
 
@@ -87,8 +90,8 @@ export interface IncidentDeps {
   /** Where recordings go: `<data folder>/recordings`. */
   dir: string | null;
   controlFile: string | null;
-  /** The recording this console plays (reports only; saving is refused by the read-only handlers). */
-  recording: { file: string; db: DB; bytes: number } | null;
+  /** The recording this console plays (reports, notes; saving is refused by the read-only handlers), and its span. */
+  recording: { file: string; db: DB; bytes: number; t0Ms: number; t1Ms: number } | null;
   policy: () => PolicyConfig;
   audit: AuditApi & AuditSink;
   nowMs: () => number;
@@ -158,6 +161,18 @@ export function createIncidents(d: IncidentDeps): IncidentApi {
         audit: audit.reverse(),
       });
       return { fileName: `incident-${new Date(fromMs).toISOString().slice(0, 16).replace(/[:]/g, '-')}.html`, html: incidentHtml(data, fromMs, toMs) };
+    },
+    notes() {
+      const r = d.recording;
+      if (!r) throw new RefusalError('notes and bookmarks belong to recordings: save an incident and open it');
+      return annotationsOf(r.file, r.db);
+    },
+    annotate(p, actor) {
+      const r = d.recording;
+      if (!r) throw new RefusalError('notes and bookmarks belong to recordings: save an incident and open it');
+      if (p.tMs < r.t0Ms || p.tMs > r.t1Ms) throw new RefusalError(`${new Date(p.tMs).toISOString()} is outside the recording`);
+      addAnnotation(r.file, { kind: p.kind, tMs: Math.round(p.tMs), text: p.text, author: actor.user, atMs: Date.now() });
+      return annotationsOf(r.file, r.db);
     },
   };
 }

@@ -238,7 +238,7 @@ async function wire(
     store: !rp && readDb && writer && o.db ? { file: o.db, db: readDb, run, idle: () => writer.idle() } : null,
     dir: !rp && o.db && o.db !== ':memory:' ? join(dirname(o.db), 'recordings') : null,
     controlFile: rp ? null : controlFile,
-    recording: rp ? { file: o.recording!, db: rp.db, bytes: statSync(o.recording!).size } : null,
+    recording: rp ? { file: o.recording!, db: rp.db, bytes: statSync(o.recording!).size, t0Ms: rp.playback.t0Ms, t1Ms: rp.playback.t1Ms } : null,
     policy: () => control.getPolicy(),
     audit,
     nowMs: () => engine.nowMs,

@@ -1,4 +1,4 @@
-import type { SavedIncident } from '../../shared/domain/history.js';
+import type { RecordingNotes, SavedIncident } from '../../shared/domain/history.js';
 import type { ReplayInfo, ReplayJob, ReplayPolicy } from '../../shared/domain/replay.js';
 import type { SourceConfig, SourcesView, SourceTestResult } from '../../shared/domain/sources.js';
 import type { Actor, AuditKind, AuditQuery, AuditRecord } from '../../shared/domain/control.js';
@@ -97,6 +97,9 @@ export interface AuditApi {
 export interface IncidentApi {
   save(p: { fromMs: number; toMs: number; title: string; notes: string; reason: string }, actor: Actor): Promise<SavedIncident>;
   report(p: { fromMs?: number; toMs?: number }): { fileName: string; html: string };
+  /** The played recording's notes and bookmarks (RefusalError on a live console). */
+  notes(): RecordingNotes;
+  annotate(p: { kind: 'note' | 'bookmark'; tMs: number; text: string }, actor: Actor): RecordingNotes;
 }
 
 /** Counterfactual replay of the recording this console plays (see main/app/replay.ts). */

@@ -129,6 +129,8 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'replay:info': () => d.replays.info(),
     'replay:start': (p) => d.replays.start(p),
     'replay:status': (p) => d.replays.status(p.id),
+    'recording:notes': () => d.incidents.notes(),
+    'recording:annotate': (p, actor) => d.incidents.annotate(p, actor),
   };
 }
 

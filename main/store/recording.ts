@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { StoreError, type DB } from './db.js';
 import { insertChannels, RUN_TABLES_SQL } from './migrations/telemetry.js';
 import { getRun } from './runs.js';
 import { decodeFrame, GPU_CHANNEL } from './frames.js';
 import type { FrameReader, RecordedColumns } from '../core/source.js';
+import type { Annotation } from '../../shared/domain/history.js';
 
 /**
  * Incident recordings: one `.headroom` file = one SQLite database (application_id "HRD1", user_version = recording
@@ -16,12 +17,21 @@ import type { FrameReader, RecordedColumns } from '../core/source.js';
  * file or none, never half of one. Opened read-only: reading never modifies the file.
  */
 export const RECORDING_APPLICATION_ID = 0x48524431; // "HRD1"
-export const RECORDING_SCHEMA = 1;
+/** 1: runs, channels, frames, rollups, events, audit, meta. 2: + annotations (notes and bookmarks). */
+export const RECORDING_SCHEMA = 2;
 /** The run id inside every recording. */
 export const RECORDED_RUN = 1;
 
+/** Notes and bookmarks of people analysing the recording (schema 2). */
+const ANNOTATIONS_SQL = `
+  CREATE TABLE IF NOT EXISTS annotations (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, t_ms INTEGER NOT NULL, text TEXT NOT NULL, author TEXT NOT NULL, at_ms INTEGER NOT NULL
+  );
+`;
+
 const RECORDING_TABLES_SQL = `
   ${RUN_TABLES_SQL}
+  ${ANNOTATIONS_SQL}
   -- Facts about the recording (JSON values): site, appVersion, fromMs, toMs, author, notes, policy, scenario, source.
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   -- The audit records of the window, as control.db holds them (hash chain included, so it can be checked).
@@ -247,4 +257,76 @@ export function recordingFrameReader(db: DB): FrameReader {
         return kW;
       }),
   };
+}
+
+/** A recording's notes and bookmarks, by time (none in a schema-1 file). */
+export function recordingAnnotations(db: DB): Annotation[] {
+  const has = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'annotations'").get();
+  if (!has) return [];
+  return (db.prepare('SELECT id, kind, t_ms, text, author, at_ms FROM annotations ORDER BY t_ms, id').all() as Array<{ id: number; kind: string; t_ms: number; text: string; author: string; at_ms: number }>).map((r) => ({
+    id: r.id,
+    kind: r.kind === 'bookmark' ? 'bookmark' : 'note',
+    tMs: r.t_ms,
+    text: r.text,
+    author: r.author,
+    atMs: r.at_ms,
+  }));
+}
+
+const NOTES_SUFFIX = ' (notes).headroom';
+
+/**
+ * Where notes on `file` go: opening a recording never modifies it, so notes and bookmarks are written into a copy
+ * next to it, "<name> (notes).headroom" — or into the file itself when it is that copy.
+ */
+export function notesCopyPath(file: string): string {
+  if (file.endsWith(NOTES_SUFFIX)) return file;
+  return join(dirname(file), `${basename(file).replace(/\.headroom$/, '')}${NOTES_SUFFIX}`);
+}
+
+/**
+ * Add a note or bookmark to the notes copy of `file` (made atomically from the original the first time: a copy to a
+ * temporary file, fsynced, renamed), migrating that copy to the current schema. Returns the copy's path and the note.
+ */
+export function addAnnotation(file: string, a: Omit<Annotation, 'id'>): { copy: string; annotation: Annotation } {
+  const copy = notesCopyPath(file);
+  if (!existsSync(copy)) {
+    const tmp = `${copy}.partial-${process.pid}`;
+    try {
+      copyFileSync(file, tmp);
+      fsyncFile(tmp);
+      renameSync(tmp, copy);
+      fsyncFile(dirname(copy));
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw new StoreError(`cannot write the notes copy ${basename(copy)}: ${(e as Error).message}`);
+    }
+  }
+  // Checked like any recording before it is written to.
+  openRecording(copy).close();
+  const db = new Database(copy, { fileMustExist: true });
+  try {
+    db.pragma('journal_mode = DELETE');
+    const id = db.transaction(() => {
+      db.exec(ANNOTATIONS_SQL);
+      if ((db.pragma('user_version', { simple: true }) as number) < RECORDING_SCHEMA) db.pragma(`user_version = ${RECORDING_SCHEMA}`);
+      return Number(db.prepare('INSERT INTO annotations (kind, t_ms, text, author, at_ms) VALUES (?, ?, ?, ?, ?)').run(a.kind, a.tMs, a.text, a.author, a.atMs).lastInsertRowid);
+    })();
+    return { copy, annotation: { id, ...a } };
+  } finally {
+    db.close();
+  }
+}
+
+/** The notes of a recording: its own, and those of its notes copy when one exists beside it. */
+export function annotationsOf(file: string, db: DB): { copy: string | null; items: Annotation[] } {
+  const own = recordingAnnotations(db);
+  const copy = notesCopyPath(file);
+  if (copy === file || !existsSync(copy)) return { copy: copy === file ? copy : null, items: own };
+  const c = openRecording(copy);
+  try {
+    return { copy, items: recordingAnnotations(c) };
+  } finally {
+    c.close();
+  }
 }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import type { RunEvent } from '../../shared/domain/history.js';
+import type { Annotation, RunEvent } from '../../shared/domain/history.js';
 import { attempt } from '../api/index.js';
 import { useStatusStore } from './status.js';
 
@@ -23,6 +23,30 @@ export const usePlaybackStore = defineStore('playback', () => {
   const markers = shallowRef<Marker[]>([]);
   const error = ref<string | null>(null);
   const pending = ref(false);
+  /** Notes and bookmarks (saved into the recording's notes copy), and where that copy is. */
+  const notes = shallowRef<Annotation[]>([]);
+  const notesCopy = ref<string | null>(null);
+
+  async function loadNotes(): Promise<void> {
+    const out = await attempt('recording:notes', {});
+    if (out.ok) {
+      notes.value = out.value.items;
+      notesCopy.value = out.value.copy;
+    } else error.value = out.error;
+  }
+
+  /** Add a note (text) or bookmark at `tMs`; false with `error` set when refused. */
+  async function annotate(kind: 'note' | 'bookmark', tMs: number, text: string): Promise<boolean> {
+    const out = await attempt('recording:annotate', { kind, tMs: Math.round(tMs), text });
+    if (!out.ok) {
+      error.value = out.error;
+      return false;
+    }
+    error.value = null;
+    notes.value = out.value.items;
+    notesCopy.value = out.value.copy;
+    return true;
+  }
 
   async function loadMarkers(): Promise<void> {
     const r = recording.value;
@@ -45,7 +69,10 @@ export const usePlaybackStore = defineStore('playback', () => {
   watch(
     () => recording.value?.file,
     (f) => {
-      if (f) void loadMarkers();
+      if (f) {
+        void loadMarkers();
+        void loadNotes();
+      }
     },
     { immediate: true },
   );
@@ -62,13 +89,13 @@ export const usePlaybackStore = defineStore('playback', () => {
     } else error.value = out.error;
   }
 
-  /** The marker strictly after (dir 1) or before (dir -1) tMs, if any. */
-  function neighbour(tMs: number, dir: 1 | -1): Marker | null {
-    const m = markers.value;
-    if (dir > 0) return m.find((x) => x.tMs > tMs) ?? null;
-    for (let i = m.length - 1; i >= 0; i--) if (m[i]!.tMs < tMs) return m[i]!;
-    return null;
+  /** The nearest marker or note strictly after (dir 1) or before (dir -1) tMs, if any. */
+  function neighbour(tMs: number, dir: 1 | -1): { tMs: number } | null {
+    const times = [...markers.value.map((m) => m.tMs), ...notes.value.map((n) => n.tMs)];
+    let best: number | null = null;
+    for (const t of times) if (dir > 0 ? t > tMs && (best === null || t < best) : t < tMs && (best === null || t > best)) best = t;
+    return best === null ? null : { tMs: best };
   }
 
-  return { recording, markers, error, pending, loadMarkers, seek, neighbour };
+  return { recording, markers, notes, notesCopy, error, pending, loadMarkers, loadNotes, annotate, seek, neighbour };
 });

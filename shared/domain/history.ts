@@ -54,3 +54,21 @@ export interface SavedIncident {
   durationS: number;
   gpus: number;
 }
+
+/** A note or bookmark on a recording's timeline (saved into its notes copy; the recording itself is never modified). */
+export interface Annotation {
+  id: number;
+  kind: 'note' | 'bookmark';
+  /** Engine time it points at (epoch ms, within the recording). */
+  tMs: number;
+  text: string;
+  author: string;
+  /** Wall-clock time it was written. */
+  atMs: number;
+}
+
+export interface RecordingNotes {
+  /** The notes copy they are saved in (null: none yet). */
+  copy: string | null;
+  items: Annotation[];
+}

@@ -85,6 +85,13 @@ describe('an incident, from the drill to the replay', () => {
     expect(at).toBe(brakeMs);
     const rowC = (await second.invoke('fleet:snapshot', {}))!;
     expect(rowC.tMs).toBe(brakeMs);
+    // A note at the brake: saved into a copy beside the recording (the recording itself stays as it was).
+    await lab.page.getByTestId('note-text').fill('brake on C here: ride-through too short?');
+    await lab.page.getByTestId('note-add').click();
+    await lab.page.getByTestId('recording-note').first().waitFor();
+    const notes = await second.invoke('recording:notes', {});
+    expect(notes.copy).toBe(file.replace(/\.headroom$/, ' (notes).headroom'));
+    expect(notes.items).toEqual([expect.objectContaining({ kind: 'note', tMs: brakeMs, text: 'brake on C here: ride-through too short?' })]);
     await engineer.console.screenshot('incident-at-brake.png');
   }, 120_000);
 
@@ -99,6 +106,7 @@ describe('an incident, from the drill to the replay', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Row C feed loss drill');
     await expect(page.locator('.notes').textContent()).resolves.toContain('check T2');
     await expect(page.locator('.facts').textContent()).resolves.toContain('keep the drill for review');
+    await expect(page.locator('table.events').textContent()).resolves.toContain('ride-through too short?');
     await page.close();
   }, 60_000);
 

@@ -20,7 +20,7 @@ describe('history, recordings and replay (CLI)', () => {
     const r = headroom('sim', '--seed', '7', '--duration', '300', '--record', rec, '--out', report);
     expect(r.status, r.stderr).toBe(0);
     const info = JSON.parse(headroom('recording', 'info', rec, '--json').stdout) as Record<string, unknown>;
-    expect(info).toMatchObject({ gpus: 1280, rows: 4, durationS: 299, samples: 300 * 1280, schemaVersion: 1, source: 'sim' });
+    expect(info).toMatchObject({ gpus: 1280, rows: 4, durationS: 299, samples: 300 * 1280, schemaVersion: 2, source: 'sim' });
     expect((info.bytes as number) / (info.samples as number)).toBeLessThanOrEqual(6);
   });
 
@@ -92,7 +92,7 @@ describe('history, recordings and replay (CLI)', () => {
     for (const [file, why] of [
       [garbage, /not a Headroom recording/],
       [telemetry, /not a Headroom recording \(application_id 0\)/],
-      [newer, /recording schema 99 is newer than this Headroom reads \(1\)/],
+      [newer, /recording schema 99 is newer than this Headroom reads \(2\)/],
       [truncated, /damaged|malformed|not a database|holds no run|no such table/],
       [tmp.file('absent.headroom'), /cannot open/],
     ] as const) {

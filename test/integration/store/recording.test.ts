@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openRecording, RECORDED_RUN, recordingInfo, writeRecording } from '../../../main/store/recording.js';
+import { addAnnotation, annotationsOf, notesCopyPath, openRecording, RECORDED_RUN, recordingAnnotations, recordingInfo, writeRecording } from '../../../main/store/recording.js';
+import { createHash } from 'node:crypto';
 import { beginRun, endRun } from '../../../main/store/runs.js';
 import { gpuSeries, TelemetryWriter } from '../../../main/store/telemetry.js';
 import { openTelemetryDb } from '../../../main/store/telemetryDb.js';
@@ -126,5 +127,41 @@ describe('recordings (store/recording.ts)', () => {
     expect(readFileSync(out).equals(before)).toBe(true);
     expect(recordingInfo(out).meta).toMatchObject({ notes: 'first save' });
     expect(readdirSync(t.dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('notes and bookmarks go into a copy beside the recording, never into it; a schema-1 recording opens and its copy migrates', () => {
+    const { t, db, run } = setup();
+    const out = t.file('n.headroom');
+    writeRecording({ telemetry: db, run, out, meta: {} });
+    db.close();
+    // Made as a schema-1 file (before annotations existed): no annotations table, user_version 1.
+    const old = new Database(out);
+    old.exec('DROP TABLE annotations');
+    old.pragma('user_version = 1');
+    old.close();
+    const sha = () => createHash('sha256').update(readFileSync(out)).digest('hex');
+    const before = sha();
+    const r = openRecording(out);
+    expect(recordingAnnotations(r)).toEqual([]);
+    expect(annotationsOf(out, r)).toEqual({ copy: null, items: [] });
+    const a = addAnnotation(out, { kind: 'bookmark', tMs: 20_000, text: '', author: 'ana', atMs: 1 });
+    const b = addAnnotation(out, { kind: 'note', tMs: 10_000, text: 'fans ramp here', author: 'bo', atMs: 2 });
+    expect(a.copy).toBe(t.file('n (notes).headroom'));
+    expect(b.copy).toBe(a.copy);
+    expect(sha()).toBe(before);
+    // Opening the original shows the notes of its copy, by time.
+    expect(annotationsOf(out, r).items.map((x) => [x.kind, x.tMs, x.text, x.author])).toEqual([
+      ['note', 10_000, 'fans ramp here', 'bo'],
+      ['bookmark', 20_000, '', 'ana'],
+    ]);
+    r.close();
+    expect(recordingInfo(a.copy).schemaVersion).toBe(2);
+    // The copy is a recording of its own; notes on it go into it.
+    expect(notesCopyPath(a.copy)).toBe(a.copy);
+    addAnnotation(a.copy, { kind: 'note', tMs: 30_000, text: 'third', author: 'cy', atMs: 3 });
+    const c = openRecording(a.copy);
+    expect(recordingAnnotations(c)).toHaveLength(3);
+    c.close();
+    expect(sha()).toBe(before);
   });
 });

@@ -39,6 +39,10 @@ const validPayloads: Record<string, unknown> = {
   'sources:test': { source: { kind: 'agent', id: 'a1', host: 'gpu-1' } },
   'sources:add': { source: { kind: 'dcgm', id: 'd1', url: 'http://gpu-1:9400/metrics' }, reason: 'racked' },
   'sources:remove': { id: 'd1', reason: 'decommissioned' },
+  'incident:save': { fromMs: 0, toMs: 60_000, title: 'drill', reason: 'keep it' },
+  'replay:start': { policy: 'none' },
+  'replay:status': { id: 'replay-1' },
+  'recording:annotate': { kind: 'bookmark', tMs: 0 },
 };
 
 describe('dispatch: roles × actions', () => {
