@@ -218,7 +218,7 @@ async function benchHeatmapViews() {
 // For development: BENCH_ONLY=storeSpeed,scrub (comma-separated step names below) runs only those steps (scrub makes
 // its recording first); BENCH_QUICK=1 shortens the store-speed run (15 s) and the recording (5 min). Either prints the
 // figures without writing bench/results.json, which holds full runs only.
-const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'agents', 'heatmap'] as const;
+const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'contingency', 'agents', 'heatmap'] as const;
 type Step = (typeof STEPS)[number];
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 for (const x of only) if (!(STEPS as readonly string[]).includes(x)) throw new Error(`BENCH_ONLY: unknown step "${x}" (steps: ${STEPS.join(', ')})`);
@@ -312,6 +312,11 @@ try {
     const cold = await benchControl();
     results.control = { ...(await benchControl()), coldDecisionP99Ms: cold.decisionP99Ms };
   }
+  if (wants('contingency')) {
+    log('N-1 contingency analysis (default plant ×8)…');
+    const { benchContingency } = await import('./contingency.js');
+    results.contingency = benchContingency();
+  }
   if (wants('agents')) {
     log('128 simulated agents → one console over mutual TLS (~30 s)…');
     results.agents = await benchAgents({ log });
@@ -342,6 +347,7 @@ try {
     ['heatmap', 'heatmap.allGpuMs <= 25', () => num(section('heatmap'), 'allGpuMs') <= 25],
     ['control', 'control.decisionP99Ms <= 1', () => num(section('control'), 'decisionP99Ms') <= 1],
     ['control', 'control.reactionTicks <= 1', () => num(section('control'), 'reactionTicks') <= 1],
+    ['contingency', 'contingency.ms <= 1000', () => num(section('contingency'), 'ms') <= 1000],
     ['agents', 'agents: all 128 up, 0 errors', () => section('agents').agentsUpAtEnd === 128 && section('agents').errors === 0],
   ];
   results.goals = Object.fromEntries(goals.filter(([step]) => wants(step)).map(([, name, ok]) => [name, ok()]));

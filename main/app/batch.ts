@@ -57,7 +57,7 @@ export function runLoaded(
     /** Row figures of the report count only ticks at or after this engine time (a replayed window); default: all. */
     reportFromMs?: number;
     /** Called after every tick with the engine and the control plane (series of a replay). */
-    onTick?: (engine: Engine, control: ControlService | null) => void;
+    onTick?: (engine: Engine, control: ControlService | null, sim: Simulator) => void;
   },
 ): LoadedRun {
   const { scenario, topology, source } = loaded;
@@ -115,7 +115,7 @@ export function runLoaded(
       }
       const r = engine.tick();
       if (engine.nowMs >= fromMs) report.record(r.fired);
-      o.onTick?.(engine, control);
+      o.onTick?.(engine, control, sim);
       if (o.onProgress && (i % progressEvery === 0 || i === ticks - 1)) o.onProgress(((i + 1) * scenario.stepMs) / 1000, o.durationS);
     }
     writer?.flush();

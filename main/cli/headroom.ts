@@ -7,6 +7,7 @@ import { AGENT_HELP } from './agent.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { CERTS_HELP } from './certs.js';
 import { HISTORY_HELP } from './historyHelp.js';
+import { CONTINGENCY_HELP } from './contingencyHelp.js';
 import { progressBar } from './progress.js';
 import { num, UsageError } from './usage.js';
 
@@ -44,6 +45,7 @@ ${AGENT_HELP}
 ${CERTS_HELP}
 ${AUDIT_HELP}
 ${HISTORY_HELP}
+${CONTINGENCY_HELP}
   headroom help                this text
   headroom --version
 
@@ -251,6 +253,8 @@ export async function main(argv: string[]): Promise<number> {
         return await replay(rest);
       case 'report':
         return (await import('./report.js')).reportCommand(rest);
+      case 'contingency':
+        return (await import('./contingency.js')).contingencyCommand(rest);
       case 'import':
         return await (await import('./import.js')).importCommand(rest);
       case 'agent': {

@@ -2,6 +2,9 @@ import type { GpuModel, Topology, TopologySpec } from '../../shared/domain/topol
 import { BUILTIN_MODELS } from './models.js';
 
 /** Thrown for a topology that parses but cannot be built (unknown model…); `path` names the field. */
+import type { PlantSpec } from '../../shared/domain/plant.js';
+import { firmBudgets, PlantError, resolvePlant } from './plant.js';
+
 export class TopologyError extends Error {
   override readonly name = 'TopologyError';
   constructor(
@@ -49,11 +52,33 @@ export function resolveTopology(spec: TopologySpec): Topology {
         });
         topo.gpuCount += row.gpusPerServer;
       }
-      topo.racks.push({ id: rackId, row: r, budgetKW: row.budgetKW / row.racks, serverStart, serverCount: row.serversPerRack });
+      topo.racks.push({ id: rackId, row: r, budgetKW: (row.budgetKW ?? 0) / row.racks, serverStart, serverCount: row.serversPerRack });
     }
-    topo.rows.push({ id: row.id, budgetKW: row.budgetKW, coolingKW: row.coolingKW, supplyC: row.supplyC, rackStart, rackCount: row.racks });
+    topo.rows.push({ id: row.id, budgetKW: row.budgetKW ?? 0, coolingKW: row.coolingKW, supplyC: row.supplyC, rackStart, rackCount: row.racks });
   });
+  if (spec.plant) applyPlant(topo, spec.plant, spec.rows.map((r) => r.budgetKW));
   return topo;
+}
+
+/**
+ * Budgets from the plant: each row gets what its plant allows (main/core/plant.ts `firmBudgets`), or less where a
+ * budget was also typed; each rack its row's budget shared evenly, or less where its own PDUs carry less.
+ */
+export function applyPlant(topo: Topology, plant: PlantSpec, typed: ReadonlyArray<number | undefined>): void {
+  let resolved;
+  try {
+    resolved = resolvePlant(plant, topo);
+  } catch (e) {
+    if (e instanceof PlantError) throw new TopologyError(e.message.slice(e.path.length + 2), e.path);
+    throw e;
+  }
+  const firm = firmBudgets(resolved, topo);
+  topo.rows.forEach((row, r) => {
+    const t = typed[r];
+    row.budgetKW = t === undefined ? firm.rowKW[r]! : Math.min(t, firm.rowKW[r]!);
+    for (let k = row.rackStart; k < row.rackStart + row.rackCount; k++) topo.racks[k]!.budgetKW = Math.min(firm.rackKW[k]!, row.budgetKW / row.rackCount);
+  });
+  topo.plant = plant;
 }
 
 /** Index maps derived from a topology, shared by the engine and aggregations. */
@@ -110,10 +135,51 @@ export function defaultTopologySpec(scale = 1): TopologySpec {
     serverIdleW: 1500,
     serverActiveW: 2000,
   });
+  const rows = [row('A', budget), row('B', budget), row('C', budget), row('D', round1(budget / 1.3))];
   return {
     site: { id: 'default', name: scale === 1 ? 'Default site (1,280 GPUs)' : `Default site ×${scale}` },
     gpuModels: [],
-    rows: [row('A', budget), row('B', budget), row('C', budget), row('D', round1(budget / 1.3))],
+    // The budgets are the plant's: typed here too, they must agree (a test holds them equal).
+    rows,
+    plant: defaultPlantSpec(scale, rows),
+  };
+}
+
+/**
+ * The default site's plant (docs/SCENARIOS.md): two utility feeds, a UPS on each (4 × 550 kW modules, N+1), a
+ * switchboard per side, and per row an A-side and a B-side busway (2N): each busway carries the whole row alone at
+ * 80 % of its rating — row D's was sized for 40 servers' worth less 30 % before it was filled with as many as the
+ * others: its busway is what limits it. Each rack has an A and a B rack PDU (51 kW: 40.8 kW continuous).
+ */
+export function defaultPlantSpec(scale: number, rows: ReadonlyArray<{ id: string; budgetKW?: number }>): PlantSpec {
+  const side = (s: 'A' | 'B') => s;
+  return {
+    continuousPct: 80,
+    feeds: [
+      { id: 'U1', kind: 'utility', ratedKW: 2000 * scale },
+      { id: 'U2', kind: 'utility', ratedKW: 2000 * scale },
+    ],
+    ups: [
+      { id: 'UPS1', feed: 'U1', modules: 4, moduleKW: 550 * scale, redundantModules: 1, rideThroughS: 300 },
+      { id: 'UPS2', feed: 'U2', modules: 4, moduleKW: 550 * scale, redundantModules: 1, rideThroughS: 300 },
+    ],
+    devices: [
+      { id: 'SB1', kind: 'switchboard', from: 'UPS1', ratedKW: 2200 * scale, curve: 'D', phases: 3, powerFactor: 0.95 },
+      { id: 'SB2', kind: 'switchboard', from: 'UPS2', ratedKW: 2200 * scale, curve: 'D', phases: 3, powerFactor: 0.95 },
+      ...rows.flatMap((r) =>
+        (['A', 'B'] as const).map((s) => ({
+          id: `BW-${r.id}-${side(s)}`,
+          kind: 'busway' as const,
+          from: s === 'A' ? 'SB1' : 'SB2',
+          ratedKW: round1((r.budgetKW ?? 0) / 0.8),
+          curve: 'C' as const,
+          phases: 3 as const,
+          powerFactor: 0.95,
+        })),
+      ),
+    ],
+    racks: rows.map((r) => ({ row: r.id, a: `BW-${r.id}-A`, b: `BW-${r.id}-B`, pdu: { ratedKW: 51, curve: 'C' as const, phases: 3 as const, powerFactor: 0.95 } })),
+    cooling: { air: [{ id: 'CRAH-1', rows: rows.map((r) => r.id), units: 6, unitKW: 350 * scale, redundantUnits: 1, supplyC: 22 }], liquid: [] },
   };
 }
 

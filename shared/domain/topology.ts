@@ -1,3 +1,4 @@
+import { PlantSpecSchema, type PlantSpec } from './plant.js';
 import { z } from 'zod';
 
 /**
@@ -45,8 +46,11 @@ const Id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"');
 /** One row of racks as written in a topology file. Racks in a row are identical. */
 export const RowSpecSchema = z.object({
   id: Id,
-  /** Provisioned power of the row (kW). Oversubscription = installed servers beyond this. */
-  budgetKW: z.number().positive(),
+  /**
+   * Provisioned power of the row (kW). Oversubscription = installed servers beyond this. With a `plant`, the budget is
+   * derived from it; a budget given here as well is an extra limit (whichever is lower applies).
+   */
+  budgetKW: z.number().positive().optional(),
   /** Heat the row's cooling can remove at the design supply temperature (kW). */
   coolingKW: z.number().positive(),
   supplyC: z.number().min(5).max(40).default(22),
@@ -66,12 +70,15 @@ export const TopologyFileSchema = z
     /** Extra GPU models or replacements for the built-in ones (matched by id). */
     gpuModels: z.array(GpuModelSchema).default([]),
     rows: z.array(RowSpecSchema).min(1),
+    /** The electrical chain and cooling plant the budgets come from (shared/domain/plant.ts). */
+    plant: PlantSpecSchema.optional(),
   })
   .superRefine((t, ctx) => {
     const seen = new Set<string>();
     t.rows.forEach((r, i) => {
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rows', i, 'id'], message: `duplicate row id "${r.id}"` });
       seen.add(r.id);
+      if (r.budgetKW === undefined && !t.plant) ctx.addIssue({ code: 'custom', path: ['rows', i, 'budgetKW'], message: 'required (or describe the plant the budget comes from under `plant:`)' });
     });
   });
 export type TopologyFile = z.input<typeof TopologyFileSchema>;
@@ -80,6 +87,8 @@ export type TopologySpec = z.output<typeof TopologyFileSchema>;
 /** Resolved topology: flat, index-addressed lists. Children of a parent are contiguous. */
 export interface Topology {
   site: { id: string; name: string };
+  /** The plant the budgets were derived from, as written (main/core/plant.ts resolves it); absent: typed budgets. */
+  plant?: PlantSpec;
   models: GpuModel[];
   rows: Array<{ id: string; budgetKW: number; coolingKW: number; supplyC: number; rackStart: number; rackCount: number }>;
   racks: Array<{ id: string; row: number; budgetKW: number; serverStart: number; serverCount: number }>;

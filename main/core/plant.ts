@@ -1,0 +1,437 @@
+import type { Contingency, PlantDeviceKind, PlantSpec, TripCurve } from '../../shared/domain/plant.js';
+import type { Topology } from '../../shared/domain/topology.js';
+
+/**
+ * The physical plant as a tree the engine can compute on (pure, typed arrays, no I/O): utility feeds → UPS →
+ * switchboards / busways / breakers → rack PDUs (A and B sides). From it:
+ *
+ * - **Budgets** (`firmBudgets`): a rack may draw what one side alone carries continuously (2N: the other side may be
+ *   lost); a row what its racks may draw and its share of every upstream device's continuous limit, whichever
+ *   limits first. Continuous limit: `continuousPct` (80 %, NEC 210.19/215.2) of a breaker's or busway's rating; a
+ *   UPS's firm capacity is its modules less the redundant ones; a feed's rating.
+ * - **Loads** (`plantLoads`): each rack's power, split evenly over its live sides (failover moves it all to the
+ *   survivor; a rack with no live side is lost), summed up the tree.
+ * - **Time to trip** (`secondsToTrip`): breakers per IEC 60898-1 — no trip up to 1.13 × In (conventional
+ *   non-tripping current), a thermal I²t region t = K / (m² − 1.13²) with K set so that 2.55 × In trips in 30 s (the
+ *   standard's band is 1–120 s), instantaneous (0.01 s) from 5 / 10 / 20 × In for curves B / C / D; a UPS's
+ *   typical overload tolerance (≤ 110 % for 10 min, ≤ 125 % 60 s, ≤ 150 % 10 s, beyond 0.2 s to bypass).
+ * - **N-1 contingencies** (`contingencies`): for every single failure (a feed, a UPS, one UPS module, every
+ *   distribution device and rack PDU), what overloads, when it trips, and the caps that would prevent it — shed
+ *   lowest priority first, rack by rack under the overloaded device — how long they take to land, and their cost.
+ */
+
+export const NON_TRIP = 1.13;
+const THERMAL_K = 30 * (2.55 * 2.55 - NON_TRIP * NON_TRIP);
+const INSTANT: Record<TripCurve, number> = { B: 5, C: 10, D: 20, none: Infinity };
+
+export class PlantError extends Error {
+  override readonly name = 'PlantError';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+export interface ResolvedPlant {
+  ids: string[];
+  kinds: PlantDeviceKind[];
+  /** Parent node (−1: a feed, the root). */
+  parent: Int32Array;
+  ratedKW: Float64Array;
+  /** What it may carry continuously (firm). */
+  continuousKW: Float64Array;
+  curve: TripCurve[];
+  /** UPS nodes: module size and count, redundant modules (others: 0). */
+  upsModules: Int32Array;
+  upsModuleKW: Float64Array;
+  upsRedundant: Int32Array;
+  upsRideThroughS: Float64Array;
+  /** Per rack: its A-side and B-side rack-PDU node (−1: none). */
+  rackA: Int32Array;
+  rackB: Int32Array;
+  /** Nodes from the leaves up (children before parents), for summing loads. */
+  order: Int32Array;
+  /** Depth of each node (feeds 0). */
+  depth: Int32Array;
+}
+
+function kwOf(r: { ratedKW?: number; amps?: number; volts?: number; phases: 1 | 3; powerFactor: number }): number {
+  if (r.ratedKW !== undefined) return r.ratedKW;
+  const factor = r.phases === 3 ? Math.sqrt(3) : 1;
+  return (factor * r.volts! * r.amps! * r.powerFactor) / 1000;
+}
+
+/** Build the tree; every reference checked (PlantError names the field). */
+export function resolvePlant(spec: PlantSpec, topology: Topology): ResolvedPlant {
+  const ids: string[] = [];
+  const kinds: PlantDeviceKind[] = [];
+  const parentIds: Array<string | null> = [];
+  const rated: number[] = [];
+  const cont: number[] = [];
+  const curves: TripCurve[] = [];
+  const ups: Array<[number, number, number, number]> = [];
+  const index = new Map<string, number>();
+  const pct = spec.continuousPct / 100;
+  const add = (id: string, kind: PlantDeviceKind, parent: string | null, r: number, c: number, curve: TripCurve, path: string, u: [number, number, number, number] = [0, 0, 0, 0]) => {
+    if (index.has(id)) throw new PlantError(path, `duplicate device id "${id}"`);
+    index.set(id, ids.length);
+    ids.push(id);
+    kinds.push(kind);
+    parentIds.push(parent);
+    rated.push(r);
+    cont.push(c);
+    curves.push(curve);
+    ups.push(u);
+  };
+  spec.feeds.forEach((f, i) => add(f.id, 'feed', null, f.ratedKW, f.ratedKW, 'C', `plant.feeds[${i}]`));
+  spec.ups.forEach((u, i) => {
+    if (u.redundantModules >= u.modules) throw new PlantError(`plant.ups[${i}].redundantModules`, `${u.redundantModules} redundant of ${u.modules} modules leaves none to carry load`);
+    add(u.id, 'ups', u.feed, u.modules * u.moduleKW, (u.modules - u.redundantModules) * u.moduleKW, 'none', `plant.ups[${i}]`, [u.modules, u.moduleKW, u.redundantModules, u.rideThroughS]);
+  });
+  spec.devices.forEach((d, i) => {
+    const kw = kwOf(d);
+    add(d.id, d.kind, d.from, kw, kw * pct, d.curve, `plant.devices[${i}]`);
+  });
+  const rackIndex = new Map(topology.racks.map((r, i) => [r.id, i]));
+  const rowIndex = new Map(topology.rows.map((r, i) => [r.id, i]));
+  const rackA = new Int32Array(topology.racks.length).fill(-1);
+  const rackB = new Int32Array(topology.racks.length).fill(-1);
+  spec.racks.forEach((rf, i) => {
+    const path = `plant.racks[${i}]`;
+    const row = rowIndex.get(rf.row);
+    if (row === undefined) throw new PlantError(`${path}.row`, `no row "${rf.row}" in the topology (rows: ${topology.rows.map((r) => r.id).join(', ')})`);
+    const r = topology.rows[row]!;
+    const racks = rf.racks ?? topology.racks.slice(r.rackStart, r.rackStart + r.rackCount).map((x) => x.id);
+    const kw = kwOf(rf.pdu);
+    racks.forEach((id, k) => {
+      const ri = rackIndex.get(id);
+      if (ri === undefined || topology.racks[ri]!.row !== row) throw new PlantError(`${path}.racks[${k}]`, `no rack "${id}" in row ${rf.row}`);
+      if (rackA[ri]! >= 0) throw new PlantError(`${path}.racks[${k}]`, `rack ${id} is fed twice`);
+      rackA[ri] = ids.length;
+      add(`${id}/PDU-A`, 'rackPdu', rf.a, kw, kw * pct, rf.pdu.curve, path);
+      if (rf.b !== undefined) {
+        rackB[ri] = ids.length;
+        add(`${id}/PDU-B`, 'rackPdu', rf.b, kw, kw * pct, rf.pdu.curve, path);
+      }
+    });
+  });
+  topology.racks.forEach((r, i) => {
+    if (rackA[i]! < 0) throw new PlantError('plant.racks', `rack ${r.id} has no supply (list it under a row's rack feeds)`);
+  });
+  const n = ids.length;
+  const parent = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const p = parentIds[k];
+    if (p === null || p === undefined) {
+      parent[k] = -1;
+      continue;
+    }
+    const pi = index.get(p);
+    if (pi === undefined) throw new PlantError(`plant: ${ids[k]}`, `its supply "${p}" is not a device of the plant`);
+    if (kinds[k] === 'ups' && kinds[pi] !== 'feed') throw new PlantError(`plant: ${ids[k]}`, `a UPS runs from a utility feed, not from ${kinds[pi]} "${p}"`);
+    if (kinds[k] !== 'ups' && kinds[pi] === 'feed') throw new PlantError(`plant: ${ids[k]}`, `runs straight from feed "${p}": put a UPS between them`);
+    parent[k] = pi;
+  }
+  // Depth, and no cycles.
+  const depth = new Int32Array(n).fill(-1);
+  for (let k = 0; k < n; k++) {
+    let d = 0;
+    let x = k;
+    while (parent[x]! >= 0) {
+      x = parent[x]!;
+      if (++d > n) throw new PlantError(`plant: ${ids[k]}`, 'its supply chain loops back on itself');
+    }
+    depth[k] = d;
+  }
+  const order = Int32Array.from([...Array(n).keys()].sort((a, b) => depth[b]! - depth[a]!));
+  return {
+    ids,
+    kinds,
+    parent,
+    ratedKW: Float64Array.from(rated),
+    continuousKW: Float64Array.from(cont),
+    curve: curves,
+    upsModules: Int32Array.from(ups.map((u) => u[0])),
+    upsModuleKW: Float64Array.from(ups.map((u) => u[1])),
+    upsRedundant: Int32Array.from(ups.map((u) => u[2])),
+    upsRideThroughS: Float64Array.from(ups.map((u) => u[3])),
+    rackA,
+    rackB,
+    order,
+    depth,
+  };
+}
+
+/** Nameplate of each rack (its servers' GPUs at their default limit plus the servers' own active power), kW. */
+export function rackNameplateKW(t: Topology): Float64Array {
+  const out = new Float64Array(t.racks.length);
+  for (const s of t.servers) out[s.rack]! += (s.gpuCount * t.models[s.model]!.defaultLimitW + s.idleW + s.activeW) / 1000;
+  return out;
+}
+
+/**
+ * Firm budgets: per rack, what its weaker side carries continuously; per row, the least of its racks' sum and, on
+ * each side, its share (by nameplate) of every upstream device's continuous limit. `limitedBy`: the device (or
+ * "racks") that sets each row's budget.
+ */
+export function firmBudgets(p: ResolvedPlant, t: Topology): { rowKW: Float64Array; rackKW: Float64Array; limitedBy: string[] } {
+  const plate = rackNameplateKW(t);
+  const n = p.ids.length;
+  // Nameplate under each node, and per row.
+  const under = new Float64Array(n);
+  const rowUnder = t.rows.map(() => new Float64Array(n));
+  t.racks.forEach((r, i) => {
+    for (const leaf of [p.rackA[i]!, p.rackB[i]!]) {
+      for (let x = leaf; x >= 0; x = p.parent[x]!) {
+        under[x]! += plate[i]!;
+        rowUnder[r.row]![x]! += plate[i]!;
+      }
+    }
+  });
+  const rackKW = new Float64Array(t.racks.length);
+  t.racks.forEach((_, i) => {
+    const a = p.rackA[i]!;
+    const b = p.rackB[i]!;
+    rackKW[i] = b >= 0 ? Math.min(p.continuousKW[a]!, p.continuousKW[b]!) : p.continuousKW[a]!;
+  });
+  const rowKW = new Float64Array(t.rows.length);
+  const limitedBy: string[] = [];
+  t.rows.forEach((row, r) => {
+    let best = 0;
+    for (let k = row.rackStart; k < row.rackStart + row.rackCount; k++) best += rackKW[k]!;
+    let by = 'racks';
+    for (let x = 0; x < n; x++) {
+      if (p.kinds[x] === 'rackPdu' || rowUnder[r]![x]! === 0) continue;
+      const share = (p.continuousKW[x]! * rowUnder[r]![x]!) / under[x]!;
+      if (share < best - 1e-9) {
+        best = share;
+        by = p.ids[x]!;
+      }
+    }
+    rowKW[r] = Math.round(best * 10) / 10;
+    limitedBy.push(by);
+  });
+  return { rowKW, rackKW, limitedBy };
+}
+
+/** Failures: a node out (1) — with it, everything it supplies; UPS modules lost per UPS node. */
+export interface PlantState {
+  out: Uint8Array;
+  upsModulesLost: Int32Array;
+}
+
+export function healthyState(p: ResolvedPlant): PlantState {
+  return { out: new Uint8Array(p.ids.length), upsModulesLost: new Int32Array(p.ids.length) };
+}
+
+/** Capacity of a node now: a UPS's live modules; others their rating. */
+export function capacityKW(p: ResolvedPlant, s: PlantState, x: number): number {
+  return p.kinds[x] === 'ups' ? Math.max(0, p.upsModules[x]! - s.upsModulesLost[x]!) * p.upsModuleKW[x]! : p.ratedKW[x]!;
+}
+
+/** Loads of every node for rack powers `rackKW` with the state's failures; racks with no live side are lost. */
+export function plantLoads(p: ResolvedPlant, s: PlantState, rackKW: ArrayLike<number>, out = new Float64Array(p.ids.length)): { nodeKW: Float64Array; racksLost: number[] } {
+  const n = p.ids.length;
+  // A node is live when it and every node above it are in service.
+  const live = new Uint8Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const x = p.order[i]!;
+    const par = p.parent[x]!;
+    live[x] = s.out[x] ? 0 : par < 0 ? 1 : live[par]!;
+  }
+  out.fill(0);
+  const racksLost: number[] = [];
+  for (let r = 0; r < p.rackA.length; r++) {
+    const a = p.rackA[r]!;
+    const b = p.rackB[r]!;
+    const la = a >= 0 && live[a] === 1;
+    const lb = b >= 0 && live[b] === 1;
+    const kw = rackKW[r] ?? 0;
+    if (la && lb) {
+      out[a]! += kw / 2;
+      out[b]! += kw / 2;
+    } else if (la) out[a]! += kw;
+    else if (lb) out[b]! += kw;
+    else racksLost.push(r);
+  }
+  for (let i = 0; i < n; i++) {
+    const x = p.order[i]!;
+    const par = p.parent[x]!;
+    if (par >= 0) out[par]! += out[x]!;
+  }
+  return { nodeKW: out, racksLost };
+}
+
+/** Seconds until a node carrying `loadKW` trips (or its UPS goes to bypass); null: it would not. */
+export function secondsToTrip(p: ResolvedPlant, s: PlantState, x: number, loadKW: number): number | null {
+  const cap = capacityKW(p, s, x);
+  if (p.kinds[x] === 'ups') {
+    if (cap <= 0) return loadKW > 0 ? 0 : null;
+    const m = loadKW / cap;
+    return m <= 1 ? null : m <= 1.1 ? 600 : m <= 1.25 ? 60 : m <= 1.5 ? 10 : 0.2;
+  }
+  const m = loadKW / cap;
+  if (m <= NON_TRIP) return null;
+  if (m >= INSTANT[p.curve[x]!]) return 0.01;
+  if (p.curve[x] === 'none') return null;
+  return THERMAL_K / (m * m - NON_TRIP * NON_TRIP);
+}
+
+/** How a response reaches GPUs, and how long it takes to take effect (policy actuation, seconds). */
+export interface ResponseLatency {
+  capS: number;
+  capPath: 'inBand' | 'outOfBand';
+  brakeS: number;
+}
+
+export interface RackShed {
+  /** Power above idle per rack that caps can take, low priority first then high (kW). */
+  lowKW: ArrayLike<number>;
+  highKW: ArrayLike<number>;
+}
+
+/** Share of throughput lost when a group's power above idle is cut by `cut` of `dyn` (power ∝ clock^k, throughput ∝ clock). */
+function throughputLoss(cut: number, dyn: number, k = 1.3): number {
+  if (dyn <= 0 || cut <= 0) return 0;
+  return 1 - Math.pow(Math.max(0, 1 - Math.min(1, cut / dyn)), 1 / k);
+}
+
+/**
+ * Every single failure of the plant given rack powers and what caps may shed: what overloads, when it trips, the
+ * response and whether it lands in time. `base`: failures already in force (a maintenance window).
+ */
+export function contingencies(p: ResolvedPlant, t: Topology, rackKW: ArrayLike<number>, shed: RackShed, latency: ResponseLatency, base: PlantState = healthyState(p)): Contingency[] {
+  const out: Contingency[] = [];
+  const n = p.ids.length;
+  const loads = new Float64Array(n);
+  const rackCut = new Float64Array(t.racks.length);
+  const totalDyn = Array.from({ length: t.racks.length }, (_, r) => (shed.lowKW[r] ?? 0) + (shed.highKW[r] ?? 0)).reduce((a, b) => a + b, 0);
+  const analyse = (device: string, kind: PlantDeviceKind, s: PlantState, delayS: number) => {
+    const { nodeKW, racksLost } = plantLoads(p, s, rackKW, loads);
+    const overloads: Contingency['overloads'] = [];
+    let firstTrip = Infinity;
+    const over: number[] = [];
+    for (let x = 0; x < n; x++) {
+      const cap = capacityKW(p, s, x);
+      if (s.out[x] || nodeKW[x]! <= cap + 1e-9) continue;
+      const tt = secondsToTrip(p, s, x, nodeKW[x]!);
+      const trip = tt === null ? null : Math.round((tt + delayS) * 100) / 100;
+      overloads.push({ device: p.ids[x]!, kind: p.kinds[x]!, loadKW: Math.round(nodeKW[x]! * 10) / 10, ratedKW: Math.round(cap * 10) / 10, pct: Math.round((nodeKW[x]! / Math.max(1e-9, cap)) * 1000) / 10, secondsToTrip: trip });
+      if (trip !== null) firstTrip = Math.min(firstTrip, trip);
+      over.push(x);
+    }
+    // Response: bring every overloaded device back to its capacity, deepest first, shedding under it (low first).
+    rackCut.fill(0);
+    const cutUnder = new Float64Array(n);
+    over.sort((a, b) => p.depth[b]! - p.depth[a]!);
+    for (const x of over) {
+      let need = nodeKW[x]! - cutUnder[x]! - capacityKW(p, s, x);
+      if (need <= 0) continue;
+      for (const group of [shed.lowKW, shed.highKW]) {
+        if (need <= 0) break;
+        // Racks whose live supply runs through x, with what this group still has to give.
+        const racks: number[] = [];
+        let avail = 0;
+        for (let r = 0; r < t.racks.length; r++) {
+          if (!suppliedThrough(p, s, r, x)) continue;
+          const left = Math.max(0, (group[r] ?? 0) - (group === shed.highKW ? Math.max(0, rackCut[r]! - (shed.lowKW[r] ?? 0)) : rackCut[r]!));
+          if (left > 0) {
+            racks.push(r);
+            avail += left;
+          }
+        }
+        if (avail <= 0) continue;
+        const take = Math.min(1, need / avail);
+        for (const r of racks) {
+          const left = Math.max(0, (group[r] ?? 0) - (group === shed.highKW ? Math.max(0, rackCut[r]! - (shed.lowKW[r] ?? 0)) : rackCut[r]!));
+          const cut = left * take;
+          rackCut[r]! += cut;
+          for (const leaf of [p.rackA[r]!, p.rackB[r]!]) {
+            if (leaf < 0) continue;
+            // The cut lands on the rack's live sides in proportion to what each carries.
+            const share = sideShare(p, s, r, leaf);
+            for (let y = leaf; y >= 0; y = p.parent[y]!) cutUnder[y]! += cut * share;
+          }
+        }
+        need -= avail * take;
+      }
+    }
+    let capsKW = 0;
+    let lostWeighted = 0;
+    const byRow = new Map<string, number>();
+    for (let r = 0; r < t.racks.length; r++) {
+      const c = rackCut[r]!;
+      if (c <= 0) continue;
+      capsKW += c;
+      const row = t.rows[t.racks[r]!.row]!.id;
+      byRow.set(row, (byRow.get(row) ?? 0) + c);
+      const low = shed.lowKW[r] ?? 0;
+      const high = shed.highKW[r] ?? 0;
+      lostWeighted += throughputLoss(Math.min(c, low), low) * low + throughputLoss(Math.max(0, c - low), high) * high;
+    }
+    const needsCaps = capsKW > 0.05;
+    const capsLand = latency.capS;
+    let path: Contingency['response']['path'] = needsCaps ? latency.capPath : 'none';
+    let landsInS = needsCaps ? capsLand : 0;
+    if (needsCaps && capsLand >= firstTrip && latency.brakeS < firstTrip) {
+      path = 'brake';
+      landsInS = latency.brakeS;
+    }
+    out.push({
+      device,
+      kind,
+      overloads,
+      racksLost: racksLost.map((r) => t.racks[r]!.id),
+      response: {
+        capsKW: Math.round(capsKW * 10) / 10,
+        costPct: totalDyn > 0 ? Math.round((lostWeighted / totalDyn) * 1000) / 10 : 0,
+        path,
+        landsInS,
+        byRow: [...byRow.entries()].map(([row, kW]) => ({ row, kW: Math.round(kW * 10) / 10 })),
+      },
+      inTime: firstTrip === Infinity || landsInS < firstTrip,
+    });
+  };
+  for (let x = 0; x < n; x++) {
+    if (base.out[x]) continue;
+    const s: PlantState = { out: Uint8Array.from(base.out), upsModulesLost: Int32Array.from(base.upsModulesLost) };
+    let delay = 0;
+    if (p.kinds[x] === 'feed') {
+      // The UPS on it carries on battery for its ride-through, then its load moves to the other side.
+      s.out[x] = 1;
+      let ride = Infinity;
+      for (let y = 0; y < n; y++) if (p.parent[y] === x && p.kinds[y] === 'ups') ride = Math.min(ride, p.upsRideThroughS[y]!);
+      delay = Number.isFinite(ride) ? ride : 0;
+    } else s.out[x] = 1;
+    analyse(p.ids[x]!, p.kinds[x]!, s, delay);
+    if (p.kinds[x] === 'ups' && p.upsModules[x]! - base.upsModulesLost[x]! > 0) {
+      const m: PlantState = { out: Uint8Array.from(base.out), upsModulesLost: Int32Array.from(base.upsModulesLost) };
+      m.upsModulesLost[x]! += 1;
+      analyse(`${p.ids[x]}/module`, 'upsModule', m, 0);
+    }
+  }
+  return out;
+}
+
+function isLive(p: ResolvedPlant, s: PlantState, x: number): boolean {
+  for (let y = x; y >= 0; y = p.parent[y]!) if (s.out[y]) return false;
+  return true;
+}
+
+/** The share of rack r's power its side `leaf` carries in state s (½ with both sides live, 1 alone, 0 when down). */
+function sideShare(p: ResolvedPlant, s: PlantState, r: number, leaf: number): number {
+  if (!isLive(p, s, leaf)) return 0;
+  const other = leaf === p.rackA[r] ? p.rackB[r]! : p.rackA[r]!;
+  return other >= 0 && isLive(p, s, other) ? 0.5 : 1;
+}
+
+/** Whether rack r draws through node x in state s. */
+function suppliedThrough(p: ResolvedPlant, s: PlantState, r: number, x: number): boolean {
+  for (const leaf of [p.rackA[r]!, p.rackB[r]!]) {
+    if (leaf < 0 || !isLive(p, s, leaf)) continue;
+    for (let y = leaf; y >= 0; y = p.parent[y]!) if (y === x) return true;
+  }
+  return false;
+}
