@@ -111,9 +111,13 @@ export class Runner {
     this.debtMs = 0;
     this.afterTick(this.engine.tick());
     this.bus.emit('alerts:changed', this.engine.activeAlerts());
+    this.pushedTicks = this.engine.ticks;
     this.bus.emit('fleet:snapshot', this.engine.snapshot());
     this.publishStatus(true);
   }
+
+  /** Engine tick count of the last snapshot pushed. */
+  private pushedTicks = -1;
 
   private schedule(): void {
     this.timer = this.clock.setTimeout(() => this.turn(), LOOP_MS);
@@ -153,7 +157,12 @@ export class Runner {
     }
     if (now - this.lastSnapshotWall >= (this.opts.snapshotEveryMs ?? 500)) {
       this.lastSnapshotWall = now;
-      if (!this.paused || this.engine.ticks > 0) this.bus.emit('fleet:snapshot', this.engine.snapshot());
+      // Paused, nothing changes between ticks: push only what a tick (a seek, say) has not pushed yet. Re-sending an
+      // unchanged 10,240-GPU snapshot twice a second costs every face a parse and a repaint for nothing.
+      if (!this.paused || this.engine.ticks !== this.pushedTicks) {
+        this.pushedTicks = this.engine.ticks;
+        this.bus.emit('fleet:snapshot', this.engine.snapshot());
+      }
     }
     this.publishStatus(false);
     if (this.running) this.schedule();

@@ -64,6 +64,19 @@ describe('runner (real-time driver)', () => {
     expect(snapshots.length).toBe(1);
     expect(runner.status()).toMatchObject({ speed: 60, paused: false, ticks: engine.ticks });
   });
+
+  it('paused, it pushes the last instant once and then nothing until a tick changes it', () => {
+    const { runner, advance, snapshots } = setup(1);
+    advance(2000);
+    runner.pause();
+    advance(600);
+    const n = snapshots.length;
+    for (let i = 0; i < 10; i++) advance(600);
+    expect(snapshots.length).toBe(n);
+    runner.resume();
+    advance(1000);
+    expect(snapshots.length).toBe(n + 1);
+  });
 });
 
 describe('runner on a real fleet (wall-clock time)', () => {
