@@ -2,7 +2,7 @@ import { contingencyReport } from '../main/app/contingency.js';
 import { contingencies, resolvePlant } from '../main/core/plant.js';
 import { PolicyConfigSchema } from '../shared/domain/control.js';
 import { loadScenario } from '../main/sim/config.js';
-import { responseLatency } from '../main/app/contingency.js';
+import { responseLatency } from '../main/engine/plantWatch.js';
 
 /**
  * Issue 10's scale: N-1 analysis of every single failure of the default plant at ×8 (10,240 GPUs, 640 racks): the

@@ -40,6 +40,7 @@ export const REQUEST_CHANNELS = [
   'replay:status',
   'recording:notes',
   'recording:annotate',
+  'plant:contingency',
 ] as const;
 export const EVENT_CHANNELS = ['fleet:snapshot', 'alerts:changed', 'status:changed', 'control:changed', 'audit:appended'] as const;
 

@@ -23,6 +23,7 @@ import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
 import { ReplayPolicySchema, type ReplayInfo, type ReplayJob } from './domain/replay.js';
 import type { RecordingNotes, SavedIncident } from './domain/history.js';
+import type { PlantView } from './domain/plant.js';
 import { SourceConfigSchema, type SourcesView, type SourceTestResult } from './domain/sources.js';
 
 /**
@@ -148,6 +149,8 @@ export const requestSchemas = {
     .object({ kind: z.enum(['note', 'bookmark']), tMs: z.number().finite(), text: z.string().trim().max(2000).default('') })
     .strict()
     .refine((a) => a.kind === 'bookmark' || a.text.length > 0, { message: 'a note needs some text', path: ['text'] }),
+  /** The live N-1 contingency picture of the site's plant (every single failure, the worst per row). */
+  'plant:contingency': z.object({}).strict(),
 } as const;
 
 /** The least role each request needs. Reads are open to viewers; acting needs an operator; policy needs an admin. */
@@ -191,6 +194,7 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   // Notes go into a copy beside the recording, never into the recording: anyone analysing it may write them.
   'recording:notes': 'viewer',
   'recording:annotate': 'viewer',
+  'plant:contingency': 'viewer',
 };
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -233,6 +237,7 @@ export interface ResponseTypes {
   'replay:status': ReplayJob;
   'recording:notes': RecordingNotes;
   'recording:annotate': RecordingNotes;
+  'plant:contingency': PlantView;
 }
 
 export type RequestPayload<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;

@@ -4,7 +4,7 @@ import type { Contingency } from '../../shared/domain/plant.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import { contingencies, firmBudgets, resolvePlant, type ResolvedPlant } from '../core/plant.js';
 import type { LoadedScenario } from '../sim/config.js';
-import type { Engine } from '../engine/engine.js';
+import { plantInputs, responseLatency } from '../engine/plantWatch.js';
 import { runLoaded } from './batch.js';
 
 export interface ContingencyReport {
@@ -21,33 +21,6 @@ export interface ContingencyReport {
   racksLostBy: string[];
   /** Wall time of the N-1 analysis itself (ms). */
   analysisMs: number;
-}
-
-/**
- * What the N-1 analysis needs from an engine at one instant: each rack's power, and per rack the power above idle of
- * its low- and high-priority GPUs (what caps may take, lowest priority first).
- */
-export function plantInputs(engine: Engine, priorities: Uint8Array): { rackKW: Float64Array; lowKW: Float64Array; highKW: Float64Array } {
-  const t = engine.topology;
-  const rackKW = Float64Array.from(engine.agg.rackW, (w) => w / 1000);
-  const lowKW = new Float64Array(t.racks.length);
-  const highKW = new Float64Array(t.racks.length);
-  const { gpuRack, gpuModel } = engine.index;
-  const power = engine.live.powerW;
-  for (let g = 0; g < t.gpuCount; g++) {
-    const p = power[g]!;
-    if (!Number.isFinite(p)) continue;
-    const above = Math.max(0, p - t.models[gpuModel[g]!]!.idleW) / 1000;
-    if (priorities[g]) highKW[gpuRack[g]!]! += above;
-    else lowKW[gpuRack[g]!]! += above;
-  }
-  return { rackKW, lowKW, highKW };
-}
-
-/** Actuation latencies of a policy, as the analysis uses them. */
-export function responseLatency(config: PolicyConfig) {
-  const a = config.actuation;
-  return { capS: a.capPath === 'inBand' ? a.inBandS : a.outOfBandCapS, capPath: a.capPath, brakeS: a.brakeS };
 }
 
 /** `headroom contingency`: run the scenario `atS` seconds under POLCA, then analyse every single failure. */

@@ -22,6 +22,7 @@ import { AlertHandling } from '../engine/alertHandling.js';
 import { activeAlerts } from '../core/alerts.js';
 import { createHandlers } from '../engine/api.js';
 import { ControlService } from '../engine/control/service.js';
+import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
 import { createIncidents } from './incidents.js';
 import { createReplays } from './replay.js';
@@ -195,6 +196,9 @@ async function wire(
   // A recording's control state is its recorded events (the timeline lists them): POLCA must not act on recorded
   // data, so the control service never ticks there (and its actuator does nothing).
   if (!rp) engine.addService(control);
+  // Live N-1 analysis of the plant the budgets come from (not on recorded data).
+  const plantWatch = !rp && topology.plant ? new PlantWatch(engine, plant.priorities, () => control.getPolicy()) : null;
+  if (plantWatch) engine.addService(plantWatch);
   const alertOps = new AlertHandling({
     store: alertState(controlDb),
     audit,
@@ -256,6 +260,7 @@ async function wire(
     sources: sourcesApi,
     incidents,
     replays: createReplays(rp ? o.recording! : null),
+    plant: plantWatch,
     realFleet: fp !== null,
     ...(rp ? { recording: rp.playback } : {}),
   });

@@ -4,6 +4,7 @@ import type { Topology } from '../../shared/domain/topology.js';
 import { gpuName, serverOfGpu } from '../../shared/naming.js';
 import type { Observation } from './alerts.js';
 import type { DropBurst } from './storeDrops.js';
+import type { Contingency } from '../../shared/domain/plant.js';
 
 /** The parts of fleet state the alert rules read. */
 export interface ObservedState {
@@ -14,6 +15,8 @@ export interface ObservedState {
   sources: readonly SourceHealth[];
   /** The telemetry store's burst of dropped ticks going on, if any (no store: absent). */
   storeDrops?: DropBurst | null;
+  /** Single failures of the plant that would not be survived in time (the last N-1 analysis; no plant: absent). */
+  contingencyUnsafe?: readonly Contingency[];
 }
 
 /** Turn fleet state into observations of the rules' conditions; only subjects that meet one produce an observation. */
@@ -87,6 +90,21 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
         });
         break;
       }
+      case 'contingencyUnsafe':
+        for (const c of s.contingencyUnsafe ?? []) {
+          const o = c.overloads.filter((x) => x.secondsToTrip !== null).sort((a, b) => a.secondsToTrip! - b.secondsToTrip!)[0];
+          const what = c.racksLost.length > 0 ? `${c.racksLost.length} rack${c.racksLost.length === 1 ? '' : 's'} would lose all supply` : o ? `${o.device} at ${o.pct} % would trip in ${o.secondsToTrip} s` : 'it would overload';
+          const resp = c.response.capsKW > 0 ? `; the response (${c.response.path}, ${c.response.capsKW} kW) lands in ${c.response.landsInS} s` : '';
+          out.push({
+            rule,
+            subject: { kind: 'plant', id: c.device },
+            row: null,
+            value: o?.secondsToTrip ?? 0,
+            unit: 's',
+            summary: `If ${c.device} fails now: ${what}${resp}; not survivable in time`,
+          });
+        }
+        break;
     }
   }
   return out;

@@ -1,4 +1,4 @@
-import type { Contingency, PlantDeviceKind, PlantSpec, TripCurve } from '../../shared/domain/plant.js';
+import type { Contingency, PlantDeviceKind, PlantSpec, RowContingency, TripCurve } from '../../shared/domain/plant.js';
 import type { Topology } from '../../shared/domain/topology.js';
 
 /**
@@ -434,4 +434,36 @@ function suppliedThrough(p: ResolvedPlant, s: PlantState, r: number, x: number):
     for (let y = leaf; y >= 0; y = p.parent[y]!) if (y === x) return true;
   }
   return false;
+}
+
+/** Rows each node supplies (through any rack PDU beneath it). */
+export function rowsUnder(p: ResolvedPlant, t: Topology): Array<Set<number>> {
+  const out = p.ids.map(() => new Set<number>());
+  t.racks.forEach((r, i) => {
+    for (const leaf of [p.rackA[i]!, p.rackB[i]!]) for (let x = leaf; x >= 0; x = p.parent[x]!) out[x]!.add(r.row);
+  });
+  return out;
+}
+
+export function worstByRow(p: ResolvedPlant, t: Topology, cs: readonly Contingency[]): RowContingency[] {
+  const under = rowsUnder(p, t);
+  const index = new Map(p.ids.map((id, i) => [id, i]));
+  const rackRow = new Map(t.racks.map((r) => [r.id, r.row]));
+  return t.rows.map((row, r) => {
+    let best: RowContingency = { row: row.id, device: null, inTime: true, firstTripS: null, capsKW: 0, racksLost: 0, text: 'every single failure: nothing of this row overloads' };
+    const rank = (x: RowContingency) => (x.device === null ? 0 : !x.inTime ? 3e9 : x.racksLost > 0 ? 2e9 + x.racksLost : x.firstTripS !== null ? 1e9 - x.firstTripS : 1);
+    for (const c of cs) {
+      const mine = c.overloads.filter((o) => under[index.get(o.device) ?? -1]?.has(r));
+      const lost = c.racksLost.filter((id) => rackRow.get(id) === r).length;
+      if (mine.length === 0 && lost === 0) continue;
+      const trips = mine.map((o) => o.secondsToTrip).filter((x): x is number => x !== null);
+      const first = trips.length ? Math.min(...trips) : null;
+      const worst = mine.slice().sort((a, b) => (a.secondsToTrip ?? Infinity) - (b.secondsToTrip ?? Infinity))[0];
+      const caps = c.response.byRow.find((x) => x.row === row.id)?.kW ?? 0;
+      const text = `${c.device} fails → ${lost ? `${lost} rack${lost === 1 ? '' : 's'} lost` : ''}${lost && worst ? '; ' : ''}${worst ? `${worst.device} at ${worst.pct} %${worst.secondsToTrip === null ? '' : ` trips in ${worst.secondsToTrip} s`}` : ''}${c.response.capsKW > 0 ? `; ${c.response.path === 'brake' ? 'brake' : `caps ${caps} kW here`} land${c.response.path === 'brake' ? 's' : ''} in ${c.response.landsInS} s${c.inTime ? '' : ': too late'}` : ''}`;
+      const cand: RowContingency = { row: row.id, device: c.device, inTime: c.inTime, firstTripS: first, capsKW: caps, racksLost: lost, text };
+      if (rank(cand) > rank(best)) best = cand;
+    }
+    return best;
+  });
 }

@@ -4,6 +4,8 @@ import type { DrillEvent } from '../../shared/domain/scenario.js';
 import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
 import type { Engine } from './engine.js';
+import type { PlantWatch } from './plantWatch.js';
+import type { PlantView } from '../../shared/domain/plant.js';
 import { RefusalError, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
 
@@ -21,6 +23,8 @@ export interface HandlerDeps {
   sources: SourcesApi;
   incidents: IncidentApi;
   replays: ReplayApi;
+  /** Live N-1 analysis of the site's plant, or null where the topology describes none. */
+  plant?: PlantWatch | null;
   /** A real fleet runs in wall-clock time: its speed cannot change. */
   realFleet?: boolean;
   /** Playing back a recording: every acting channel but playback control is refused (see `readOnly`). */
@@ -131,6 +135,12 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'replay:status': (p) => d.replays.status(p.id),
     'recording:notes': () => d.incidents.notes(),
     'recording:annotate': (p, actor) => d.incidents.annotate(p, actor),
+    'plant:contingency': (): PlantView => {
+      const w = d.plant;
+      if (!w) return { available: false, reason: d.recording ? 'a recording is played back: the plant is analysed live only' : 'this site describes no plant (topology `plant:`; docs/SCENARIOS.md)' };
+      const p = w.latest ?? w.analyse(engine);
+      return { available: true, ...p };
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { aggregate, createAggregates, type Aggregates } from '../core/aggregate.
 import { activeAlerts, createAlertBook, evaluateAlerts, type AlertBook } from '../core/alerts.js';
 import { observe } from '../core/observe.js';
 import { DropBursts, type DropReport } from '../core/storeDrops.js';
+import type { Contingency } from '../../shared/domain/plant.js';
 import type { GpuColumns } from '../core/physics.js';
 import { indexTopology, type TopologyIndex } from '../core/topology.js';
 import type { Source, SourceBatch } from '../core/source.js';
@@ -69,6 +70,8 @@ export class Engine {
   lastTickMs = 0;
   lastSourceMs = 0;
   invalidReadings = 0;
+  /** Single failures of the plant not survivable in time (PlantWatch sets it): the contingencyUnsafe alert reads it. */
+  contingencyUnsafe: readonly Contingency[] = [];
   /** Ticks the store dropped, in bursts: the storeDropped alert reads the current one. */
   readonly storeDrops = new DropBursts();
   private lastSampleMs: number;
@@ -176,6 +179,7 @@ export class Engine {
       gpuModel: this.index.gpuModel,
       sources: this.sourceHealth(),
       storeDrops: this.storeDrops.current,
+      contingencyUnsafe: this.contingencyUnsafe,
     });
     const { changed, fired } = evaluateAlerts(this.alerts, this.rules, obs, this.nowMs);
     this.ticks++;

@@ -39,6 +39,17 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(60),
   }),
+  z.object({
+    id: z.string().min(1),
+    /**
+     * N-1: a single failure of the plant, if it happened now, would trip something before Headroom's response lands,
+     * or would leave racks with no supply (a maintenance window without redundancy). One alert per such failure.
+     */
+    kind: z.literal('contingencyUnsafe'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(10),
+  }),
 ]);
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
@@ -49,4 +60,5 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { id: 'gpuNearSlowdown', kind: 'gpuNearSlowdown', marginC: 5, severity: 'warning', forS: 5, keepFiringForS: 30 },
   { id: 'sourceStale', kind: 'sourceStale', maxAgeS: 5, severity: 'critical', forS: 0, keepFiringForS: 0 },
   { id: 'storeDropped', kind: 'storeDropped', severity: 'warning', forS: 0, keepFiringForS: 60 },
+  { id: 'contingencyUnsafe', kind: 'contingencyUnsafe', severity: 'critical', forS: 0, keepFiringForS: 10 },
 ];

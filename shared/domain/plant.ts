@@ -108,3 +108,31 @@ export interface Contingency {
   /** The response lands before the first trip (true when nothing would trip). */
   inTime: boolean;
 }
+
+/** A row's worst single failure: not survivable in time first, then racks lost, then the soonest trip. */
+export interface RowContingency {
+  row: string;
+  /** null: no single failure overloads anything of the row or loses one of its racks. */
+  device: string | null;
+  inTime: boolean;
+  firstTripS: number | null;
+  capsKW: number;
+  racksLost: number;
+  /** One line for operators ("UPS1 fails → BW-D-B at 121 % trips in 42 s; caps 18 kW land in 40 s"). */
+  text: string;
+}
+
+
+/** The console's live N-1 picture (`plant:contingency`). */
+export type PlantView =
+  | { available: false; reason: string }
+  | {
+      available: true;
+      /** Engine time of the analysis; wall time it took. */
+      atMs: number;
+      tookMs: number;
+      devices: number;
+      budgets: Array<{ row: string; budgetKW: number; limitedBy: string }>;
+      contingencies: Contingency[];
+      worstByRow: RowContingency[];
+    };
