@@ -149,8 +149,11 @@ export const requestSchemas = {
     .object({ kind: z.enum(['note', 'bookmark']), tMs: z.number().finite(), text: z.string().trim().max(2000).default('') })
     .strict()
     .refine((a) => a.kind === 'bookmark' || a.text.length > 0, { message: 'a note needs some text', path: ['text'] }),
-  /** The live N-1 contingency picture of the site's plant (every single failure, the worst per row). */
-  'plant:contingency': z.object({}).strict(),
+  /**
+   * The live N-1 contingency picture of the site's plant (every single failure, the worst per row); with
+   * `maintenance`, the picture with those devices out of service (planning a window: "<UPS>/module" for one module).
+   */
+  'plant:contingency': z.object({ maintenance: z.array(z.string().min(1).max(80)).max(50).optional() }).strict(),
 } as const;
 
 /** The least role each request needs. Reads are open to viewers; acting needs an operator; policy needs an admin. */

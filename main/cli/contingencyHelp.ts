@@ -1,5 +1,6 @@
 /** Help text of `headroom contingency` (kept apart so `headroom help` loads no simulator). */
-export const CONTINGENCY_HELP = `  headroom contingency [--scenario NAME|FILE] [--scale N] [--seed N] [--at SECONDS] [--json]
+export const CONTINGENCY_HELP = `  headroom contingency [--scenario NAME|FILE] [--scale N] [--seed N] [--at SECONDS] [--maintenance ID[,ID…]] [--json]
                                N-1 analysis of the scenario's plant: run it --at seconds (default 300) under POLCA,
                                then for every single failure (feed, UPS, UPS module, switchboard, busway, rack PDU):
-                               what overloads, seconds to trip, the caps that prevent it, their cost, in time or not`;
+                               what overloads, seconds to trip, the caps that prevent it, their cost, in time or not;
+                               --maintenance: the same with those devices out of service (UPS2, UPS1/module …)`;

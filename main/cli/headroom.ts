@@ -280,7 +280,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error & { code?: string };
-    const usage = e instanceof UsageError || err.name === 'UsageError' || err.name === 'ConfigError' || err.name === 'StoreError' || err.name === 'LockError' || err.name === 'ScenarioError' || err.name === 'RefusalError' || err.code?.startsWith('ERR_PARSE_ARGS');
+    const usage = e instanceof UsageError || err.name === 'UsageError' || err.name === 'ConfigError' || err.name === 'StoreError' || err.name === 'LockError' || err.name === 'ScenarioError' || err.name === 'RefusalError' || err.name === 'PlantError' || err.code?.startsWith('ERR_PARSE_ARGS');
     console.error(`headroom: ${err.message}`);
     return usage ? 2 : 1;
   }

@@ -226,6 +226,22 @@ export function healthyState(p: ResolvedPlant): PlantState {
   return { out: new Uint8Array(p.ids.length), upsModulesLost: new Int32Array(p.ids.length) };
 }
 
+/**
+ * The plant with devices out of service (a maintenance window): each listed id is out; "<UPS>/module" takes one
+ * module of that UPS out (repeat it for more). PlantError for an id the plant does not have.
+ */
+export function maintenanceState(p: ResolvedPlant, out: readonly string[]): PlantState {
+  const s = healthyState(p);
+  for (const id of out) {
+    const mod = id.endsWith('/module');
+    const x = p.ids.indexOf(mod ? id.slice(0, -'/module'.length) : id);
+    if (x < 0 || (mod && p.kinds[x] !== 'ups')) throw new PlantError('maintenance', `no ${mod ? 'UPS' : 'device'} "${mod ? id.slice(0, -7) : id}" in the plant`);
+    if (mod) s.upsModulesLost[x]! += 1;
+    else s.out[x] = 1;
+  }
+  return s;
+}
+
 /** Capacity of a node now: a UPS's live modules; others their rating. */
 export function capacityKW(p: ResolvedPlant, s: PlantState, x: number): number {
   return p.kinds[x] === 'ups' ? Math.max(0, p.upsModules[x]! - s.upsModulesLost[x]!) * p.upsModuleKW[x]! : p.ratedKW[x]!;
@@ -434,6 +450,11 @@ function suppliedThrough(p: ResolvedPlant, s: PlantState, r: number, x: number):
     for (let y = leaf; y >= 0; y = p.parent[y]!) if (y === x) return true;
   }
   return false;
+}
+
+/** A single failure the site would not get through: something trips before the response lands, or racks lose all supply. */
+export function isUnsafe(c: Contingency): boolean {
+  return !c.inTime || c.racksLost.length > 0;
 }
 
 /** Rows each node supplies (through any rack PDU beneath it). */

@@ -135,11 +135,17 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'replay:status': (p) => d.replays.status(p.id),
     'recording:notes': () => d.incidents.notes(),
     'recording:annotate': (p, actor) => d.incidents.annotate(p, actor),
-    'plant:contingency': (): PlantView => {
+    'plant:contingency': (p): PlantView => {
       const w = d.plant;
       if (!w) return { available: false, reason: d.recording ? 'a recording is played back: the plant is analysed live only' : 'this site describes no plant (topology `plant:`; docs/SCENARIOS.md)' };
-      const p = w.latest ?? w.analyse(engine);
-      return { available: true, ...p };
+      if (p.maintenance?.length) {
+        try {
+          return { available: true, ...w.analyse(engine, p.maintenance) };
+        } catch (e) {
+          throw new RefusalError(e instanceof Error ? e.message : String(e));
+        }
+      }
+      return { available: true, ...(w.latest ?? w.analyse(engine)) };
     },
   };
 }

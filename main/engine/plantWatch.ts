@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../../shared/domain/control.js';
 import type { Contingency, RowContingency } from '../../shared/domain/plant.js';
-import { contingencies, firmBudgets, healthyState, resolvePlant, worstByRow, type ResolvedPlant } from '../core/plant.js';
+import { contingencies, firmBudgets, healthyState, isUnsafe, maintenanceState, resolvePlant, worstByRow, type ResolvedPlant } from '../core/plant.js';
 import type { Engine, TickService } from './engine.js';
 
 /**
@@ -71,12 +71,19 @@ export class PlantWatch implements TickService {
     this.analyse(engine);
   }
 
-  analyse(engine: Engine): PlantPicture {
+  /**
+   * Analyse now. With `maintenance` (device ids out of service), a what-if for planning a window: answered, not kept,
+   * and no alert follows from it. PlantError for an unknown id.
+   */
+  analyse(engine: Engine, maintenance?: readonly string[]): PlantPicture {
     const t0 = performance.now();
+    const base = maintenance?.length ? maintenanceState(this.plant, maintenance) : healthyState(this.plant);
     const inp = plantInputs(engine, this.priorities);
-    const cs = contingencies(this.plant, engine.topology, inp.rackKW, { lowKW: inp.lowKW, highKW: inp.highKW }, responseLatency(this.policy()), healthyState(this.plant));
-    engine.contingencyUnsafe = cs.filter((c) => !c.inTime || c.racksLost.length > 0);
-    this.latest = { atMs: engine.nowMs, tookMs: Math.round((performance.now() - t0) * 10) / 10, devices: this.plant.ids.length, budgets: this.budgets, contingencies: cs, worstByRow: worstByRow(this.plant, engine.topology, cs) };
-    return this.latest;
+    const cs = contingencies(this.plant, engine.topology, inp.rackKW, { lowKW: inp.lowKW, highKW: inp.highKW }, responseLatency(this.policy()), base);
+    const picture = { atMs: engine.nowMs, tookMs: Math.round((performance.now() - t0) * 10) / 10, devices: this.plant.ids.length, budgets: this.budgets, contingencies: cs, worstByRow: worstByRow(this.plant, engine.topology, cs) };
+    if (maintenance?.length) return picture;
+    engine.contingencyUnsafe = cs.filter(isUnsafe);
+    this.latest = picture;
+    return picture;
   }
 }

@@ -36,6 +36,24 @@ describe('docs/SCENARIOS.md examples', () => {
   });
 });
 
+describe('docs/SCENARIOS.md plant example', () => {
+  it('loads, and derives the row budget from the plant (its racks limit it: 10 × 34.4 kW, under the busway’s 437 kW)', () => {
+    const blocks = [...readFileSync('docs/SCENARIOS.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const block = blocks.find((b) => b.includes('plant:'))!;
+    const tmp = tempDir();
+    try {
+      const file = tmp.file('plant.yaml');
+      writeFileSync(file, `name: plant\n${block}`);
+      const { topology } = loadScenario(file);
+      // 63 A at 415 V, 3-phase, pf 0.95: 43.0 kW per PDU, 80 % = 34.4 kW per rack; 10 racks = 344 kW < busway 437 kW.
+      expect(topology.rows[0]!.budgetKW).toBeCloseTo(344, 0);
+      expect(topology.plant?.ups).toHaveLength(2);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
 /** The inventory and sources examples in docs/AGENTS.md are real. */
 describe('docs/AGENTS.md examples', () => {
   const blocks = [...readFileSync('docs/AGENTS.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);

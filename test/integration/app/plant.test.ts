@@ -33,6 +33,15 @@ describe('the plant in the console', () => {
     expect(v.worstByRow.every((w) => w.inTime && w.racksLost === 0)).toBe(true);
     expect(v.budgets.find((b) => b.row === 'D')).toEqual({ row: 'D', budgetKW: 313.8, limitedBy: 'BW-D-A' });
     expect(rt.engine.activeAlerts().some((a) => a.rule === 'contingencyUnsafe')).toBe(false);
+    // Planning a window with UPS2 out: the picture changes (side A alone), the live one does not.
+    const plan = (await dispatch(rt.handlers, 'plant:contingency', { maintenance: ['UPS2'] }, viewer, {})) as { ok: true; result: PlantView };
+    if (!plan.result.available) throw new Error('no plant');
+    expect(plan.result.contingencies.find((c) => c.device === 'UPS1')!.racksLost).toHaveLength(40);
+    expect(plan.result.worstByRow.every((w) => w.racksLost > 0)).toBe(true);
+    expect(plan.result.contingencies.some((c) => c.device === 'UPS2')).toBe(false);
+    rt.engine.tick();
+    expect(rt.engine.activeAlerts().some((a) => a.rule === 'contingencyUnsafe')).toBe(false);
+    expect(await dispatch(rt.handlers, 'plant:contingency', { maintenance: ['UPS9'] }, viewer, {})).toMatchObject({ ok: false, error: expect.stringContaining('no device "UPS9"') });
   });
 
   it('a single-corded row: losing its busway drops its racks — the alert fires for that device, and the row shows it', async () => {

@@ -69,4 +69,21 @@ describe('headroom contingency', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/bad\.yaml.*BB: its supply "UX" is not a device of the plant/);
   });
+
+  it('planning maintenance: with UPS2 out, losing UPS1, its feed or a switchboard on side A drops racks — not survivable; exit 1', () => {
+    const r = headroom('--maintenance', 'UPS2', '--json', '--at', '60');
+    expect(r.status, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout) as { maintenance: string[]; unsafe: string[]; contingencies: Array<{ device: string; racksLost: string[] }> };
+    expect(out.maintenance).toEqual(['UPS2']);
+    expect(out.unsafe).toEqual(expect.arrayContaining(['U1', 'UPS1', 'SB1', 'BW-A-A', 'A01/PDU-A']));
+    expect(out.unsafe).not.toContain('UPS2');
+    expect(out.contingencies.find((c) => c.device === 'UPS1')!.racksLost).toHaveLength(40);
+    expect(out.contingencies.find((c) => c.device === 'BW-C-A')!.racksLost).toEqual(['C01', 'C02', 'C03', 'C04', 'C05', 'C06', 'C07', 'C08', 'C09', 'C10']);
+    const text = headroom('--maintenance', 'UPS2', '--at', '60');
+    expect(text.stdout).toMatch(/^maintenance: UPS2 out of service/);
+    expect(text.stdout).toMatch(/NOT survivable in time: U1, /);
+    const bad = headroom('--maintenance', 'UPS9');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('headroom: maintenance: no device "UPS9" in the plant');
+  });
 });
