@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, markRaw, shallowRef } from 'vue';
+import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { PlantView } from '../../shared/domain/plant.js';
 import { attempt } from '../api/index.js';
 import { createPoller } from '../composables/poll.js';
@@ -12,5 +12,20 @@ export const usePlantStore = defineStore('plant', () => {
     if (r.ok) view.value = markRaw(r.value);
   }, 5000);
   const byRow = computed(() => new Map(view.value?.available ? view.value.worstByRow.map((w) => [w.row, w]) : []));
-  return { view, byRow, subscribe: () => poller.subscribe() };
+
+  /** Planning a maintenance window: the devices taken out, and the picture with them out (a what-if, nothing armed). */
+  const maintenance = ref<string[]>([]);
+  const planned = shallowRef<PlantView | null>(null);
+  const planError = ref<string | null>(null);
+  async function plan(): Promise<void> {
+    planError.value = null;
+    if (maintenance.value.length === 0) {
+      planned.value = null;
+      return;
+    }
+    const r = await attempt('plant:contingency', { maintenance: [...maintenance.value] });
+    if (r.ok) planned.value = markRaw(r.value);
+    else planError.value = r.error;
+  }
+  return { view, byRow, maintenance, planned, planError, plan, refresh: () => poller.refresh(), subscribe: () => poller.subscribe() };
 });
