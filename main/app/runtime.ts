@@ -197,7 +197,7 @@ async function wire(
   // data, so the control service never ticks there (and its actuator does nothing).
   if (!rp) engine.addService(control);
   // Live N-1 analysis of the plant the budgets come from (not on recorded data).
-  const plantWatch = !rp && topology.plant ? new PlantWatch(engine, plant.priorities, () => control.getPolicy()) : null;
+  const plantWatch = !rp && topology.plant ? new PlantWatch(engine, plant.priorities, () => control.getPolicy(), () => sim?.plantState() ?? null) : null;
   if (plantWatch) engine.addService(plantWatch);
   const alertOps = new AlertHandling({
     store: alertState(controlDb),
@@ -227,11 +227,11 @@ async function wire(
       if (e instanceof ScenarioError) throw new RefusalError(e.message);
       throw e;
     }
-    const target = 'row' in event ? `row ${event.row}` : `rows ${event.rows.join(', ')}`;
-    audit.append({ actor, kind: 'drill', target, oldValue: '', newValue: JSON.stringify(at), reason, outcome: 'ok' }, engine.nowMs);
+    const target = 'row' in event ? `row ${event.row}` : 'rows' in event ? `rows ${event.rows.join(', ')}` : `${event.maintenance ? 'maintenance' : 'failure'} ${event.devices.join(', ')}`;
+    audit.append({ actor, kind: event.kind === 'deviceFailure' && event.maintenance ? 'maintenance' : 'drill', target, oldValue: '', newValue: JSON.stringify(at), reason, outcome: 'ok' }, engine.nowMs);
     // atS: the simulator's second the drill starts at (a replay puts it there on the scenario's timeline).
     engine.note({ kind: 'scenario', subject: target, body: { event, atS: at.atS, by: actor.user, reason } });
-    return { event: `${event.kind} on ${target}`, atMs: engine.nowMs };
+    return { event: event.kind === 'deviceFailure' ? target : `${event.kind} on ${target}`, atMs: engine.nowMs };
   };
   const sources = fp
     ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, store: sourcesState(controlDb), audit, now: () => engine.nowMs, log })

@@ -1,3 +1,4 @@
+import { SampleFlag } from '../../shared/domain/fleet.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import type { TopologyIndex } from './topology.js';
 import type { GpuColumns } from './physics.js';
@@ -27,7 +28,7 @@ export function createAggregates(t: Topology): Aggregates {
  * One pass over GPUs, then servers: server power = its GPUs + non-GPU idle power + non-GPU active power
  * scaled by the server's mean GPU utilisation. Writes into `out` (no allocation on the hot path).
  */
-export function aggregate(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util' | 'tempC'>, out: Aggregates): void {
+export function aggregate(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util' | 'tempC'> & Partial<Pick<GpuColumns, 'flags'>>, out: Aggregates): void {
   sumPower(t, idx, gpu, out, true);
 }
 
@@ -35,11 +36,11 @@ export function aggregate(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns,
  * Power only (no temperatures): what the simulator's air model needs every step. Sums in the same order as
  * `aggregate`, so both give bit-identical power.
  */
-export function aggregatePower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util'>, out: Aggregates): void {
+export function aggregatePower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util'> & Partial<Pick<GpuColumns, 'flags'>>, out: Aggregates): void {
   sumPower(t, idx, gpu, out, false);
 }
 
-function sumPower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util'> & Partial<Pick<GpuColumns, 'tempC'>>, out: Aggregates, temps: boolean): void {
+function sumPower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util'> & Partial<Pick<GpuColumns, 'tempC' | 'flags'>>, out: Aggregates, temps: boolean): void {
   out.rackW.fill(0);
   out.rackMaxTempC.fill(-Infinity);
   out.rowW.fill(0);
@@ -61,7 +62,9 @@ function sumPower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW
       const tempC = gpu.tempC!;
       for (let g = sv.gpuStart; g < end; g++) if (tempC[g]! > tmax) tmax = tempC[g]!;
     }
-    p += sv.idleW + (sv.activeW * u) / sv.gpuCount;
+    // A server whose rack has no supply (its GPUs flagged unpowered) draws nothing of its own either.
+    const dark = gpu.flags !== undefined && (gpu.flags[sv.gpuStart]! & SampleFlag.unpowered) !== 0;
+    if (!dark) p += sv.idleW + (sv.activeW * u) / sv.gpuCount;
     out.serverW[s] = p;
     const r = idx.serverRack[s]!;
     out.rackW[r]! += p;

@@ -19,6 +19,8 @@ export interface GpuColumns {
   lockMHz: Float64Array;
   /** External power brake asserted (1) or not (0). */
   brake: Uint8Array;
+  /** 1: the GPU's rack has no supply (plant failure): it draws nothing. */
+  unpowered: Uint8Array;
   /** Rack of each GPU, and the inlet air temperature per rack (°C). */
   rack: Int32Array;
   rackInletC: Float64Array;
@@ -55,6 +57,7 @@ export function createGpuColumns(n: number, modelOf: Int32Array, models: readonl
     limitW: new Float64Array(n),
     lockMHz: new Float64Array(n),
     brake: new Uint8Array(n),
+    unpowered: new Uint8Array(n),
     rack: rackOf,
     rackInletC: new Float64Array(racks).fill(22),
     powerScale: new Float64Array(n).fill(1),
@@ -116,7 +119,7 @@ function thermalAlpha(models: readonly GpuModel[], dtS: number): Float64Array {
  */
 export function stepGpus(c: GpuColumns, models: readonly GpuModel[], dtS: number): void {
   const alpha = thermalAlpha(models, dtS);
-  const { model, powerScale, tempC, activity, flags: flagsCol, lockMHz, brake, limitW, memBound, util, clockRatio, powerW, clockMHz, throughput, rackInletC, rack, thermalOffsetC } = c;
+  const { model, powerScale, tempC, activity, flags: flagsCol, lockMHz, brake, unpowered, limitW, memBound, util, clockRatio, powerW, clockMHz, throughput, rackInletC, rack, thermalOffsetC } = c;
   for (let g = 0; g < c.n; g++) {
     const mi = model[g]!;
     const m = models[mi]!;
@@ -130,7 +133,15 @@ export function stepGpus(c: GpuColumns, models: readonly GpuModel[], dtS: number
     let thr = 1;
 
     const wasShutdown = (flagsCol[g]! & SampleFlag.shutdown) !== 0;
-    if ((wasShutdown && temp > m.slowdownC - 10) || temp >= m.shutdownC) {
+    if (unpowered[g]) {
+      // No supply: nothing runs, nothing draws; it cools toward its inlet.
+      flags = SampleFlag.unpowered;
+      power = 0;
+      clock = 0;
+      thr = 0;
+      util[g] = 0;
+      clockRatio[g] = 0;
+    } else if ((wasShutdown && temp > m.slowdownC - 10) || temp >= m.shutdownC) {
       // Thermal shutdown latches until the GPU has cooled well below slowdown.
       flags = SampleFlag.shutdown | ClockEvent.hwThermal | ClockEvent.hwSlowdown;
       power = 0;

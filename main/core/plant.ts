@@ -177,24 +177,31 @@ export function rackNameplateKW(t: Topology): Float64Array {
  * "racks") that sets each row's budget.
  */
 export function firmBudgets(p: ResolvedPlant, t: Topology): { rowKW: Float64Array; rackKW: Float64Array; limitedBy: string[] } {
+  return budgetsIn(p, t, healthyState(p));
+}
+
+/**
+ * The budgets the plant allows in a state (devices out, UPS modules lost): a rack, what its weaker live side carries
+ * continuously (one live side: that side; none: 0); a row, the least of its racks' sum and its nameplate share of every
+ * live upstream device's continuous limit (a UPS: its live modules less the reserve still unused). Healthy: the firm
+ * budgets the topology is built with.
+ */
+export function budgetsIn(p: ResolvedPlant, t: Topology, s: PlantState): { rowKW: Float64Array; rackKW: Float64Array; limitedBy: string[] } {
   const plate = rackNameplateKW(t);
   const n = p.ids.length;
-  // Nameplate under each node, and per row.
+  const live = liveNodes(p, s);
   const under = new Float64Array(n);
   const rowUnder = t.rows.map(() => new Float64Array(n));
+  const rackKW = new Float64Array(t.racks.length);
   t.racks.forEach((r, i) => {
-    for (const leaf of [p.rackA[i]!, p.rackB[i]!]) {
+    const sides = [p.rackA[i]!, p.rackB[i]!].filter((leaf) => leaf >= 0 && live[leaf] === 1);
+    rackKW[i] = sides.length === 0 ? 0 : Math.min(...sides.map((leaf) => p.continuousKW[leaf]!));
+    for (const leaf of sides) {
       for (let x = leaf; x >= 0; x = p.parent[x]!) {
         under[x]! += plate[i]!;
         rowUnder[r.row]![x]! += plate[i]!;
       }
     }
-  });
-  const rackKW = new Float64Array(t.racks.length);
-  t.racks.forEach((_, i) => {
-    const a = p.rackA[i]!;
-    const b = p.rackB[i]!;
-    rackKW[i] = b >= 0 ? Math.min(p.continuousKW[a]!, p.continuousKW[b]!) : p.continuousKW[a]!;
   });
   const rowKW = new Float64Array(t.rows.length);
   const limitedBy: string[] = [];
@@ -204,7 +211,8 @@ export function firmBudgets(p: ResolvedPlant, t: Topology): { rowKW: Float64Arra
     let by = 'racks';
     for (let x = 0; x < n; x++) {
       if (p.kinds[x] === 'rackPdu' || rowUnder[r]![x]! === 0) continue;
-      const share = (p.continuousKW[x]! * rowUnder[r]![x]!) / under[x]!;
+      const cont = p.kinds[x] === 'ups' ? Math.max(0, p.upsModules[x]! - Math.max(p.upsRedundant[x]!, s.upsModulesLost[x]!)) * p.upsModuleKW[x]! : p.continuousKW[x]!;
+      const share = (cont * rowUnder[r]![x]!) / under[x]!;
       if (share < best - 1e-9) {
         best = share;
         by = p.ids[x]!;
@@ -214,6 +222,18 @@ export function firmBudgets(p: ResolvedPlant, t: Topology): { rowKW: Float64Arra
     limitedBy.push(by);
   });
   return { rowKW, rackKW, limitedBy };
+}
+
+/** 1 where a node and everything above it are in service. */
+export function liveNodes(p: ResolvedPlant, s: PlantState): Uint8Array {
+  const n = p.ids.length;
+  const live = new Uint8Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const x = p.order[i]!;
+    const par = p.parent[x]!;
+    live[x] = s.out[x] ? 0 : par < 0 ? 1 : live[par]!;
+  }
+  return live;
 }
 
 /** Failures: a node out (1) — with it, everything it supplies; UPS modules lost per UPS node. */
@@ -230,8 +250,8 @@ export function healthyState(p: ResolvedPlant): PlantState {
  * The plant with devices out of service (a maintenance window): each listed id is out; "<UPS>/module" takes one
  * module of that UPS out (repeat it for more). PlantError for an id the plant does not have.
  */
-export function maintenanceState(p: ResolvedPlant, out: readonly string[]): PlantState {
-  const s = healthyState(p);
+export function maintenanceState(p: ResolvedPlant, out: readonly string[], base: PlantState = healthyState(p)): PlantState {
+  const s: PlantState = { out: Uint8Array.from(base.out), upsModulesLost: Int32Array.from(base.upsModulesLost) };
   for (const id of out) {
     const mod = id.endsWith('/module');
     const x = p.ids.indexOf(mod ? id.slice(0, -'/module'.length) : id);
@@ -248,15 +268,9 @@ export function capacityKW(p: ResolvedPlant, s: PlantState, x: number): number {
 }
 
 /** Loads of every node for rack powers `rackKW` with the state's failures; racks with no live side are lost. */
-export function plantLoads(p: ResolvedPlant, s: PlantState, rackKW: ArrayLike<number>, out = new Float64Array(p.ids.length)): { nodeKW: Float64Array; racksLost: number[] } {
+export function plantLoads(p: ResolvedPlant, s: PlantState, rackKW: ArrayLike<number>, out: Float64Array = new Float64Array(p.ids.length)): { nodeKW: Float64Array; racksLost: number[] } {
   const n = p.ids.length;
-  // A node is live when it and every node above it are in service.
-  const live = new Uint8Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    const x = p.order[i]!;
-    const par = p.parent[x]!;
-    live[x] = s.out[x] ? 0 : par < 0 ? 1 : live[par]!;
-  }
+  const live = liveNodes(p, s);
   out.fill(0);
   const racksLost: number[] = [];
   for (let r = 0; r < p.rackA.length; r++) {

@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../../shared/domain/control.js';
 import type { Contingency, RowContingency } from '../../shared/domain/plant.js';
-import { contingencies, firmBudgets, healthyState, isUnsafe, maintenanceState, resolvePlant, worstByRow, type ResolvedPlant } from '../core/plant.js';
+import { contingencies, firmBudgets, healthyState, isUnsafe, maintenanceState, resolvePlant, worstByRow, type PlantState, type ResolvedPlant } from '../core/plant.js';
 import type { Engine, TickService } from './engine.js';
 
 /**
@@ -42,8 +42,8 @@ export interface PlantPicture {
 }
 
 /**
- * Live contingency analysis: every `everyMs` of engine time, every single failure of the plant against the loads of
- * that tick (core/plant.ts `contingencies`), with the policy's actuation latencies. The unsafe ones feed the
+ * Live contingency analysis: every `everyMs` of engine time, every single failure of the plant as it is now (with
+ * what has failed or is out for maintenance) against the loads of that tick (core/plant.ts `contingencies`), with the policy's actuation latencies. The unsafe ones feed the
  * `contingencyUnsafe` alert; the whole picture is what the faces read (`plant:contingency`). ~7 ms for the default
  * site's 96 failures, ~20–60 ms at ×8 (bench `contingency`), so it runs on the engine's thread every few seconds.
  */
@@ -57,6 +57,8 @@ export class PlantWatch implements TickService {
     engine: Engine,
     private readonly priorities: Uint8Array,
     private readonly policy: () => PolicyConfig,
+    /** The plant as it is now (devices failed or out for maintenance); null: healthy. */
+    private readonly state: () => PlantState | null = () => null,
     private readonly everyMs = 5000,
   ) {
     const t = engine.topology;
@@ -77,7 +79,8 @@ export class PlantWatch implements TickService {
    */
   analyse(engine: Engine, maintenance?: readonly string[]): PlantPicture {
     const t0 = performance.now();
-    const base = maintenance?.length ? maintenanceState(this.plant, maintenance) : healthyState(this.plant);
+    const now = this.state() ?? healthyState(this.plant);
+    const base = maintenance?.length ? maintenanceState(this.plant, maintenance, now) : now;
     const inp = plantInputs(engine, this.priorities);
     const cs = contingencies(this.plant, engine.topology, inp.rackKW, { lowKW: inp.lowKW, highKW: inp.highKW }, responseLatency(this.policy()), base);
     const picture = { atMs: engine.nowMs, tookMs: Math.round((performance.now() - t0) * 10) / 10, devices: this.plant.ids.length, budgets: this.budgets, contingencies: cs, worstByRow: worstByRow(this.plant, engine.topology, cs) };

@@ -37,6 +37,17 @@ export function checkReferences(scenario: Scenario, topology: Topology): void {
   scenario.services.forEach((s, i) => place(s.placement, `services[${i}]`, `service ${s.id}`));
   scenario.training.forEach((j, i) => place(j.placement, `training[${i}]`, `training job ${j.id}`));
   scenario.events.forEach((ev, i) => {
+    if (ev.kind === 'deviceFailure') {
+      const plant = topology.plant;
+      if (!plant) throw new ScenarioError('the topology describes no plant (`plant:`), so it has no devices to fail', `events[${i}].devices`);
+      const ids = new Set([...plant.feeds.map((f) => f.id), ...plant.ups.map((u) => u.id), ...plant.devices.map((d) => d.id), ...topology.racks.flatMap((r) => [`${r.id}/PDU-A`, `${r.id}/PDU-B`])]);
+      const upsIds = new Set(plant.ups.map((u) => u.id));
+      ev.devices.forEach((d, k) => {
+        const ok = d.endsWith('/module') ? upsIds.has(d.slice(0, -'/module'.length)) : ids.has(d);
+        if (!ok) throw new ScenarioError(`no device "${d}" in the plant`, `events[${i}].devices[${k}]`);
+      });
+      return;
+    }
     const named = ev.kind === 'loadSpike' ? (ev.rows ?? []) : ev.kind === 'sourceStall' ? [] : [ev.row];
     for (const id of named) if (!rows.has(id)) throw new ScenarioError(`unknown row "${id}"`, `events[${i}]`);
     if (ev.kind === 'loadSpike' && ev.service && !scenario.services.some((s) => s.id === ev.service)) {

@@ -8,6 +8,7 @@ import { InferenceServiceSim } from './inference.js';
 import { createRng, deriveSeed } from './rng.js';
 import type { Trace } from './traces.js';
 import { checkReferences } from './references.js';
+import { budgetsIn, capacityKW, healthyState, plantLoads, resolvePlant, secondsToTrip, type PlantState, type ResolvedPlant } from '../core/plant.js';
 
 export { ScenarioError } from './references.js';
 import { TrainingJobSim } from './training.js';
@@ -56,6 +57,15 @@ export class Simulator {
   private spikeApplies: boolean[][];
   private eventRowIds: Int32Array;
   private elapsedS = 0;
+  /** The plant (topology `plant:`): devices out from events and trips, the budgets it allows, trips building up. */
+  private readonly plant: ResolvedPlant | null;
+  private plantNow: PlantState | null = null;
+  private plantKey = '';
+  private readonly plantBudgetKW: Float64Array;
+  private readonly tripped: Uint8Array;
+  private readonly tripAcc: Float64Array;
+  private readonly plantLoadKW: Float64Array;
+  private readonly rackKW: Float64Array;
 
   constructor(
     readonly topology: Topology,
@@ -72,6 +82,12 @@ export class Simulator {
     this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
     this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
     this.rackInletC = this.gpu.rackInletC;
+    this.plant = t.plant ? resolvePlant(t.plant, t) : null;
+    this.plantBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
+    this.tripped = new Uint8Array(this.plant?.ids.length ?? 0);
+    this.tripAcc = new Float64Array(this.plant?.ids.length ?? 0);
+    this.plantLoadKW = new Float64Array(this.plant?.ids.length ?? 0);
+    this.rackKW = new Float64Array(t.racks.length);
 
     // Static variation: racks at row ends run warmer (recirculation around the aisle ends); silicon and
     // thermal-paste lottery per GPU; about 1 in 500 GPUs has a poor heatsink contact (the "odd one out").
@@ -192,18 +208,20 @@ export class Simulator {
     const tS = this.elapsedS;
     const events = this.events;
 
-    // Facility state from events.
-    for (let r = 0; r < t.rows.length; r++) {
-      this.rowBudgetKW[r] = t.rows[r]!.budgetKW;
-      this.rowCoolingKW[r] = t.rows[r]!.coolingKW;
-    }
+    // Facility state from events: the plant's devices out (failures, maintenance, trips) set what each row may draw
+    // and which racks have no supply; a lost feed on a row scales its budget.
     const active: number[] = [];
     for (let e = 0; e < events.length; e++) if (this.isActive(events[e]!, tS)) active.push(e);
+    this.updatePlant(active);
+    for (let r = 0; r < t.rows.length; r++) {
+      this.rowBudgetKW[r] = this.plantBudgetKW[r]!;
+      this.rowCoolingKW[r] = t.rows[r]!.coolingKW;
+    }
     for (const e of active) {
       const ev = events[e]!;
       if (ev.kind === 'powerBudgetLoss' || ev.kind === 'coolingLoss') {
         const r = this.eventRowIds[e]!;
-        if (ev.kind === 'powerBudgetLoss') this.rowBudgetKW[r] = t.rows[r]!.budgetKW * (1 - ev.fraction);
+        if (ev.kind === 'powerBudgetLoss') this.rowBudgetKW[r] = this.plantBudgetKW[r]! * (1 - ev.fraction);
         else this.rowCoolingKW[r] = t.rows[r]!.coolingKW * (1 - ev.fraction);
       }
     }
@@ -249,8 +267,71 @@ export class Simulator {
 
     stepGpus(gpu, t.models, dtS);
     aggregatePower(t, this.index, gpu, this.agg);
+    this.stepTrips(dtS);
     this.elapsedS = tS + dtS;
     return { tMs: this.timeMs, gpu, rackInletC: this.rackInletC, rowBudgetKW: this.rowBudgetKW, rowCoolingKW: this.rowCoolingKW };
+  }
+
+  /** The plant now (devices out, modules lost), or null without a plant. A copy. */
+  plantState(): PlantState | null {
+    return this.plantNow ? { out: Uint8Array.from(this.plantNow.out), upsModulesLost: Int32Array.from(this.plantNow.upsModulesLost) } : null;
+  }
+
+  /** Devices that tripped on overload (they stay out: a breaker is reset by a person). */
+  trippedDevices(): string[] {
+    return this.plant ? this.plant.ids.filter((_, x) => this.tripped[x] === 1) : [];
+  }
+
+  private updatePlant(active: readonly number[]): void {
+    const p = this.plant;
+    if (!p) return;
+    const s = healthyState(p);
+    for (let x = 0; x < this.tripped.length; x++) if (this.tripped[x]) s.out[x] = 1;
+    for (const e of active) {
+      const ev = this.events[e]!;
+      if (ev.kind !== 'deviceFailure') continue;
+      for (const d of ev.devices) {
+        const mod = d.endsWith('/module');
+        const x = p.ids.indexOf(mod ? d.slice(0, -'/module'.length) : d);
+        if (x < 0) continue;
+        if (mod) s.upsModulesLost[x]! += 1;
+        else s.out[x] = 1;
+      }
+    }
+    const key = `${s.out.join('')}|${s.upsModulesLost.join(',')}`;
+    this.plantNow = s;
+    if (key === this.plantKey) return;
+    this.plantKey = key;
+    const t = this.topology;
+    const b = budgetsIn(p, t, s);
+    for (let r = 0; r < t.rows.length; r++) this.plantBudgetKW[r] = Math.min(t.rows[r]!.budgetKW, b.rowKW[r]!);
+    // Racks with no live side: their GPUs (and servers) go dark.
+    for (let r = 0; r < t.racks.length; r++) {
+      const dark = b.rackKW[r] === 0 ? 1 : 0;
+      const rack = t.racks[r]!;
+      for (let sv = rack.serverStart; sv < rack.serverStart + rack.serverCount; sv++) {
+        const server = t.servers[sv]!;
+        this.gpu.unpowered.fill(dark, server.gpuStart, server.gpuStart + server.gpuCount);
+      }
+    }
+  }
+
+  /**
+   * Overloads build up toward a trip: each step adds dt / (time to trip at the current load) for every device above
+   * its capacity (core/plant.ts `secondsToTrip`); at 1 it trips and stays out. Below capacity it cools off over 10 min.
+   */
+  private stepTrips(dtS: number): void {
+    const p = this.plant;
+    const s = this.plantNow;
+    if (!p || !s) return;
+    for (let r = 0; r < this.rackKW.length; r++) this.rackKW[r] = this.agg.rackW[r]! / 1000;
+    const { nodeKW } = plantLoads(p, s, this.rackKW, this.plantLoadKW);
+    for (let x = 0; x < nodeKW.length; x++) {
+      if (s.out[x] || this.tripped[x]) continue;
+      const tt = nodeKW[x]! > capacityKW(p, s, x) ? secondsToTrip(p, s, x, nodeKW[x]!) : null;
+      if (tt === null) this.tripAcc[x] = Math.max(0, this.tripAcc[x]! - dtS / 600);
+      else if ((this.tripAcc[x]! += dtS / Math.max(1e-3, tt)) >= 1) this.tripped[x] = 1;
+    }
   }
 
   /** Actuator port: set a GPU's power limit (W), clamped to its model's range, as the driver would. */

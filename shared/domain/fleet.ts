@@ -19,6 +19,8 @@ export const SampleFlag = {
   stale: 0x20000,
   /** The GPU has shut down on temperature. */
   shutdown: 0x40000,
+  /** The GPU's rack has no supply (every feed to it lost): it and its server draw nothing. */
+  unpowered: 0x80000,
 } as const;
 
 /**

@@ -63,12 +63,26 @@ export const ScenarioEventSchema = z.discriminatedUnion('kind', [
     atS: z.number().min(0),
     durationS: z.number().positive(),
   }),
+  z.object({
+    /**
+     * Plant devices out of service (topology `plant:`): failed, or taken out for maintenance. Ids of feeds, UPS,
+     * distribution devices or rack PDUs; "<UPS>/module" for one module of a UPS (list it twice for two).
+     */
+    kind: z.literal('deviceFailure'),
+    atS: z.number().min(0),
+    durationS: z.number().positive().optional(),
+    devices: z.array(z.string().min(1).max(80)).min(1).max(50),
+    maintenance: z.boolean().default(false),
+  }),
 ]);
 
 /** A drill event injected live by an operator: a scenario event without its time (it starts now). */
 export const DrillEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('loadSpike'), durationS: z.number().positive().max(3600), factor: z.number().min(1).max(20), rows: z.array(Id).min(1) }).strict(),
   z.object({ kind: z.literal('coolingLoss'), durationS: z.number().positive().max(24 * 3600).optional(), row: Id, fraction: z.number().gt(0).max(1) }).strict(),
+  z
+    .object({ kind: z.literal('deviceFailure'), durationS: z.number().positive().max(7 * 24 * 3600).optional(), devices: z.array(z.string().min(1).max(80)).min(1).max(50), maintenance: z.boolean().default(false) })
+    .strict(),
   z.object({ kind: z.literal('powerBudgetLoss'), durationS: z.number().positive().max(24 * 3600).optional(), row: Id, fraction: z.number().gt(0).lt(1) }).strict(),
 ]);
 export type DrillEvent = z.output<typeof DrillEventSchema>;

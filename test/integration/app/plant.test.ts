@@ -82,4 +82,48 @@ services:
     expect(v.worstByRow.find((w) => w.row === 'R')).toMatchObject({ racksLost: 3, device: expect.stringMatching(/^(BR|UA|F1)$/) });
     expect(v.worstByRow.find((w) => w.row === 'S')).toMatchObject({ device: null, inTime: true });
   });
+
+  it('a maintenance window (UPS2 out), then two UPS1 modules fail: the budgets drop at once, the playbook brings the rows under them, nothing trips; a lost busway darkens its row', async () => {
+    const rt = await createRuntime({ scenario: 'default', db: null });
+    runtimes.push(rt);
+    const op: Actor = { user: 'oli', role: 'operator' };
+    const inject = (event: unknown, reason: string) => dispatch(rt.handlers, 'sim:inject', { event, reason }, op, { onRefused: rt.auditRefusal });
+    for (let i = 0; i < 120; i++) rt.engine.tick();
+    expect(await inject({ kind: 'deviceFailure', devices: ['UPS2'], durationS: 3600, maintenance: true }, 'UPS2 battery swap')).toMatchObject({ ok: true });
+    for (let i = 0; i < 6; i++) rt.engine.tick();
+    // 2N: one UPS carries the site, budgets unchanged — but no single failure of side A is survivable any more.
+    expect(Array.from(rt.engine.rowBudgetKW)).toEqual([408, 408, 408, 313.8]);
+    expect(rt.engine.activeAlerts().filter((a) => a.rule === 'contingencyUnsafe').map((a) => a.subject.id)).toEqual(expect.arrayContaining(['UPS1', 'U1', 'SB1']));
+    expect(rt.audit.list({ kind: 'maintenance' })[0]).toMatchObject({ actor: 'oli', target: 'maintenance UPS2', reason: 'UPS2 battery swap' });
+    // Two modules of UPS1 fail: it keeps 2 × 550 kW; each row may draw its share, 275 kW, from now on.
+    expect(await inject({ kind: 'deviceFailure', devices: ['UPS1/module', 'UPS1/module'] }, 'module faults')).toMatchObject({ ok: true });
+    rt.engine.tick();
+    rt.engine.tick();
+    expect(Array.from(rt.engine.rowBudgetKW)).toEqual([275, 275, 275, 275]);
+    const over = Array.from(rt.engine.agg.rowW, (w) => w / 1000).map((kw) => kw > 275);
+    expect(over.some(Boolean)).toBe(true);
+    // The lost-budget playbook takes the rows above their new budget at once (brake, then locks) …
+    rt.engine.tick();
+    const rows = rt.control.summary().rows;
+    over.forEach((o, r) => {
+      if (o) expect(rows[r]!.playbook).toBe('power-budget-loss');
+    });
+    for (let i = 0; i < 120; i++) rt.engine.tick();
+    // … and two minutes later every row is under it.
+    expect(Array.from(rt.engine.agg.rowW, (w) => w / 1000).every((kw) => kw <= 275)).toBe(true);
+    const sim = rt.sim!;
+    expect(sim.trippedDevices()).toEqual([]);
+    const siteKW = rt.engine.agg.rowW.reduce((a, w) => a + w, 0) / 1000;
+    expect(siteKW).toBeLessThanOrEqual(1100);
+    // A busway of row C fails during the window: row C has no supply left; its GPUs and servers draw nothing.
+    expect(await inject({ kind: 'deviceFailure', devices: ['BW-C-A'] }, 'busway fault')).toMatchObject({ ok: true });
+    rt.engine.tick();
+    rt.engine.tick();
+    expect(rt.engine.agg.rowW[2]).toBe(0);
+    const cFirst = rt.engine.topology.racks[20]!;
+    const gpu0 = rt.engine.topology.servers[cFirst.serverStart]!.gpuStart;
+    expect(rt.engine.live.flags[gpu0]! & 0x80000).toBe(0x80000);
+    // An unknown device is refused with its name.
+    expect(await inject({ kind: 'deviceFailure', devices: ['UPS7'] }, 'typo')).toMatchObject({ ok: false, error: expect.stringContaining('no device "UPS7"') });
+  });
 });
