@@ -90,21 +90,36 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
         });
         break;
       }
-      case 'contingencyUnsafe':
+      case 'contingencyUnsafe': {
+        // One alert per upstream device; the rack PDUs (each one rack) as one alert, not dozens.
+        const pdus = (s.contingencyUnsafe ?? []).filter((c) => c.kind === 'rackPdu');
         for (const c of s.contingencyUnsafe ?? []) {
+          if (c.kind === 'rackPdu') continue;
           const o = c.overloads.filter((x) => x.secondsToTrip !== null).sort((a, b) => a.secondsToTrip! - b.secondsToTrip!)[0];
-          const what = c.racksLost.length > 0 ? `${c.racksLost.length} rack${c.racksLost.length === 1 ? '' : 's'} would lose all supply` : o ? `${o.device} at ${o.pct} % would trip in ${o.secondsToTrip} s` : 'it would overload';
+          const lost = c.racksLost.length;
+          const what = lost > 0 ? `${lost} rack${lost === 1 ? '' : 's'} would lose all supply` : o ? `${o.device} at ${o.pct} % would trip in ${o.secondsToTrip} s` : 'it would overload';
           const resp = c.response.capsKW > 0 ? `; the response (${c.response.path}, ${c.response.capsKW} kW) lands in ${c.response.landsInS} s` : '';
           out.push({
             rule,
             subject: { kind: 'plant', id: c.device },
             row: null,
-            value: o?.secondsToTrip ?? 0,
-            unit: 's',
+            value: lost > 0 ? lost : (o?.secondsToTrip ?? 0),
+            unit: lost > 0 ? 'racks' : 's',
             summary: `If ${c.device} fails now: ${what}${resp}; not survivable in time`,
           });
         }
+        if (pdus.length > 0) {
+          out.push({
+            rule,
+            subject: { kind: 'plant', id: 'rack PDUs' },
+            row: null,
+            value: pdus.length,
+            unit: 'racks',
+            summary: `${pdus.length} rack${pdus.length === 1 ? ' runs' : 's run'} on one live PDU (${pdus.slice(0, 3).map((c) => c.device.split('/')[0]).join(', ')}${pdus.length > 3 ? ' …' : ''}): losing it drops the rack`,
+          });
+        }
         break;
+      }
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../../shared/domain/control.js';
 import type { Contingency, RowContingency } from '../../shared/domain/plant.js';
-import { contingencies, firmBudgets, healthyState, isUnsafe, maintenanceState, resolvePlant, worstByRow, type PlantState, type ResolvedPlant } from '../core/plant.js';
+import { budgetsIn, contingencies, healthyState, isUnsafe, maintenanceState, resolvePlant, worstByRow, type PlantState, type ResolvedPlant } from '../core/plant.js';
 import type { Engine, TickService } from './engine.js';
 
 /**
@@ -36,6 +36,8 @@ export interface PlantPicture {
   /** Wall time it took (ms). */
   tookMs: number;
   devices: number;
+  /** Devices out of service in the analysed state. */
+  out: string[];
   budgets: Array<{ row: string; budgetKW: number; limitedBy: string }>;
   contingencies: Contingency[];
   worstByRow: RowContingency[];
@@ -51,7 +53,6 @@ export class PlantWatch implements TickService {
   readonly plant: ResolvedPlant;
   latest: PlantPicture | null = null;
   private nextMs = -Infinity;
-  private readonly budgets: PlantPicture['budgets'];
 
   constructor(
     engine: Engine,
@@ -63,8 +64,6 @@ export class PlantWatch implements TickService {
   ) {
     const t = engine.topology;
     this.plant = resolvePlant(t.plant!, t);
-    const firm = firmBudgets(this.plant, t);
-    this.budgets = t.rows.map((r, i) => ({ row: r.id, budgetKW: r.budgetKW, limitedBy: firm.limitedBy[i]! }));
   }
 
   onTick(engine: Engine, nowMs: number): void {
@@ -83,7 +82,11 @@ export class PlantWatch implements TickService {
     const base = maintenance?.length ? maintenanceState(this.plant, maintenance, now) : now;
     const inp = plantInputs(engine, this.priorities);
     const cs = contingencies(this.plant, engine.topology, inp.rackKW, { lowKW: inp.lowKW, highKW: inp.highKW }, responseLatency(this.policy()), base);
-    const picture = { atMs: engine.nowMs, tookMs: Math.round((performance.now() - t0) * 10) / 10, devices: this.plant.ids.length, budgets: this.budgets, contingencies: cs, worstByRow: worstByRow(this.plant, engine.topology, cs) };
+    const out = [...this.plant.ids.filter((_, x) => base.out[x] === 1), ...this.plant.ids.flatMap((id, x) => Array.from({ length: base.upsModulesLost[x]! }, () => `${id}/module`))];
+    // The budgets the plant allows in that state (a window or a failure can lower them), no more than the topology's.
+    const b = budgetsIn(this.plant, engine.topology, base);
+    const budgets = engine.topology.rows.map((r, i) => ({ row: r.id, budgetKW: Math.min(r.budgetKW, b.rowKW[i]!), limitedBy: b.limitedBy[i]! }));
+    const picture = { atMs: engine.nowMs, tookMs: Math.round((performance.now() - t0) * 10) / 10, devices: this.plant.ids.length, out, budgets, contingencies: cs, worstByRow: worstByRow(this.plant, engine.topology, cs) };
     if (maintenance?.length) return picture;
     engine.contingencyUnsafe = cs.filter(isUnsafe);
     this.latest = picture;

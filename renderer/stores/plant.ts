@@ -27,5 +27,15 @@ export const usePlantStore = defineStore('plant', () => {
     if (r.ok) planned.value = markRaw(r.value);
     else planError.value = r.error;
   }
-  return { view, byRow, maintenance, planned, planError, plan, refresh: () => poller.refresh(), subscribe: () => poller.subscribe() };
+  /**
+   * Put devices out of service on the simulator: a maintenance window (approved: `maintenance`, for `durationS`) or a
+   * failure drill. Audited with the reason; the live analysis then runs on the plant as it is.
+   */
+  async function takeOut(devices: string[], reason: string, o: { maintenance: boolean; durationS?: number }): Promise<string | null> {
+    const r = await attempt('sim:inject', { event: { kind: 'deviceFailure', devices, maintenance: o.maintenance, ...(o.durationS ? { durationS: o.durationS } : {}) }, reason });
+    if (!r.ok) return r.error;
+    await poller.refresh();
+    return null;
+  }
+  return { view, byRow, maintenance, planned, planError, plan, takeOut, refresh: () => poller.refresh(), subscribe: () => poller.subscribe() };
 });

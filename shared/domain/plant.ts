@@ -132,6 +132,8 @@ export type PlantView =
       atMs: number;
       tookMs: number;
       devices: number;
+      /** Devices out of service now (failed, tripped, in a maintenance window; "<UPS>/module" per module lost). */
+      out: string[];
       budgets: Array<{ row: string; budgetKW: number; limitedBy: string }>;
       contingencies: Contingency[];
       worstByRow: RowContingency[];

@@ -35,4 +35,23 @@ describe('alert observations', () => {
     expect(o).toMatchObject({ subject: { kind: 'store', id: 'telemetry' }, row: null, value: 37, unit: 'ticks', rule: { id: 'storeDropped', severity: 'warning' } });
     expect(o!.summary).toMatch(/^Telemetry store fell behind: 37 ticks not stored/);
   });
+
+  it('unsafe single failures: one alert per upstream device (how long, or how many racks), one for all single rack PDUs', () => {
+    const resp = { capsKW: 0, costPct: 0, path: 'none' as const, landsInS: 0, byRow: [] };
+    const obs = observe(t, DEFAULT_ALERT_RULES, {
+      ...state(50),
+      contingencyUnsafe: [
+        { device: 'BA', kind: 'busway', overloads: [{ device: 'BB', kind: 'busway', loadKW: 60, ratedKW: 25, pct: 240, secondsToTrip: 35 }], racksLost: [], response: { ...resp, capsKW: 35, path: 'outOfBand', landsInS: 40 }, inTime: false },
+        { device: 'UPS1', kind: 'ups', overloads: [], racksLost: ['A01', 'A02'], response: resp, inTime: true },
+        { device: 'A01/PDU-A', kind: 'rackPdu', overloads: [], racksLost: ['A01'], response: resp, inTime: true },
+        { device: 'A02/PDU-A', kind: 'rackPdu', overloads: [], racksLost: ['A02'], response: resp, inTime: true },
+      ],
+    }).filter((o) => o.rule.id === 'contingencyUnsafe');
+    expect(obs.map((o) => [o.subject.id, o.value, o.unit, o.summary])).toEqual([
+      ['BA', 35, 's', 'If BA fails now: BB at 240 % would trip in 35 s; the response (outOfBand, 35 kW) lands in 40 s; not survivable in time'],
+      ['UPS1', 2, 'racks', 'If UPS1 fails now: 2 racks would lose all supply; not survivable in time'],
+      ['rack PDUs', 2, 'racks', '2 racks run on one live PDU (A01, A02): losing it drops the rack'],
+    ]);
+    expect(obs.every((o) => o.rule.severity === 'critical' && o.subject.kind === 'plant')).toBe(true);
+  });
 });
