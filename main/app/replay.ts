@@ -10,12 +10,11 @@ import { openRecording, RECORDED_RUN, recordedEvents, recordingFrameReader, reco
 import { DemandSource, type DemandBand } from '../sources/demandSource.js';
 import { Engine } from '../engine/engine.js';
 import { ControlService } from '../engine/control/service.js';
-import { ReportBuilder } from './report.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import { getRun } from '../store/runs.js';
 import { queryRange } from '../store/telemetry.js';
 import { runLoaded, type ReplayOrigin, type SimPolicy } from './batch.js';
-import type { SimReport, WorkloadFigures } from './report.js';
+import { ReportBuilder, type SimReport, type WorkloadFigures } from './report.js';
 
 /**
  * Counterfactual replay of a recorded simulator run. The demand is what the run kept for this (`ReplayOrigin`: the
