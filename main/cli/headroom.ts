@@ -7,7 +7,7 @@ import { AGENT_HELP } from './agent.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { CERTS_HELP } from './certs.js';
 import { HISTORY_HELP } from './historyHelp.js';
-import { CONTINGENCY_HELP } from './contingencyHelp.js';
+import { CONTINGENCY_HELP, PLANT_HELP } from './contingencyHelp.js';
 import { progressBar } from './progress.js';
 import { num, UsageError } from './usage.js';
 
@@ -46,6 +46,7 @@ ${CERTS_HELP}
 ${AUDIT_HELP}
 ${HISTORY_HELP}
 ${CONTINGENCY_HELP}
+${PLANT_HELP}
   headroom help                this text
   headroom --version
 
@@ -255,6 +256,8 @@ export async function main(argv: string[]): Promise<number> {
         return (await import('./report.js')).reportCommand(rest);
       case 'contingency':
         return (await import('./contingency.js')).contingencyCommand(rest);
+      case 'plant':
+        return (await import('./plant.js')).plantCommand(rest);
       case 'import':
         return await (await import('./import.js')).importCommand(rest);
       case 'agent': {

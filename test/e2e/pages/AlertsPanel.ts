@@ -81,7 +81,15 @@ export class AlertsPanel {
   /** Waits for an alert with this id (rule:subject) in the given states. */
   async waitForAlert(id: string, states: string[] = ['pending', 'firing'], timeoutMs = 60_000): Promise<ShownAlert> {
     const sel = states.map((s) => `[data-testid="alert-row"][data-alert-id="${id}"][data-state="${s}"]`).join(', ');
-    await this.page.locator(sel).first().waitFor({ timeout: timeoutMs });
-    return (await this.shown()).find((a) => a.id === id && states.includes(a.state))!;
+    const deadline = Date.now() + timeoutMs;
+    // The list can change between seeing the row and reading it (an alert resolves, a higher one inhibits it): look
+    // again until it is there when read, or the time is up.
+    for (;;) {
+      await this.page.locator(sel).first().waitFor({ timeout: Math.max(1, deadline - Date.now()) });
+      const a = (await this.shown()).find((x) => x.id === id && states.includes(x.state));
+      if (a) return a;
+      if (Date.now() > deadline) throw new Error(`alert ${id} (${states.join('/')}) came and went before it could be read`);
+      await this.page.waitForTimeout(100);
+    }
   }
 }
