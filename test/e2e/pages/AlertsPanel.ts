@@ -56,14 +56,30 @@ export class AlertsPanel {
   }
 
   async acknowledge(id: string, comment: string): Promise<void> {
-    await this.ackButton(id).click();
+    await this.opens(() => this.ackButton(id).click(), 'ack-comment');
     await this.page.getByTestId('ack-comment').fill(comment);
     await confirmDialog(this.page, 'ack-dialog');
   }
 
+  /**
+   * Clicks until the dialog's field shows: at ×10 the alert list re-renders several times a second, and a click can
+   * land while its row is being replaced (an operator would click again; so does this).
+   */
+  private async opens(click: () => Promise<void>, field: string): Promise<void> {
+    for (let i = 0; ; i++) {
+      await click();
+      try {
+        await this.page.getByTestId(field).waitFor({ state: 'visible', timeout: 2000 });
+        return;
+      } catch (e) {
+        if (i >= 3) throw e;
+      }
+    }
+  }
+
   /** Opens the silence dialog, keeps the pre-filled matchers of `scope`, picks a duration and gives the reason. */
   async silence(id: string, o: { scope: 'subject' | 'row' | 'rule'; duration: '30m' | '1h' | '4h' | '24h'; reason: string }): Promise<string> {
-    await this.silenceButton(id).click();
+    await this.opens(() => this.silenceButton(id).click(), `silence-scope-${o.scope}`);
     await this.page.getByTestId(`silence-scope-${o.scope}`).check();
     await this.page.getByTestId('silence-duration').selectOption(o.duration);
     await this.page.getByTestId('silence-reason').fill(o.reason);
