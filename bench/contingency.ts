@@ -1,5 +1,6 @@
 import { contingencyReport } from '../main/app/contingency.js';
-import { contingencies, resolvePlant } from '../main/core/plant.js';
+import { resolvePlant } from '../main/core/plant.js';
+import { contingencies } from '../main/core/contingency.js';
 import { PolicyConfigSchema } from '../shared/domain/control.js';
 import { loadScenario } from '../main/sim/config.js';
 import { responseLatency } from '../main/engine/plantWatch.js';

@@ -1,9 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { PolicyConfigSchema, type PolicyConfig } from '../../shared/domain/control.js';
-import { ReplayPolicySchema, type ReplayInfo, type ReplayJob, type ReplayPolicy, type ReplayResult, type ReplaySeries, type ReplaySide } from '../../shared/domain/replay.js';
+import { ReplayPolicySchema, type ReplayInfo, type ReplayPolicy, type ReplayResult, type ReplaySeries, type ReplaySide } from '../../shared/domain/replay.js';
 import { ScenarioSchema, type ScenarioEvent } from '../../shared/domain/scenario.js';
-import { RefusalError, type ReplayApi } from '../core/ports.js';
-import { startWorker } from '../node/workers.js';
 import type { LoadedScenario } from '../sim/config.js';
 import { StoreError } from '../store/db.js';
 import { openRecording, RECORDED_RUN, recordedEvents, recordingFrameReader, recordingMeta } from '../store/recording.js';
@@ -23,7 +21,7 @@ import { ReportBuilder, type SimReport, type WorkloadFigures } from './report.js
  * its start up to the recording's end, twice: through the recorded policy ("as recorded", which also measures how
  * faithfully a re-run reproduces the recording) and through the chosen one; both report on the recording's window.
  * Operator actions (overrides, brakes by hand, automation switched off) are not replayed: that is what the
- * reproduction gap shows.
+ * reproduction gap shows. The console's replay jobs (a worker each, polled for progress) are in replayJobs.ts.
  */
 
 const BIN_MS = 10_000;
@@ -361,67 +359,4 @@ export function replayCompare(plan: ReplayPlan, policy: ReplayPolicy, config: Po
 /** The report of one re-run over the recording's window (`headroom replay`). */
 export function replayReport(plan: ReplayPlan, policy?: ReplayPolicy, config?: PolicyConfig): SimReport {
   return runSide(plan, policy ?? plan.policy, config ?? plan.config).report;
-}
-
-/** Replays for a console playing a recording: one at a time, each in a worker thread, polled for progress. */
-export function createReplays(file: string | null): ReplayApi {
-  let plan: ReplayPlan | null | { error: string } = null;
-  const jobs = new Map<string, ReplayJob>();
-  let seq = 0;
-  const load = (): ReplayPlan | { error: string } => {
-    if (plan) return plan;
-    if (!file) return (plan = { error: 'replay plays a saved incident: save one (Save incident…) and open it' });
-    try {
-      return (plan = replayPlan(file));
-    } catch (e) {
-      return (plan = { error: e instanceof Error ? e.message : String(e) });
-    }
-  };
-  return {
-    info() {
-      const p = load();
-      return 'error' in p ? { available: false, reason: p.error } : replayInfo(p);
-    },
-    start(req) {
-      const p = load();
-      if ('error' in p) throw new RefusalError(p.error);
-      const running = [...jobs.values()].find((j) => j.state === 'running');
-      if (running) throw new RefusalError(`a replay is already running (${Math.round((running.doneS / Math.max(1, running.totalS)) * 100)} %); wait for it to finish`);
-      const parsed = PolicyConfigSchema.safeParse(req.config ?? p.config);
-      if (!parsed.success) {
-        const i = parsed.error.issues[0];
-        throw new RefusalError(`policy: ${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}`);
-      }
-      const id = `replay-${++seq}`;
-      const job: ReplayJob = { id, state: 'running', doneS: 0, totalS: (p.kind === 'fleet' ? 4 : 2) * ((p.toMs - p.startMs) / 1000), startedAtMs: Date.now(), result: null, error: null };
-      jobs.set(id, job);
-      // Keep the last few jobs only.
-      for (const k of [...jobs.keys()].slice(0, -4)) jobs.delete(k);
-      const worker = startWorker(import.meta.url, 'replayWorker', { file: file!, policy: req.policy, config: parsed.data });
-      const fail = (msg: string) => {
-        if (job.state !== 'running') return;
-        job.state = 'failed';
-        job.error = msg;
-      };
-      worker.on('message', (m: { kind: 'progress'; doneS: number; totalS: number } | { kind: 'result'; result: ReplayResult } | { kind: 'error'; error: string }) => {
-        if (m.kind === 'progress') {
-          job.doneS = m.doneS;
-          job.totalS = m.totalS;
-        } else if (m.kind === 'result') {
-          job.state = 'done';
-          job.doneS = job.totalS;
-          job.result = m.result;
-          void worker.terminate();
-        } else fail(m.error);
-      });
-      worker.once('error', (e) => fail(e.message));
-      worker.once('exit', (code) => fail(`the replay worker stopped (exit ${code})`));
-      return { ...job };
-    },
-    status(id) {
-      const j = jobs.get(id);
-      if (!j) throw new RefusalError(`no replay ${id}`);
-      return { ...j };
-    },
-  };
 }

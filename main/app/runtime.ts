@@ -25,7 +25,7 @@ import { ControlService } from '../engine/control/service.js';
 import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
 import { createIncidents } from './incidents.js';
-import { createReplays } from './replay.js';
+import { createReplays } from './replayJobs.js';
 import { replayOrigin } from './batch.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
 import type { SourcesApi, TelemetryReader } from '../core/ports.js';

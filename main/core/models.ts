@@ -6,48 +6,38 @@ import type { GpuModel } from '../../shared/domain/topology.js';
  * T.Limit ≈ 87 °C (current + margin), slowdown at T.Limit+2 °C, shutdown at T.Limit+8 °C.
  * A100 SXM values are from NVIDIA's datasheet and typical `nvidia-smi -q` output.
  */
+const H100_SXM: GpuModel = {
+  id: 'H100-SXM',
+  name: 'NVIDIA H100 80GB HBM3 (SXM)',
+  idleW: 70,
+  minLimitW: 200,
+  maxLimitW: 700,
+  defaultLimitW: 700,
+  idleClockMHz: 345,
+  minClockMHz: 210,
+  baseClockMHz: 1590,
+  maxClockMHz: 1980,
+  maxOperatingC: 87,
+  slowdownC: 89,
+  shutdownC: 95,
+  clockPowerExponent: 1.3,
+  // (59 − 41) °C / (629.45 − 69.85) W from the capture.
+  thermalResistanceCPerW: 0.0322,
+  // 41 °C at 70 W with a 25 °C inlet: 41 − 25 − 70 × 0.0322.
+  chassisOffsetC: 13.7,
+  thermalTimeConstantS: 20,
+};
+
 export const BUILTIN_MODELS: readonly GpuModel[] = [
-  {
-    id: 'H100-SXM',
-    name: 'NVIDIA H100 80GB HBM3 (SXM)',
-    idleW: 70,
-    minLimitW: 200,
-    maxLimitW: 700,
-    defaultLimitW: 700,
-    idleClockMHz: 345,
-    minClockMHz: 210,
-    baseClockMHz: 1590,
-    maxClockMHz: 1980,
-    maxOperatingC: 87,
-    slowdownC: 89,
-    shutdownC: 95,
-    clockPowerExponent: 1.3,
-    // (59 − 41) °C / (629.45 − 69.85) W from the capture.
-    thermalResistanceCPerW: 0.0322,
-    // 41 °C at 70 W with a 25 °C inlet: 41 − 25 − 70 × 0.0322.
-    chassisOffsetC: 13.7,
-    thermalTimeConstantS: 20,
-  },
+  H100_SXM,
   {
     // From the real H200 captures in test/fixtures/gpu (idle 82 W, limits 200–700 W, supported SM clocks 345–1980
-    // MHz). Thermal figures are the H100's (not measured on the H200).
+    // MHz); the rest, thermal figures included, is the H100's (not measured on the H200).
+    ...H100_SXM,
     id: 'H200-SXM',
     name: 'NVIDIA H200 141GB HBM3e (SXM)',
     idleW: 82,
-    minLimitW: 200,
-    maxLimitW: 700,
-    defaultLimitW: 700,
-    idleClockMHz: 345,
     minClockMHz: 345,
-    baseClockMHz: 1590,
-    maxClockMHz: 1980,
-    maxOperatingC: 87,
-    slowdownC: 89,
-    shutdownC: 95,
-    clockPowerExponent: 1.3,
-    thermalResistanceCPerW: 0.0322,
-    chassisOffsetC: 13.7,
-    thermalTimeConstantS: 20,
   },
   {
     id: 'A100-SXM',

@@ -1,6 +1,7 @@
 import type { PolicyConfig } from '../../shared/domain/control.js';
 import type { Contingency, RowContingency } from '../../shared/domain/plant.js';
-import { budgetsIn, contingencies, healthyState, isUnsafe, maintenanceState, resolvePlant, worstByRow, type PlantState, type ResolvedPlant } from '../core/plant.js';
+import { budgetsIn, healthyState, maintenanceState, resolvePlant, type PlantState, type ResolvedPlant } from '../core/plant.js';
+import { contingencies, isUnsafe, worstByRow } from '../core/contingency.js';
 import type { Engine, TickService } from './engine.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contingencies, firmBudgets, healthyState, plantLoads, PlantError, resolvePlant, secondsToTrip } from '../../../main/core/plant.js';
+import { firmBudgets, healthyState, plantLoads, PlantError, resolvePlant, secondsToTrip } from '../../../main/core/plant.js';
+import { contingencies } from '../../../main/core/contingency.js';
 import { defaultTopologySpec, resolveTopology } from '../../../main/core/topology.js';
 import { PlantSpecSchema, type PlantSpecInput } from '../../../shared/domain/plant.js';
 import type { Topology } from '../../../shared/domain/topology.js';
