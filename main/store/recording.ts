@@ -6,6 +6,10 @@ import { insertChannels, RUN_TABLES_SQL } from './migrations/telemetry.js';
 import { getRun } from './runs.js';
 import { decodeFrame, GPU_CHANNEL } from './frames.js';
 import type { FrameReader, RecordedColumns } from '../core/source.js';
+import { aggregate, createAggregates } from '../core/aggregate.js';
+import { indexTopology } from '../core/topology.js';
+import { TelemetryWriter } from './telemetry.js';
+import type { Topology } from '../../shared/domain/topology.js';
 import type { Annotation } from '../../shared/domain/history.js';
 
 /**
@@ -95,7 +99,11 @@ export function writeRecording(o: RecordOptions): RecordingInfo {
       ).run(o.run);
       db.prepare(`INSERT INTO frames SELECT ${RECORDED_RUN}, channel, t_ms, data FROM src.frames WHERE run = ? AND t_ms BETWEEN ? AND ?`).run(...w);
       db.prepare(`INSERT INTO events SELECT ${RECORDED_RUN}, t_ms, seq, kind, subject, body FROM src.events WHERE run = ? AND t_ms <= ?`).run(o.run, toMs);
-      db.prepare(`INSERT INTO run_rollups SELECT ${RECORDED_RUN}, scope, res_s, t_ms, n, avg_w, max_w, max_temp_c FROM src.run_rollups WHERE run = ? AND t_ms BETWEEN ? AND ?`).run(...w);
+      // Rollups whose bins lie wholly inside the window are copied; the window's partial first and last bins are
+      // rebuilt from the frames copied (below): a bin the run went on filling after `toMs` would otherwise average
+      // ticks the recording does not hold.
+      db.prepare(`INSERT INTO run_rollups SELECT ${RECORDED_RUN}, scope, res_s, t_ms, n, avg_w, max_w, max_temp_c FROM src.run_rollups WHERE run = ? AND t_ms >= ? AND t_ms + res_s * 1000 <= ? + 1`).run(...w);
+      rollUpEdges(db, run.topology, fromMs, toMs);
       const span = db.prepare('SELECT min(t_ms) AS t0, max(t_ms) AS t1, count(*) AS ticks FROM frames').get() as { t0: number | null; t1: number | null; ticks: number };
       db.prepare('UPDATE runs SET t0_ms = ?, t1_ms = ?, ticks = ?, samples = ? * gpus').run(span.t0, span.t1, span.ticks, span.ticks);
       const meta = { ...o.meta, fromMs, toMs, source: run.kind, recordedAt: new Date().toISOString() };
@@ -121,6 +129,35 @@ export function writeRecording(o: RecordOptions): RecordingInfo {
     throw e;
   }
   return recordingInfo(o.out);
+}
+
+/** Widest rollup bin (ms): the edges rebuilt from frames are the partial bins of this width at both ends. */
+const EDGE_MS = 60_000;
+
+/**
+ * Rebuild the rollups of the window's partial bins at both ends from the recording's own frames (aggregated as the
+ * engine does, core/aggregate), so every rollup in a recording averages exactly the ticks it holds.
+ */
+function rollUpEdges(db: DB, topology: Topology, fromMs: number, toMs: number): void {
+  const headEnd = Math.min(toMs + 1, Math.ceil((fromMs + 1) / EDGE_MS) * EDGE_MS);
+  const tailStart = Math.max(headEnd, Math.floor(toMs / EDGE_MS) * EDGE_MS);
+  const writer = new TelemetryWriter(db, RECORDED_RUN, { rows: topology.rows.length, racks: topology.racks.length });
+  const idx = indexTopology(topology);
+  const agg = createAggregates(topology);
+  const frames = db.prepare('SELECT t_ms, data FROM frames WHERE run = ? AND channel = ? AND t_ms >= ? AND t_ms < ? ORDER BY t_ms');
+  for (const [a, b] of [
+    [fromMs, headEnd],
+    [tailStart, toMs + 1],
+  ] as const) {
+    // All read first (at most one bin's frames): the writer flushes a bucket while the next one starts.
+    for (const r of frames.all(RECORDED_RUN, GPU_CHANNEL.id, a, b) as Array<{ t_ms: number; data: Uint8Array }>) {
+      const [powerW, tempC, , , util, flags] = decodeFrame(GPU_CHANNEL, r.data);
+      const counted = { powerW: powerW!.map((x) => (Number.isFinite(x) ? x : 0)), util: util!.map((x) => (Number.isFinite(x) ? x : 0)), tempC: tempC!, flags: Uint32Array.from(flags!) };
+      aggregate(topology, idx, counted, agg);
+      writer.rollUp({ tMs: r.t_ms, rackW: agg.rackW, rackMaxTempC: agg.rackMaxTempC, rowW: agg.rowW, rowMaxTempC: agg.rowMaxTempC, siteW: agg.siteW });
+    }
+  }
+  writer.flush();
 }
 
 function srcFile(db: DB): string {

@@ -86,7 +86,7 @@ export class TelemetryWriter {
     this.db.transaction(() => {
       // Stored first: a tick whose frame is refused never reaches the rollups.
       for (const t of ticks) rows += this.insertTick(t);
-      for (const t of ticks) this.accumulate(t);
+      for (const t of ticks) this.rollUp(t);
       countTicks(this.db, this.run, ticks.length, rows, first.tMs, last.tMs);
     })();
     this.rowsWritten += rows;
@@ -100,7 +100,8 @@ export class TelemetryWriter {
     return t.powerW.length;
   }
 
-  private accumulate(t: TickRecord): void {
+  /** Add a tick to the rollups only (its frame is already stored): `flush()` writes the last, partial buckets. */
+  rollUp(t: Omit<TickRecord, 'powerW' | 'tempC' | 'clockMHz' | 'limitW' | 'util' | 'flags'>): void {
     for (const b of this.buckets) {
       const start = Math.floor(t.tMs / (b.resS * 1000)) * b.resS * 1000;
       if (start !== b.site.startMs) {

@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addAnnotation, annotationsOf, notesCopyPath, openRecording, RECORDED_RUN, recordingAnnotations, recordingInfo, writeRecording } from '../../../main/store/recording.js';
 import { createHash } from 'node:crypto';
 import { beginRun, endRun } from '../../../main/store/runs.js';
-import { gpuSeries, TelemetryWriter } from '../../../main/store/telemetry.js';
+import { gpuSeries, queryRange, TelemetryWriter } from '../../../main/store/telemetry.js';
+import { aggregate, createAggregates } from '../../../main/core/aggregate.js';
+import { indexTopology, resolveTopology } from '../../../main/core/topology.js';
 import { openTelemetryDb } from '../../../main/store/telemetryDb.js';
 import type { TickRecord } from '../../../main/core/ports.js';
 import { tempDir } from '../../helpers.js';
@@ -13,9 +15,20 @@ import { tempDir } from '../../helpers.js';
 const tmps: Array<ReturnType<typeof tempDir>> = [];
 afterEach(() => tmps.splice(0).forEach((t) => t.cleanup()));
 
-function tick(tMs: number, gpus: number): TickRecord {
-  const f = (v: number) => new Float64Array(gpus).fill(v);
-  return { tMs, powerW: f(400 + tMs / 1000), tempC: f(60), clockMHz: f(1980), limitW: f(700), util: f(0.5), flags: new Uint32Array(gpus), rackW: f(0).subarray(0, 1), rackMaxTempC: new Float64Array(1).fill(60), rowW: new Float64Array(1), rowMaxTempC: new Float64Array(1).fill(60), siteW: 0 };
+/** One row, one rack, one server of 8 GPUs: what the rollups a recording rebuilds aggregate over. */
+const TOPO = resolveTopology({
+  site: { id: 't', name: 'test' },
+  gpuModels: [],
+  rows: [{ id: 'A', budgetKW: 100, coolingKW: 100, supplyC: 22, racks: 1, serversPerRack: 1, gpusPerServer: 8, gpuModel: 'H100-SXM', serverIdleW: 1500, serverActiveW: 2000 }],
+});
+
+/** A tick whose GPUs draw 400 W + 1 W per second of the run (every tick differs), aggregated as the engine does. */
+function tick(tMs: number): TickRecord {
+  const f = (v: number) => new Float64Array(TOPO.gpuCount).fill(v);
+  const gpu = { powerW: f(400 + tMs / 1000), tempC: f(60), clockMHz: f(1980), limitW: f(700), util: f(0.5), flags: new Uint32Array(TOPO.gpuCount) };
+  const agg = createAggregates(TOPO);
+  aggregate(TOPO, indexTopology(TOPO), gpu, agg);
+  return { tMs, ...gpu, rackW: agg.rackW, rackMaxTempC: agg.rackMaxTempC, rowW: agg.rowW, rowMaxTempC: agg.rowMaxTempC, siteW: agg.siteW };
 }
 
 /** A telemetry.db with one run of `ticks` ticks (t = 0, 1000, …) of 8 GPUs, and a control.db with audit records. */
@@ -23,9 +36,9 @@ function setup(ticks = 60) {
   const t = tempDir();
   tmps.push(t);
   const db = openTelemetryDb(t.file('telemetry.db'));
-  const run = beginRun(db, { kind: 'sim', label: 'sim test', topology: { gpuCount: 8 } as never, meta: {}, startedWallMs: 1 });
+  const run = beginRun(db, { kind: 'sim', label: 'sim test', topology: TOPO, meta: {}, startedWallMs: 1 });
   const w = new TelemetryWriter(db, run, { rows: 1, racks: 1 });
-  w.write(Array.from({ length: ticks }, (_, i) => tick(i * 1000, 8)));
+  w.write(Array.from({ length: ticks }, (_, i) => tick(i * 1000)));
   w.flush();
   const control = t.file('control.db');
   const c = new Database(control);
@@ -65,6 +78,31 @@ describe('recordings (store/recording.ts)', () => {
     try {
       expect(r.prepare('SELECT reason FROM audit ORDER BY seq').pluck().all()).toEqual(['at 20000', 'at 40000']);
       expect(gpuSeries(r, RECORDED_RUN, 3, 0, 100_000).powerW).toEqual(Array.from({ length: 36 }, (_, i) => 410 + i));
+    } finally {
+      r.close();
+    }
+  });
+
+  it("averages in each rollup only the ticks the recording holds: the window's partial first and last bins are rebuilt", () => {
+    // The run goes on to 99 s, so its bins [10, 20), [70, 80), [0, 60) and [60, 120) hold ticks outside [15, 77].
+    const { t, db, run } = setup(100);
+    const out = t.file('edges.headroom');
+    writeRecording({ telemetry: db, run, fromMs: 15_000, toMs: 77_000, out, meta: {} });
+    db.close();
+    const rowKW = (s: number) => tick(s * 1000).rowW[0]! / 1000;
+    const mean = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => rowKW(a + i)).reduce((x, y) => x + y) / (b - a + 1);
+    const r = openRecording(out);
+    try {
+      const at10 = queryRange(r, RECORDED_RUN, { scope: 'row', fromMs: 15_000, toMs: 77_001, resS: 10 }, ['A']);
+      expect(at10.tMs).toEqual([10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000]);
+      const want10 = [mean(15, 19), mean(20, 29), mean(30, 39), mean(40, 49), mean(50, 59), mean(60, 69), mean(70, 77)];
+      at10.avgKW[0]!.forEach((v, i) => expect(v).toBeCloseTo(want10[i]!, 2));
+      const at60 = queryRange(r, RECORDED_RUN, { scope: 'row', fromMs: 15_000, toMs: 77_001, resS: 60 }, ['A']);
+      expect(at60.tMs).toEqual([0, 60_000]);
+      [mean(15, 59), mean(60, 77)].forEach((m, i) => expect(at60.avgKW[0]![i]).toBeCloseTo(m, 2));
+      expect(r.prepare('SELECT res_s, t_ms, n FROM run_rollups WHERE scope = 1 ORDER BY res_s, t_ms').raw().all()).toEqual([
+        [10, 10_000, 5], [10, 20_000, 10], [10, 30_000, 10], [10, 40_000, 10], [10, 50_000, 10], [10, 60_000, 10], [10, 70_000, 8], [60, 0, 45], [60, 60_000, 18],
+      ]);
     } finally {
       r.close();
     }
