@@ -195,10 +195,14 @@ async function wire(
   });
   // A recording's control state is its recorded events (the timeline lists them): POLCA must not act on recorded
   // data, so the control service never ticks there (and its actuator does nothing).
-  if (!rp) engine.addService(control);
-  // Live N-1 analysis of the plant the budgets come from (not on recorded data).
+  // Live N-1 analysis of the plant the budgets come from (not on recorded data), its responses armed through the
+  // control plane's arbiter. It ticks before the control service, so a plan fired at a failure is commanded that tick.
   const plantWatch = !rp && topology.plant ? new PlantWatch(engine, plant.priorities, () => control.getPolicy(), () => sim?.plantState() ?? null) : null;
-  if (plantWatch) engine.addService(plantWatch);
+  if (plantWatch) {
+    plantWatch.arm(control.arbiter);
+    engine.addService(plantWatch);
+  }
+  if (!rp) engine.addService(control);
   const alertOps = new AlertHandling({
     store: alertState(controlDb),
     audit,

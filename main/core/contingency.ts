@@ -16,7 +16,7 @@ export interface ResponseLatency {
 }
 
 export interface RackShed {
-  /** Power above idle per rack that caps can take, low priority first then high (kW). */
+  /** Power per rack that caps can take (above the lowest settable limit), low priority first then high (kW). */
   lowKW: ArrayLike<number>;
   highKW: ArrayLike<number>;
 }
@@ -31,7 +31,16 @@ function throughputLoss(cut: number, dyn: number, k = 1.3): number {
  * Every single failure of the plant given rack powers and what caps may shed: what overloads, when it trips, the
  * response and whether it lands in time. `base`: failures already in force (a maintenance window).
  */
-export function contingencies(p: ResolvedPlant, t: Topology, rackKW: ArrayLike<number>, shed: RackShed, latency: ResponseLatency, base: PlantState = healthyState(p)): Contingency[] {
+export function contingencies(
+  p: ResolvedPlant,
+  t: Topology,
+  rackKW: ArrayLike<number>,
+  shed: RackShed,
+  latency: ResponseLatency,
+  base: PlantState = healthyState(p),
+  /** When given, filled with each response's caps per rack (kW), by failing device: the plans armed (core/armed.ts). */
+  plans?: Map<string, Float64Array>,
+): Contingency[] {
   const out: Contingency[] = [];
   const n = p.ids.length;
   const loads = new Float64Array(n);
@@ -102,6 +111,7 @@ export function contingencies(p: ResolvedPlant, t: Topology, rackKW: ArrayLike<n
       lostWeighted += throughputLoss(Math.min(c, low), low) * low + throughputLoss(Math.max(0, c - low), high) * high;
     }
     const needsCaps = capsKW > 0.05;
+    if (plans && needsCaps) plans.set(device, Float64Array.from(rackCut));
     const capsLand = latency.capS;
     let path: Contingency['response']['path'] = needsCaps ? latency.capPath : 'none';
     let landsInS = needsCaps ? capsLand : 0;

@@ -1,26 +1,25 @@
 import type { PolicyConfig } from '../../shared/domain/control.js';
-import type { Contingency, RowContingency } from '../../shared/domain/plant.js';
+import type { ArmedFiring, Contingency, RowContingency } from '../../shared/domain/plant.js';
 import { budgetsIn, healthyState, maintenanceState, resolvePlant, type PlantState, type ResolvedPlant } from '../core/plant.js';
 import { contingencies, isUnsafe, worstByRow } from '../core/contingency.js';
+import { armedLimits, capRoomW } from '../core/armed.js';
+import { Arbiter, type Layer } from '../core/control/arbiter.js';
 import type { Engine, TickService } from './engine.js';
 
 /**
- * What the N-1 analysis needs from an engine at one instant: each rack's power, and per rack the power above idle of
- * its low- and high-priority GPUs (what caps may take, lowest priority first).
+ * What the N-1 analysis needs from an engine at one instant: each rack's power, and per rack what power caps can take
+ * from its low- and high-priority GPUs (power above the lowest settable limit, core/armed.ts), lowest priority first.
  */
 export function plantInputs(engine: Engine, priorities: Uint8Array): { rackKW: Float64Array; lowKW: Float64Array; highKW: Float64Array } {
   const t = engine.topology;
   const rackKW = Float64Array.from(engine.agg.rackW, (w) => w / 1000);
   const lowKW = new Float64Array(t.racks.length);
   const highKW = new Float64Array(t.racks.length);
-  const { gpuRack, gpuModel } = engine.index;
-  const power = engine.live.powerW;
+  const { gpuRack } = engine.index;
+  const room = capRoomW(t, engine.index, engine.live.powerW);
   for (let g = 0; g < t.gpuCount; g++) {
-    const p = power[g]!;
-    if (!Number.isFinite(p)) continue;
-    const above = Math.max(0, p - t.models[gpuModel[g]!]!.idleW) / 1000;
-    if (priorities[g]) highKW[gpuRack[g]!]! += above;
-    else lowKW[gpuRack[g]!]! += above;
+    if (priorities[g]) highKW[gpuRack[g]!]! += room[g]! / 1000;
+    else lowKW[gpuRack[g]!]! += room[g]! / 1000;
   }
   return { rackKW, lowKW, highKW };
 }
@@ -42,18 +41,35 @@ export interface PlantPicture {
   budgets: Array<{ row: string; budgetKW: number; limitedBy: string }>;
   contingencies: Contingency[];
   worstByRow: RowContingency[];
+  /** Failures with a response armed (analyses of the plant now; a what-if arms nothing). */
+  armed: string[];
+  engaged: ArmedFiring[];
 }
 
 /**
  * Live contingency analysis: every `everyMs` of engine time, every single failure of the plant as it is now (with
- * what has failed or is out for maintenance) against the loads of that tick (core/plant.ts `contingencies`), with the policy's actuation latencies. The unsafe ones feed the
- * `contingencyUnsafe` alert; the whole picture is what the faces read (`plant:contingency`). ~7 ms for the default
- * site's 96 failures, ~20–60 ms at ×8 (bench `contingency`), so it runs on the engine's thread every few seconds.
+ * what has failed or is out for maintenance) against the loads of that tick (core/contingency.ts), with the policy's
+ * actuation latencies. The unsafe ones feed the `contingencyUnsafe` alert; the whole picture is what the faces read
+ * (`plant:contingency`). ~7 ms for the default site's 96 failures, ~20–60 ms at ×8 (bench `contingency`), so it runs
+ * on the engine's thread every few seconds.
+ *
+ * Armed responses (`arm`): each analysis keeps, per failure that needs caps, the caps per rack it would take. Every
+ * tick the plant's state is compared with the last: a device (or UPS module) that has just gone out fires its plan
+ * at once — one power limit per GPU (core/armed.ts) in the arbiter's "armed response" layer (an emergency: exempt GPUs
+ * get it too), before the control plane's budgets, POLCA or playbooks have reacted — and the plant is analysed
+ * again so the next failure has a plan. The caps stay while the device is out; its return to service lifts them.
  */
 export class PlantWatch implements TickService {
   readonly plant: ResolvedPlant;
   latest: PlantPicture | null = null;
+  /** Plans fired and still in force, oldest first, with the limit per GPU each set. */
+  private readonly firings: Array<{ f: ArmedFiring; limitW: Float64Array }> = [];
   private nextMs = -Infinity;
+  private plans = new Map<string, Float64Array>();
+  private planOf = new Map<string, Contingency>();
+  private layer: Layer | null = null;
+  private arbiter: Arbiter | null = null;
+  private lastOut: string[] = [];
 
   constructor(
     engine: Engine,
@@ -67,10 +83,81 @@ export class PlantWatch implements TickService {
     this.plant = resolvePlant(t.plant!, t);
   }
 
+  /** Plans fired and still in force, oldest first. */
+  get engaged(): ArmedFiring[] {
+    return this.firings.map((x) => ({ ...x.f }));
+  }
+
+  /** Arm responses through the control plane's arbiter (once; a layer "armed response", source emergency). */
+  arm(arbiter: Arbiter): void {
+    if (this.arbiter) return;
+    this.arbiter = arbiter;
+    this.layer = arbiter.addLayer('armed response', 'emergency');
+  }
+
   onTick(engine: Engine, nowMs: number): void {
+    if (this.watchFailures(engine, nowMs)) this.nextMs = -Infinity;
     if (nowMs < this.nextMs) return;
     this.nextMs = nowMs + this.everyMs;
     this.analyse(engine);
+  }
+
+  /** Fire the plans of what has just gone out, lift those whose device is back. True when the plant changed. */
+  private watchFailures(engine: Engine, nowMs: number): boolean {
+    const out = outIds(this.plant, this.state() ?? healthyState(this.plant));
+    const was = this.lastOut;
+    if (out.length === was.length && out.every((id, i) => id === was[i])) return false;
+    this.lastOut = out;
+    if (!this.layer) return true;
+    const remaining = [...was];
+    let changed = false;
+    for (const id of out) {
+      const k = remaining.indexOf(id);
+      if (k >= 0) {
+        remaining.splice(k, 1);
+        continue;
+      }
+      // Newly out: its plan, as armed by the last analysis (null: nothing needed caps).
+      const plan = this.plans.get(id);
+      const c = this.planOf.get(id);
+      if (!plan || !c) continue;
+      const limitW = new Float64Array(engine.topology.gpuCount);
+      const capsKW = armedLimits(engine.topology, engine.index, plan, this.priorities, engine.live.powerW, limitW);
+      const gpus = limitW.reduce((a, v) => a + (v > 0 ? 1 : 0), 0);
+      const trips = c.overloads.map((o) => o.secondsToTrip).filter((x): x is number => x !== null);
+      const firing: ArmedFiring = { device: id, atMs: nowMs, capsKW: Math.round(capsKW * 10) / 10, gpus, landsInS: c.response.landsInS, firstTripS: trips.length ? Math.min(...trips) : null };
+      this.firings.push({ f: firing, limitW });
+      engine.note({ kind: 'armed', subject: id, body: { ...firing } });
+      changed = true;
+    }
+    // Back in service: lift what its plan set (one firing per id still out stays).
+    for (const id of remaining) {
+      const k = this.firings.findIndex((x) => x.f.device === id);
+      if (k < 0) continue;
+      this.firings.splice(k, 1);
+      engine.note({ kind: 'armed', subject: id, body: { lifted: true } });
+      changed = true;
+    }
+    if (changed) this.redraw();
+    return true;
+  }
+
+  /** The layer: the lowest limit any plan in force sets per GPU. */
+  private redraw(): void {
+    const layer = this.layer!;
+    const arbiter = this.arbiter!;
+    Arbiter.clear(layer);
+    for (const { f, limitW } of this.firings) {
+      const why = arbiter.why(`armed response: ${f.device} out of service`);
+      for (let g = 0; g < limitW.length; g++) {
+        const v = limitW[g]!;
+        if (v > 0 && (layer.limitW[g] === 0 || v < layer.limitW[g]!)) {
+          layer.limitW[g] = v;
+          layer.limitWhy[g] = why;
+        }
+      }
+    }
+    arbiter.decide();
   }
 
   /**
@@ -82,15 +169,23 @@ export class PlantWatch implements TickService {
     const now = this.state() ?? healthyState(this.plant);
     const base = maintenance?.length ? maintenanceState(this.plant, maintenance, now) : now;
     const inp = plantInputs(engine, this.priorities);
-    const cs = contingencies(this.plant, engine.topology, inp.rackKW, { lowKW: inp.lowKW, highKW: inp.highKW }, responseLatency(this.policy()), base);
-    const out = [...this.plant.ids.filter((_, x) => base.out[x] === 1), ...this.plant.ids.flatMap((id, x) => Array.from({ length: base.upsModulesLost[x]! }, () => `${id}/module`))];
+    const plans = maintenance?.length ? undefined : new Map<string, Float64Array>();
+    const cs = contingencies(this.plant, engine.topology, inp.rackKW, { lowKW: inp.lowKW, highKW: inp.highKW }, responseLatency(this.policy()), base, plans);
+    const out = outIds(this.plant, base);
     // The budgets the plant allows in that state (a window or a failure can lower them), no more than the topology's.
     const b = budgetsIn(this.plant, engine.topology, base);
     const budgets = engine.topology.rows.map((r, i) => ({ row: r.id, budgetKW: Math.min(r.budgetKW, b.rowKW[i]!), limitedBy: b.limitedBy[i]! }));
-    const picture = { atMs: engine.nowMs, tookMs: Math.round((performance.now() - t0) * 10) / 10, devices: this.plant.ids.length, out, budgets, contingencies: cs, worstByRow: worstByRow(this.plant, engine.topology, cs) };
-    if (maintenance?.length) return picture;
+    const picture: PlantPicture = { armed: plans && this.layer ? [...plans.keys()] : [], engaged: this.engaged, atMs: engine.nowMs, tookMs: Math.round((performance.now() - t0) * 10) / 10, devices: this.plant.ids.length, out, budgets, contingencies: cs, worstByRow: worstByRow(this.plant, engine.topology, cs) };
+    if (maintenance?.length || !plans) return picture;
+    this.plans = plans;
+    this.planOf = new Map(cs.filter((c) => plans.has(c.device)).map((c) => [c.device, c]));
     engine.contingencyUnsafe = cs.filter(isUnsafe);
     this.latest = picture;
     return picture;
   }
+}
+
+/** What is out of service in a state: device ids, and "<UPS>/module" once per module lost; sorted. */
+export function outIds(p: ResolvedPlant, s: PlantState): string[] {
+  return [...p.ids.filter((_, x) => s.out[x] === 1), ...p.ids.flatMap((id, x) => Array.from({ length: s.upsModulesLost[x]! }, () => `${id}/module`))].sort();
 }

@@ -137,4 +137,20 @@ export type PlantView =
       budgets: Array<{ row: string; budgetKW: number; limitedBy: string }>;
       contingencies: Contingency[];
       worstByRow: RowContingency[];
+      /** Failures whose response (caps) is armed: fired at once when that device goes out. */
+      armed: string[];
+      /** Armed responses that fired and are in force (their device still out), oldest first. */
+      engaged: ArmedFiring[];
     };
+
+/** An armed response that fired: the failure it answered, the caps it set, what the analysis expected. */
+export interface ArmedFiring {
+  device: string;
+  atMs: number;
+  /** Caps set (kW taken from the GPUs' power at the failure) and on how many GPUs. */
+  capsKW: number;
+  gpus: number;
+  landsInS: number;
+  /** When the first overloaded device would have tripped without them (s; null: none would). */
+  firstTripS: number | null;
+}

@@ -2,6 +2,7 @@
  * Issue 10 in the console: the Plant view shows the budgets the plant gives each row, every single failure analysed
  * live, and a maintenance planner — with UPS2 out, losing UPS1 (or its feed, or a side-A busway) drops racks.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { startHeadroom, type RunningServer } from './support/server.js';
@@ -13,7 +14,8 @@ describe('the plant and its single failures', () => {
   let operator: Operator;
 
   beforeAll(async () => {
-    server = await startHeadroom({ speed: 10 });
+    // The default site, every row busy training: loaded enough that a second UPS1 module lost overloads what is left.
+    server = await startHeadroom({ speed: 10, scenario: fileURLToPath(new URL('../fixtures/scenarios/busy-training.yaml', import.meta.url)) });
     browser = await openBrowser();
     operator = new Operator(browser.page);
     await operator.opensTheConsole(server.urls.operator);
@@ -54,7 +56,7 @@ describe('the plant and its single failures', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it('approves the window, then two UPS1 modules fail: the budgets fall at once and the prepared response brings every row under them before anything trips', async () => {
+  it('approves the window, then two UPS1 modules fail: the response armed for the second fires at once and its caps land before UPS1 would go to bypass; the budgets fall and every row comes under them', async () => {
     const page = browser.page;
     await page.getByTestId('maint-UPS2').check();
     await page.getByTestId('maint-analyse').click();
@@ -70,24 +72,55 @@ describe('the plant and its single failures', () => {
     expect(audit[0]).toMatchObject({ target: 'maintenance UPS2', reason: 'UPS2 battery replacement', role: 'operator' });
     // Without redundancy the live analysis says so: an alert, and the floor rows.
     await page.waitForFunction(() => document.querySelector('[data-testid="n1-summary"]')?.textContent?.match(/[1-9]\d* unsafe/) !== null);
-    // The drill: two modules of UPS1 fail, one after the other.
-    for (let k = 0; k < 2; k++) {
+    // The drill: two modules of UPS1 fail, one after the other. After the first, UPS1 has three (1,650 kW): fine —
+    // but one more would leave 1,100 kW under the site's load: that response is armed before it happens.
+    const failModule = async () => {
       await page.getByTestId('fail-device').selectOption('UPS1/module');
       await page.getByTestId('fail-open').click();
       await page.getByTestId('plant-reason').fill('module fault drill');
       await page.getByTestId('plant-dialog-confirm').click();
       await page.getByTestId('plant-dialog').waitFor({ state: 'hidden' });
+    };
+    await failModule();
+    let armed = await server.invoke('plant:contingency', {});
+    for (let i = 0; i < 80 && !(armed.available && armed.out.length === 2 && armed.armed.includes('UPS1/module')); i++) {
+      await operator.waits(250);
+      armed = await server.invoke('plant:contingency', {});
     }
+    if (!armed.available) throw new Error('no plant');
+    const plan = armed.contingencies.find((c) => c.device === 'UPS1/module')!;
+    expect(plan.overloads[0]).toMatchObject({ device: 'UPS1', secondsToTrip: expect.any(Number) });
+    expect(plan.inTime).toBe(true);
+    await expect(page.getByTestId('n1-UPS1/module').locator('.verdict').textContent()).resolves.toBe('caps armed');
+    await failModule();
+    // It fired at the failure: the Plant view says so, with the caps it set.
+    await page.getByTestId('armed-engaged').waitFor();
+    await expect(page.getByTestId('armed-engaged').textContent()).resolves.toMatch(/Armed response fired at .*: UPS1\/module out → caps of [\d.]+ kW on \d+ GPUs, landing in [\d.]+ s \(the first trip was [\d.]+ s away\)/);
+    const after = await server.invoke('plant:contingency', {});
+    if (!after.available) throw new Error('no plant');
+    const fired = after.engaged.find((f) => f.device === 'UPS1/module')!;
+    // The plan as last armed (the analysis runs every 5 s on the load of then: its figures move with the load).
+    expect(fired).toMatchObject({ capsKW: expect.any(Number), gpus: expect.any(Number), firstTripS: expect.any(Number) });
+    expect(fired.gpus).toBeGreaterThan(0);
+    // The caps land before UPS1 would have gone to bypass: the site under what UPS1 has left in time.
+    const tripAtMs = fired.atMs + fired.firstTripS! * 1000;
     let snap = (await server.invoke('fleet:snapshot', {}))!;
+    while (snap.row.powerW.reduce((a, w) => a + w, 0) / 1000 > 1100 && snap.tMs < tripAtMs) {
+      await operator.waits(250);
+      snap = (await server.invoke('fleet:snapshot', {}))!;
+    }
+    expect(snap.tMs).toBeLessThan(tripAtMs);
+    await page.getByTestId('armed-engaged').scrollIntoViewIfNeeded();
+    await operator.console.screenshot('plant-armed.png');
     for (let i = 0; i < 40 && snap.row.budgetKW.some((b) => b !== 275); i++) {
       await operator.waits(250);
       snap = (await server.invoke('fleet:snapshot', {}))!;
     }
     expect(snap.row.budgetKW).toEqual([275, 275, 275, 275]);
     await page.waitForFunction(() => /D275 kW/.test(document.querySelector('[data-testid="plant-budgets"]')?.textContent ?? ''));
-    // Within a minute of simulated time every row is under its new budget; nothing tripped.
+    // Within a minute and a half of simulated time every row is under its new budget; nothing tripped.
     let under = false;
-    for (let i = 0; i < 80 && !under; i++) {
+    for (let i = 0; i < 120 && !under; i++) {
       snap = (await server.invoke('fleet:snapshot', {}))!;
       under = snap.row.powerW.every((w) => w / 1000 <= 275);
       if (!under) await operator.waits(250);

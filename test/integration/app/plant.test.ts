@@ -3,9 +3,11 @@
  * busway loss would drop racks — the contingencyUnsafe alert names the device.
  */
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../../main/app/runtime.js';
 import { dispatch } from '../../../main/engine/dispatch.js';
+import { SOURCE } from '../../../main/core/control/arbiter.js';
 import type { Actor } from '../../../shared/domain/control.js';
 import type { PlantView } from '../../../shared/domain/plant.js';
 import { tempDir } from '../../helpers.js';
@@ -127,5 +129,70 @@ services:
     expect(rt.engine.live.flags[gpu0]! & 0x80000).toBe(0x80000);
     // An unknown device is refused with its name.
     expect(await inject({ kind: 'deviceFailure', devices: ['UPS7'] }, 'typo')).toMatchObject({ ok: false, error: expect.stringContaining('no device "UPS7"') });
+  });
+
+  it('responses are armed in advance: when the second UPS1 module fails during the window, its plan caps the GPUs that very tick — before the budgets, POLCA or a playbook react — and the caps land before the UPS would go to bypass', async () => {
+    // The default site, every row busy training (POLCA holds each near 80 % of its budget: ~1,160 kW in all).
+    const rt = await createRuntime({ scenario: fileURLToPath(new URL('../../fixtures/scenarios/busy-training.yaml', import.meta.url)), db: null });
+    runtimes.push(rt);
+    const op: Actor = { user: 'oli', role: 'operator' };
+    const inject = (event: unknown, reason: string) => dispatch(rt.handlers, 'sim:inject', { event, reason }, op, { onRefused: rt.auditRefusal });
+    const view = async () => {
+      const v = ((await call(rt, 'plant:contingency')) as { ok: true; result: PlantView }).result;
+      if (!v.available) throw new Error(v.reason);
+      return v;
+    };
+    for (let i = 0; i < 120; i++) rt.engine.tick();
+    await inject({ kind: 'deviceFailure', devices: ['UPS2'], durationS: 3600, maintenance: true }, 'UPS2 battery swap');
+    await inject({ kind: 'deviceFailure', devices: ['UPS1/module'] }, 'first module fault');
+    for (let i = 0; i < 3; i++) rt.engine.tick();
+    // UPS1 alone, three modules left (1,650 kW): fine — but losing one more leaves 1,100 kW under ~1,300 kW of load.
+    const before = await view();
+    expect(before.engaged).toEqual([]);
+    expect(before.armed).toContain('UPS1/module');
+    const plan = before.contingencies.find((c) => c.device === 'UPS1/module')!;
+    expect(plan.overloads.map((o) => o.device)).toEqual(['UPS1']);
+    const tripS = plan.overloads[0]!.secondsToTrip!;
+    expect(plan.response.capsKW).toBeGreaterThan(30);
+    // Low priority first: rows A and B give, the high-priority training on C and D does not.
+    expect(plan.response.byRow.map((r) => r.row)).toEqual(['A', 'B']);
+    expect(plan.inTime).toBe(true);
+    const budgets = Array.from(rt.engine.rowBudgetKW);
+    await inject({ kind: 'deviceFailure', devices: ['UPS1/module'] }, 'second module fault');
+    rt.engine.tick();
+    // The failure tick: the plan fired; the budgets the control plane follows are still the old ones.
+    const v = await view();
+    expect(v.engaged).toHaveLength(1);
+    const fired = v.engaged[0]!;
+    expect(fired).toMatchObject({ device: 'UPS1/module', atMs: rt.engine.nowMs, landsInS: plan.response.landsInS });
+    expect(fired.capsKW).toBeGreaterThan(plan.response.capsKW * 0.8);
+    expect(fired.firstTripS).toBe(tripS);
+    const arbiter = rt.control.arbiter;
+    const armedLayer = arbiter.layers.find((l) => l.name === 'armed response')!;
+    const armedWhy = arbiter.why('armed response: UPS1/module out of service');
+    const capped = [...armedLayer.limitW.keys()].filter((g) => armedLayer.limitW[g]! > 0);
+    expect(capped.length).toBe(fired.gpus);
+    // Only the low-priority rows' GPUs, and the armed limit is what each is asked for (the lowest contribution).
+    expect(new Set(capped.map((g) => rt.engine.index.gpuRow[g]))).toEqual(new Set([0, 1]));
+    expect(capped.every((g) => arbiter.out.limitWhy[g] === armedWhy && arbiter.out.limitSrc[g] === SOURCE.emergency)).toBe(true);
+    const [c] = rt.control.gpus([capped[0]!]);
+    expect(c!.reasons).toContainEqual(expect.objectContaining({ source: 'emergency', why: 'armed response: UPS1/module out of service' }));
+    expect(budgets).toEqual([408, 408, 408, 313.8]);
+    // As the analysis said: once the caps land the site is back under what UPS1 has left, long before it would have
+    // gone to bypass; nothing tripped.
+    const siteKW = () => rt.engine.agg.rowW.reduce((a, w) => a + w, 0) / 1000;
+    expect(siteKW()).toBeGreaterThan(1100);
+    let underAtS = -1;
+    for (let s = 1; s < tripS && underAtS < 0; s++) {
+      rt.engine.tick();
+      if (siteKW() <= 1100) underAtS = s;
+    }
+    expect(underAtS).toBeGreaterThan(0);
+    expect(underAtS).toBeLessThanOrEqual(plan.response.landsInS + 2);
+    expect(rt.sim!.trippedDevices()).toEqual([]);
+    // The failure had no end: the caps stay while the module is out.
+    for (let i = 0; i < 30; i++) rt.engine.tick();
+    expect((await view()).engaged).toHaveLength(1);
+    expect(armedLayer.limitW.filter((w) => w > 0).length).toBe(fired.gpus);
   });
 });
