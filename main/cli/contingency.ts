@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { contingencyReport } from '../app/contingency.js';
 import { loadScenario } from '../sim/config.js';
 import { num, UsageError } from './usage.js';
+import { overloadText } from '../../shared/domain/plantText.js';
 
 /** `headroom contingency`. Exit 0 when every single failure is survivable in time, 1 when one is not. */
 export function contingencyCommand(args: string[]): number {
@@ -20,7 +21,7 @@ export function contingencyCommand(args: string[]): number {
     console.log(`${r.scenario}: ${r.gpus.toLocaleString('en-US')} GPUs, ${r.devices} plant devices, ${r.contingencies.length} single failures analysed in ${r.analysisMs} ms (loads at ${r.atS} s)`);
     for (const b of r.budgets) console.log(`  row ${b.row}: budget ${b.budgetKW} kW, limited by ${b.limitedBy}`);
     for (const c of r.contingencies.filter((x) => x.overloads.length > 0 || x.racksLost.length > 0)) {
-      const over = c.overloads.map((o) => `${o.device} ${o.pct} %${o.secondsToTrip === null ? '' : ` trips in ${o.secondsToTrip} s`}`).join(', ');
+      const over = c.overloads.map(overloadText).join(', ');
       const lost = c.racksLost.length ? `; loses ${c.racksLost.length} racks` : '';
       const resp = c.response.capsKW > 0 ? `; cap ${c.response.capsKW} kW (${c.response.path}, lands in ${c.response.landsInS} s, −${c.response.costPct} % throughput)` : '';
       console.log(`  ${!c.inTime ? 'LATE' : c.racksLost.length ? 'LOST' : 'ok  '} ${c.device}: ${over || 'no overload'}${lost}${resp}`);

@@ -40,6 +40,30 @@ export const BUILTIN_MODELS: readonly GpuModel[] = [
     minClockMHz: 345,
   },
   {
+    // One Blackwell GPU of a GB200 NVL72 rack (72 per rack, 4 per compute tray), direct-to-chip liquid cooled.
+    // 1,200 W per GPU and ~120–132 kW per rack are the published NVL72 figures (docs/MODEL.md "Liquid cooling"); idle,
+    // the lowest limit, clocks and the thermal figures are reconstructions [r]: the cold plate is sized so that at full
+    // power a GPU reaches slowdown when its loop's supply has risen LOOP_MARGIN_C (15 °C) above 30 °C.
+    id: 'GB200-NVL72',
+    name: 'NVIDIA Blackwell B200 in GB200 NVL72 (liquid)',
+    idleW: 160,
+    minLimitW: 400,
+    maxLimitW: 1200,
+    defaultLimitW: 1200,
+    idleClockMHz: 345,
+    minClockMHz: 345,
+    baseClockMHz: 1200,
+    maxClockMHz: 1965,
+    maxOperatingC: 85,
+    slowdownC: 87,
+    shutdownC: 95,
+    clockPowerExponent: 1.3,
+    // 30 °C supply + 6 + 0.03 × 1,200 W = 72 °C: 15 °C below slowdown.
+    thermalResistanceCPerW: 0.03,
+    chassisOffsetC: 6,
+    thermalTimeConstantS: 10,
+  },
+  {
     id: 'A100-SXM',
     name: 'NVIDIA A100 80GB (SXM4)',
     idleW: 55,

@@ -3,8 +3,10 @@ import type { SourceHealth } from '../../shared/domain/fleet.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import { gpuName, serverOfGpu } from '../../shared/naming.js';
 import type { Observation } from './alerts.js';
+import { overloadText } from '../../shared/domain/plantText.js';
 import type { DropBurst } from './storeDrops.js';
 import type { Contingency } from '../../shared/domain/plant.js';
+import type { Drift } from './meters.js';
 
 /** The parts of fleet state the alert rules read. */
 export interface ObservedState {
@@ -17,6 +19,8 @@ export interface ObservedState {
   storeDrops?: DropBurst | null;
   /** Single failures of the plant that would not be survived in time (the last N-1 analysis; no plant: absent). */
   contingencyUnsafe?: readonly Contingency[];
+  /** The site's meters against the model over a window (core/meters.ts); absent or null: no meters. */
+  meters?: (windowS: number, thresholdPct: number) => { racks: Drift; rows: Drift } | null;
 }
 
 /** Turn fleet state into observations of the rules' conditions; only subjects that meet one produce an observation. */
@@ -97,7 +101,7 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
           if (c.kind === 'rackPdu') continue;
           const o = c.overloads.filter((x) => x.secondsToTrip !== null).sort((a, b) => a.secondsToTrip! - b.secondsToTrip!)[0];
           const lost = c.racksLost.length;
-          const what = lost > 0 ? `${lost} rack${lost === 1 ? '' : 's'} would lose all supply` : o ? `${o.device} at ${o.pct} % would trip in ${o.secondsToTrip} s` : 'it would overload';
+          const what = lost > 0 ? `${lost} rack${lost === 1 ? '' : 's'} would lose all supply` : o ? overloadText(o) : 'it would overload';
           const resp = c.response.capsKW > 0 ? `; the response (${c.response.path}, ${c.response.capsKW} kW) lands in ${c.response.landsInS} s` : '';
           out.push({
             rule,
@@ -120,9 +124,33 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
         }
         break;
       }
+      case 'meterDrift': {
+        const d = s.meters?.(rule.windowS, rule.thresholdPct);
+        if (!d) break;
+        for (const r of d.racks.above) {
+          const rack = t.racks[r]!;
+          out.push(driftObservation(rule, d.racks, r, { kind: 'rack', id: rack.id }, t.rows[rack.row]!.id, `Rack ${rack.id}: its PDUs read`));
+        }
+        for (const r of d.rows.above) out.push(driftObservation(rule, d.rows, r, { kind: 'row', id: t.rows[r]!.id }, t.rows[r]!.id, `Row ${t.rows[r]!.id}: its branch circuits read`));
+        break;
+      }
     }
   }
   return out;
+}
+
+/** "Rack A01: its PDUs read 33.0 kW, the model 27.5 kW (GPU readings + server overhead): drift +16.7 % over 60 s (threshold 10 %)". */
+function driftObservation(rule: Extract<AlertRule, { kind: 'meterDrift' }>, d: Drift, i: number, subject: Observation['subject'], row: string, what: string): Observation {
+  const pct = d.driftPct[i]!;
+  const kw = (w: number) => `${(w / 1000).toFixed(1)} kW`;
+  return {
+    rule,
+    subject,
+    row,
+    value: round1(pct),
+    unit: '%',
+    summary: `${what} ${kw(d.meteredW[i]!)}, the model ${kw(d.modelledW[i]!)} (GPU readings + server overhead): drift ${pct > 0 ? '+' : ''}${pct.toFixed(1)} % over ${rule.windowS} s (threshold ${rule.thresholdPct} %)`,
+  };
 }
 
 const limitCache = new WeakMap<Topology, Map<number, number[]>>();

@@ -1,5 +1,6 @@
 import type { PlantDeviceKind, PlantSpec, TripCurve } from '../../shared/domain/plant.js';
 import type { Topology } from '../../shared/domain/topology.js';
+import { applyCoolingOut, CoolingError, healthyCooling, resolveCooling, type CoolingState, type ResolvedCooling } from './cooling.js';
 
 /**
  * The physical plant as a tree the engine can compute on (pure, typed arrays, no I/O): utility feeds → UPS →
@@ -54,6 +55,8 @@ export interface ResolvedPlant {
   order: Int32Array;
   /** Depth of each node (feeds 0). */
   depth: Int32Array;
+  /** The cooling plant (core/cooling.ts): air groups and CDUs, beside the electrical tree. */
+  cooling: ResolvedCooling;
 }
 
 function kwOf(r: { ratedKW?: number; amps?: number; volts?: number; phases: 1 | 3; powerFactor: number }): number {
@@ -145,7 +148,17 @@ export function resolvePlant(spec: PlantSpec, topology: Topology): ResolvedPlant
     depth[k] = d;
   }
   const order = Int32Array.from([...Array(n).keys()].sort((a, b) => depth[b]! - depth[a]!));
+  let cooling: ResolvedCooling;
+  try {
+    cooling = resolveCooling(spec.cooling, topology);
+  } catch (e) {
+    if (!(e instanceof CoolingError)) throw e;
+    const at = e.message.indexOf(': ');
+    throw new PlantError(e.message.slice(0, at), e.message.slice(at + 2));
+  }
+  for (const id of cooling.ids) if (index.has(id)) throw new PlantError(`plant.cooling: ${id}`, 'has the id of an electrical device');
   return {
+    cooling,
     ids,
     kinds,
     parent,
@@ -235,29 +248,42 @@ export function liveNodes(p: ResolvedPlant, s: PlantState): Uint8Array {
   return live;
 }
 
-/** Failures: a node out (1) — with it, everything it supplies; UPS modules lost per UPS node. */
+/** Failures: a node out (1) — with it, everything it supplies; UPS modules lost per UPS node; the cooling plant's. */
 export interface PlantState {
   out: Uint8Array;
   upsModulesLost: Int32Array;
+  cooling: CoolingState;
 }
 
 export function healthyState(p: ResolvedPlant): PlantState {
-  return { out: new Uint8Array(p.ids.length), upsModulesLost: new Int32Array(p.ids.length) };
+  return { out: new Uint8Array(p.ids.length), upsModulesLost: new Int32Array(p.ids.length), cooling: healthyCooling(p.cooling) };
+}
+
+export function copyState(s: PlantState): PlantState {
+  return { out: Uint8Array.from(s.out), upsModulesLost: Int32Array.from(s.upsModulesLost), cooling: { lost: Int32Array.from(s.cooling.lost), out: Uint8Array.from(s.cooling.out) } };
 }
 
 /**
- * The plant with devices out of service (a maintenance window): each listed id is out; "<UPS>/module" takes one
- * module of that UPS out (repeat it for more). PlantError for an id the plant does not have.
+ * Take one failure id into a state: a device id (it and everything it supplies out), "<UPS>/module" (one module of
+ * that UPS), or a cooling failure ("<air>/unit", "<cdu>/pump", "<cdu>"). False for an id the plant does not have.
+ */
+export function applyOut(p: ResolvedPlant, s: PlantState, id: string): boolean {
+  if (applyCoolingOut(p.cooling, s.cooling, id)) return true;
+  const mod = id.endsWith('/module');
+  const x = p.ids.indexOf(mod ? id.slice(0, -'/module'.length) : id);
+  if (x < 0 || (mod && p.kinds[x] !== 'ups')) return false;
+  if (mod) s.upsModulesLost[x]! += 1;
+  else s.out[x] = 1;
+  return true;
+}
+
+/**
+ * The plant with devices out of service (a maintenance window): each listed id as `applyOut` reads it (repeat
+ * "<UPS>/module" or "<cdu>/pump" for more than one). PlantError for an id the plant does not have.
  */
 export function maintenanceState(p: ResolvedPlant, out: readonly string[], base: PlantState = healthyState(p)): PlantState {
-  const s: PlantState = { out: Uint8Array.from(base.out), upsModulesLost: Int32Array.from(base.upsModulesLost) };
-  for (const id of out) {
-    const mod = id.endsWith('/module');
-    const x = p.ids.indexOf(mod ? id.slice(0, -'/module'.length) : id);
-    if (x < 0 || (mod && p.kinds[x] !== 'ups')) throw new PlantError('maintenance', `no ${mod ? 'UPS' : 'device'} "${mod ? id.slice(0, -7) : id}" in the plant`);
-    if (mod) s.upsModulesLost[x]! += 1;
-    else s.out[x] = 1;
-  }
+  const s = copyState(base);
+  for (const id of out) if (!applyOut(p, s, id)) throw new PlantError('maintenance', `no device "${id.replace(/\/(module|pump|unit)$/, '')}" in the plant${/\/(module|pump|unit)$/.test(id) ? ` with a ${id.slice(id.lastIndexOf('/') + 1)}` : ''}`);
   return s;
 }
 

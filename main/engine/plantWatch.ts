@@ -3,6 +3,7 @@ import type { ArmedFiring, Contingency, RowContingency } from '../../shared/doma
 import { budgetsIn, healthyState, maintenanceState, resolvePlant, type PlantState, type ResolvedPlant } from '../core/plant.js';
 import { contingencies, isUnsafe, worstByRow } from '../core/contingency.js';
 import { armedLimits, capRoomW } from '../core/armed.js';
+import { coolingOutIds } from '../core/cooling.js';
 import { Arbiter, type Layer } from '../core/control/arbiter.js';
 import type { Engine, TickService } from './engine.js';
 
@@ -12,7 +13,8 @@ import type { Engine, TickService } from './engine.js';
  */
 export function plantInputs(engine: Engine, priorities: Uint8Array): { rackKW: Float64Array; lowKW: Float64Array; highKW: Float64Array } {
   const t = engine.topology;
-  const rackKW = Float64Array.from(engine.agg.rackW, (w) => w / 1000);
+  // The power control sees: a fresh meter where the site has one, else the model (GPU readings + server overhead).
+  const rackKW = Float64Array.from(engine.controlRackW, (w) => w / 1000);
   const lowKW = new Float64Array(t.racks.length);
   const highKW = new Float64Array(t.racks.length);
   const { gpuRack } = engine.index;
@@ -185,7 +187,7 @@ export class PlantWatch implements TickService {
   }
 }
 
-/** What is out of service in a state: device ids, and "<UPS>/module" once per module lost; sorted. */
+/** What is out of service in a state: device ids, "<UPS>/module" once per module lost, the cooling plant's; sorted. */
 export function outIds(p: ResolvedPlant, s: PlantState): string[] {
-  return [...p.ids.filter((_, x) => s.out[x] === 1), ...p.ids.flatMap((id, x) => Array.from({ length: s.upsModulesLost[x]! }, () => `${id}/module`))].sort();
+  return [...p.ids.filter((_, x) => s.out[x] === 1), ...p.ids.flatMap((id, x) => Array.from({ length: s.upsModulesLost[x]! }, () => `${id}/module`)), ...coolingOutIds(p.cooling, s.cooling)].sort();
 }

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { ScenarioSchema, type Scenario } from '../../shared/domain/scenario.js';
 import { TopologyFileSchema, type Topology } from '../../shared/domain/topology.js';
 import { defaultTopologySpec, resolveTopology, TopologyError } from '../core/topology.js';
+import { gb200Scenario } from './gb200Scenario.js';
 import { defaultScenario } from './defaultScenario.js';
 import { parseAzureTrace, type Trace } from './traces.js';
 import { checkReferences, ScenarioError } from './references.js';
@@ -81,13 +82,16 @@ export interface LoadedScenario {
   source: string;
 }
 
-/** Load "default" (optionally scaled) or a scenario file; resolve its topology. Throws ConfigError. */
+/** Load "default" (optionally scaled), "gb200" (sim/gb200Scenario.ts) or a scenario file; resolve its topology. Throws ConfigError. */
 export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: string } = {}): LoadedScenario {
   let scenario: Scenario;
   let source: string;
   if (nameOrFile === 'default') {
     scenario = ScenarioSchema.parse(defaultScenario(opts.scale ?? 1));
     source = 'default';
+  } else if (nameOrFile === 'gb200') {
+    scenario = ScenarioSchema.parse(gb200Scenario());
+    source = 'gb200';
   } else {
     source = isAbsolute(nameOrFile) ? nameOrFile : resolve(opts.cwd ?? process.cwd(), nameOrFile);
     scenario = parseConfig(ScenarioSchema, readText(source), source);

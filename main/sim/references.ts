@@ -1,3 +1,4 @@
+import { applyOut, healthyState, resolvePlant } from '../core/plant.js';
 import type { Scenario } from '../../shared/domain/scenario.js';
 import type { Topology } from '../../shared/domain/topology.js';
 
@@ -40,11 +41,10 @@ export function checkReferences(scenario: Scenario, topology: Topology): void {
     if (ev.kind === 'deviceFailure') {
       const plant = topology.plant;
       if (!plant) throw new ScenarioError('the topology describes no plant (`plant:`), so it has no devices to fail', `events[${i}].devices`);
-      const ids = new Set([...plant.feeds.map((f) => f.id), ...plant.ups.map((u) => u.id), ...plant.devices.map((d) => d.id), ...topology.racks.flatMap((r) => [`${r.id}/PDU-A`, `${r.id}/PDU-B`])]);
-      const upsIds = new Set(plant.ups.map((u) => u.id));
+      // What the simulator will take out, read the one way the plant reads failure ids (core/plant.ts applyOut).
+      const p = resolvePlant(plant, topology);
       ev.devices.forEach((d, k) => {
-        const ok = d.endsWith('/module') ? upsIds.has(d.slice(0, -'/module'.length)) : ids.has(d);
-        if (!ok) throw new ScenarioError(`no device "${d}" in the plant`, `events[${i}].devices[${k}]`);
+        if (!applyOut(p, healthyState(p), d)) throw new ScenarioError(`no device "${d}" in the plant`, `events[${i}].devices[${k}]`);
       });
       return;
     }

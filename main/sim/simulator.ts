@@ -8,7 +8,8 @@ import { InferenceServiceSim } from './inference.js';
 import { createRng, deriveSeed } from './rng.js';
 import type { Trace } from './traces.js';
 import { checkReferences } from './references.js';
-import { budgetsIn, capacityKW, healthyState, plantLoads, resolvePlant, secondsToTrip, type PlantState, type ResolvedPlant } from '../core/plant.js';
+import { applyOut, budgetsIn, capacityKW, copyState, healthyState, plantLoads, resolvePlant, secondsToTrip, type PlantState, type ResolvedPlant } from '../core/plant.js';
+import { CoolingSim } from './cooling.js';
 
 export { ScenarioError } from './references.js';
 import { TrainingJobSim } from './training.js';
@@ -59,6 +60,8 @@ export class Simulator {
   private elapsedS = 0;
   /** The plant (topology `plant:`): devices out from events and trips, the budgets it allows, trips building up. */
   private readonly plant: ResolvedPlant | null;
+  /** The cooling plant's dynamics (air shares, CDU loops); null without a plant or with no cooling groups. */
+  private readonly cooling: CoolingSim | null;
   private plantNow: PlantState | null = null;
   private plantKey = '';
   private readonly plantBudgetKW: Float64Array;
@@ -83,6 +86,7 @@ export class Simulator {
     this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
     this.rackInletC = this.gpu.rackInletC;
     this.plant = t.plant ? resolvePlant(t.plant, t) : null;
+    this.cooling = this.plant && this.plant.cooling.ids.length ? new CoolingSim(this.plant.cooling, t) : null;
     this.plantBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
     this.tripped = new Uint8Array(this.plant?.ids.length ?? 0);
     this.tripAcc = new Float64Array(this.plant?.ids.length ?? 0);
@@ -217,12 +221,14 @@ export class Simulator {
       this.rowBudgetKW[r] = this.plantBudgetKW[r]!;
       this.rowCoolingKW[r] = t.rows[r]!.coolingKW;
     }
+    // Rows with an air group of the plant: its live units' share, in place of the typed capacity.
+    if (this.cooling && this.plantNow) this.cooling.rowCooling(this.plantNow.cooling, this.rowCoolingKW);
     for (const e of active) {
       const ev = events[e]!;
       if (ev.kind === 'powerBudgetLoss' || ev.kind === 'coolingLoss') {
         const r = this.eventRowIds[e]!;
         if (ev.kind === 'powerBudgetLoss') this.rowBudgetKW[r] = this.plantBudgetKW[r]! * (1 - ev.fraction);
-        else this.rowCoolingKW[r] = t.rows[r]!.coolingKW * (1 - ev.fraction);
+        else this.rowCoolingKW[r] = this.rowCoolingKW[r]! * (1 - ev.fraction);
       }
     }
 
@@ -264,6 +270,11 @@ export class Simulator {
       this.rowInletC[r] = stepInletC(this.rowInletC[r]!, t.rows[r]!.supplyC, this.agg.rowW[r]! / 1000, this.rowCoolingKW[r]!, dtS);
     }
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
+    // Liquid: racks on a CDU see its loop's supply (their heat went into the loop, not the room).
+    if (this.cooling && this.plantNow) {
+      for (let r = 0; r < this.rackKW.length; r++) this.rackKW[r] = this.agg.rackW[r]! / 1000;
+      this.cooling.step(this.plantNow.cooling, this.rackKW, dtS, this.rackInletC);
+    }
 
     stepGpus(gpu, t.models, dtS);
     aggregatePower(t, this.index, gpu, this.agg);
@@ -274,7 +285,7 @@ export class Simulator {
 
   /** The plant now (devices out, modules lost), or null without a plant. A copy. */
   plantState(): PlantState | null {
-    return this.plantNow ? { out: Uint8Array.from(this.plantNow.out), upsModulesLost: Int32Array.from(this.plantNow.upsModulesLost) } : null;
+    return this.plantNow ? copyState(this.plantNow) : null;
   }
 
   /** Devices that tripped on overload (they stay out: a breaker is reset by a person). */
@@ -290,15 +301,9 @@ export class Simulator {
     for (const e of active) {
       const ev = this.events[e]!;
       if (ev.kind !== 'deviceFailure') continue;
-      for (const d of ev.devices) {
-        const mod = d.endsWith('/module');
-        const x = p.ids.indexOf(mod ? d.slice(0, -'/module'.length) : d);
-        if (x < 0) continue;
-        if (mod) s.upsModulesLost[x]! += 1;
-        else s.out[x] = 1;
-      }
+      for (const d of ev.devices) applyOut(p, s, d);
     }
-    const key = `${s.out.join('')}|${s.upsModulesLost.join(',')}`;
+    const key = `${s.out.join('')}|${s.upsModulesLost.join(',')}|${s.cooling.lost.join(',')}|${s.cooling.out.join('')}`;
     this.plantNow = s;
     if (key === this.plantKey) return;
     this.plantKey = key;

@@ -11,7 +11,7 @@ export interface Marker {
 }
 
 /** Kinds shown as markers on the timeline. */
-const MARKER_KINDS = ['stage', 'brake', 'override', 'scenario', 'budget', 'automation', 'playbook'];
+const MARKER_KINDS = ['stage', 'brake', 'override', 'scenario', 'budget', 'automation', 'playbook', 'armed'];
 
 /**
  * Playback of a recording (status.recording is set): its span, the markers of its recorded events, and the

@@ -99,8 +99,11 @@ export interface Contingency {
   /** The device that fails. */
   device: string;
   kind: PlantDeviceKind;
-  /** Devices that would carry more than their rating, with the time until they trip (null: they would not). */
-  overloads: Array<{ device: string; kind: PlantDeviceKind; loadKW: number; ratedKW: number; pct: number; secondsToTrip: number | null }>;
+  /**
+   * Devices that would carry more than their rating (`pct` of it; null when nothing is left, e.g. an isolated CDU), with
+   * the time until they trip, go to bypass or overheat (null: they would not).
+   */
+  overloads: Array<{ device: string; kind: PlantDeviceKind; loadKW: number; ratedKW: number; pct: number | null; secondsToTrip: number | null }>;
   /** Racks left with no supply at all (both sides lost): their load is dropped, not saved by caps. */
   racksLost: string[];
   /** What Headroom would do: shed this much by caps (lowest priority first), how, how long it takes to land. */
@@ -154,3 +157,4 @@ export interface ArmedFiring {
   /** When the first overloaded device would have tripped without them (s; null: none would). */
   firstTripS: number | null;
 }
+

@@ -32,14 +32,15 @@ services:
 `;
 
 describe('headroom contingency', () => {
-  it('lists every device of the default plant (and each UPS module), all survivable: exit 0', () => {
+  it('lists every device of the default plant (each UPS module, a CRAH unit), all survivable: exit 0', () => {
     const r = headroom('--json', '--at', '120');
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { devices: number; contingencies: Array<{ device: string; overloads: Array<{ device: string; secondsToTrip: number | null }>; response: { capsKW: number; costPct: number }; inTime: boolean }>; budgets: Array<{ row: string; budgetKW: number; limitedBy: string }> };
     const site = resolveTopology(defaultTopologySpec(1));
     const ids = resolvePlant(site.plant!, site).ids;
     expect(out.devices).toBe(ids.length);
-    expect(out.contingencies.map((c) => c.device).sort()).toEqual([...ids, 'UPS1/module', 'UPS2/module'].sort());
+    // Every device of the electrical chain, one module of each UPS, and the cooling plant's single failure (a CRAH unit).
+    expect(out.contingencies.map((c) => c.device).sort()).toEqual([...ids, 'UPS1/module', 'UPS2/module', 'CRAH-1/unit'].sort());
     for (const c of out.contingencies) expect(c).toMatchObject({ overloads: expect.any(Array), response: { capsKW: expect.any(Number), costPct: expect.any(Number) }, inTime: true });
     expect(out.budgets.find((b) => b.row === 'D')).toEqual({ row: 'D', budgetKW: 313.8, limitedBy: 'BW-D-A' });
   });

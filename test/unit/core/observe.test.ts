@@ -48,7 +48,7 @@ describe('alert observations', () => {
       ],
     }).filter((o) => o.rule.id === 'contingencyUnsafe');
     expect(obs.map((o) => [o.subject.id, o.value, o.unit, o.summary])).toEqual([
-      ['BA', 35, 's', 'If BA fails now: BB at 240 % would trip in 35 s; the response (outOfBand, 35 kW) lands in 40 s; not survivable in time'],
+      ['BA', 35, 's', 'If BA fails now: BB at 240 % trips in 35 s; the response (outOfBand, 35 kW) lands in 40 s; not survivable in time'],
       ['UPS1', 2, 'racks', 'If UPS1 fails now: 2 racks would lose all supply; not survivable in time'],
       ['rack PDUs', 2, 'racks', '2 racks run on one live PDU (A01, A02): losing it drops the rack'],
     ]);

@@ -75,9 +75,9 @@ describe('the plant (core/plant.ts)', () => {
     const nameplate = new Float64Array(site.racks.length).fill(36.4);
     const shed = { lowKW: new Float64Array(site.racks.length).fill(12), highKW: new Float64Array(site.racks.length).fill(12) };
     const cs = contingencies(plant, site, nameplate, shed, LAT);
-    // Every device, and one module of each UPS.
-    expect(cs).toHaveLength(plant.ids.length + 2);
-    expect(new Set(cs.map((c) => c.device))).toEqual(new Set([...plant.ids, 'UPS1/module', 'UPS2/module']));
+    // Every device, one module of each UPS, one CRAH unit.
+    expect(cs).toHaveLength(plant.ids.length + 3);
+    expect(new Set(cs.map((c) => c.device))).toEqual(new Set([...plant.ids, 'UPS1/module', 'UPS2/module', 'CRAH-1/unit']));
     expect(cs.every((c) => c.inTime && c.racksLost.length === 0)).toBe(true);
     // Row D at nameplate on one busway: above its continuous limit but below its rating: nothing trips.
     expect(cs.find((c) => c.device === 'BW-D-A')!.overloads).toEqual([]);
