@@ -5,6 +5,17 @@ export const CONTINGENCY_HELP = `  headroom contingency [--scenario NAME|FILE] [
                                what overloads, seconds to trip, the caps that prevent it, their cost, in time or not;
                                --maintenance: the same with those devices out of service (UPS2, UPS1/module …)`;
 
-export const PLANT_HELP = `  headroom plant import netbox --feeds power-feeds.json --upstream upstream.yaml [--scenario NAME|FILE] --out plant.yaml
-                               the plant's rack feeds from NetBox (/api/dcim/power-feeds/ JSON: primary → A side,
-                               redundant → B side) under an upstream plant (feeds, UPS, one device per power panel)`;
+export const PLANT_HELP = `  headroom plant import netbox --feeds F --upstream upstream.yaml [--panels F] [--racks F --site SLUG]
+               [--ports F [--devices F]] [--scenario NAME|FILE] [--scale N] --out plant.yaml
+                               the plant's rack feeds from NetBox's REST answers or exports (JSON; a paged answer:
+                               every page, as several files or appended to one; repeat an option per file):
+                               /api/dcim/power-feeds/ (primary → A side, redundant → B side) under an upstream plant
+                               (feeds, UPS, one device per power panel); power-panels/ and racks/ check names and
+                               sites; power-ports/ (with devices/ for their racks) sum each rack's allocated draw and
+                               warn where it exceeds what its feed carries continuously
+  headroom plant import yaml --in site-dcim.yaml [--scenario NAME|FILE] [--scale N]
+               --out plant.yaml
+                               the plant from Headroom's DCIM inventory: feeds, UPS, panels / switchboards / busways
+                               (amps, volts, breaker curve), racks with their A and B panel (README: Plant import)
+                               Both check the plant against the site and write it atomically; any problem: one line
+                               naming the file, the object and the field, exit 2, nothing written`;
