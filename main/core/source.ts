@@ -14,6 +14,10 @@ export interface SourceBatch {
   rackInletC?: ArrayLike<number>;
   rowBudgetKW?: ArrayLike<number>;
   rowCoolingKW?: ArrayLike<number>;
+  /** Metered power where the site has meters (kW): per rack (its PDUs summed) and per row (its branch circuits); NaN
+   * where there is no meter or its reading is stale. Absent: no meters at all. */
+  rackMeteredKW?: ArrayLike<number>;
+  rowMeteredKW?: ArrayLike<number>;
 }
 
 /** A port that brings samples in. `poll` advances to nowMs; it returns null when nothing arrived. */
@@ -25,9 +29,24 @@ export interface Source {
   health?(): SourceHealth[];
 }
 
-/** Where feeds deliver: readings of one host at one time, or a counted error. */
+/** One meter's reading: a rack's PDUs summed, or a row's branch circuits summed (kW), sampled at tMs. */
+export interface MeterReading {
+  id: string;
+  kW: number;
+  tMs: number;
+}
+
+/** What a feed's round found on the site's meters (rack and row ids as the readings name them, checked by the sink). */
+export interface MeterReadings {
+  racks: readonly MeterReading[];
+  rows: readonly MeterReading[];
+}
+
+/** Where feeds deliver: readings of one host at one time, meter readings, or a counted error. */
 export interface FeedSink {
   readings(feed: string, host: string, tMs: number, readings: readonly AgentReading[]): void;
+  /** Meter readings of one round (feeds with meters configured); a sink without meters ignores them. */
+  meters?(feed: string, readings: MeterReadings): void;
   error(feed: string, message: string): void;
 }
 

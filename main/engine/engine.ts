@@ -11,6 +11,7 @@ import type { GpuColumns } from '../core/physics.js';
 import { indexTopology, type TopologyIndex } from '../core/topology.js';
 import type { Source, SourceBatch } from '../core/source.js';
 import type { TelemetrySink, TickEvent, TickRecord } from '../core/ports.js';
+import { SiteMeters } from './siteMeters.js';
 
 const TEMP_RANGE_C = READING_LIMITS.tempC;
 const POWER_FACTOR = READING_LIMITS.powerLimitFactor;
@@ -74,6 +75,8 @@ export class Engine {
   contingencyUnsafe: readonly Contingency[] = [];
   /** Ticks the store dropped, in bursts: the storeDropped alert reads the current one. */
   readonly storeDrops = new DropBursts();
+  /** Rack-PDU and branch-circuit meters where the source has them, and the power control sees (siteMeters.ts). */
+  readonly meters: SiteMeters;
   private lastSampleMs: number;
   private seq = 0;
   private readonly stepMs: number;
@@ -119,6 +122,22 @@ export class Engine {
     this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
     this.notedBudgetKW = new Float64Array(t.rows.length).fill(NaN);
     this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
+    const windowS = Math.max(0, ...this.rules.map((r) => (r.kind === 'meterDrift' ? r.windowS : 0)));
+    this.meters = new SiteMeters(t, this.stepMs, windowS * 1000);
+  }
+
+  /**
+   * Per row, the power the control plane sees (W): the row's branch circuits, else the sum over its racks of the
+   * rack's meter where a fresh reading exists, else the model (GPU readings + server overhead). Equal to `agg.rowW`
+   * where the site has no meters.
+   */
+  get controlRowW(): Float64Array {
+    return this.meters.control.rowW;
+  }
+
+  /** Per rack, the power the control plane sees (W); see controlRowW. */
+  get controlRackW(): Float64Array {
+    return this.meters.control.rackW;
   }
 
   get step(): number {
@@ -153,6 +172,7 @@ export class Engine {
     this.alerts.lastTrueMs.clear();
     this.alerts.resolved.length = 0;
     this.pendingEvents.length = 0;
+    this.meters.clear();
   }
 
   /** Advance one step. */
@@ -168,18 +188,20 @@ export class Engine {
       this.markStale();
     }
     aggregate(this.topology, this.index, this.live, this.agg);
+    this.meters.update(this.live, this.agg, this.nowMs);
     if (this.sink && batch) this.sink.write(this.tickRecord());
     const dropReport = this.sink ? this.storeDrops.update(this.sink.stats().dropped, this.nowMs) : null;
     const stale = this.stale;
     for (const svc of this.services) svc.onTick(this, this.nowMs, stale);
     const obs = observe(this.topology, this.rules, {
-      rowW: this.agg.rowW,
+      rowW: this.controlRowW,
       rowBudgetKW: this.rowBudgetKW,
       tempC: this.live.tempC,
       gpuModel: this.index.gpuModel,
       sources: this.sourceHealth(),
       storeDrops: this.storeDrops.current,
       contingencyUnsafe: this.contingencyUnsafe,
+      meters: (windowS, thresholdPct) => this.meters.drift(this.nowMs, windowS * 1000, thresholdPct),
     });
     const { changed, fired } = evaluateAlerts(this.alerts, this.rules, obs, this.nowMs);
     this.ticks++;
@@ -228,6 +250,7 @@ export class Engine {
     if (b.rackInletC) for (let r = 0; r < this.rackInletC.length; r++) this.rackInletC[r] = b.rackInletC[r]!;
     if (b.rowBudgetKW) for (let r = 0; r < this.rowBudgetKW.length; r++) this.rowBudgetKW[r] = b.rowBudgetKW[r]!;
     if (b.rowCoolingKW) for (let r = 0; r < this.rowCoolingKW.length; r++) this.rowCoolingKW[r] = b.rowCoolingKW[r]!;
+    this.meters.take(b);
   }
 
   /** No fresh data: every GPU counts at its power limit (and its server fully busy) until the source speaks again. */
@@ -238,6 +261,7 @@ export class Engine {
       L.util[g] = 1;
       L.flags[g] = (L.flags[g]! | SampleFlag.stale) >>> 0;
     }
+    this.meters.lose();
   }
 
   /**

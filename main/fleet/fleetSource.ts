@@ -3,7 +3,8 @@ import { SampleFlag, type SourceHealth } from '../../shared/domain/fleet.js';
 import { LatencyHistogram } from '../core/histogram.js';
 import type { Inventory } from './inventory.js';
 import { invalidReasons } from '../core/readings.js';
-import type { Feed, FeedSink, Source, SourceBatch } from '../core/source.js';
+import type { Feed, FeedSink, MeterReadings, Source, SourceBatch } from '../core/source.js';
+import { FleetMeters } from './fleetMeters.js';
 
 interface FeedState {
   feed: Feed;
@@ -53,6 +54,8 @@ export class FleetSource implements Source {
   private readonly pending: Uint8Array;
   private readonly maxLimitW: Float64Array;
   private fresh = false;
+  /** Rack-PDU and branch-circuit meters, where feeds deliver them (fleetMeters.ts). */
+  readonly meters: FleetMeters;
 
   constructor(
     readonly inventory: Inventory,
@@ -77,6 +80,7 @@ export class FleetSource implements Source {
     this.staleAfterGpu = new Float64Array(n).fill(this.staleAfterMs);
     this.sampleTMs = new Float64Array(n);
     this.pending = new Uint8Array(n);
+    this.meters = new FleetMeters(t);
   }
 
   /** Start a feed; its readings flow in from now on. Refuses a duplicate id. */
@@ -105,8 +109,16 @@ export class FleetSource implements Source {
   /** The sink feeds deliver into (bound once, so feeds can hold it). */
   readonly sink: FeedSink = {
     readings: (feedId, host, tMs, readings) => this.accept(feedId, host, tMs, readings),
+    meters: (feedId, readings) => this.acceptMeters(feedId, readings),
     error: (feedId, message) => this.countError(feedId, message),
   };
+
+  /** Meter readings ride along with the GPU readings of the next batch; fresh as long as the feed's readings are. */
+  private acceptMeters(feedId: string, m: MeterReadings): void {
+    const st = this.feeds.get(feedId);
+    if (!st) return;
+    this.meters.accept(feedId, m, this.now(), this.staleLimit(st), this.maxSkewMs, (message) => this.countError(feedId, message));
+  }
 
   private countError(feedId: string, message: string): void {
     const st = this.feeds.get(feedId);
@@ -181,7 +193,7 @@ export class FleetSource implements Source {
         c.flags[g] = (c.flags[g]! | SampleFlag.stale) >>> 0;
       }
     }
-    return { tMs: wall, ...c };
+    return { tMs: wall, ...c, ...(this.meters.seen ? this.meters.fresh(wall) : {}) };
   }
 
   /** A feed is late after max(staleAfterMs, 2.5 × its interval). */

@@ -1,6 +1,6 @@
 import type { AgentReading } from '../../shared/agentProtocol.js';
 import type { SourceTestResult } from '../../shared/domain/sources.js';
-import type { Feed, FeedSink } from '../core/source.js';
+import type { Feed, FeedSink, MeterReadings } from '../core/source.js';
 
 /**
  * What the feeds that poll an HTTP endpoint share — dcgm-exporter's /metrics (dcgmFeed.ts) and a Prometheus server
@@ -249,8 +249,13 @@ export function defaultTimeoutMs(intervalS: number): number {
   return Math.min(MAX_TIMEOUT_MS, intervalS * 1000);
 }
 
-/** One polling round's outcome: readings per host with their sample time, and counted problems — or one error (null: cancelled by stop). */
-export type PollRound = { ok: true; byHost: Map<string, { tMs: number; readings: AgentReading[] }>; problems: string[] } | { ok: false; error: string | null };
+/**
+ * One polling round's outcome: readings per host with their sample time, meter readings where the feed has meters,
+ * and counted problems — or one error (null: cancelled by stop).
+ */
+export type PollRound =
+  | { ok: true; byHost: Map<string, { tMs: number; readings: AgentReading[] }>; meters?: MeterReadings; problems: string[] }
+  | { ok: false; error: string | null };
 
 /**
  * A feed that polls an HTTP endpoint every `intervalS`: the options, the timer, delivery of a round (all-or-nothing)
@@ -325,6 +330,7 @@ export abstract class PollingFeed implements Feed {
     }
     for (const p of r.problems) sink.error(this.id, p);
     for (const [host, h] of r.byHost) sink.readings(this.id, host, h.tMs, h.readings);
+    if (r.meters) sink.meters?.(this.id, r.meters);
   }
 }
 

@@ -4,6 +4,8 @@ import type { PrometheusSourceSchema, SourceTestResult } from '../../shared/doma
 import { PollingFeed, describeHttpStatus, fetchText, formatInterval, nullInvalidFields, redactUrl, type HttpFeedOptions, type PollRound } from './httpFeed.js';
 import { parsePromValue } from './parsers/prometheusText.js';
 import { invalidReasons } from '../core/readings.js';
+import { meterQueryCount, queryMeters, type MeterRound } from './promMeters.js';
+import type { MeterReadings } from '../core/source.js';
 
 type PromConfig = z.output<typeof PrometheusSourceSchema>;
 type Field = keyof PromConfig['queries'];
@@ -71,6 +73,8 @@ export class PromFeed extends PollingFeed {
   private last: { gpus: number; hosts: number } | null = null;
   /** Why `timestamp(power)` could not be asked (values then carry the query's evaluation time), or null. */
   private sampleTimes: string | null = null;
+  /** Meters read in the last round (configured meters only), and why their sample times were unavailable. */
+  private lastMeters: { racks: number; rows: number; sampleTimes: string | null } | null = null;
 
   constructor(
     private readonly config: PromConfig,
@@ -82,13 +86,25 @@ export class PromFeed extends PollingFeed {
 
   /** Run the five queries once against a throwaway sink: Settings → Sources → Test. Never throws. */
   static test(config: PromConfig, opts: HttpFeedOptions = {}): Promise<SourceTestResult> {
-    return new PromFeed(config, opts).testOnce(() => ' via Prometheus');
+    const feed = new PromFeed(config, opts);
+    return feed.testOnce(() => ` via Prometheus${feed.metersDetail()}`);
   }
 
   detail(): string {
     const found = this.last === null ? 'not queried yet' : `${this.last.gpus} GPU${this.last.gpus === 1 ? '' : 's'} on ${this.last.hosts} host${this.last.hosts === 1 ? '' : 's'}`;
     const times = this.sampleTimes === null ? '' : ` · sample times unavailable (${this.sampleTimes})`;
-    return `GET ${redactUrl(this.endpoint)} (${FIELDS.length} queries) every ${formatInterval(this.config.intervalS)} · ${found}${times}`;
+    const meterQueries = meterQueryCount(this.config.meters);
+    const queries = meterQueries ? `${FIELDS.length} + ${meterQueries} meter queries` : `${FIELDS.length} queries`;
+    return `GET ${redactUrl(this.endpoint)} (${queries}) every ${formatInterval(this.config.intervalS)} · ${found}${times}${this.metersDetail()}`;
+  }
+
+  /** " · meters: 12 racks, 2 rows" once meters have been read (configured meters only). */
+  private metersDetail(): string {
+    const m = this.lastMeters;
+    if (!this.config.meters) return '';
+    if (!m) return ' · meters: not read yet';
+    const parts = [...(this.config.meters.racks ? [`${m.racks} rack${m.racks === 1 ? '' : 's'}`] : []), ...(this.config.meters.circuits ? [`${m.rows} row${m.rows === 1 ? '' : 's'}`] : [])];
+    return ` · meters: ${parts.join(', ')}${m.sampleTimes === null ? '' : ` (sample times unavailable: ${m.sampleTimes})`}`;
   }
 
   /** The five queries in parallel; the first failure aborts the others and fails the round. */
@@ -97,7 +113,7 @@ export class PromFeed extends PollingFeed {
     const onStop = () => ctl.abort();
     stopSignal.addEventListener('abort', onStop, { once: true });
     try {
-      const [outcomes, times] = await Promise.all([
+      const [outcomes, times, meters] = await Promise.all([
         Promise.all(
           FIELDS.map(async (f) => {
             const o = await this.runQuery(f, ctl.signal);
@@ -108,6 +124,8 @@ export class PromFeed extends PollingFeed {
         // Best effort: when each GPU's power was really scraped. Without it a value Prometheus still returns from its
         // lookback window (an exporter that stopped answering minutes ago) would look fresh.
         this.runExpr('power sample times', `timestamp(${this.config.queries.powerW})`, ctl.signal),
+        // The site's meters, where configured: a meter's failure is counted, never fails the GPUs' round.
+        this.config.meters ? queryMeters(this.config.meters, (name, expr) => this.runExpr(name, expr, ctl.signal), Date.now, this.config.maxSampleAgeS) : null,
       ]);
       if (stopSignal.aborted) return { ok: false, error: null };
       const failed = outcomes.find((o): o is Extract<QueryOutcome, { ok: false }> => !o.ok && !o.cancelled);
@@ -115,10 +133,19 @@ export class PromFeed extends PollingFeed {
       if (outcomes.some((o) => !o.ok)) return { ok: false, error: null };
       const series = new Map(FIELDS.map((f, i) => [f, (outcomes[i] as Extract<QueryOutcome, { ok: true }>).series]));
       this.sampleTimes = times.ok ? null : times.error.replace(/^power sample times query "[^"]*" at \S+: /, '').slice(0, 200);
-      return this.join(series, times.ok ? times.series : null);
+      const round = this.join(series, times.ok ? times.series : null);
+      return meters ? this.withMeters(round, meters) : round;
     } finally {
       stopSignal.removeEventListener('abort', onStop);
     }
+  }
+
+  /** Add a round's meter readings and their problems to the GPUs' round. */
+  private withMeters(round: PollRound, m: MeterRound): PollRound {
+    if (!round.ok || m.cancelled) return round;
+    const meters: MeterReadings = m.meters;
+    this.lastMeters = { racks: meters.racks.length, rows: meters.rows.length, sampleTimes: m.sampleTimes };
+    return { ...round, meters, problems: [...round.problems, ...m.problems] };
   }
 
   private runQuery(field: Field, signal: AbortSignal): Promise<QueryOutcome> {

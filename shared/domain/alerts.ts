@@ -50,6 +50,20 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(10),
   }),
+  z.object({
+    id: z.string().min(1),
+    /**
+     * A rack's PDU meters (or a row's branch circuits) disagree with the model (GPU readings + server overhead):
+     * |metered − modelled| / metered, averaged over `windowS`, above `thresholdPct`. One alert per rack (or row).
+     * Racks without a fresh meter reading, or whose model counts a GPU at its worst case, are not judged.
+     */
+    kind: z.literal('meterDrift'),
+    thresholdPct: z.number().min(0).max(1000).default(10),
+    windowS: z.number().min(1).max(3600).default(60),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(60),
+    keepFiringForS: z.number().min(0).default(30),
+  }),
 ]);
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
@@ -61,4 +75,5 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { id: 'sourceStale', kind: 'sourceStale', maxAgeS: 5, severity: 'critical', forS: 0, keepFiringForS: 0 },
   { id: 'storeDropped', kind: 'storeDropped', severity: 'warning', forS: 0, keepFiringForS: 60 },
   { id: 'contingencyUnsafe', kind: 'contingencyUnsafe', severity: 'critical', forS: 0, keepFiringForS: 10 },
+  { id: 'meterDrift', kind: 'meterDrift', thresholdPct: 10, windowS: 60, severity: 'warning', forS: 60, keepFiringForS: 30 },
 ];

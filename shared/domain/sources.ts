@@ -40,6 +40,58 @@ export const PROMQL_DEFAULTS = {
   limitW: 'DCGM_FI_DEV_POWER_MGMT_LIMIT',
 } as const;
 
+/** A Prometheus label name (also the default names below). */
+const LabelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a Prometheus label name (letters, digits, "_"; not starting with a digit)');
+const MeterQuery = z.string().min(1).max(2000);
+/** How a meter's value becomes power: `unit` (W or kW) times `multiplier` (APC's rPDU2DeviceStatusPower counts 0.01 kW). */
+const meterUnit = (unit: 'W' | 'kW', multiplier: number) => ({ unit: z.enum(['W', 'kW']).default(unit), multiplier: z.number().positive().max(1e6).default(multiplier) });
+
+/**
+ * Defaults for rack meters: snmp_exporter's stock `apcups` module walks PowerNet-MIB's rPDU2DeviceStatusTable, whose
+ * rPDU2DeviceStatusPower is the PDU's input power in hundredths of a kW; the rack comes from a target label set where
+ * the PDU is listed as a scrape target.
+ */
+export const METER_DEFAULTS = { query: 'rPDU2DeviceStatusPower', unit: 'kW', multiplier: 0.01, rackLabel: 'rack' } as const;
+
+/**
+ * Rack-PDU and branch-circuit meters read through the same Prometheus (e.g. from snmp_exporter), compared with the
+ * modelled power (GPU readings + server overhead) and used by the controller where fresh. Keep each query a plain
+ * selector: `timestamp()` of an expression returns the evaluation time, so a PDU that stopped answering would look fresh.
+ */
+export const MetersSchema = z
+  .object({
+    /** Rack-PDU input power: one series per PDU, labelled with its rack (and side where a rack has two). */
+    racks: z
+      .object({
+        query: MeterQuery.default(METER_DEFAULTS.query),
+        ...meterUnit(METER_DEFAULTS.unit, METER_DEFAULTS.multiplier),
+        rackLabel: LabelName.default(METER_DEFAULTS.rackLabel),
+        /** The label that tells a rack's PDUs apart (e.g. `side`: A/B); their readings are summed. */
+        sideLabel: LabelName.optional(),
+        /** PDUs per rack: a rack with fewer reporting is not metered that round (half a rack is not a reading). */
+        pdusPerRack: z.number().int().min(1).max(8).default(1),
+      })
+      .optional(),
+    /** Branch circuits (busway or breaker) that feed whole rows. */
+    circuits: z
+      .object({
+        query: MeterQuery,
+        ...meterUnit('kW', 1),
+        /** The label naming the circuit (busway or breaker id). */
+        label: LabelName.default('circuit'),
+        /** Circuit id → row id; every circuit listed for a row must report for the row to be metered. Absent: the label's value is the row id. */
+        rows: z.record(z.string().min(1).max(200), z.string().min(1).max(64)).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (!m.racks && !m.circuits) ctx.addIssue({ code: 'custom', path: [], message: 'meters needs racks, circuits or both' });
+    if (m.racks && m.racks.pdusPerRack > 1 && !m.racks.sideLabel) {
+      ctx.addIssue({ code: 'custom', path: ['racks', 'sideLabel'], message: `${m.racks.pdusPerRack} PDUs per rack need a sideLabel that tells them apart` });
+    }
+  });
+export type MetersConfig = z.output<typeof MetersSchema>;
+
 export const PrometheusSourceSchema = z.object({
   kind: z.literal('prometheus'),
   id: SourceId,
@@ -58,6 +110,8 @@ export const PrometheusSourceSchema = z.object({
       limitW: z.string().min(1).max(2000).default(PROMQL_DEFAULTS.limitW),
     })
     .default(PROMQL_DEFAULTS),
+  /** Rack-PDU and branch-circuit meters, where the site has them (see MetersSchema). */
+  meters: MetersSchema.optional(),
 });
 
 export const SourceConfigSchema = z.discriminatedUnion('kind', [AgentSourceSchema, DcgmSourceSchema, PrometheusSourceSchema]);

@@ -126,10 +126,13 @@ export class ControlService implements ControlApi, TickService {
     }
   }
 
-  /** Step every row (rows.ts). Returns true when something an operator sees (stage, playbook, brake) changed. */
+  /**
+   * Step every row (rows.ts). Returns true when something an operator sees (stage, playbook, brake) changed. Row
+   * power is the engine's `controlRowW`: metered where a fresh meter reading exists, else the model.
+   */
   private decide(nowMs: number, stale: boolean): boolean {
     const e = this.engine;
-    const readings = { rowBudgetKW: e.rowBudgetKW, rowW: e.agg.rowW, rowMaxTempC: e.agg.rowMaxTempC, rackInletC: e.rackInletC };
+    const readings = { rowBudgetKW: e.rowBudgetKW, rowW: e.controlRowW, rowMaxTempC: e.agg.rowMaxTempC, rackInletC: e.rackInletC };
     const changed = this.rows.step(readings, this.ops, nowMs, stale);
     this.counts.brakes = this.rows.totalBrakes;
     return changed;
