@@ -30,7 +30,8 @@ describe('the plant in the console', () => {
     expect(r.ok).toBe(true);
     const v = r.result;
     if (!v.available) throw new Error(v.reason);
-    expect(v.contingencies).toHaveLength(v.devices + 2);
+    // Every device, one module of each UPS, one CRAH unit.
+    expect(v.contingencies).toHaveLength(v.devices + 2 + 1);
     expect(v.worstByRow.map((w) => w.row)).toEqual(['A', 'B', 'C', 'D']);
     expect(v.worstByRow.every((w) => w.inTime && w.racksLost === 0)).toBe(true);
     expect(v.budgets.find((b) => b.row === 'D')).toEqual({ row: 'D', budgetKW: 313.8, limitedBy: 'BW-D-A' });
