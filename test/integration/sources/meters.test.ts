@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, until } from './promHarness.js';
 import { DEFAULT_ALERT_RULES, type AlertRule } from '../../../shared/domain/alerts.js';
 import { PrometheusSourceSchema } from '../../../shared/domain/sources.js';
 import { simGpuUuid } from '../../../main/agent/simBackend.js';
@@ -22,6 +23,7 @@ import { tempDir } from '../../helpers.js';
  * must raise meterDrift for A02 alone. Like prometheus.test.ts this FAILS (never skips) without the binary.
  */
 
+const untilProm = <T,>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number) => until(what, f, timeoutMs, () => ({ proc: prom, log: promLog }));
 const PROMETHEUS = '/usr/bin/prometheus';
 const HOSTS = ['gpu-m1', 'gpu-m2'];
 const PDUS: Record<string, { rack: string; side: string; hundredthsKW: number }> = {
@@ -59,28 +61,6 @@ function startExporter(): Promise<number> {
   return new Promise((resolve) => exporter!.listen(0, '127.0.0.1', () => resolve((exporter!.address() as AddressInfo).port)));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (prom && prom.exitCode !== null) throw new Error(`prometheus exited (code ${prom.exitCode}) while waiting for ${what}:\n${promLog.slice(-2000)}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; prometheus said:\n${promLog.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function startPrometheus(exporterPort: number): Promise<void> {
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
@@ -110,8 +90,8 @@ async function startPrometheus(exporterPort: number): Promise<void> {
   prom.stdout!.on('data', keep);
   prom.stderr!.on('data', keep);
   prom.on('error', (e) => void (promLog += `\nspawn failed: ${e.message}`));
-  await until('Prometheus /-/ready', async () => (await fetch(`${promUrl}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.ok, 30_000);
-  await until(
+  await untilProm('Prometheus /-/ready', async () => (await fetch(`${promUrl}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.ok, 30_000);
+  await untilProm(
     'the GPU page and the four PDUs to be scraped (targets up)',
     async () => {
       const res = await fetch(`${promUrl}/api/v1/targets`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
@@ -162,7 +142,7 @@ describe('rack-PDU meters through the real Prometheus', () => {
     const rules: AlertRule[] = DEFAULT_ALERT_RULES.map((r) => (r.kind === 'meterDrift' ? { ...r, windowS: 3, forS: 2 } : r));
     const engine = new Engine({ topology: inventory.topology, source: fleet, stepMs: 500, startMs: Date.now(), alertRules: rules });
     try {
-      const alert = await until(
+      const alert = await untilProm(
         'meterDrift to fire on rack A02',
         async () => {
           engine.tick();

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, until } from './promHarness.js';
 import { HostAgent } from '../../../main/agent/agent.js';
 import { createCa, issueAgentCert, loadIdentity } from '../../../main/pki/certs.js';
 import { SimBackend, simGpuUuid } from '../../../main/agent/simBackend.js';
@@ -24,6 +24,7 @@ import { tempDir } from '../../helpers.js';
  * skip, so a green run always means the real server was exercised.
  */
 
+const untilProm = <T,>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number) => until(what, f, timeoutMs, () => ({ proc: prom, log: promLog }));
 const PROMETHEUS = '/usr/bin/prometheus';
 const HOSTS = ['gpu-p1', 'gpu-p2', 'gpu-p3'];
 const SAFE_PCT = 60; // → 420 W on a 700 W H100
@@ -49,28 +50,6 @@ class PinnedSim extends SimBackend {
       ...r,
       readings: r.readings.map((x, i) => ({ ...x, powerW: 100 + 50 * h + 3.25 * i, tempC: 40 + h + i, memTempC: 50, smClockMHz: 1400 + 10 * i, utilPct: 10 * h + i, clockEventMask: 0 })),
     };
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (prom && prom.exitCode !== null) throw new Error(`prometheus exited (code ${prom.exitCode}) while waiting for ${what}:\n${promLog.slice(-2000)}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; prometheus said:\n${promLog.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -113,8 +92,8 @@ async function startPrometheus(): Promise<void> {
   prom.stdout!.on('data', keep);
   prom.stderr!.on('data', keep);
   prom.on('error', (e) => void (promLog += `\nspawn failed: ${e.message}`));
-  await until('Prometheus /-/ready', async () => (await fetch(`${promUrl}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.ok, 30_000);
-  await until(
+  await untilProm('Prometheus /-/ready', async () => (await fetch(`${promUrl}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.ok, 30_000);
+  await untilProm(
     'all three agents to be scraped (targets up)',
     async () => {
       const t = (await getJson(`${promUrl}/api/v1/targets`)) as { data?: { activeTargets?: Array<{ health: string }> } } | undefined;
@@ -182,7 +161,7 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     const feed = new PromFeed(PrometheusSourceSchema.parse({ kind: 'prometheus', id: 'prom', url: promUrl, intervalS: 0.5 }));
     feed.start(rec.sink);
     try {
-      await until('PromFeed to deliver 8 GPUs for each of the 3 hosts', () => allHostsComplete(rec.latest), 10_000);
+      await untilProm('PromFeed to deliver 8 GPUs for each of the 3 hosts', () => allHostsComplete(rec.latest), 10_000);
     } finally {
       await feed.stop();
     }
@@ -217,7 +196,7 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     fleet.addFeed(new PromFeed(PrometheusSourceSchema.parse({ kind: 'prometheus', id: 'prom', url: promUrl, intervalS: 0.5 })));
     try {
       const expected = Array.from({ length: 24 }, (_, g) => 100 + 50 * Math.floor(g / 8) + 3.25 * (g % 8));
-      await until(
+      await untilProm(
         'the fleet to hold all 24 GPUs',
         () => {
           const batch = fleet.poll();
@@ -239,7 +218,7 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     for (const f of feeds) f.start(direct.sink);
     pf.start(viaProm.sink);
     try {
-      await until('both paths to deliver every GPU', () => allHostsComplete(direct.latest) && allHostsComplete(viaProm.latest), 10_000);
+      await untilProm('both paths to deliver every GPU', () => allHostsComplete(direct.latest) && allHostsComplete(viaProm.latest), 10_000);
     } finally {
       await Promise.all([...feeds, pf].map((f) => f.stop()));
     }
@@ -271,7 +250,7 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     const { gpuSeries } = await import('../../../main/store/telemetry.js');
     let now = 0;
     // Prometheus may have scraped for only a second or two when this runs alone: import until it holds a few seconds.
-    await until(
+    await untilProm(
       'Prometheus to hold a few seconds of samples',
       () => {
         now = Date.now();
