@@ -29,6 +29,7 @@ export const REQUEST_CHANNELS = [
   'audit:list',
   'audit:verify',
   'planner:sweep',
+  'planner:cancel',
   'sources:list',
   'sources:test',
   'sources:add',

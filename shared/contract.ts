@@ -26,6 +26,13 @@ import type { RecordingNotes, SavedIncident } from './domain/history.js';
 import type { PlantView } from './domain/plant.js';
 import { SourceConfigSchema, type SourcesView, type SourceTestResult } from './domain/sources.js';
 
+/** Bounds of one capacity sweep: server counts (each run under 3 policies and unconstrained) and simulated time. */
+export const PLANNER_MAX_COUNTS = 60;
+export const PLANNER_MAX_SIMULATED_S = 24 * 3600;
+export function sweepCounts(p: { fromServers: number; toServers: number; step: number }): number {
+  return p.toServers < p.fromServers ? 0 : Math.floor((p.toServers - p.fromServers) / Math.max(1, p.step)) + 1;
+}
+
 /**
  * The one contract between Headroom's engine and its faces (Electron IPC and the headless server).
  * Every request is declared once here with the schema that validates its payload and the type of its result.
@@ -102,6 +109,7 @@ export const requestSchemas = {
   'alerts:silences': z.object({}).strict(),
   'audit:list': AuditQuerySchema,
   'audit:verify': z.object({}).strict(),
+  /** A capacity sweep (operators; one at a time; bounded: see PLANNER_MAX_COUNTS and PLANNER_MAX_SIMULATED_S). */
   'planner:sweep': z
     .object({
       fromServers: z.number().int().min(1).max(400).default(40),
@@ -110,7 +118,16 @@ export const requestSchemas = {
       durationS: z.number().int().min(60).max(24 * 3600).default(3600),
     })
     .strict()
-    .refine((p) => p.toServers >= p.fromServers, { message: 'toServers must be ≥ fromServers', path: ['toServers'] }),
+    .refine((p) => p.toServers >= p.fromServers, { message: 'toServers must be ≥ fromServers', path: ['toServers'] })
+    .superRefine((p, ctx) => {
+      const counts = sweepCounts(p);
+      if (counts > PLANNER_MAX_COUNTS) ctx.addIssue({ code: 'custom', path: ['step'], message: `at most ${PLANNER_MAX_COUNTS} server counts per sweep (× 3 policies), got ${counts}: raise step or narrow the range` });
+      else if (counts * p.durationS > PLANNER_MAX_SIMULATED_S) {
+        ctx.addIssue({ code: 'custom', path: ['durationS'], message: `at most ${PLANNER_MAX_SIMULATED_S / 3600} h of simulated time per sweep (server counts × duration), got ${counts} × ${p.durationS} s = ${((counts * p.durationS) / 3600).toFixed(1)} h` });
+      }
+    }),
+  /** Stop the capacity sweep in progress (its requester gets an error); `cancelled` is false when none runs. */
+  'planner:cancel': z.object({}).strict(),
   /** Settings → Sources: where a real fleet's telemetry comes from. */
   'sources:list': z.object({}).strict(),
   'sources:test': z.object({ source: SourceConfigSchema }).strict(),
@@ -183,7 +200,9 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'alerts:silences': 'viewer',
   'audit:list': 'viewer',
   'audit:verify': 'viewer',
-  'planner:sweep': 'viewer',
+  // A sweep pins a core for minutes: operators only, one at a time, bounded in size, cancellable.
+  'planner:sweep': 'operator',
+  'planner:cancel': 'operator',
   'sources:list': 'viewer',
   'sources:test': 'operator',
   'sources:add': 'admin',
@@ -229,6 +248,7 @@ export interface ResponseTypes {
   'audit:list': AuditRecord[];
   'audit:verify': { ok: boolean; records: number; brokenAtSeq: number | null; message: string };
   'planner:sweep': SweepResult;
+  'planner:cancel': { cancelled: boolean };
   'sources:list': SourcesView;
   'sources:test': SourceTestResult;
   'sources:add': SourcesView;
@@ -272,8 +292,15 @@ export function isEventChannel(c: unknown): c is EventChannel {
   return typeof c === 'string' && (eventChannels as readonly string[]).includes(c);
 }
 
+/** What a face knows of the request beyond its actor: `signal` aborts when the requesting client goes away. */
+export interface RequestContext {
+  signal?: AbortSignal;
+}
+
 /** Engine-side implementation of the contract: payloads arrive validated, with the authenticated actor. */
-export type Handlers = { [C in RequestChannel]: (payload: ParsedRequest<C>, actor: Actor) => ResponseOf<C> | Promise<ResponseOf<C>> };
+export type Handlers = {
+  [C in RequestChannel]: (payload: ParsedRequest<C>, actor: Actor, ctx?: RequestContext) => ResponseOf<C> | Promise<ResponseOf<C>>;
+};
 
 /** What a face (renderer) sees: invoke a request, subscribe to an event. */
 export interface HeadroomApi {

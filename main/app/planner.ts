@@ -129,18 +129,31 @@ export async function runSweep(o: SweepOptions, onProgress?: (doneS: number, tot
   };
 }
 
+/** The error a cancelled sweep ends with (not a refusal: nothing was refused, the requester or an operator stopped it). */
+export class SweepCancelled extends Error {
+  constructor(why: string) {
+    super(`the capacity sweep was cancelled (${why})`);
+    this.name = 'SweepCancelled';
+  }
+}
+
 /**
  * The planner the faces use: each sweep runs in a worker thread (a sweep is tens of seconds of simulation and must
- * not stall the engine's tick), one at a time.
+ * not stall the engine's tick), one at a time. Bounded by the contract (server counts, simulated time); `cancel()`
+ * or the requester's signal (its connection closed) terminates the worker at once.
  */
 export function createPlanner(): PlannerApi {
-  let running = false;
+  let stop: ((why: string) => void) | null = null;
   return {
-    sweep(p) {
-      if (running) return Promise.reject(new RefusalError('a capacity sweep is already running; wait for it to finish'));
-      running = true;
+    sweep(p, signal) {
+      if (stop) return Promise.reject(new RefusalError('a capacity sweep is already running; wait for it to finish or cancel it'));
+      if (signal?.aborted) return Promise.reject(new SweepCancelled('its requester went away'));
       const worker = startWorker(import.meta.url, 'plannerWorker', p);
+      let onAbort = () => {};
       return new Promise<SweepResult>((resolve, reject) => {
+        stop = (why) => reject(new SweepCancelled(why));
+        onAbort = () => stop?.('its requester went away');
+        signal?.addEventListener('abort', onAbort, { once: true });
         worker.on('message', (m: { kind: string; result?: SweepResult; error?: string }) => {
           if (m.kind === 'result') resolve(m.result!);
           else if (m.kind === 'error') reject(new Error(m.error));
@@ -148,9 +161,15 @@ export function createPlanner(): PlannerApi {
         worker.once('error', reject);
         worker.once('exit', (code) => reject(new Error(`the sweep worker stopped (exit ${code})`)));
       }).finally(() => {
-        running = false;
+        stop = null;
+        signal?.removeEventListener('abort', onAbort);
         void worker.terminate();
       });
+    },
+    cancel() {
+      if (!stop) return false;
+      stop('cancelled by an operator');
+      return true;
     },
   };
 }

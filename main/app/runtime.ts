@@ -8,12 +8,13 @@ import type { DrillEvent } from '../../shared/domain/scenario.js';
 import { ScenarioError } from '../sim/references.js';
 import { RefusalError } from '../core/ports.js';
 import type { DB } from '../store/db.js';
-import { openTelemetryDb } from '../store/telemetryDb.js';
+import { checkTelemetryDb, openTelemetryDb } from '../store/telemetryDb.js';
+import { AnchorLog } from '../store/anchors.js';
 import { StoreWriter } from '../store/writer.js';
 import { DEFAULT_RETENTION, queryRange } from '../store/telemetry.js';
 import { eventWindow, gpuHistory } from '../store/history.js';
 import { AuditTrail, recordedAudit } from '../store/audit.js';
-import { openControlDb } from '../store/controlDb.js';
+import { checkControlDb, openControlDb } from '../store/controlDb.js';
 import { controlState } from '../store/control.js';
 import { alertState } from '../store/alerts.js';
 import { sourcesState } from '../store/sources.js';
@@ -24,6 +25,7 @@ import { createHandlers } from '../engine/api.js';
 import { ControlService } from '../engine/control/service.js';
 import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
+import { RefusalAudit } from './refusalAudit.js';
 import { createIncidents } from './incidents.js';
 import { createReplays } from './replayJobs.js';
 import { replayOrigin } from './batch.js';
@@ -63,6 +65,8 @@ export interface RuntimeOptions {
   recording?: string;
   /** Watch and steer a real fleet through agents and exporters instead of the simulator. */
   fleet?: FleetOptions;
+  /** Append signed audit chain heads to a log in this folder (write-once storage; see docs/SECURITY.md). */
+  auditAnchor?: { dir: string; everyRecords?: number; everyMs?: number };
   log?: (line: string) => void;
   /** The command line recorded in the data-folder lock and the run markers (default: this process's, secrets hidden). */
   command?: string;
@@ -84,7 +88,10 @@ export interface Runtime {
   fleet: { sources: SourceManager; source: FleetSource; actuator: AgentActuator } | null;
   /** Roles that differ from the contract's table here: in a recording, viewers may play, pause and seek. */
   roles: DispatchOptions['roles'];
-  /** Records a refused acting request in the audit trail (the faces' dispatch hook). */
+  /**
+   * Records a refused acting request in the audit trail (the faces' dispatch hook): the first per principal and
+   * channel in a minute in full, then one record with the count of the rest (see RefusalAudit).
+   */
   auditRefusal: (actor: Actor, channel: string, error: string) => void;
   close(): Promise<void>;
 }
@@ -135,10 +142,17 @@ async function wire(
   let writer: StoreWriter | null = null;
   let readDb: DB | null = rp ? rp.db : null;
   let run = rp ? RECORDED_RUN : 0;
-  if (!rp && o.db && o.db !== ':memory:') {
-    mkdirSync(dirname(o.db), { recursive: true });
-    // Open (and migrate) on this thread first: a bad file fails here with a clear message, before the worker starts.
-    readDb = openTelemetryDb(o.db);
+  // Every store is checked read-only, and opened, before any is changed or the store worker starts: a refused file
+  // (not SQLite, damaged, a directory, read-only, newer, locked) stops the start-up with nothing changed or running.
+  const telemetryFile = !rp && o.db && o.db !== ':memory:' ? o.db : null;
+  const controlFile = controlFileOf(o);
+  for (const f of [telemetryFile, controlFile]) if (f) mkdirSync(dirname(f), { recursive: true });
+  if (telemetryFile) checkTelemetryDb(telemetryFile);
+  if (controlFile) checkControlDb(controlFile);
+  if (o.auditAnchor && !rp) AnchorLog.checkDir(o.auditAnchor.dir);
+  const controlDb = openControlDb(controlFile ?? ':memory:', { checked: true });
+  if (telemetryFile) {
+    readDb = openTelemetryDb(telemetryFile, false, { checked: true });
     // This run's own identity and time line: nothing it writes can overwrite another run's history.
     run = beginRun(readDb, {
       kind: fp ? 'fleet' : 'sim',
@@ -157,7 +171,7 @@ async function wire(
       startedWallMs: Date.now(),
     });
     const retention = { ...DEFAULT_RETENTION, ...(o.retainRawHours ? { rawS: o.retainRawHours * 3600 } : {}) };
-    writer = await StoreWriter.start(o.db, run, { rows: topology.rows.length, racks: topology.racks.length }, retention);
+    writer = await StoreWriter.start(telemetryFile, run, { rows: topology.rows.length, racks: topology.racks.length }, retention);
   }
   const engine = new Engine({
     topology,
@@ -168,10 +182,17 @@ async function wire(
     alertRules: plant.alertRules,
   });
   const bus = new EventBus();
-  const controlFile = controlFileOf(o);
-  if (controlFile) mkdirSync(dirname(controlFile), { recursive: true });
-  const controlDb = openControlDb(controlFile ?? ':memory:');
-  const audit = new AuditTrail(controlDb, { onAppend: (r) => bus.emit('audit:appended', r) });
+  let anchors: AnchorLog | null = null;
+  const audit = new AuditTrail(controlDb, {
+    onAppend: (r) => {
+      anchors?.noteAppend(r);
+      bus.emit('audit:appended', r);
+    },
+  });
+  if (o.auditAnchor && controlFile && !rp) {
+    anchors = AnchorLog.open(o.auditAnchor.dir, { ...o.auditAnchor, db: controlFile, head: () => audit.head(), log });
+    log(`audit anchors → ${anchors.file} (key ${anchors.keyId})`);
+  }
   // Run markers: where this run's records begin and end in a control.db that outlives runs.
   const runLabel = fp ? `fleet ${o.fleet!.inventory}` : rp ? plant.name : `sim ${plant.name}`;
   audit.append(runMarker(runLabel, session.run, 'started'), engine.nowMs);
@@ -268,6 +289,11 @@ async function wire(
     realFleet: fp !== null,
     ...(rp ? { recording: rp.playback } : {}),
   });
+  // Refusals: the first per (principal, channel) in a minute in full, then one record with the count (never one each).
+  const refusals = new RefusalAudit(({ actor, channel, reason, more }) => {
+    if (!controlDb.open) return;
+    audit.append({ actor, kind: 'refusal', target: channel, oldValue: '', newValue: more ? JSON.stringify(more) : '', reason, outcome: 'refused' }, engine.nowMs);
+  });
   return {
     name: plant.name,
     loaded: plant.loaded,
@@ -280,9 +306,7 @@ async function wire(
     control,
     audit,
     roles: rp ? { 'sim:control': 'viewer' } : undefined,
-    auditRefusal: (actor, channel, error) => {
-      audit.append({ actor, kind: 'refusal', target: channel, oldValue: '', newValue: '', reason: error, outcome: 'refused' }, engine.nowMs);
-    },
+    auditRefusal: (actor, channel, error) => refusals.record(actor, channel, error),
     async close() {
       runner.stop();
       control.close();
@@ -290,7 +314,11 @@ async function wire(
       await sources?.close();
       await writer?.close();
       readDb?.close();
-      if (controlDb.open) audit.append(runMarker(runLabel, session.run, 'stopped'), engine.nowMs);
+      if (controlDb.open) {
+        refusals.flush();
+        audit.append(runMarker(runLabel, session.run, 'stopped'), engine.nowMs);
+      }
+      anchors?.close(controlDb.open ? audit.head() : undefined);
       controlDb.close();
       session.lock?.release();
     },

@@ -2,12 +2,15 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { parseArgs } from 'node:util';
 import { AUDIT_CSV_COLUMNS, auditCsvLine } from '../../shared/domain/auditCsv.js';
 import { AuditQuerySchema } from '../../shared/domain/control.js';
+import { checkAnchors, readAnchors } from '../store/anchors.js';
 import { AuditTrail, type AuditFilter } from '../store/audit.js';
 import { openControlDbReadonly } from '../store/controlDb.js';
 import { UsageError } from './usage.js';
 
-export const AUDIT_HELP = `  headroom audit verify [--db FILE]
-                               check the audit trail's hash chain (exit 0 intact, 1 broken)
+export const AUDIT_HELP = `  headroom audit verify [--db FILE] [--anchors DIR]
+                               check the audit trail's hash chain, and with --anchors the signed heads that
+                               serve --audit-anchor wrote (a re-hashed or cut chain shows only against these);
+                               works on a read-only copy (exit 0 intact, 1 tampered, 2 bad input)
   headroom audit export [--db FILE] [--out FILE.csv] [--kind K] [--actor USER] [--target TEXT] [--outcome O] [--raw]
                                audit records as CSV (RFC 4180), oldest first; --raw keeps cells starting with = + - @
                                as they are (default: prefixed with ' so spreadsheets do not run them)
@@ -29,17 +32,37 @@ export function auditCommand(args: string[]): number {
 }
 
 function verify(args: string[]): number {
-  const { values } = parseArgs({ args, strict: true, options: { db: { type: 'string', default: DEFAULT_DB } } });
+  const { values } = parseArgs({ args, strict: true, options: { db: { type: 'string', default: DEFAULT_DB }, anchors: { type: 'string' } } });
   const file = values.db;
+  // Anchors first: a wrong folder is bad input (exit 2) whatever the trail holds.
+  const set = values.anchors !== undefined ? readAnchors(values.anchors) : null;
   const db = openControlDbReadonly(file);
   try {
-    const r = new AuditTrail(db).verify();
-    if (r.ok) {
-      console.log(`audit trail intact: ${r.records} records checked (${file}): ${r.message}`);
+    const trail = new AuditTrail(db);
+    const r = trail.verify();
+    if (!r.ok) {
+      console.error(`audit trail BROKEN at record ${r.brokenAtSeq}: ${r.message}; ${r.records} records before it intact (${file})`);
+      return 1;
+    }
+    if (!set) {
+      console.log(`audit trail intact: ${r.records} records checked (${file}): ${r.message}; not anchored: without --anchors a rewrite that re-hashes the chain after it cannot be detected`);
       return 0;
     }
-    console.error(`audit trail BROKEN at record ${r.brokenAtSeq}: ${r.message}; ${r.records} records before it intact (${file})`);
-    return 1;
+    if (set.forged) {
+      console.error(`audit anchors FORGED: ${set.forged}; the trail cannot be vouched for (${file})`);
+      return 1;
+    }
+    const a = checkAnchors(r.records, (seq) => trail.hashAt(seq), set);
+    if (!a.ok) {
+      console.error(`audit trail TAMPERED: ${a.message} (${file})`);
+      return 1;
+    }
+    const keys = [...new Set(set.logs.map((l) => l.keyId))].join(', ');
+    const where = `${set.anchors.length} anchors in ${set.logs.length} log${set.logs.length === 1 ? '' : 's'}, key${set.logs.length === 1 ? '' : 's'} ${keys}`;
+    const at = a.last ? `anchored at seq ${a.last.seq}, ${new Date(a.last.atMs).toISOString()}` : 'no record anchored yet';
+    const tail = a.last && a.last.seq < r.records ? `; records ${a.last.seq + 1}..${r.records} not yet anchored` : '';
+    console.log(`audit trail intact up to seq ${r.records} (${at}; ${where})${tail} (${file})`);
+    return 0;
   } finally {
     db.close();
   }

@@ -15,7 +15,7 @@ const HELP = `headroom — power- and heat-aware operations console for GPU data
 
 Usage:
   headroom serve [options]     headless server: the console in any browser (HTTP + WebSocket)
-      --port N                 port (default 8080; 0 picks a free one)
+      --port N                 port, a decimal integer 0..65535 (default 8080; 0 picks a free one)
       --host ADDR              address to bind (default 127.0.0.1; anything else exposes the console)
       --db FILE                telemetry database (default ./headroom-data/telemetry.db; ":memory:" = no storage);
                                one Headroom per data folder (headroom.lock there names the holder)
@@ -34,6 +34,17 @@ Usage:
       --certs DIR              with --inventory: the site CA and this console's certificate (headroom certs)
       --cert-name NAME         console certificate DIR/console-NAME.crt (default "console")
       --lease-ms N             how long agents hold this console's setpoints without renewal (default 15000)
+      --audit-anchor DIR       append a signed head of the audit chain to a log in DIR every N records or S seconds
+                               (and at start and stop); DIR must be storage this host cannot rewrite (WORM, another
+                               host's append-only share): see docs/SECURITY.md. Check: audit verify --anchors DIR
+      --audit-anchor-records N anchor after N new records (default 100)
+      --audit-anchor-seconds S anchor every S seconds when the trail grew (default 60)
+      --tls-cert FILE          serve https and wss with this certificate (PEM; with --tls-key)
+      --tls-key FILE           the certificate's private key (PEM)
+      --allow-host NAME        a further name the console is reached by (DNS name, proxy); repeatable. Requests
+                               whose Host is not loopback, --host or such a name are refused (DNS rebinding)
+      --rate-limit N           requests/s one WebSocket connection or HTTP client may make (default 50; burst 2N);
+                               over it a request is refused, and a client that keeps flooding is disconnected
   headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
                [--policy polca|polca-no-priority|none] [--compare] [--record F.headroom]
                                run a scenario as fast as possible and write a JSON report; --compare adds
@@ -52,6 +63,18 @@ ${PLANT_HELP}
 
 Scenario format: docs/SCENARIOS.md. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.`;
 
+
+/** A PEM file for --tls-cert/--tls-key, or a usage error naming the option. */
+function readPem(file: string, option: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--${option}: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new UsageError(`--${option}: ${file} is not a PEM file`);
+  return text;
+}
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -81,14 +104,34 @@ async function serve(args: string[]): Promise<void> {
       certs: { type: 'string' },
       'cert-name': { type: 'string' },
       'lease-ms': { type: 'string' },
+      'audit-anchor': { type: 'string' },
+      'audit-anchor-records': { type: 'string' },
+      'audit-anchor-seconds': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'allow-host': { type: 'string', multiple: true },
+      'rate-limit': { type: 'string' },
     },
   });
+  if (!values['tls-cert'] !== !values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
+  const tls = values['tls-cert'] && values['tls-key'] ? { cert: readPem(values['tls-cert'], 'tls-cert'), key: readPem(values['tls-key'], 'tls-key') } : undefined;
+  const ratePerS = num(values['rate-limit'], 'rate-limit', { min: 1, max: 100_000 });
+  // Decimal only: Number() would also take "0x50", "1e3" or " 80".
+  if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port must be a decimal integer in 0..65535, got "${values.port}"`);
+  if (values.db === '') throw new UsageError('--db needs a file path (or ":memory:")');
+  const anchorDir = values['audit-anchor'];
+  if (anchorDir === undefined && (values['audit-anchor-records'] || values['audit-anchor-seconds'])) throw new UsageError('--audit-anchor-records and --audit-anchor-seconds need --audit-anchor DIR');
+  if (anchorDir !== undefined && (values.recording || values.db === ':memory:')) throw new UsageError('--audit-anchor needs a control.db on disk: not with --recording or --db :memory:');
   if (values.recording && values.inventory) throw new UsageError('--recording plays back a file: it does not take --inventory');
   if (!values.inventory && (values.sources || values.certs || values['cert-name'] || values['lease-ms'])) {
     throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');
   }
   // Loaded here, not at the top: `headroom audit` and `help` must work without the engine.
-  const [{ createRuntime }, { generateToken, startServer }] = await Promise.all([import('../app/runtime.js'), import('../server/server.js')]);
+  const [{ createRuntime }, { generateToken, startServer }, { limitsFor }] = await Promise.all([
+    import('../app/runtime.js'),
+    import('../server/server.js'),
+    import('../server/limits.js'),
+  ]);
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
   const speed = num(values.speed, 'speed', { min: 0.1, max: 10000 })!;
   const rt = await createRuntime({
@@ -100,6 +143,14 @@ async function serve(args: string[]): Promise<void> {
     command: commandSummary(['headroom', 'serve', ...args]),
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
     recording: values.recording,
+    auditAnchor:
+      anchorDir !== undefined
+        ? {
+            dir: anchorDir,
+            everyRecords: num(values['audit-anchor-records'], 'audit-anchor-records', { int: true, min: 1, max: 1_000_000 }),
+            everyMs: (num(values['audit-anchor-seconds'], 'audit-anchor-seconds', { min: 1, max: 86_400 }) ?? 60) * 1000,
+          }
+        : undefined,
     fleet: values.inventory
       ? {
           inventory: values.inventory,
@@ -128,6 +179,9 @@ async function serve(args: string[]): Promise<void> {
       staticDir: existsSync(staticDir) ? staticDir : null,
       onRefused: rt.auditRefusal,
       roles: rt.roles,
+      limits: limitsFor(ratePerS),
+      tls,
+      allowedHosts: values['allow-host'] ?? [],
     });
   } catch (e) {
     await rt.close();
@@ -136,6 +190,7 @@ async function serve(args: string[]): Promise<void> {
   rt.runner.start();
   if (!['127.0.0.1', '::1', 'localhost'].includes(values.host)) {
     console.error(`warning: listening on ${values.host}, reachable from other machines; anyone with the token can steer the ${rt.fleet ? 'fleet' : 'simulator'}.`);
+    if (!tls) console.error('warning: without --tls-cert/--tls-key the tokens cross the network in clear text.');
   }
   if (!existsSync(staticDir)) console.error('warning: dist/renderer is missing (run npm run build); serving the API only.');
   // Handlers first: whoever reads the URL below may stop us at once, and must get a clean close (lock released).

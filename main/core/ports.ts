@@ -92,7 +92,6 @@ export interface AuditApi {
   verify(): ResponseTypes['audit:verify'];
 }
 
-/** The capacity planner (POLCA's sweep). */
 /** Save incident… and the HTML incident report (see main/app/incidents.ts). */
 export interface IncidentApi {
   save(p: { fromMs: number; toMs: number; title: string; notes: string; reason: string }, actor: Actor): Promise<SavedIncident>;
@@ -110,8 +109,11 @@ export interface ReplayApi {
   status(id: string): ReplayJob;
 }
 
+/** The capacity planner (POLCA's sweep): one sweep at a time, stopped by `cancel` or when `signal` aborts. */
 export interface PlannerApi {
-  sweep(p: { fromServers: number; toServers: number; step: number; durationS: number }): Promise<SweepResult>;
+  sweep(p: { fromServers: number; toServers: number; step: number; durationS: number }, signal?: AbortSignal): Promise<SweepResult>;
+  /** Stop the sweep in progress; false when none runs. */
+  cancel(): boolean;
 }
 
 /** Settings → Sources (implemented by SourceManager for a real fleet; the simulator answers with its one source). */

@@ -1,4 +1,4 @@
-import { channelRoles, isRequestChannel, parseRequest, type Handlers, type RequestChannel } from '../../shared/contract.js';
+import { channelRoles, isRequestChannel, parseRequest, type Handlers, type RequestChannel, type RequestContext } from '../../shared/contract.js';
 import { ROLE_RANK, type Actor, type Role } from '../../shared/domain/control.js';
 import { RefusalError } from '../core/ports.js';
 
@@ -9,6 +9,8 @@ export interface DispatchOptions {
   onRefused?: (actor: Actor, channel: string, error: string) => void;
   /** Roles that differ from the contract's table for this runtime (a recording opens playback control to viewers). */
   roles?: Partial<Record<RequestChannel, Role>>;
+  /** Aborts when the requesting client goes away (a WebSocket closed, an HTTP request dropped): long work stops. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -27,8 +29,8 @@ export async function dispatch(handlers: Handlers, channel: unknown, payload: un
   const parsed = parseRequest(channel, payload);
   if (!parsed.ok) return refuse(parsed.error);
   try {
-    const h = handlers[channel] as (p: unknown, a: Actor) => unknown;
-    return { ok: true, result: await h(parsed.value, actor) };
+    const h = handlers[channel] as (p: unknown, a: Actor, ctx: RequestContext) => unknown;
+    return { ok: true, result: await h(parsed.value, actor, { signal: opts.signal }) };
   } catch (e) {
     const msg = `${channel}: ${(e as Error).message}`;
     return e instanceof RefusalError ? refuse(msg) : { ok: false, error: msg };

@@ -1,14 +1,18 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { eventChannels, WireRequestSchema, type Handlers, type WireMessage } from '../../shared/contract.js';
 import type { EventBus } from '../engine/bus.js';
 import { dispatch, type DispatchOptions } from '../engine/dispatch.js';
 import type { Actor, Role } from '../../shared/domain/control.js';
-import { CSP } from './csp.js';
+import { cspFor } from './csp.js';
+import { originGuard } from './origin.js';
+import { ClientLimiter, DEFAULT_LIMITS, FLOOD_PENALTY_S, inFlightError, KeyedLimiters, rateError, type RateLimits } from './limits.js';
 
 export interface ServeOptions {
   host: string;
@@ -23,6 +27,12 @@ export interface ServeOptions {
   bus: EventBus;
   /** Built renderer (dist/renderer); null serves the API only. */
   staticDir: string | null;
+  /** What one client may ask (default 50 requests/s, burst 100, 32 unanswered; see limits.ts). */
+  limits?: Partial<RateLimits>;
+  /** Serve https and wss with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Names accepted in Host besides loopback and `host` (a DNS name, a proxy in front). */
+  allowedHosts?: readonly string[];
 }
 
 export interface HeadlessServer {
@@ -78,19 +88,61 @@ function requestToken(req: IncomingMessage, url: URL): string | null {
  * The headless face: serves the built renderer and the contract over WebSocket (`/api/ws`) and HTTP
  * (`POST /api/invoke/<channel>`). Every API call needs the token; static files do not (the page carries the token
  * in its URL, as Jupyter does). Binds where told; the CLI defaults to 127.0.0.1.
+ *
+ * No client can starve the engine, which ticks on this event loop: each WebSocket connection and each HTTP client
+ * (address + token) has a token bucket (over it: refused; keeps flooding: closed, and kept out a few seconds) and a
+ * bound on unanswered requests (at the bound its socket is not read: TCP back-pressure). Host and Origin are
+ * checked on every request and upgrade (DNS rebinding, cross-site WebSocket hijacking).
  */
 export function startServer(o: ServeOptions): Promise<HeadlessServer> {
   const staticRoot = o.staticDir ? resolve(o.staticDir) : null;
-  const server: Server = createServer((req, res) => void handleHttp(req, res));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const limits: RateLimits = { ...DEFAULT_LIMITS, ...o.limits };
+  const secure = o.tls !== undefined;
+  const guard = originGuard({ bound: o.host, secure, extraHosts: o.allowedHosts });
+  const httpClients = new KeyedLimiters(limits);
+  const now = () => performance.now();
+  const server: Server = secure ? createTlsServer({ cert: o.tls!.cert, key: o.tls!.key }) : createServer();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => void handleHttp(req, res));
+  // One message per event-loop turn (not every frame of a 64 KiB chunk in one go): the engine's timer and other
+  // clients get their turn between two requests of a flooding client.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, allowSynchronousEvents: false });
+  const dispatchOpts = (signal: AbortSignal): DispatchOptions => ({ onRefused: o.onRefused, roles: o.roles, signal });
+
+  /** The HTTP client a request comes from: its address and the principal its token names. */
+  const clientKey = (req: IncomingMessage, actor: Actor | null) => `${req.socket.remoteAddress ?? '?'}|${actor?.role ?? 'anonymous'}`;
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    const foreign = guard.check(req);
+    if (foreign) return json(res, 403, { error: foreign });
     if (url.pathname === '/api/health') return json(res, 200, { ok: true });
+    const actor = url.pathname.startsWith('/api/') ? actorForToken(o.tokens, requestToken(req, url)) : null;
+    const key = clientKey(req, actor);
+    const lim = httpClients.get(key);
+    const admission = lim.admit(now());
+    if (admission !== 'ok') {
+      res.setHeader('Retry-After', admission === 'flood' ? String(FLOOD_PENALTY_S) : '1');
+      if (admission === 'flood') {
+        // Keeps sending while refused: close its connection and keep it out a few seconds.
+        lim.penalize(now(), FLOOD_PENALTY_S);
+        res.setHeader('Connection', 'close');
+        res.once('finish', () => req.socket.destroy());
+      }
+      return json(res, 429, { error: rateError(limits) });
+    }
+    if (lim.inFlight >= limits.maxInFlight) return json(res, 429, { error: inFlightError(limits) });
+    lim.inFlight++;
+    try {
+      await handleAdmitted(req, res, url, actor);
+    } finally {
+      lim.inFlight--;
+    }
+  }
+
+  async function handleAdmitted(req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor | null): Promise<void> {
     if (url.pathname.startsWith('/api/')) {
-      const actor = actorForToken(o.tokens, requestToken(req, url));
       if (!actor) return json(res, 401, { error: 'missing or wrong token' });
       const m = /^\/api\/invoke\/([a-z]+:[a-z]+)$/.exec(url.pathname);
       if (!m || req.method !== 'POST') return json(res, 404, { error: 'not found' });
@@ -105,14 +157,19 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
       } catch {
         return json(res, 400, { error: 'body is not JSON' });
       }
-      const r = await dispatch(o.handlers, m[1], payload, actor, { onRefused: o.onRefused, roles: o.roles });
+      // The requester hanging up aborts what it started (a capacity sweep stops).
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      const r = await dispatch(o.handlers, m[1], payload, actor, dispatchOpts(gone.signal));
       return json(res, r.ok ? 200 : 400, r.ok ? r.result : { error: r.error });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
-    serveStatic(url.pathname, res);
+    serveStatic(url.pathname, req.headers.host!, res);
   }
 
-  function serveStatic(pathname: string, res: ServerResponse): void {
+  function serveStatic(pathname: string, host: string, res: ServerResponse): void {
     if (!staticRoot) return json(res, 404, { error: 'renderer not built (npm run build)' });
     let rel: string;
     try {
@@ -126,43 +183,83 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
     if (!existsSync(target)) return json(res, 404, { error: 'renderer not built (npm run build)' });
     res.writeHead(200, {
       'Content-Type': MIME[extname(target)] ?? 'application/octet-stream',
-      'Content-Security-Policy': CSP,
+      // The page may connect to this server's own WebSocket, and nowhere else (host: checked by the guard).
+      'Content-Security-Policy': cspFor(secure, host.trim().toLowerCase()),
       'Cache-Control': target.endsWith('index.html') ? 'no-store' : 'public, max-age=3600',
     });
     createReadStream(target).pipe(res);
   }
 
-  server.on('upgrade', (req, socket, head) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string) => {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    if (guard.check(req)) return refuse('403 Forbidden');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const actor = url.pathname === '/api/ws' ? actorForToken(o.tokens, requestToken(req, url)) : null;
-    if (!actor) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      socket.destroy();
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => onClient(ws, actor));
+    const key = clientKey(req, actor);
+    // Connecting counts as a request of this client: a client closed for flooding cannot reconnect at once.
+    if (httpClients.get(key).admit(now()) !== 'ok') return refuse('429 Too Many Requests');
+    if (!actor) return refuse('401 Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => onClient(ws, actor, key));
   });
 
   const clients = new Set<WebSocket>();
-  function onClient(ws: WebSocket, actor: Actor): void {
+  function onClient(ws: WebSocket, actor: Actor, key: string): void {
     clients.add(ws);
-    ws.on('close', () => clients.delete(ws));
-    ws.on('error', () => clients.delete(ws));
-    ws.on('message', (data, isBinary) => {
-      void (async () => {
-        let id = -1;
-        try {
-          if (isBinary) throw new Error('binary frames are not accepted');
-          const frame = WireRequestSchema.safeParse(JSON.parse(String(data)));
-          if (!frame.success) throw new Error('malformed request frame: expected {id, channel, payload}');
-          id = frame.data.id;
-          const r = await dispatch(o.handlers, frame.data.channel, frame.data.payload, actor, { onRefused: o.onRefused, roles: o.roles });
-          send(ws, r.ok ? { kind: 'response', id, ok: true, result: r.result } : { kind: 'response', id, ok: false, error: r.error });
-        } catch (e) {
-          send(ws, { kind: 'response', id, ok: false, error: e instanceof SyntaxError ? 'request is not JSON' : (e as Error).message });
+    const lim = new ClientLimiter(limits, now());
+    const gone = new AbortController();
+    let closing = false;
+    let paused = false;
+    const drop = () => {
+      clients.delete(ws);
+      gone.abort();
+    };
+    ws.on('close', drop);
+    ws.on('error', drop);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (closing) return;
+      const admission = lim.admit(now());
+      if (admission === 'flood') {
+        // Still sending while refused: close it (1008) and keep its client out for a few seconds.
+        closing = true;
+        ws.pause();
+        ws.close(1008, `rate limit exceeded (${limits.ratePerS} requests/s)`);
+        setTimeout(() => ws.terminate(), 1000).unref();
+        httpClients.get(key).penalize(now(), FLOOD_PENALTY_S);
+        return;
+      }
+      if (admission === 'rate') return send(ws, { kind: 'response', id: frameId(data), ok: false, error: rateError(limits) });
+      if (lim.inFlight >= limits.maxInFlight) return send(ws, { kind: 'response', id: frameId(data), ok: false, error: inFlightError(limits) });
+      lim.inFlight++;
+      if (lim.inFlight >= limits.maxInFlight && !paused) {
+        // Back-pressure: stop reading this socket until half its requests are answered.
+        paused = true;
+        ws.pause();
+      }
+      void handleFrame(ws, data, isBinary, actor, gone.signal).finally(() => {
+        lim.inFlight--;
+        if (paused && !closing && lim.inFlight <= limits.maxInFlight / 2) {
+          paused = false;
+          ws.resume();
         }
-      })();
+      });
     });
+  }
+
+  async function handleFrame(ws: WebSocket, data: Buffer, isBinary: boolean, actor: Actor, signal: AbortSignal): Promise<void> {
+    let id = -1;
+    try {
+      if (isBinary) throw new Error('binary frames are not accepted');
+      const frame = WireRequestSchema.safeParse(JSON.parse(String(data)));
+      if (!frame.success) throw new Error('malformed request frame: expected {id, channel, payload}');
+      id = frame.data.id;
+      const r = await dispatch(o.handlers, frame.data.channel, frame.data.payload, actor, dispatchOpts(signal));
+      send(ws, r.ok ? { kind: 'response', id, ok: true, result: r.result } : { kind: 'response', id, ok: false, error: r.error });
+    } catch (e) {
+      send(ws, { kind: 'response', id, ok: false, error: e instanceof SyntaxError ? 'request is not JSON' : (e as Error).message });
+    }
   }
 
   const unsubscribe = eventChannels.map((channel) =>
@@ -187,7 +284,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
     server.listen(o.port, o.host, () => {
       const port = (server.address() as AddressInfo).port;
       const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
-      const urlFor = (role: Role) => `http://${hostForUrl}:${port}/?token=${encodeURIComponent(o.tokens[role])}`;
+      const urlFor = (role: Role) => `${secure ? 'https' : 'http'}://${hostForUrl}:${port}/?token=${encodeURIComponent(o.tokens[role])}`;
       resolvePromise({
         port,
         url: urlFor('admin'),
@@ -203,6 +300,12 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
       });
     });
   });
+}
+
+/** The id of a refused frame, read cheaply (no parse): clients send `{"id":N,…}` first. -1 when not there. */
+function frameId(data: Buffer): number {
+  const m = /^\s*\{\s*"id"\s*:\s*(\d{1,15})\b/.exec(data.subarray(0, 64).toString('latin1'));
+  return m ? Number(m[1]) : -1;
 }
 
 function send(ws: WebSocket, m: WireMessage): void {

@@ -24,6 +24,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** YAML aliases a configuration may expand (the `yaml` package's maxAliasCount). */
+export const YAML_MAX_ALIASES = 100;
+
 /** Parse YAML or JSON text and validate it; every error carries file, line and field path. */
 export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: string): z.output<S> {
   const lineCounter = new LineCounter();
@@ -32,7 +35,14 @@ export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: 
     const e = doc.errors[0]!;
     throw new ConfigError(file, lineCounter.linePos(e.pos[0]).line, '', e.message.split('\n')[0]!);
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    // Aliases expand on the way to JS: bounded, or a few lines of YAML ("billion laughs") would fill memory.
+    data = doc.toJS({ maxAliasCount: YAML_MAX_ALIASES });
+  } catch (e) {
+    const bomb = /alias/i.test((e as Error).message);
+    throw new ConfigError(file, null, '', bomb ? `too many YAML alias expansions (over ${YAML_MAX_ALIASES}); refused` : (e as Error).message.split('\n')[0]!);
+  }
   const r = schema.safeParse(data);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;

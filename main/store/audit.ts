@@ -222,6 +222,17 @@ export class AuditTrail implements AuditSink, AuditApi {
     for (const r of stmt.iterate(...w.params) as IterableIterator<Row>) yield toRecord(r);
   }
 
+  /** The committed chain head (seq 0 and the genesis hash when empty): what an anchor vouches for. */
+  head(): { seq: number; hash: string } {
+    const h = this.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
+    return h ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** The stored hash of record `seq` (after `verify` passed: the chain's hash there). */
+  hashAt(seq: number): string | undefined {
+    return this.db.prepare('SELECT hash FROM audit WHERE seq = ?').pluck().get(seq) as string | undefined;
+  }
+
   count(): number {
     return this.db.prepare('SELECT count(*) FROM audit').pluck().get() as number;
   }

@@ -1,4 +1,4 @@
-import { openStore, StoreError, type DB, type Migration } from './db.js';
+import { checkStore, openStore, StoreError, type DB, type Migration } from './db.js';
 import { CONTROL_MIGRATIONS } from './migrations/control.js';
 
 /** control.db's migrations, each also recording itself in schema_migrations (created by version 1), atomically. */
@@ -32,15 +32,27 @@ function clearer(file: string, e: unknown): never {
  * policy. WAL + synchronous=FULL (a record is on disk when its transaction returns), start-up quick_check,
  * numbered migrations. Throws StoreError (file not SQLite, damaged, cannot be opened).
  */
-export function openControlDb(file: string): DB {
+export function openControlDb(file: string, o: { checked?: boolean } = {}): DB {
   try {
-    return openStore(file, { synchronous: 'FULL', migrations: controlMigrations() });
+    return openStore(file, { synchronous: 'FULL', migrations: controlMigrations(), checked: o.checked });
   } catch (e) {
     clearer(file, e);
   }
 }
 
-/** Open an existing control.db read-only (audit verify / export): nothing is created, migrated or written. */
+/** What `openControlDb` would refuse, checked without writing anything (start-up checks every store first). */
+export function checkControlDb(file: string): void {
+  try {
+    checkStore(file, { synchronous: 'FULL', migrations: controlMigrations() });
+  } catch (e) {
+    clearer(file, e);
+  }
+}
+
+/**
+ * Open an existing control.db read-only (audit verify / export): nothing is created, migrated or written, not even
+ * beside it (a clean copy in a read-only folder is read into memory).
+ */
 export function openControlDbReadonly(file: string): DB {
   let db: DB;
   try {

@@ -36,5 +36,12 @@ export const usePlannerStore = defineStore('planner', () => {
     } else error.value = r.error;
   }
 
-  return { form, running, startedAtMs, result, ranWith, error, tookMs, run };
+  /** Stop the sweep in progress (operators); its `run` then ends with the cancellation as its error. */
+  async function cancel(): Promise<void> {
+    if (!running.value) return;
+    const r = await attempt('planner:cancel', {});
+    if (!r.ok) error.value = r.error;
+  }
+
+  return { form, running, startedAtMs, result, ranWith, error, tookMs, run, cancel };
 });

@@ -3,6 +3,10 @@ import { TopologyFileSchema } from './topology.js';
 import { AlertRuleSchema } from './alerts.js';
 
 const Id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"');
+/** A time in a scenario (s): a year at most, so that time arithmetic stays exact. */
+const YEAR_S = 365 * 24 * 3600;
+const Seconds = z.number().min(0).max(YEAR_S);
+const Duration = z.number().positive().max(YEAR_S);
 
 /** Where a workload runs: whole rows, or explicit rack ids. */
 const PlacementSchema = z
@@ -17,7 +21,7 @@ export const InferenceServiceSchema = z.object({
   /** Mean request rate per server (req/s); the trace is replayed with its bursts, scaled to this mean. */
   ratePerServer: z.number().positive().max(100),
   /** Start offset into the trace (s), so services on the same trace don't burst together. */
-  traceOffsetS: z.number().min(0).default(0),
+  traceOffsetS: Seconds.default(0),
 });
 
 export const TrainingJobSchema = z.object({
@@ -29,14 +33,14 @@ export const TrainingJobSchema = z.object({
   duty: z.number().gt(0).lt(1),
   computeActivity: z.number().min(0).max(1.2).default(0.92),
   commActivity: z.number().min(0).max(1.2).default(0.15),
-  startS: z.number().min(0).default(0),
+  startS: Seconds.default(0),
 });
 
 export const ScenarioEventSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('loadSpike'),
-    atS: z.number().min(0),
-    durationS: z.number().positive(),
+    atS: Seconds,
+    durationS: Duration,
     /** Multiplier on request arrivals of the services placed on these rows (or on the named service). */
     factor: z.number().min(1).max(20),
     rows: z.array(Id).optional(),
@@ -44,24 +48,24 @@ export const ScenarioEventSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('coolingLoss'),
-    atS: z.number().min(0),
-    durationS: z.number().positive().optional(),
+    atS: Seconds,
+    durationS: Duration.optional(),
     row: Id,
     /** Fraction of the row's cooling capacity lost (0..1). */
     fraction: z.number().gt(0).max(1),
   }),
   z.object({
     kind: z.literal('powerBudgetLoss'),
-    atS: z.number().min(0),
-    durationS: z.number().positive().optional(),
+    atS: Seconds,
+    durationS: Duration.optional(),
     row: Id,
     /** Fraction of the row's provisioned power lost (0..1), e.g. one of two feeds. */
     fraction: z.number().gt(0).lt(1),
   }),
   z.object({
     kind: z.literal('sourceStall'),
-    atS: z.number().min(0),
-    durationS: z.number().positive(),
+    atS: Seconds,
+    durationS: Duration,
   }),
   z.object({
     /**
@@ -69,8 +73,8 @@ export const ScenarioEventSchema = z.discriminatedUnion('kind', [
      * distribution devices or rack PDUs; "<UPS>/module" for one module of a UPS (list it twice for two).
      */
     kind: z.literal('deviceFailure'),
-    atS: z.number().min(0),
-    durationS: z.number().positive().optional(),
+    atS: Seconds,
+    durationS: Duration.optional(),
     devices: z.array(z.string().min(1).max(80)).min(1).max(50),
     maintenance: z.boolean().default(false),
   }),
@@ -93,12 +97,12 @@ export const ScenarioSchema = z.object({
   /** "default" (embedded site, optionally scaled), a topology file path (relative to the scenario), or inline. */
   topology: z.union([z.string().min(1), TopologyFileSchema]).default('default'),
   scale: z.number().int().min(1).max(64).default(1),
-  seed: z.number().int().min(0).default(1),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
   stepMs: z.number().int().min(100).max(1000).default(1000),
   startTime: z.string().datetime().default('2026-01-01T00:00:00Z'),
-  services: z.array(InferenceServiceSchema).default([]),
-  training: z.array(TrainingJobSchema).default([]),
-  events: z.array(ScenarioEventSchema).default([]),
+  services: z.array(InferenceServiceSchema).max(1000).default([]),
+  training: z.array(TrainingJobSchema).max(1000).default([]),
+  events: z.array(ScenarioEventSchema).max(10_000).default([]),
   alertRules: z.array(AlertRuleSchema).optional(),
 });
 export type ScenarioFile = z.input<typeof ScenarioSchema>;

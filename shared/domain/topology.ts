@@ -2,6 +2,26 @@ import { PlantSpecSchema, type PlantSpec } from './plant.js';
 import { z } from 'zod';
 
 /**
+ * Bounds on magnitudes a file may give: far above any real site, low enough that arithmetic on them stays finite and
+ * meaningful (a 1e308 kW budget would pass `positive()` and turn every headroom into Infinity).
+ */
+export const LIMITS = {
+  /** One GPU (or superchip) in W. */
+  gpuW: 10_000,
+  clockMHz: 10_000,
+  /** Any temperature, °C (either sign). */
+  tempC: 200,
+  /** A row's budget or cooling, kW (100 MW). */
+  rowKW: 100_000,
+  /** One server's non-GPU power, W. */
+  serverW: 100_000,
+  rows: 1000,
+  gpuModels: 100,
+  /** GPUs of a whole site. */
+  gpus: 500_000,
+} as const;
+
+/**
  * A GPU model's electrical, clock and thermal envelope. Units are in the field names.
  * `activityExponent` and the thermal constants are model calibrations (see docs/MODEL.md).
  */
@@ -9,25 +29,25 @@ export const GpuModelSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." or "-"'),
     name: z.string().min(1),
-    idleW: z.number().positive(),
-    minLimitW: z.number().positive(),
-    maxLimitW: z.number().positive(),
-    defaultLimitW: z.number().positive(),
-    idleClockMHz: z.number().positive(),
-    minClockMHz: z.number().positive(),
-    baseClockMHz: z.number().positive(),
-    maxClockMHz: z.number().positive(),
-    maxOperatingC: z.number(),
-    slowdownC: z.number(),
-    shutdownC: z.number(),
+    idleW: z.number().positive().max(LIMITS.gpuW),
+    minLimitW: z.number().positive().max(LIMITS.gpuW),
+    maxLimitW: z.number().positive().max(LIMITS.gpuW),
+    defaultLimitW: z.number().positive().max(LIMITS.gpuW),
+    idleClockMHz: z.number().positive().max(LIMITS.clockMHz),
+    minClockMHz: z.number().positive().max(LIMITS.clockMHz),
+    baseClockMHz: z.number().positive().max(LIMITS.clockMHz),
+    maxClockMHz: z.number().positive().max(LIMITS.clockMHz),
+    maxOperatingC: z.number().min(-LIMITS.tempC).max(LIMITS.tempC),
+    slowdownC: z.number().min(-LIMITS.tempC).max(LIMITS.tempC),
+    shutdownC: z.number().min(-LIMITS.tempC).max(LIMITS.tempC),
     /** Dynamic power scales as (clock/maxClock)^clockPowerExponent. */
     clockPowerExponent: z.number().positive().max(4).default(1.3),
     /** Steady-state GPU temperature rise per watt above the chassis air (°C/W). */
-    thermalResistanceCPerW: z.number().positive(),
+    thermalResistanceCPerW: z.number().positive().max(10),
     /** GPU die sits this much above the rack inlet at zero power (chassis pre-heat, °C). */
-    chassisOffsetC: z.number().min(0),
+    chassisOffsetC: z.number().min(0).max(LIMITS.tempC),
     /** First-order thermal time constant of the GPU and heatsink (s). */
-    thermalTimeConstantS: z.number().positive(),
+    thermalTimeConstantS: z.number().positive().max(3600),
   })
   .superRefine((m, ctx) => {
     if (!(m.minLimitW <= m.defaultLimitW && m.defaultLimitW <= m.maxLimitW)) {
@@ -50,17 +70,17 @@ export const RowSpecSchema = z.object({
    * Provisioned power of the row (kW). Oversubscription = installed servers beyond this. With a `plant`, the budget is
    * derived from it; a budget given here as well is an extra limit (whichever is lower applies).
    */
-  budgetKW: z.number().positive().optional(),
+  budgetKW: z.number().positive().max(LIMITS.rowKW).optional(),
   /** Heat the row's cooling can remove at the design supply temperature (kW). */
-  coolingKW: z.number().positive(),
+  coolingKW: z.number().positive().max(LIMITS.rowKW),
   supplyC: z.number().min(5).max(40).default(22),
   racks: z.number().int().positive().max(1000),
   serversPerRack: z.number().int().positive().max(64),
   gpusPerServer: z.number().int().positive().max(16),
   gpuModel: z.string().min(1),
   /** Non-GPU server power (CPUs, fans, NICs) at idle and the extra at full GPU activity (W). */
-  serverIdleW: z.number().min(0).default(1500),
-  serverActiveW: z.number().min(0).default(2000),
+  serverIdleW: z.number().min(0).max(LIMITS.serverW).default(1500),
+  serverActiveW: z.number().min(0).max(LIMITS.serverW).default(2000),
 });
 export type RowSpec = z.output<typeof RowSpecSchema>;
 
@@ -68,14 +88,17 @@ export const TopologyFileSchema = z
   .object({
     site: z.object({ id: Id, name: z.string().min(1) }),
     /** Extra GPU models or replacements for the built-in ones (matched by id). */
-    gpuModels: z.array(GpuModelSchema).default([]),
-    rows: z.array(RowSpecSchema).min(1),
+    gpuModels: z.array(GpuModelSchema).max(LIMITS.gpuModels).default([]),
+    rows: z.array(RowSpecSchema).min(1).max(LIMITS.rows),
     /** The electrical chain and cooling plant the budgets come from (shared/domain/plant.ts). */
     plant: PlantSpecSchema.optional(),
   })
   .superRefine((t, ctx) => {
     const seen = new Set<string>();
+    let gpus = 0;
     t.rows.forEach((r, i) => {
+      gpus += r.racks * r.serversPerRack * r.gpusPerServer;
+      if (gpus > LIMITS.gpus) ctx.addIssue({ code: 'custom', path: ['rows', i, 'racks'], message: `the site would exceed ${LIMITS.gpus.toLocaleString('en-US')} GPUs` });
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rows', i, 'id'], message: `duplicate row id "${r.id}"` });
       seen.add(r.id);
       if (r.budgetKW === undefined && !t.plant) ctx.addIssue({ code: 'custom', path: ['rows', i, 'budgetKW'], message: 'required (or describe the plant the budget comes from under `plant:`)' });

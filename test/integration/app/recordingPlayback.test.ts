@@ -54,6 +54,8 @@ const ACTING: Partial<Record<RequestChannel, unknown>> = {
   'sources:add': { source: { kind: 'dcgm', id: 'd1', url: 'http://127.0.0.1:9400/metrics' }, reason: 'new host' },
   'sources:remove': { id: 'd1', reason: 'gone' },
   'incident:save': { fromMs: 0, toMs: 60_000, title: 'copy', reason: 'keep it' },
+  'planner:sweep': { fromServers: 40, toServers: 40, step: 1, durationS: 60 },
+  'planner:cancel': {},
 };
 
 describe('a recording in the console (read-only playback)', () => {
