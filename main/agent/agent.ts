@@ -1,7 +1,6 @@
-import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import {
   AGENT_PROTOCOL_VERSION,
   MAX_LINE_BYTES,
@@ -12,13 +11,14 @@ import {
   type Readings,
   type RejectCode,
   type Result,
-  type Scope,
 } from '../../shared/agentProtocol.js';
 import { ClockEvent } from '../../shared/domain/fleet.js';
 import { BackendError, type GpuBackend } from './backend.js';
 import { closeServer, listenOn, type Listen } from './listen.js';
 import { errorText, GpuSetpoints } from './setpoints.js';
-import { scopesOf, type TlsIdentity } from '../pki/certs.js';
+import type { TlsIdentity } from '../pki/certs.js';
+import type { AdmissionLimits, AdmissionStats } from './admission.js';
+import { ControlPort, type ConsolePeer } from './controlPort.js';
 import { CommandGate } from './commandGate.js';
 import { readLines, writeLine } from '../pki/lines.js';
 import { renderMetrics, type AgentCounters } from './metrics.js';
@@ -39,15 +39,13 @@ export interface AgentOptions {
   maxSkewMs?: number;
   /** Never act on the GPUs (no root needed); commands are refused with `read-only`. */
   readOnly?: boolean;
+  /** Limits on the control port: handshake deadline, unauthenticated sockets per source and in all, console slots. */
+  limits?: Partial<AdmissionLimits>;
   now?: () => number;
   log?: (line: string) => void;
 }
 
-interface Conn {
-  socket: TLSSocket;
-  scopes: Scope[];
-  publicKey: KeyObject;
-}
+type Conn = ConsolePeer;
 
 /**
  * The Headroom host agent: reads the GPUs every interval and streams the readings to connected consoles over mutual
@@ -57,9 +55,7 @@ interface Conn {
  */
 export class HostAgent {
   readonly bootId = randomBytes(8).toString('hex');
-  readonly counters: AgentCounters = { commandsAccepted: 0, rejected: {}, readErrors: 0, consoles: 0 };
-  /** TLS handshakes refused (no certificate, wrong CA, expired…). */
-  tlsRejected = 0;
+  readonly counters: AgentCounters = { commandsAccepted: 0, rejected: {}, readErrors: 0, consoles: 0, dropped: {}, pending: 0 };
   /** The host's GPUs and what is wanted on each; set by `start`. */
   private sp!: GpuSetpoints;
   private lastReadings: AgentReading[] = [];
@@ -75,7 +71,7 @@ export class HostAgent {
   private readonly now: () => number;
   private readonly log: (line: string) => void;
   private readonly intervalMs: number;
-  private tls: TlsServer | null = null;
+  private readonly control: ControlPort;
   private http: HttpServer | null = null;
   private stopped = false;
 
@@ -84,6 +80,8 @@ export class HostAgent {
     this.log = o.log ?? (() => {});
     this.intervalMs = o.intervalMs ?? 1000;
     this.gate = new CommandGate({ host: o.host, maxLeaseMs: o.maxLeaseMs, maxSkewMs: o.maxSkewMs, now: this.now });
+    this.control = new ControlPort({ identity: o.identity, listen: o.listen, limits: o.limits, log: this.log, onConsole: (c) => this.onConnection(c) });
+    this.counters.dropped = this.control.dropped; // the same object: /metrics reads the live counts
   }
 
   /** Discover the GPUs, apply the safe cap, then listen. Throws BackendError / listen errors with clear messages. */
@@ -101,7 +99,17 @@ export class HostAgent {
   }
 
   get port(): number {
-    return (this.tls?.address() as AddressInfo | null)?.port ?? 0;
+    return this.control.port;
+  }
+
+  /** TLS handshakes refused (no certificate, wrong CA, expired…) and certificates refused (no scope, revoked). */
+  get tlsRejected(): number {
+    return this.control.tlsRejected;
+  }
+
+  /** Unauthenticated sockets, consoles, and what was dropped (tests). */
+  connectionStats(): AdmissionStats {
+    return this.control.stats();
   }
 
   get metricsPort(): number | null {
@@ -125,7 +133,7 @@ export class HostAgent {
     if (this.readTimer) clearTimeout(this.readTimer);
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
     for (const c of this.conns) c.socket.destroy();
-    await Promise.all([closeServer(this.tls), closeServer(this.http)]);
+    await Promise.all([this.control.close(), closeServer(this.http)]);
     if (this.mode !== 'read-only') {
       await this.enqueue(async () => {
         this.mode = 'safe';
@@ -145,19 +153,7 @@ export class HostAgent {
   }
 
   private async listen(): Promise<void> {
-    const id = this.o.identity;
-    this.tls = createTlsServer(
-      { cert: id.cert, key: id.key, ca: id.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 },
-      (socket) => this.onConnection(socket),
-    );
-    // Bounded: clients without a certificate cannot hold more than this many handshakes open.
-    this.tls.maxConnections = 64;
-    this.tls.on('error', (e) => this.log(`agent: control listener error: ${e.message}`));
-    this.tls.on('tlsClientError', (e) => {
-      this.tlsRejected++;
-      this.log(`agent: refused a TLS connection: ${e.message}`);
-    });
-    await listenOn(this.tls, this.o.listen);
+    await this.control.start();
     if (this.o.metricsListen) {
       this.http = createHttpServer((req, res) => {
         if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
@@ -165,24 +161,21 @@ export class HostAgent {
           return;
         }
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        this.counters.pending = this.control.stats().pending;
         res.end(renderMetrics(this.o.host, this.sp.gpus, this.lastReadings, this.state(), this.counters));
       });
+      // A page read by one Prometheus: no client may hold a connection half-sent.
+      this.http.headersTimeout = 5000;
+      this.http.requestTimeout = 10_000;
       await listenOn(this.http, this.o.metricsListen);
       this.http.on('error', (e) => this.log(`agent: metrics listener error: ${e.message}`));
       this.http.maxConnections = 64;
     }
   }
 
-  private onConnection(socket: TLSSocket): void {
-    const peer = socket.getPeerCertificate(true);
-    const scopes = scopesOf(peer);
-    if (!peer?.raw || scopes.length === 0) {
-      this.tlsRejected++;
-      this.log('agent: refused a console whose certificate carries no Headroom scope');
-      socket.destroy();
-      return;
-    }
-    const conn: Conn = { socket, scopes, publicKey: new X509Certificate(peer.raw).publicKey };
+  /** A console that passed the control port's checks (admission, CA, scope, deny list). */
+  private onConnection(conn: Conn): void {
+    const { socket, scopes } = conn;
     this.conns.add(conn);
     this.counters.consoles = this.conns.size;
     socket.setNoDelay(true);
@@ -302,6 +295,7 @@ export class HostAgent {
   }
 
   private async readOnce(): Promise<void> {
+    this.control.recheck(this.conns);
     this.checkLease();
     if (this.mode === 'safe' && this.sp.desired.some((d) => d.safePending)) {
       void this.enqueue(async () => {

@@ -1,5 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
-import type { Server as TlsServer } from 'node:tls';
+import type { Server } from 'node:net';
 
 /** Where the agent listens. */
 export interface Listen {
@@ -8,16 +7,18 @@ export interface Listen {
 }
 
 /** Listen, with the usual failures (port in use, not allowed) named in the message. */
-export function listenOn(server: TlsServer | HttpServer, l: Listen): Promise<void> {
+export function listenOn(server: Server, l: Listen): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       reject(new Error(e.code === 'EADDRINUSE' ? `${l.host}:${l.port} is already in use` : e.code === 'EACCES' ? `not allowed to listen on ${l.host}:${l.port}` : e.message));
     });
-    server.listen(l.port, l.host, () => resolve());
+    // A deep accept queue: under a connection flood a console's SYN waits its turn instead of being dropped (and
+    // retried by its kernel only a second later). The kernel caps it at net.core.somaxconn.
+    server.listen({ port: l.port, host: l.host, backlog: 4096 }, () => resolve());
   });
 }
 
-export function closeServer(s: TlsServer | HttpServer | null): Promise<void> {
+export function closeServer(s: Server | null): Promise<void> {
   if (!s) return Promise.resolve();
   return new Promise((resolve) => s.close(() => resolve()));
 }

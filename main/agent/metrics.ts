@@ -32,6 +32,10 @@ export interface AgentCounters {
   rejected: Record<string, number>;
   readErrors: number;
   consoles: number;
+  /** Control connections dropped before they served a console, by reason (timeout, per-source, global, tls, revoked…). */
+  dropped?: Record<string, number>;
+  /** Unauthenticated control connections now. */
+  pending?: number;
 }
 
 /** Escape a label value per the text exposition format. */
@@ -68,6 +72,12 @@ export function renderMetrics(host: string, gpus: readonly GpuInfo[], readings: 
     '# HELP headroom_agent_commands_rejected_total Commands rejected, by reason.',
     '# TYPE headroom_agent_commands_rejected_total counter',
     ...Object.entries(counters.rejected).map(([code, n]) => `headroom_agent_commands_rejected_total{${h},reason="${esc(code)}"} ${n}`),
+    '# HELP headroom_agent_unauthenticated_connections Control connections not yet authenticated.',
+    '# TYPE headroom_agent_unauthenticated_connections gauge',
+    `headroom_agent_unauthenticated_connections{${h}} ${counters.pending ?? 0}`,
+    '# HELP headroom_agent_connections_dropped_total Control connections dropped before serving a console, by reason.',
+    '# TYPE headroom_agent_connections_dropped_total counter',
+    ...Object.entries(counters.dropped ?? {}).map(([reason, n]) => `headroom_agent_connections_dropped_total{${h},reason="${esc(reason)}"} ${n}`),
     '# HELP headroom_agent_read_errors_total Failed GPU reads.',
     '# TYPE headroom_agent_read_errors_total counter',
     `headroom_agent_read_errors_total{${h}} ${counters.readErrors}`,

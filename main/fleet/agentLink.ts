@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { z } from 'zod';
 import {
   AGENT_PROTOCOL_VERSION,
@@ -16,6 +16,7 @@ import type { AgentSourceSchema, SourceTestResult } from '../../shared/domain/so
 import type { TlsIdentity } from '../pki/certs.js';
 import { readLines, writeLine } from '../pki/lines.js';
 import { signBody } from '../pki/signing.js';
+import { revocationListFor } from '../pki/revocation.js';
 import type { Feed, FeedSink } from '../core/source.js';
 
 export type AgentSourceConfig = z.output<typeof AgentSourceSchema>;
@@ -145,6 +146,8 @@ export class AgentLink implements Feed {
       ca: id.ca,
       minVersion: 'TLSv1.2',
       timeout: this.o.connectTimeoutMs ?? 10_000,
+      // The host name first, as TLS would; then the site's deny list (revoked.json, re-read when it changes).
+      checkServerIdentity: (host: string, cert: PeerCertificate) => checkServerIdentity(host, cert) ?? this.checkRevoked(cert),
     });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -178,6 +181,14 @@ export class AgentLink implements Feed {
       this.error(`agent ${this.config.host} sent a line longer than ${MAX_LINE_BYTES} bytes: disconnected`);
       socket.destroy();
     });
+  }
+
+  /** An Error (refusing the agent) when its certificate's serial is on the deny list, or the list is unreadable. */
+  private checkRevoked(cert: PeerCertificate): Error | undefined {
+    const path = this.o.identity.revokedPath;
+    if (!path) return undefined;
+    const r = revocationListFor(path).check(cert.serialNumber);
+    return r.ok ? undefined : Object.assign(new Error(r.error), { code: 'CERT_REVOKED' });
   }
 
   private error(message: string): void {
@@ -262,6 +273,7 @@ export function describeTlsError(e: NodeJS.ErrnoException, host: string): string
   const code = e.code ?? '';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `certificate for another host: the agent's certificate does not name "${host}" (${e.message})`;
   if (code === 'CERT_HAS_EXPIRED') return `the agent's certificate has expired`;
+  if (code === 'CERT_REVOKED') return `the agent's certificate is refused: ${e.message}`;
   if (code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
     return `the agent's certificate is not signed by this site's CA (${code})`;
   }

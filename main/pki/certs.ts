@@ -1,9 +1,11 @@
 import type * as X509Lib from '@peculiar/x509';
 import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { basename, join } from 'node:path';
 import { HostSchema, SCOPE_OU, type Scope } from '../../shared/agentProtocol.js';
+import { writeFileAtomic } from './files.js';
+import { REVOKED_FILE } from './revocation.js';
 
 /**
  * The site PKI for mutual TLS between the console and host agents.
@@ -27,7 +29,7 @@ export class CertError extends Error {
 
 /** Validity of a new certificate. `notAfter` may lie in the past (tests need expired certificates). */
 export interface IssueOptions {
-  /** Lifetime in days from notBefore (default 397 for a leaf, the most browsers accept; 3650 for the CA). */
+  /** Lifetime in days from notBefore (default 90 for a leaf; 3650 for the CA). */
   days?: number;
   /** Default: 5 minutes ago, so a host whose clock runs a little behind still accepts a fresh certificate. */
   notBefore?: Date;
@@ -45,6 +47,8 @@ export interface TlsIdentity {
   cert: string;
   key: string;
   ca: string;
+  /** The site's deny list next to ca.crt (`revoked.json`, see revocation.ts); set by loadIdentity. */
+  revokedPath?: string;
 }
 
 /** Readable summary of one certificate (`headroom certs show`). */
@@ -53,18 +57,22 @@ export interface CertDescription {
   issuer: string;
   /** e.g. `DNS:gpu-a`, `IP Address:10.0.0.7`. */
   sans: string[];
-  /** ISO 8601. */
+  /** ISO 8601, both. */
   notBefore: string;
-  /** ISO 8601. */
   notAfter: string;
   fingerprint256: string;
+  /** Upper-case hex, as in revoked.json. */
+  serial: string;
   scopes: Scope[];
   /** True for a CA certificate. */
   ca: boolean;
 }
 
-/** Default leaf lifetime: 397 days, the longest that TLS clients in general accept, so renewal is a yearly habit. */
-export const LEAF_DAYS = 397;
+/**
+ * Default leaf lifetime: 90 days, so a leaked key stops working within a quarter even if nobody revokes it, and renewal
+ * (`headroom certs renew`) is a routine, not a yearly surprise.
+ */
+export const LEAF_DAYS = 90;
 /** Default CA lifetime (10 years): replacing the CA means re-issuing every certificate of the site. */
 export const CA_DAYS = 3650;
 /** Common name of a CA made without --name. */
@@ -78,7 +86,6 @@ const CA_NAME = /^[A-Za-z0-9 _.-]{1,64}$/;
 const IDENTITY_FILE = /^(?:agent|console)-[A-Za-z0-9_.-]{1,253}$/;
 const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
-
 const subtle = webcrypto.subtle;
 
 let x509Lib: Promise<typeof X509Lib> | null = null;
@@ -158,32 +165,7 @@ function pem(label: string, der: ArrayBuffer | Buffer): string {
   return `-----BEGIN ${label}-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
 }
 
-/**
- * Write `text` to `path` so that a reader never sees half a file and the mode is right whatever the umask: a
- * temporary file in the same directory, chmod, fsync, rename.
- */
-function writeFileAtomic(path: string, text: string, mode: number): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(tmp, 'wx', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    chmodSync(tmp, mode);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 function ensureDir(dir: string): void {
-  // mode applies only to directories made here; an existing directory keeps its own.
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
@@ -344,7 +326,7 @@ export function loadIdentity(dir: string, file: string): TlsIdentity {
     throw new CertError(`cannot load ${file} from ${dir}: ${(e as Error).message}`);
   }
   if (!x.verify(caX.publicKey)) throw new CertError(`${certPath} was not signed by ${join(dir, 'ca.crt')} (certificates of another CA?)`);
-  return { cert, key, ca };
+  return { cert, key, ca, revokedPath: join(dir, REVOKED_FILE) };
 }
 
 /**
@@ -384,6 +366,7 @@ export function describeCert(pemText: string): CertDescription {
     notBefore: new Date(x.validFrom).toISOString(),
     notAfter: new Date(x.validTo).toISOString(),
     fingerprint256: x.fingerprint256,
+    serial: x.serialNumber.toUpperCase().replace(/^0+(?=.)/, ''),
     scopes: scopesOf({ subject: { OU: nameValues(x.subject, 'OU') } }),
     ca: x.ca,
   };

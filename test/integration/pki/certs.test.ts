@@ -68,7 +68,7 @@ describe('issuing', () => {
     expect(ops.serialNumber).toMatch(/^[0-7][0-9A-F]{31}$/);
     expect(ops.serialNumber).not.toBe(agent.serialNumber);
     const lifetimeDays = (Date.parse(ops.validTo) - Date.parse(ops.validFrom)) / DAY;
-    expect(lifetimeDays).toBeCloseTo(397, 0);
+    expect(lifetimeDays).toBeCloseTo(90, 0); // LEAF_DAYS: 90 since issue 11 (was 397)
     expect((Date.parse(ca.validTo) - Date.parse(ca.validFrom)) / DAY).toBeCloseTo(3650, 0);
   });
 
@@ -76,7 +76,7 @@ describe('issuing', () => {
     const d = describeCert(readFileSync(site.file('console-viewer.crt'), 'utf8'));
     expect(d).toMatchObject({ subject: 'CN=viewer, OU=headroom-read', issuer: 'CN=Headroom site CA', sans: [], scopes: ['read'], ca: false });
     expect(d.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-    expect(Date.parse(d.notAfter)).toBeGreaterThan(Date.now() + 396 * DAY);
+    expect(Date.parse(d.notAfter)).toBeGreaterThan(Date.now() + 89 * DAY);
     const old = describeCert(readFileSync(site.file('console-old.crt'), 'utf8'));
     expect(Date.parse(old.notAfter)).toBeLessThan(Date.now());
     expect(() => describeCert('not a certificate')).toThrow(CertError);
@@ -365,6 +365,6 @@ describe('headroom certs', () => {
     expect(await runCerts(['--help'])).toBe(0);
     const text = out.join('\n');
     expect(text).toBe(`Usage:\n${CERTS_HELP}`);
-    for (const word of ['init', 'agent', 'console', 'show', '--dir', '--name', '--force', '--host', '--ip', '--scope', '--days']) expect(text).toContain(word);
+    for (const word of ['init', 'agent', 'console', 'show', 'revoke', 'renew', '--serial', '--reason', '--by', '--revoke-old', '--expiring-within', '--dir', '--name', '--force', '--host', '--ip', '--scope', '--days']) expect(text).toContain(word);
   });
 });
