@@ -15,7 +15,8 @@ export async function captureClientHello(servername = 'gpu-x'): Promise<Buffer> 
   const server = createNetServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const got = once(server, 'connection').then(async ([s]: [Socket]) => {
+  const got = once(server, 'connection').then(async (args) => {
+    const s = args[0] as Socket;
     const [chunk] = (await once(s, 'data')) as [Buffer];
     s.destroy();
     return chunk;
