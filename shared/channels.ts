@@ -42,6 +42,7 @@ export const REQUEST_CHANNELS = [
   'recording:notes',
   'recording:annotate',
   'plant:contingency',
+  'plant:lift',
 ] as const;
 export const EVENT_CHANNELS = ['fleet:snapshot', 'alerts:changed', 'status:changed', 'control:changed', 'audit:appended'] as const;
 

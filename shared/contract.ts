@@ -171,6 +171,8 @@ export const requestSchemas = {
    * `maintenance`, the picture with those devices out of service (planning a window: "<UPS>/module" for one module).
    */
   'plant:contingency': z.object({ maintenance: z.array(z.string().min(1).max(80)).max(50).optional() }).strict(),
+  /** Lift an armed response in force (its caps) before its device is back: the operator takes over (audited). */
+  'plant:lift': z.object({ device: z.string().min(1).max(80), reason: ReasonSchema }).strict(),
 } as const;
 
 /** The least role each request needs. Reads are open to viewers; acting needs an operator; policy needs an admin. */
@@ -217,6 +219,7 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'recording:notes': 'viewer',
   'recording:annotate': 'viewer',
   'plant:contingency': 'viewer',
+  'plant:lift': 'operator',
 };
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -261,6 +264,7 @@ export interface ResponseTypes {
   'recording:notes': RecordingNotes;
   'recording:annotate': RecordingNotes;
   'plant:contingency': PlantView;
+  'plant:lift': { device: string; capsKW: number; gpus: number };
 }
 
 export type RequestPayload<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;

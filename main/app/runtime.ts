@@ -258,6 +258,13 @@ async function wire(
     engine.note({ kind: 'scenario', subject: target, body: { event, atS: at.atS, by: actor.user, reason } });
     return { event: event.kind === 'deviceFailure' ? target : `${event.kind} on ${target}`, atMs: engine.nowMs };
   };
+  const liftArmed = (device: string, reason: string, actor: Actor) => {
+    const f = plantWatch?.lift(device);
+    if (!f) throw new RefusalError(`no armed response is in force for ${device}`);
+    audit.append({ actor, kind: 'armed', target: `armed response ${device}`, oldValue: `caps ${f.capsKW} kW on ${f.gpus} GPUs`, newValue: 'lifted', reason, outcome: 'ok' }, engine.nowMs);
+    engine.note({ kind: 'armed', subject: device, body: { lifted: true, by: actor.user, reason } });
+    return { device, capsKW: f.capsKW, gpus: f.gpus };
+  };
   const sources = fp
     ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, store: sourcesState(controlDb), audit, now: () => engine.nowMs, log })
     : null;
@@ -286,6 +293,7 @@ async function wire(
     incidents,
     replays: createReplays(rp ? o.recording! : null),
     plant: plantWatch,
+    liftArmed,
     realFleet: fp !== null,
     ...(rp ? { recording: rp.playback } : {}),
   });

@@ -25,6 +25,8 @@ export interface HandlerDeps {
   replays: ReplayApi;
   /** Live N-1 analysis of the site's plant, or null where the topology describes none. */
   plant?: PlantWatch | null;
+  /** Lift an armed response in force (audited); RefusalError when none is in force for the device. */
+  liftArmed?: (device: string, reason: string, actor: Actor) => ResponseTypes['plant:lift'];
   /** A real fleet runs in wall-clock time: its speed cannot change. */
   realFleet?: boolean;
   /** Playing back a recording: every acting channel but playback control is refused (see `readOnly`). */
@@ -136,6 +138,10 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'replay:status': (p) => d.replays.status(p.id),
     'recording:notes': () => d.incidents.notes(),
     'recording:annotate': (p, actor) => d.incidents.annotate(p, actor),
+    'plant:lift': (p, actor) => {
+      if (!d.liftArmed) throw new RefusalError('this site describes no plant, so no response is armed');
+      return d.liftArmed(p.device, p.reason, actor);
+    },
     'plant:contingency': (p): PlantView => {
       const w = d.plant;
       if (!w) return { available: false, reason: d.recording ? 'a recording is played back: the plant is analysed live only' : 'this site describes no plant (topology `plant:`; docs/SCENARIOS.md)' };

@@ -144,6 +144,19 @@ export class PlantWatch implements TickService {
     return true;
   }
 
+  /**
+   * An operator lifts the (oldest) plan in force for `device` before the device is back: its caps go; the failure
+   * stays as it is, so nothing fires again for it. Returns what it had set, or null when none is in force.
+   */
+  lift(device: string): ArmedFiring | null {
+    const k = this.firings.findIndex((x) => x.f.device === device);
+    if (k < 0 || !this.layer) return null;
+    const [x] = this.firings.splice(k, 1);
+    this.redraw();
+    this.nextMs = -Infinity;
+    return { ...x!.f };
+  }
+
   /** The layer: the lowest limit any plan in force sets per GPU. */
   private redraw(): void {
     const layer = this.layer!;

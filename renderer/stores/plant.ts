@@ -37,5 +37,12 @@ export const usePlantStore = defineStore('plant', () => {
     await poller.refresh();
     return null;
   }
-  return { view, byRow, maintenance, planned, planError, plan, takeOut, refresh: () => poller.refresh(), subscribe: () => poller.subscribe() };
+  /** Lift an armed response in force (its caps go; audited with the reason). Returns the refusal, or null. */
+  async function lift(device: string, reason: string): Promise<string | null> {
+    const r = await attempt('plant:lift', { device, reason });
+    if (!r.ok) return r.error;
+    await poller.refresh();
+    return null;
+  }
+  return { view, byRow, maintenance, planned, planError, plan, takeOut, lift, refresh: () => poller.refresh(), subscribe: () => poller.subscribe() };
 });

@@ -195,5 +195,18 @@ services:
     for (let i = 0; i < 30; i++) rt.engine.tick();
     expect((await view()).engaged).toHaveLength(1);
     expect(armedLayer.limitW.filter((w) => w > 0).length).toBe(fired.gpus);
+    // An operator takes over: lifting is refused to a viewer, audited for the operator; the caps go, the module stays
+    // out and nothing fires again for it.
+    const lift = (actor: Actor) => dispatch(rt.handlers, 'plant:lift', { device: 'UPS1/module', reason: 'budgets and POLCA carry it now' }, actor, { onRefused: rt.auditRefusal });
+    expect(await lift(viewer)).toMatchObject({ ok: false });
+    expect(armedLayer.limitW.filter((w) => w > 0).length).toBe(fired.gpus);
+    expect(await lift(op)).toMatchObject({ ok: true, result: { device: 'UPS1/module', gpus: fired.gpus } });
+    expect(armedLayer.limitW.filter((w) => w > 0).length).toBe(0);
+    expect(rt.audit.list({ kind: 'armed' })[0]).toMatchObject({ actor: 'oli', target: 'armed response UPS1/module', newValue: 'lifted', reason: 'budgets and POLCA carry it now' });
+    for (let i = 0; i < 10; i++) rt.engine.tick();
+    const after = await view();
+    expect(after.engaged).toEqual([]);
+    expect(after.out).toContain('UPS1/module');
+    expect(await lift(op)).toMatchObject({ ok: false, error: expect.stringContaining('no armed response is in force for UPS1/module') });
   });
 });
