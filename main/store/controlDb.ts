@@ -56,7 +56,7 @@ export function checkControlDb(file: string): void {
 export function openControlDbReadonly(file: string): DB {
   let db: DB;
   try {
-    db = openStore(file, { synchronous: 'FULL', migrations: [], readonly: true });
+    db = openStore(file, { synchronous: 'FULL', migrations: [], readonly: true, memoryCopy: true });
   } catch (e) {
     clearer(file, e);
   }

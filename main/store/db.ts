@@ -74,6 +74,12 @@ export interface OpenOptions {
   readonly?: boolean;
   /** `checkStore` already passed (start-up checks every store before opening any): skip the read-only phase. */
   checked?: boolean;
+  /**
+   * Read-only only: read a clean copy (no -wal beside it) into memory, so that nothing is created next to it (an
+   * auditor's 0444 file in a 0555 folder). For one-shot readers (audit verify): the handle is a snapshot, and has no
+   * file name (a recording cannot be written from it).
+   */
+  memoryCopy?: boolean;
 }
 
 /** What must hold before anything is written: ours (application_id), not newer than we know, quick_check ok. */
@@ -104,14 +110,14 @@ function guarded<T>(db: DB, file: string, f: (db: DB) => T): T {
 }
 
 /**
- * Open an existing store read-only, writing nothing anywhere: a clean copy in WAL mode (no -wal beside it, e.g. an
- * auditor's 0444 file in a 0555 folder, where SQLite could not create its -shm) is read into memory; otherwise
- * SQLite opens it read-only (a live database: its -wal holds committed records).
+ * Open an existing store read-only: SQLite's read-only open (a live database: its -wal holds committed records); with
+ * `memoryCopy`, a clean copy in WAL mode (no -wal beside it, e.g. an auditor's 0444 file in a 0555 folder, where
+ * SQLite could not create its -shm) is read into memory instead, writing nothing anywhere.
  */
-function openReadonly(file: string, header: Buffer | null, migrations: readonly Migration[], size: number): DB {
+function openReadonly(file: string, header: Buffer | null, migrations: readonly Migration[], size: number, memoryCopy = false): DB {
   let db: DB;
   try {
-    if (header && header[18] === 2 && !existsSync(`${file}-wal`) && size <= IN_MEMORY_MAX_BYTES) {
+    if (memoryCopy && header && header[18] === 2 && !existsSync(`${file}-wal`) && size <= IN_MEMORY_MAX_BYTES) {
       const bytes = readFileSync(file);
       bytes[18] = 1; // our copy only: legacy journal mode, which an in-memory database can read
       bytes[19] = 1;
@@ -164,7 +170,7 @@ export function openStore(file: string, opts: OpenOptions): DB {
     const st = statOf(file);
     const header = checkFile(file, st);
     if (!st) throw new StoreError(`${file}: cannot open database: no such file`);
-    return openReadonly(file, header, opts.migrations, st.size);
+    return openReadonly(file, header, opts.migrations, st.size, opts.memoryCopy);
   }
   if (!opts.checked) checkStore(file, opts);
   let db: DB;

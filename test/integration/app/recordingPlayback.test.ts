@@ -56,6 +56,7 @@ const ACTING: Partial<Record<RequestChannel, unknown>> = {
   'incident:save': { fromMs: 0, toMs: 60_000, title: 'copy', reason: 'keep it' },
   'planner:sweep': { fromServers: 40, toServers: 40, step: 1, durationS: 60 },
   'planner:cancel': {},
+  'plant:lift': { device: 'UPS1/module', reason: 'operator takes over' },
 };
 
 describe('a recording in the console (read-only playback)', () => {
