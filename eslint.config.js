@@ -41,7 +41,7 @@ const EXTRA = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'bench/results.json', 'coverage/**', 'tmp/**', '.dev/**', 'test/fixtures/lint/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'bench/results.json', 'coverage/**', 'tmp/**', '.dev/**', 'test/fixtures/lint/**', 'reports/**', '.stryker-tmp/**'] },
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
   {

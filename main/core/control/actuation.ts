@@ -14,7 +14,8 @@ import { SOURCE, type Decision } from './arbiter.js';
  *  - Rate limit: a GPU's setpoint changes at most once per `minChangeIntervalS`; the brake and emergency cap-downs
  *    are exempt. Releases (a higher limit or lock, no lock, brake off) are staggered: each GPU waits a fixed,
  *    GPU-specific offset within one change interval, so a row never uncaps in one step. While the telemetry is
- *    stale (`holdReleases`) no release is issued at all: automation never uncaps on stale data.
+ *    stale (`holdReleases`) no release is issued at all, nor to a GPU whose own reading is stale (`flags`: one silent
+ *    host among fresh ones): automation never uncaps on stale data.
  *  - Commands land in issue order (a later command for the same GPU and channel supersedes an earlier one).
  *  - Reconcile: the modelled in-effect value is compared with read-back every tick (fresh GPUs only). A mismatch
  *    lasting `correctionS` raises an alarm on the GPU; a value that was confirmed and then drifted (an agent
@@ -155,8 +156,9 @@ export class Actuation {
    * Issue the commands the decision asks for (rate limit, stagger), then land those whose time has come (calling
    * `sink`). `onIssue` sees each issued command (for audit batching).
    */
-  step(nowMs: number, d: Decision, sink: CommandSink, onIssue?: (c: Issued) => void, opts: { holdReleases?: boolean } = {}): ActuationStats {
+  step(nowMs: number, d: Decision, sink: CommandSink, onIssue?: (c: Issued) => void, opts: { holdReleases?: boolean; flags?: ArrayLike<number> } = {}): ActuationStats {
     const holdReleases = opts.holdReleases === true;
+    const flags = opts.flags;
     const stats: ActuationStats = { caps: 0, releases: 0, brakesOn: 0, landed: 0, deferred: 0 };
     const intervalMs = this.cfg.minChangeIntervalS * 1000;
     const want = [d.limitW, d.lockMHz, d.brake] as const;
@@ -177,7 +179,7 @@ export class Actuation {
         const s = src[c]![g]!;
         if (!tighten) {
           // No uncap on stale data: a release waits for fresh readings (its stagger clock keeps running).
-          if (holdReleases) {
+          if (holdReleases || (flags !== undefined && (flags[g]! & SampleFlag.stale) !== 0)) {
             stats.deferred++;
             continue;
           }

@@ -104,7 +104,7 @@ export class ControlService implements ControlApi, TickService {
       if (c.ch === CH.brake && c.value === 1) this.lastBrakeIssuedMs[row] = nowMs;
       if (auditing) this.batches.add(row, c, nowMs);
     };
-    const st = this.actuation.step(nowMs, this.arbiter.out, this.sink, onIssue, { holdReleases: stale });
+    const st = this.actuation.step(nowMs, this.arbiter.out, this.sink, onIssue, { holdReleases: stale, flags: engine.live.flags });
     this.counts.caps += st.caps;
     this.counts.releases += st.releases;
     if (st.landed > 0) countInEffect(this.actuation, this.spans.start, this.spans.end, this.rowCappedGpus, this.rowBrakedGpus);

@@ -90,23 +90,4 @@ describe('arbiter', () => {
       { numRuns: 2000, seed: 7 },
     );
   });
-
-  // The ≤ 1 ms p99 figure comes from bench/control.ts on a quiet machine; a unit test on a shared box asserts the median.
-  it('decides 10,240 GPUs well within a millisecond (median)', () => {
-    const n = 10_240;
-    const a = new Arbiter(n);
-    const layers = [a.addLayer('POLCA', 'auto'), a.addLayer('override', 'manual'), a.addLayer('POLCA brake', 'emergency'), a.addLayer('playbook', 'emergency'), a.addLayer('manual brake', 'emergency')];
-    for (let g = 0; g < n; g += 3) layers[0]!.lockMHz[g] = 1559;
-    for (let g = 0; g < n; g += 7) layers[3]!.limitW[g] = 420;
-    const times: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const t0 = performance.now();
-      a.decide();
-      times.push(performance.now() - t0);
-    }
-    times.sort((x, y) => x - y);
-    const p99 = times[Math.ceil(0.99 * times.length) - 1]!;
-    console.log(`arbiter, 10,240 GPUs × 5 layers: p50 ${times[150]!.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms`);
-    expect(times[150]!).toBeLessThan(1);
-  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PolicyConfigSchema } from '../../../../shared/domain/control.js';
-import { ClockEvent } from '../../../../shared/domain/fleet.js';
+import { ClockEvent, SampleFlag } from '../../../../shared/domain/fleet.js';
 import { CH } from '../../../../main/core/control/actuation.js';
 import { SOURCE } from '../../../../main/core/control/arbiter.js';
 import { BRAKE_CLOCK_MHZ, clockForLimit, powerAt } from '../../../../main/core/physics.js';
@@ -160,4 +160,79 @@ describe('closed loop: engine + ControlService + a plant under random demand and
     );
     console.log(`closed loop: ${runs} random runs (${ticks} ticks); longest stretch above 100 %: ${worst} ticks (bound: brake 5 s + 1 tick); 0 violations`);
   }, 60_000);
+});
+
+/**
+ * Partial staleness, as FleetSource reports it: one host (GPUs 8–15) goes silent while the other stays fresh. Its
+ * GPUs arrive flagged stale at their worst case (the model's max limit, fully busy); the engine as a whole is not stale.
+ */
+class PartialPlant extends Plant {
+  silentFrom = Infinity;
+  silentTo = Infinity;
+  budgetKW = BUDGET_KW;
+  override budgetAt(): number {
+    return this.budgetKW;
+  }
+  override poll(): SourceBatch | null {
+    const k = this.k;
+    const b = super.poll()!;
+    if (k >= this.silentFrom && k < this.silentTo) {
+      const [powerW, util, flags] = [b.powerW as Float64Array, b.util as Float64Array, b.flags as Uint32Array];
+      for (let g = 8; g < GPUS; g++) {
+        powerW[g] = Math.max(this.limit[g]!, H100.maxLimitW);
+        util[g] = 1;
+        flags[g] = (flags[g]! | SampleFlag.stale) >>> 0;
+      }
+    }
+    return b;
+  }
+}
+
+describe('partial staleness: one host silent, the other fresh', () => {
+  it('the silent host counts at worst case and none of its GPUs is released on any channel (limit, lock, brake); the fresh host is released normally', () => {
+    // Full demand for 60 s (row far above budget: brake, T1/T2 locks, and an emergency power cap from the playbook
+    // layer if any), then host B silent while the budget is raised and host A idles: the row is well below every
+    // threshold, so POLCA releases; host B's GPUs must keep every setpoint until they are fresh again at 240 s.
+    const demand = [
+      { a: 1.1, len: 60 },
+      { a: 0.05, len: 240 },
+    ];
+    const plant = new PartialPlant({ demand, stalls: [], loss: null, capPath: 'inBand' });
+    plant.silentFrom = 60;
+    plant.silentTo = 240;
+    const engine = new Engine({ topology, source: plant, stepMs: 1000, startMs: 0, staleAfterMs: 999 });
+    const priorities = Uint8Array.from({ length: GPUS }, (_, g) => (g < 8 ? 1 : 0));
+    const control = new ControlService({ engine, actuator: plant, audit: null, priorities, store: null, onChange: () => {}, policy: cfgFor('inBand') });
+    engine.addService(control);
+    const A = control.actuation;
+    const loosens = (c: number, before: number, after: number) => (c === CH.brake ? before === 1 && after === 0 : c === CH.lock ? before > 0 && (after === 0 || after > before) : after > before);
+    const violations: string[] = [];
+    const prev = [new Float64Array(GPUS), new Float64Array(GPUS), new Float64Array(GPUS)];
+    let capsOnB = 0;
+    let releasedA = false;
+    for (let k = 0; k < plant.ticks; k++) {
+      if (k === 60) {
+        plant.budgetKW = 40;
+        // Every GPU of host B is capped on some channel when it goes silent (else the check below proves nothing).
+        for (let g = 8; g < GPUS; g++) if (A.req[CH.lock][g]! > 0 || A.req[CH.brake][g] === 1 || A.req[CH.limit][g]! < H100.defaultLimitW) capsOnB++;
+      }
+      for (let c = 0; c < 3; c++) prev[c]!.set(A.req[c]!);
+      engine.tick();
+      expect(engine.stale).toBe(false);
+      if (k >= 60 && k < 240) {
+        for (let g = 8; g < GPUS; g++) {
+          // Worst case in the live state the controller reads.
+          if (engine.live.powerW[g]! < H100.maxLimitW) violations.push(`t=${k}: silent GPU ${g} counted at ${engine.live.powerW[g]} W`);
+          for (let c = 0; c < 3; c++) if (loosens(c, prev[c]![g]!, A.req[c]![g]!)) violations.push(`t=${k}: silent GPU ${g} released on channel ${c}: ${prev[c]![g]} → ${A.req[c]![g]}`);
+        }
+        if (k === 239) releasedA = [0, 1, 2, 3, 4, 5, 6, 7].every((g) => A.req[CH.lock][g] === 0 && A.req[CH.brake][g] === 0 && A.req[CH.limit][g]! >= H100.defaultLimitW);
+      }
+    }
+    expect(capsOnB).toBe(8);
+    expect(violations.slice(0, 5)).toEqual([]);
+    // The fresh host behaved normally: released while host B was silent.
+    expect(releasedA).toBe(true);
+    // Once host B is fresh again, it is released too.
+    for (let g = 8; g < GPUS; g++) expect([A.req[CH.lock][g], A.req[CH.brake][g]]).toEqual([0, 0]);
+  });
 });

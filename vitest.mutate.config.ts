@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests StrykerJS runs against each mutant (`npm run mutate`, stryker.config.mjs): only those that exercise the
+ * mutated files (core/control, the agent's command gate, the audit hash chain), so one mutant is seconds, not the
+ * whole suite. Not part of `npm test`.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/unit/core/control/**/*.test.ts', 'test/unit/agent/commandGate*.test.ts', 'test/unit/store/auditChain.test.ts', 'test/integration/store/audit.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    maxWorkers: 1,
+  },
+});
