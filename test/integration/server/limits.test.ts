@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { connectWs } from './wsClient.js';
 import { createRuntime, type Runtime } from '../../../main/app/runtime.js';
 import { startServer, type HeadlessServer } from '../../../main/server/server.js';
 import { ClientLimiter, TokenBucket } from '../../../main/server/limits.js';
@@ -27,14 +28,7 @@ afterAll(async () => {
   await rt.close();
 });
 
-function connect(token: string): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/api/ws?token=${token}`);
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
+const connect = (token: string): Promise<WebSocket> => connectWs(srv.port, token);
 
 /** Send `n` frames at once; collect the responses that arrive within `ms`, and the close code if closed. */
 async function burst(ws: WebSocket, n: number, ms = 500, channel = 'status:get'): Promise<{ responses: Array<WireMessage & { kind: 'response' }>; closed: number | null }> {

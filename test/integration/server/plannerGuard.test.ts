@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { connectWs } from './wsClient.js';
 import { createRuntime, type Runtime } from '../../../main/app/runtime.js';
 import { startServer, type HeadlessServer } from '../../../main/server/server.js';
 import { channelRoles, parseRequest, type WireMessage } from '../../../shared/contract.js';
@@ -21,13 +22,7 @@ afterAll(async () => {
   await rt.close();
 });
 
-function connect(token: string): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/api/ws?token=${token}`);
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
+const connect = (token: string): Promise<WebSocket> => connectWs(srv.port, token);
 
 let nextId = 1;
 function call(ws: WebSocket, channel: string, payload: unknown): Promise<WireMessage & { kind: 'response' }> {

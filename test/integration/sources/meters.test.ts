@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, until } from './promHarness.js';
+import { freePort, stopProcess, until } from './promHarness.js';
 import { DEFAULT_ALERT_RULES, type AlertRule } from '../../../shared/domain/alerts.js';
 import { PrometheusSourceSchema } from '../../../shared/domain/sources.js';
 import { simGpuUuid } from '../../../main/agent/simBackend.js';
@@ -103,18 +103,7 @@ async function startPrometheus(exporterPort: number): Promise<void> {
   );
 }
 
-function stopPrometheus(): Promise<void> {
-  const p = prom;
-  if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => p.kill('SIGKILL'), 5000);
-    p.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    p.kill('SIGTERM');
-  });
-}
+const stopPrometheus = (): Promise<void> => stopProcess(prom);
 
 beforeAll(async () => {
   if (!existsSync(PROMETHEUS)) throw new Error(`${PROMETHEUS} is missing: this test needs the real Prometheus server. Install it with: apt-get install prometheus (.ci/run does this on CI)`);

@@ -28,3 +28,16 @@ export async function until<T>(what: string, f: () => Promise<T | undefined | fa
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Stop a child (SIGTERM, then SIGKILL after 5 s); resolves once it has exited. */
+export function stopProcess(p: ChildProcess | null): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => p.kill('SIGKILL'), 5000);
+    p.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    p.kill('SIGTERM');
+  });
+}

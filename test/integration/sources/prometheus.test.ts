@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, until } from './promHarness.js';
+import { freePort, stopProcess, until } from './promHarness.js';
 import { HostAgent } from '../../../main/agent/agent.js';
 import { createCa, issueAgentCert, loadIdentity } from '../../../main/pki/certs.js';
 import { SimBackend, simGpuUuid } from '../../../main/agent/simBackend.js';
@@ -104,18 +104,7 @@ async function startPrometheus(): Promise<void> {
   );
 }
 
-function stopPrometheus(): Promise<void> {
-  const p = prom;
-  if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => p.kill('SIGKILL'), 5000);
-    p.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    p.kill('SIGTERM');
-  });
-}
+const stopPrometheus = (): Promise<void> => stopProcess(prom);
 
 beforeAll(async () => {
   if (!existsSync(PROMETHEUS)) {

@@ -43,6 +43,7 @@ const validPayloads: Record<string, unknown> = {
   'replay:start': { policy: 'none' },
   'replay:status': { id: 'replay-1' },
   'recording:annotate': { kind: 'bookmark', tMs: 0 },
+  'plant:lift': { device: 'UPS1/module', reason: 'operator takes over' },
 };
 
 describe('dispatch: roles × actions', () => {
