@@ -34,7 +34,8 @@ export function armedLimits(t: Topology, idx: TopologyIndex, rackCutKW: ArrayLik
   for (let r = 0; r < t.racks.length; r++) {
     let needW = (rackCutKW[r] ?? 0) * 1000;
     if (!(needW > 0)) continue;
-    const servers = t.servers.filter((s) => s.rack === r);
+    const rack = t.racks[r]!;
+    const servers = t.servers.slice(rack.serverStart, rack.serverStart + rack.serverCount);
     for (const prio of [0, 1]) {
       if (needW <= 0) break;
       let avail = 0;

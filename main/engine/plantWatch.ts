@@ -1,5 +1,5 @@
 import type { PolicyConfig } from '../../shared/domain/control.js';
-import type { ArmedFiring, Contingency, RowContingency } from '../../shared/domain/plant.js';
+import type { ArmedFiring, Contingency, PlantPicture } from '../../shared/domain/plant.js';
 import { budgetsIn, healthyState, maintenanceState, resolvePlant, type PlantState, type ResolvedPlant } from '../core/plant.js';
 import { contingencies, isUnsafe, worstByRow } from '../core/contingency.js';
 import { armedLimits, capRoomW } from '../core/armed.js';
@@ -32,27 +32,11 @@ export function responseLatency(config: PolicyConfig) {
   return { capS: a.capPath === 'inBand' ? a.inBandS : a.outOfBandCapS, capPath: a.capPath, brakeS: a.brakeS };
 }
 
-export interface PlantPicture {
-  /** Engine time of the analysis. */
-  atMs: number;
-  /** Wall time it took (ms). */
-  tookMs: number;
-  devices: number;
-  /** Devices out of service in the analysed state. */
-  out: string[];
-  budgets: Array<{ row: string; budgetKW: number; limitedBy: string }>;
-  contingencies: Contingency[];
-  worstByRow: RowContingency[];
-  /** Failures with a response armed (analyses of the plant now; a what-if arms nothing). */
-  armed: string[];
-  engaged: ArmedFiring[];
-}
-
 /**
  * Live contingency analysis: every `everyMs` of engine time, every single failure of the plant as it is now (with
  * what has failed or is out for maintenance) against the loads of that tick (core/contingency.ts), with the policy's
  * actuation latencies. The unsafe ones feed the `contingencyUnsafe` alert; the whole picture is what the faces read
- * (`plant:contingency`). ~7 ms for the default site's 96 failures, ~20–60 ms at ×8 (bench `contingency`), so it runs
+ * (`plant:contingency`). ~7 ms for the default site's 97 failures, ~40 ms cold / ~18 ms warm at ×8 (bench `contingency`), so it runs
  * on the engine's thread every few seconds.
  *
  * Armed responses (`arm`): each analysis keeps, per failure that needs caps, the caps per rack it would take. Every

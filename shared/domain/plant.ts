@@ -126,25 +126,25 @@ export interface RowContingency {
 }
 
 
+/** One N-1 analysis of the plant: the state it ran on, the budgets it allows, every single failure, what is armed. */
+export interface PlantPicture {
+  /** Engine time of the analysis; wall time it took. */
+  atMs: number;
+  tookMs: number;
+  devices: number;
+  /** Devices out of service in the analysed state (failed, tripped, in a maintenance window; "<UPS>/module" per module lost). */
+  out: string[];
+  budgets: Array<{ row: string; budgetKW: number; limitedBy: string }>;
+  contingencies: Contingency[];
+  worstByRow: RowContingency[];
+  /** Failures whose response (caps) is armed: fired at once when that device goes out (a what-if arms nothing). */
+  armed: string[];
+  /** Armed responses that fired and are in force (their device still out), oldest first. */
+  engaged: ArmedFiring[];
+}
+
 /** The console's live N-1 picture (`plant:contingency`). */
-export type PlantView =
-  | { available: false; reason: string }
-  | {
-      available: true;
-      /** Engine time of the analysis; wall time it took. */
-      atMs: number;
-      tookMs: number;
-      devices: number;
-      /** Devices out of service now (failed, tripped, in a maintenance window; "<UPS>/module" per module lost). */
-      out: string[];
-      budgets: Array<{ row: string; budgetKW: number; limitedBy: string }>;
-      contingencies: Contingency[];
-      worstByRow: RowContingency[];
-      /** Failures whose response (caps) is armed: fired at once when that device goes out. */
-      armed: string[];
-      /** Armed responses that fired and are in force (their device still out), oldest first. */
-      engaged: ArmedFiring[];
-    };
+export type PlantView = { available: false; reason: string } | ({ available: true } & PlantPicture);
 
 /** An armed response that fired: the failure it answered, the caps it set, what the analysis expected. */
 export interface ArmedFiring {

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, stopProcess, until } from './promHarness.js';
+import { freePort, PrometheusProcess } from './promHarness.js';
 import { DEFAULT_ALERT_RULES, type AlertRule } from '../../../shared/domain/alerts.js';
 import { PrometheusSourceSchema } from '../../../shared/domain/sources.js';
 import { simGpuUuid } from '../../../main/agent/simBackend.js';
@@ -23,7 +22,6 @@ import { tempDir } from '../../helpers.js';
  * must raise meterDrift for A02 alone. Like prometheus.test.ts this FAILS (never skips) without the binary.
  */
 
-const untilProm = <T,>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number) => until(what, f, timeoutMs, () => ({ proc: prom, log: promLog }));
 const PROMETHEUS = '/usr/bin/prometheus';
 const HOSTS = ['gpu-m1', 'gpu-m2'];
 const PDUS: Record<string, { rack: string; side: string; hundredthsKW: number }> = {
@@ -34,9 +32,8 @@ const PDUS: Record<string, { rack: string; side: string; hundredthsKW: number }>
 };
 const tmp = tempDir('headroom-meters-');
 let exporter: Server | null = null;
-let prom: ChildProcess | null = null;
+const prometheus = new PrometheusProcess();
 let promUrl = '';
-let promLog = '';
 
 function gpuPage(): string {
   const fields: Array<[string, number]> = [['DCGM_FI_DEV_POWER_USAGE', 500], ['DCGM_FI_DEV_GPU_TEMP', 50], ['DCGM_FI_DEV_SM_CLOCK', 1500], ['DCGM_FI_DEV_GPU_UTIL', 50], ['DCGM_FI_DEV_POWER_MGMT_LIMIT', 700]];
@@ -85,13 +82,8 @@ async function startPrometheus(exporterPort: number): Promise<void> {
       '',
     ].join('\n'),
   );
-  prom = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${tmp.file('tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (d: Buffer) => void (promLog = (promLog + d.toString()).slice(-20_000));
-  prom.stdout!.on('data', keep);
-  prom.stderr!.on('data', keep);
-  prom.on('error', (e) => void (promLog += `\nspawn failed: ${e.message}`));
-  await untilProm('Prometheus /-/ready', async () => (await fetch(`${promUrl}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.ok, 30_000);
-  await untilProm(
+  await prometheus.start(PROMETHEUS, config, tmp.file('tsdb'), port);
+  await prometheus.until(
     'the GPU page and the four PDUs to be scraped (targets up)',
     async () => {
       const res = await fetch(`${promUrl}/api/v1/targets`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
@@ -103,7 +95,6 @@ async function startPrometheus(exporterPort: number): Promise<void> {
   );
 }
 
-const stopPrometheus = (): Promise<void> => stopProcess(prom);
 
 beforeAll(async () => {
   if (!existsSync(PROMETHEUS)) throw new Error(`${PROMETHEUS} is missing: this test needs the real Prometheus server. Install it with: apt-get install prometheus (.ci/run does this on CI)`);
@@ -111,7 +102,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await stopPrometheus();
+  await prometheus.stop();
   await new Promise((r) => (exporter ? exporter.close(r) : r(undefined)));
   tmp.cleanup();
 }, 15_000);
@@ -131,7 +122,7 @@ describe('rack-PDU meters through the real Prometheus', () => {
     const rules: AlertRule[] = DEFAULT_ALERT_RULES.map((r) => (r.kind === 'meterDrift' ? { ...r, windowS: 3, forS: 2 } : r));
     const engine = new Engine({ topology: inventory.topology, source: fleet, stepMs: 500, startMs: Date.now(), alertRules: rules });
     try {
-      const alert = await untilProm(
+      const alert = await prometheus.until(
         'meterDrift to fire on rack A02',
         async () => {
           engine.tick();

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, stopProcess, until } from './promHarness.js';
+import { freePort, PrometheusProcess } from './promHarness.js';
 import { HostAgent } from '../../../main/agent/agent.js';
 import { createCa, issueAgentCert, loadIdentity } from '../../../main/pki/certs.js';
 import { SimBackend, simGpuUuid } from '../../../main/agent/simBackend.js';
@@ -24,15 +23,13 @@ import { tempDir } from '../../helpers.js';
  * skip, so a green run always means the real server was exercised.
  */
 
-const untilProm = <T,>(what: string, f: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number) => until(what, f, timeoutMs, () => ({ proc: prom, log: promLog }));
 const PROMETHEUS = '/usr/bin/prometheus';
 const HOSTS = ['gpu-p1', 'gpu-p2', 'gpu-p3'];
 const SAFE_PCT = 60; // → 420 W on a 700 W H100
 const tmp = tempDir('headroom-prometheus-');
 const agents = new Map<string, HostAgent>();
-let prom: ChildProcess | null = null;
+const prometheus = new PrometheusProcess();
 let promUrl = '';
-let promLog = '';
 
 /** A simulated host whose readings never change, so Prometheus' copy and the agent's page must agree exactly. */
 class PinnedSim extends SimBackend {
@@ -87,13 +84,8 @@ async function startPrometheus(): Promise<void> {
   const targets = [...agents.values()].map((a) => `'127.0.0.1:${a.metricsPort}'`).join(', ');
   const config = tmp.file('prometheus.yml');
   writeFileSync(config, ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', '  - job_name: headroom-agents', `    static_configs: [{ targets: [${targets}] }]`, ''].join('\n'));
-  prom = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${tmp.file('tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (d: Buffer) => void (promLog = (promLog + d.toString()).slice(-20_000));
-  prom.stdout!.on('data', keep);
-  prom.stderr!.on('data', keep);
-  prom.on('error', (e) => void (promLog += `\nspawn failed: ${e.message}`));
-  await untilProm('Prometheus /-/ready', async () => (await fetch(`${promUrl}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.ok, 30_000);
-  await untilProm(
+  await prometheus.start(PROMETHEUS, config, tmp.file('tsdb'), port);
+  await prometheus.until(
     'all three agents to be scraped (targets up)',
     async () => {
       const t = (await getJson(`${promUrl}/api/v1/targets`)) as { data?: { activeTargets?: Array<{ health: string }> } } | undefined;
@@ -104,7 +96,6 @@ async function startPrometheus(): Promise<void> {
   );
 }
 
-const stopPrometheus = (): Promise<void> => stopProcess(prom);
 
 beforeAll(async () => {
   if (!existsSync(PROMETHEUS)) {
@@ -115,7 +106,7 @@ beforeAll(async () => {
 }, 50_000);
 
 afterAll(async () => {
-  await stopPrometheus();
+  await prometheus.stop();
   await Promise.all([...agents.values()].map((a) => a.stop()));
   tmp.cleanup();
 }, 15_000);
@@ -150,7 +141,7 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     const feed = new PromFeed(PrometheusSourceSchema.parse({ kind: 'prometheus', id: 'prom', url: promUrl, intervalS: 0.5 }));
     feed.start(rec.sink);
     try {
-      await untilProm('PromFeed to deliver 8 GPUs for each of the 3 hosts', () => allHostsComplete(rec.latest), 10_000);
+      await prometheus.until('PromFeed to deliver 8 GPUs for each of the 3 hosts', () => allHostsComplete(rec.latest), 10_000);
     } finally {
       await feed.stop();
     }
@@ -185,7 +176,7 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     fleet.addFeed(new PromFeed(PrometheusSourceSchema.parse({ kind: 'prometheus', id: 'prom', url: promUrl, intervalS: 0.5 })));
     try {
       const expected = Array.from({ length: 24 }, (_, g) => 100 + 50 * Math.floor(g / 8) + 3.25 * (g % 8));
-      await untilProm(
+      await prometheus.until(
         'the fleet to hold all 24 GPUs',
         () => {
           const batch = fleet.poll();
@@ -207,7 +198,7 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     for (const f of feeds) f.start(direct.sink);
     pf.start(viaProm.sink);
     try {
-      await untilProm('both paths to deliver every GPU', () => allHostsComplete(direct.latest) && allHostsComplete(viaProm.latest), 10_000);
+      await prometheus.until('both paths to deliver every GPU', () => allHostsComplete(direct.latest) && allHostsComplete(viaProm.latest), 10_000);
     } finally {
       await Promise.all([...feeds, pf].map((f) => f.stop()));
     }
@@ -239,7 +230,7 @@ describe('PromFeed against the real Prometheus scraping Headroom agents', () => 
     const { gpuSeries } = await import('../../../main/store/telemetry.js');
     let now = 0;
     // Prometheus may have scraped for only a second or two when this runs alone: import until it holds a few seconds.
-    await untilProm(
+    await prometheus.until(
       'Prometheus to hold a few seconds of samples',
       () => {
         now = Date.now();
