@@ -48,8 +48,8 @@ describe('alerts and power over time', () => {
         await operator.alerts.acknowledge(id, 'on it: drill');
         break;
       } catch (e) {
-        if (attempt >= 3 || !/already resolved/.test(String(e))) throw e;
         await operator.page.getByTestId('ack-dialog-cancel').click();
+        if (attempt >= 8 || !/already resolved/.test(String(e))) throw e;
       }
     }
     const acked = await server.invoke('alerts:list', { includeResolved: false });
@@ -102,12 +102,14 @@ describe('alerts and power over time', () => {
   });
 });
 
-/** Id of an active (pending or firing), unsilenced alert of a row, waiting up to 30 s for one. */
+/** Id of an active unsilenced alert of a row (a firing one if there is one), waiting up to 30 s for one. */
 async function activeAlertOfRow(server: RunningServer, row: string): Promise<string> {
   const until = Date.now() + 30_000;
   for (;;) {
     const list = await server.invoke('alerts:list', { includeResolved: false });
-    const a = list.find((x) => x.row === row && x.state !== 'resolved' && !x.silencedBy);
+    // A firing alert stays firing for its rule's keep-firing time; a pending one is dropped the moment it clears.
+    const open = list.filter((x) => x.row === row && x.state !== 'resolved' && !x.silencedBy);
+    const a = open.find((x) => x.state === 'firing') ?? open[0];
     if (a) return a.id;
     if (Date.now() > until) throw new Error(`no active alert on row ${row} within 30 s`);
     await new Promise((r) => setTimeout(r, 300));
