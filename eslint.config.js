@@ -109,7 +109,7 @@ export default tseslint.config(
   // Typed: a `!` or `as` must change the type. With noUncheckedIndexedAccess on (every tsconfig), `xs[i]!` says "in
   // range by construction"; assertions that say nothing are errors (and `eslint --fix` removes them).
   {
-    files: ['main/**/*.ts', 'shared/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.vue'],
+    files: ['main/**/*.ts', 'shared/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'soak/**/*.ts', 'scripts/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.vue'],
     languageOptions: { parserOptions: { project: ['./tsconfig.test.json', './renderer/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
     rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'error' },
   },
