@@ -93,8 +93,29 @@ function checkContents(db: DB, file: string, migrations: readonly Migration[]): 
   if (migrations.length > 0 && v > known) {
     throw new StoreError(`${file}: schema version ${v} is newer than this Headroom knows (${known}); written by a newer Headroom: upgrade, or pass another --db`);
   }
-  const check = db.pragma('quick_check', { simple: true });
-  if (check !== 'ok') throw new StoreError(`${file}: integrity check failed: ${String(check)}`);
+  const problems = quickCheck(db);
+  if (problems) throw new StoreError(`${file}: integrity check failed: ${problems}`);
+}
+
+/** SQLite's quick_check: null when ok, else its report in one line (integritySummary). */
+export function quickCheck(db: DB): string | null {
+  const rows = (db.pragma('quick_check(20)') as Array<Record<string, unknown>>).map((r) => String(Object.values(r)[0]));
+  const report = rows.join('\n');
+  return report === 'ok' ? null : integritySummary(report);
+}
+
+/**
+ * quick_check's report in one line: its first two problems and how many more (it can print dozens of lines, and a
+ * refusal is one line).
+ */
+export function integritySummary(report: string): string {
+  const problems = report
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^\*\*\* in database \w+ \*\*\*$/.test(l));
+  if (problems.length === 0) return report.trim();
+  const more = problems.length - 2;
+  return `${problems.slice(0, 2).join('; ')}${more > 0 ? ` (and ${more}${problems.length >= 20 ? '+' : ''} more)` : ''}`;
 }
 
 /** Run `f` on a connection, closing it on failure; SQLite errors become StoreErrors naming the file. */

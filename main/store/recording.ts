@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { StoreError, type DB } from './db.js';
+import { quickCheck, StoreError, type DB } from './db.js';
 import { insertChannels, RUN_TABLES_SQL } from './migrations/telemetry.js';
 import { getRun } from './runs.js';
 import { decodeFrame, GPU_CHANNEL } from './frames.js';
@@ -198,8 +198,8 @@ export function openRecording(file: string): DB {
     const v = db.pragma('user_version', { simple: true }) as number;
     if (v > RECORDING_SCHEMA) throw new StoreError(`${name}: recording schema ${v} is newer than this Headroom reads (${RECORDING_SCHEMA}); update Headroom`);
     if (v < 1) throw new StoreError(`${name}: recording schema ${v} is incomplete (an interrupted save?)`);
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new StoreError(`${name}: damaged (${String(check).split('\n')[0] ?? ''}${String(check).includes('\n') ? ' …' : ''})`);
+    const problems = quickCheck(db);
+    if (problems) throw new StoreError(`${name}: damaged (${problems})`);
     return db;
   } catch (e) {
     db.close();

@@ -84,6 +84,24 @@ describe('start-up refuses a store before changing it', () => {
     expect(existsSync(`${c}-wal`)).toBe(false);
   });
 
+  it('a damaged telemetry.db with many problems: still one line (quick_check prints one per problem)', async () => {
+    const d = folder();
+    const t = join(d, 'telemetry.db');
+    const db = new Database(t);
+    db.exec('CREATE TABLE x (k INTEGER PRIMARY KEY, v TEXT); CREATE INDEX xv ON x (v)');
+    const put = db.prepare('INSERT INTO x (v) VALUES (?)');
+    for (let i = 0; i < 3000; i++) put.run(`value ${i} `.repeat(8));
+    db.close();
+    const bytes = readFileSync(t);
+    for (let p = 5; p < 60; p += 3) bytes.fill(0xa5, 4096 * p, 4096 * p + 1500); // b-tree page headers and cells
+    writeFileSync(t, bytes);
+    const r = await serve(t);
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).not.toMatch(/\n|\*\*\*/);
+    expect(r.err[0]).toMatch(new RegExp(`^headroom: ${t}: integrity check failed: [^;]+; [^;]+ \\(and \\d+\\+? more\\)`));
+  });
+
   it('--db naming a directory', async () => {
     const d = folder();
     const r = await serve(d);
