@@ -56,6 +56,8 @@ export const GpuInfoSchema = z.object({
   defaultLimitW: Watts,
   minClockMHz: MHz,
   maxClockMHz: MHz,
+  /** The agent's safe cap for this GPU (W): what it holds when no lease does. Absent from agents before 0.2. */
+  safeCapW: Watts.optional(),
 });
 export type GpuInfo = z.infer<typeof GpuInfoSchema>;
 

@@ -194,7 +194,7 @@ export class HostAgent {
       scopes,
       intervalMs: this.intervalMs,
       maxLeaseMs: this.gate.maxLeaseMs,
-      gpus: [...this.sp.gpus],
+      gpus: this.sp.gpus.map((g) => ({ ...g, safeCapW: this.sp.safeCapFor(g) })),
       state: this.state(),
     };
     writeLine(socket, hello);

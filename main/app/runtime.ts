@@ -266,7 +266,7 @@ async function wire(
     return { device, capsKW: f.capsKW, gpus: f.gpus };
   };
   const sources = fp
-    ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, store: sourcesState(controlDb), audit, now: () => engine.nowMs, log })
+    ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, store: sourcesState(controlDb), audit, now: () => engine.nowMs, log, onConfigProblems: (p) => (engine.configProblems = p) })
     : null;
   if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);

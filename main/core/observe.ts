@@ -7,6 +7,7 @@ import { overloadText } from '../../shared/domain/plantText.js';
 import type { DropBurst } from './storeDrops.js';
 import type { Contingency } from '../../shared/domain/plant.js';
 import type { Drift } from './meters.js';
+import type { ConfigProblem } from './configSanity.js';
 
 /** The parts of fleet state the alert rules read. */
 export interface ObservedState {
@@ -19,6 +20,8 @@ export interface ObservedState {
   storeDrops?: DropBurst | null;
   /** Single failures of the plant that would not be survived in time (the last N-1 analysis; no plant: absent). */
   contingencyUnsafe?: readonly Contingency[];
+  /** Problems of the configuration (core/configSanity.ts; a real fleet's agents report them; absent: none known). */
+  configProblems?: readonly ConfigProblem[];
   /** The site's meters against the model over a window (core/meters.ts); absent or null: no meters. */
   meters?: (windowS: number, thresholdPct: number) => { racks: Drift; rows: Drift } | null;
 }
@@ -121,6 +124,18 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
             unit: 'racks',
             summary: `${pdus.length} rack${pdus.length === 1 ? ' runs' : 's run'} on one live PDU (${pdus.slice(0, 3).map((c) => c.device.split('/')[0]).join(', ')}${pdus.length > 3 ? ' …' : ''}): losing it drops the rack`,
           });
+        }
+        break;
+      }
+      case 'configSanity': {
+        for (const p of s.configProblems ?? []) {
+          if (p.kind === 'safeCapsOverBudget') {
+            const row = t.rows[p.row]!.id;
+            out.push({ rule, subject: { kind: 'row', id: row }, row, value: round1((p.fallbackKW / p.budgetKW) * 100), unit: '%', summary: p.text });
+          } else {
+            const srv = t.servers[p.server]!;
+            out.push({ rule, subject: { kind: 'server', id: srv.id }, row: t.rows[t.racks[srv.rack]!.row]!.id, value: p.gpus.length, unit: 'GPUs', summary: p.text });
+          }
         }
         break;
       }

@@ -6,6 +6,7 @@ import { aggregate, createAggregates, type Aggregates } from '../core/aggregate.
 import { activeAlerts, createAlertBook, evaluateAlerts, type AlertBook } from '../core/alerts.js';
 import { observe } from '../core/observe.js';
 import { DropBursts, type DropReport } from '../core/storeDrops.js';
+import type { ConfigProblem } from '../core/configSanity.js';
 import type { Contingency } from '../../shared/domain/plant.js';
 import type { GpuColumns } from '../core/physics.js';
 import { indexTopology, type TopologyIndex } from '../core/topology.js';
@@ -73,6 +74,8 @@ export class Engine {
   invalidReadings = 0;
   /** Single failures of the plant not survivable in time (PlantWatch sets it): the contingencyUnsafe alert reads it. */
   contingencyUnsafe: readonly Contingency[] = [];
+  /** What is wrong with the configuration (a real fleet's SourceManager sets it): the configSanity alert reads it. */
+  configProblems: readonly ConfigProblem[] = [];
   /** Ticks the store dropped, in bursts: the storeDropped alert reads the current one. */
   readonly storeDrops = new DropBursts();
   /** Rack-PDU and branch-circuit meters where the source has them, and the power control sees (siteMeters.ts). */
@@ -201,6 +204,7 @@ export class Engine {
       sources: this.sourceHealth(),
       storeDrops: this.storeDrops.current,
       contingencyUnsafe: this.contingencyUnsafe,
+      configProblems: this.configProblems,
       meters: (windowS, thresholdPct) => this.meters.drift(this.nowMs, windowS * 1000, thresholdPct),
     });
     const { changed, fired } = evaluateAlerts(this.alerts, this.rules, obs, this.nowMs);

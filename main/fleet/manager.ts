@@ -9,6 +9,8 @@ import { DcgmFeed } from '../sources/dcgmFeed.js';
 import type { FleetSource } from './fleetSource.js';
 import type { Feed } from '../core/source.js';
 import { PromFeed } from '../sources/promFeed.js';
+import { configProblems, type ConfigProblem, type ReportedGpu } from '../core/configSanity.js';
+import type { Hello } from '../../shared/agentProtocol.js';
 
 export interface SourceManagerOptions {
   fleet: FleetSource;
@@ -21,6 +23,8 @@ export interface SourceManagerOptions {
   audit: AuditSink;
   now: () => number;
   log?: (line: string) => void;
+  /** The configuration's problems changed (checked at every agent hello; the engine's configSanity alert reads them). */
+  onConfigProblems?: (problems: readonly ConfigProblem[]) => void;
 }
 
 /**
@@ -30,8 +34,27 @@ export interface SourceManagerOptions {
  */
 export class SourceManager {
   private readonly configs = new Map<string, SourceConfig>();
+  /** What each GPU's agent reported in its last hello (null: not yet). */
+  private readonly reported: Array<ReportedGpu | null>;
+  private problemTexts = new Set<string>();
 
-  constructor(private readonly o: SourceManagerOptions) {}
+  constructor(private readonly o: SourceManagerOptions) {
+    this.reported = new Array<ReportedGpu | null>(o.fleet.inventory.topology.gpuCount).fill(null);
+  }
+
+  /** An agent said hello: record its GPUs' limits and safe caps, re-check the configuration, warn about what is new. */
+  private hello(h: Hello): void {
+    const inv = this.o.fleet.inventory;
+    for (const g of h.gpus) {
+      const i = inv.gpuIndex(h.host, g.uuid);
+      if (i !== undefined) this.reported[i] = { minLimitW: g.minLimitW, maxLimitW: g.maxLimitW, defaultLimitW: g.defaultLimitW, name: g.name, safeCapW: g.safeCapW ?? h.state.safeCapW };
+    }
+    const problems = configProblems(inv.topology, this.reported);
+    const texts = new Set(problems.map((p) => p.text));
+    for (const t of texts) if (!this.problemTexts.has(t)) this.o.log?.(`warning: ${t}`);
+    this.problemTexts = texts;
+    this.o.onConfigProblems?.(problems);
+  }
 
   /** Start the sources saved in control.db, then those from a sources file that are not saved yet. */
   startSaved(fromFile: readonly SourceConfig[] = []): void {
@@ -133,7 +156,13 @@ export class SourceManager {
         return;
       }
       const act = this.o.actuator;
-      const link = new AgentLink(config, { identity: id, onHello: (l, h, restarted) => act.onHello(l, h, restarted) });
+      const link = new AgentLink(config, {
+        identity: id,
+        onHello: (l, h, restarted) => {
+          this.hello(h);
+          act.onHello(l, h, restarted);
+        },
+      });
       act.attach(link);
       feed = link;
     } else if (config.kind === 'dcgm') feed = new DcgmFeed(config);

@@ -64,6 +64,18 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     forS: z.number().min(0).default(60),
     keepFiringForS: z.number().min(0).default(30),
   }),
+  z.object({
+    id: z.string().min(1),
+    /**
+     * The configuration cannot hold its promises (core/configSanity.ts): a row whose agents' safe caps plus server
+     * power exceed its budget (the fallback would not protect it), or a server whose GPUs report power limits that
+     * disagree with their inventory model. One alert per row or server; checked at every agent hello.
+     */
+    kind: z.literal('configSanity'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(0),
+  }),
 ]);
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
@@ -75,5 +87,6 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { id: 'sourceStale', kind: 'sourceStale', maxAgeS: 5, severity: 'critical', forS: 0, keepFiringForS: 0 },
   { id: 'storeDropped', kind: 'storeDropped', severity: 'warning', forS: 0, keepFiringForS: 60 },
   { id: 'contingencyUnsafe', kind: 'contingencyUnsafe', severity: 'critical', forS: 0, keepFiringForS: 10 },
+  { id: 'configSanity', kind: 'configSanity', severity: 'warning', forS: 0, keepFiringForS: 0 },
   { id: 'meterDrift', kind: 'meterDrift', thresholdPct: 10, windowS: 60, severity: 'warning', forS: 60, keepFiringForS: 30 },
 ];
