@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isSeq, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ScenarioSchema, type Scenario } from '../../shared/domain/scenario.js';
 import { TopologyFileSchema, type Topology } from '../../shared/domain/topology.js';
@@ -27,8 +27,20 @@ export class ConfigError extends Error {
 /** YAML aliases a configuration may expand (the `yaml` package's maxAliasCount). */
 export const YAML_MAX_ALIASES = 100;
 
+/** A validated configuration and where its fields are: the line of a field path, for checks made after parsing. */
+export interface LocatedConfig<T> {
+  value: T;
+  /** The line of a field ("rows[2].gpuModel", "plant: UPS1" for the device with that id), or of its nearest parent. */
+  lineOf(field: string): number | null;
+}
+
 /** Parse YAML or JSON text and validate it; every error carries file, line and field path. */
 export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: string): z.output<S> {
+  return readConfig(schema, text, file).value;
+}
+
+/** parseConfig, keeping the document so that later errors (unknown references…) can name their line too. */
+export function readConfig<S extends z.ZodType>(schema: S, text: string, file: string): LocatedConfig<z.output<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -44,16 +56,68 @@ export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: 
     throw new ConfigError(file, null, '', bomb ? `too many YAML alias expansions (over ${YAML_MAX_ALIASES}); refused` : (e as Error).message.split('\n')[0]!);
   }
   const r = schema.safeParse(data);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.path.map((p) => String(p));
-  let line: number | null = null;
-  for (let k = path.length; k >= 0 && line === null; k--) {
-    const node: unknown = k === 0 ? doc.contents : doc.getIn(path.slice(0, k), true);
-    if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
-  }
+  const lineOf = (field: string) => {
+    const { path, id } = splitField(field);
+    return lineOfPath(doc, lineCounter, path, id);
+  };
+  if (r.success) return { value: r.data, lineOf };
+  const issue = specificIssue(r.error.issues[0]!);
   const field = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
-  throw new ConfigError(file, line, field, issue.message);
+  throw new ConfigError(file, lineOfPath(doc, lineCounter, issue.path, null), field, issue.message);
+}
+
+/**
+ * The issue to report. A value that fails inside a union (`topology:` is a file name or a topology) comes back as one
+ * "Invalid input" on the union; the branch the value was meant for (one it has the type of) says what and where.
+ */
+function specificIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const mismatch = (i: z.core.$ZodIssue) => (i.code === 'invalid_type' || i.code === 'invalid_value') && i.path.length === 0;
+  const meant = issue.errors.filter((branch) => branch.length > 0 && !branch.every(mismatch));
+  if (meant.length === 0) {
+    const expected = [...new Set(issue.errors.flat().flatMap((i) => (i.code === 'invalid_type' ? [i.expected] : i.code === 'invalid_value' ? i.values.map((v) => JSON.stringify(v)) : [])))];
+    return { path: issue.path, message: expected.length ? `Invalid input: expected ${expected.join(' or ')}` : issue.message };
+  }
+  // Of the branches it was meant for, the one that got furthest into the value.
+  const best = meant.reduce((a, b) => (b[0]!.path.length > a[0]!.path.length ? b : a));
+  const inner = specificIssue(best[0]!);
+  return { path: [...issue.path, ...inner.path], message: inner.message };
+}
+
+/** "topology.rows[2].gpuModel" → ["topology", "rows", 2, "gpuModel"]; "plant: UPS1" → ["plant"] and id "UPS1". */
+function splitField(field: string): { path: Array<string | number>; id: string | null } {
+  const at = field.indexOf(': ');
+  const head = at < 0 ? field : field.slice(0, at);
+  const path = [...head.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map((m) => (m[1] !== undefined ? Number(m[1]) : m[2]!));
+  return { path, id: at < 0 ? null : field.slice(at + 2) };
+}
+
+/** The line of a field, or of the nearest parent the document has; with an id, that item's line under it. */
+function lineOfPath(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[], id: string | null): number | null {
+  for (let k = path.length; k >= 0; k--) {
+    const found: unknown = k === 0 ? doc.contents : doc.getIn(path.slice(0, k).map((p) => (typeof p === 'symbol' ? String(p) : p)), true);
+    if (!isNode(found)) continue;
+    const node = (id !== null && findById(found, id)) || found;
+    if (node.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return null;
+}
+
+/** The first mapping under `node` whose `id` is `id` (devices, feeds, cooling groups are named by id). */
+function findById(node: unknown, id: string): Node | null {
+  if (isMap(node)) {
+    if (node.get('id') === id) return node;
+    for (const pair of node.items) {
+      const found = findById(pair.value, id);
+      if (found) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      const found = findById(item, id);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 function readText(file: string): string {
@@ -96,6 +160,9 @@ export interface LoadedScenario {
 export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: string } = {}): LoadedScenario {
   let scenario: Scenario;
   let source: string;
+  // Where a field is in the scenario's file: errors found after parsing (unknown model, row, rack…) name its line too.
+  let lineOf: (field: string) => number | null = () => null;
+  const refused = (field: string, reason: string) => new ConfigError(source, lineOf(field), field, reason);
   if (nameOrFile === 'default') {
     scenario = ScenarioSchema.parse(defaultScenario(opts.scale ?? 1));
     source = 'default';
@@ -104,7 +171,9 @@ export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: s
     source = 'gb200';
   } else {
     source = isAbsolute(nameOrFile) ? nameOrFile : resolve(opts.cwd ?? process.cwd(), nameOrFile);
-    scenario = parseConfig(ScenarioSchema, readText(source), source);
+    const read = readConfig(ScenarioSchema, readText(source), source);
+    scenario = read.value;
+    lineOf = read.lineOf;
     if (opts.scale && opts.scale !== scenario.scale) scenario = { ...scenario, scale: opts.scale };
   }
   let topology: Topology;
@@ -116,14 +185,14 @@ export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: s
     try {
       topology = resolveTopology(spec);
     } catch (e) {
-      if (e instanceof TopologyError) throw new ConfigError(source, null, `topology.${e.path}`, e.message.slice(e.path.length + 2));
+      if (e instanceof TopologyError) throw refused(`topology.${e.path}`, e.message.slice(e.path.length + 2));
       throw e;
     }
   }
   try {
     checkReferences(scenario, topology);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new ConfigError(source, null, e.path, e.message.slice(e.path.length + 2));
+    if (e instanceof ScenarioError) throw refused(e.path, e.message.slice(e.path.length + 2));
     throw e;
   }
   return { scenario, topology, source };
@@ -131,11 +200,11 @@ export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: s
 
 /** Load a standalone topology file (YAML or JSON). */
 export function loadTopologyFile(file: string): Topology {
-  const spec = parseConfig(TopologyFileSchema, readText(file), file);
+  const { value: spec, lineOf } = readConfig(TopologyFileSchema, readText(file), file);
   try {
     return resolveTopology(spec);
   } catch (e) {
-    if (e instanceof TopologyError) throw new ConfigError(file, null, e.path, e.message.slice(e.path.length + 2));
+    if (e instanceof TopologyError) throw new ConfigError(file, lineOf(e.path), e.path, e.message.slice(e.path.length + 2));
     throw e;
   }
 }

@@ -13,7 +13,7 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Every row, rack and service a scenario names must exist, and no rack may host two workloads. */
+/** Every row, rack and service a scenario names must exist, and no rack may host two workloads. `path` names the field. */
 export function checkReferences(scenario: Scenario, topology: Topology): void {
   const rows = new Set(topology.rows.map((r) => r.id));
   const racks = new Map(topology.racks.map((r) => [r.id, r.row]));
@@ -48,10 +48,14 @@ export function checkReferences(scenario: Scenario, topology: Topology): void {
       });
       return;
     }
-    const named = ev.kind === 'loadSpike' ? (ev.rows ?? []) : ev.kind === 'sourceStall' ? [] : [ev.row];
-    for (const id of named) if (!rows.has(id)) throw new ScenarioError(`unknown row "${id}"`, `events[${i}]`);
-    if (ev.kind === 'loadSpike' && ev.service && !scenario.services.some((s) => s.id === ev.service)) {
-      throw new ScenarioError(`unknown service "${ev.service}"`, `events[${i}].service`);
+    if (ev.kind === 'loadSpike') {
+      (ev.rows ?? []).forEach((id, k) => {
+        if (!rows.has(id)) throw new ScenarioError(`unknown row "${id}" (rows: ${[...rows].join(', ')})`, `events[${i}].rows[${k}]`);
+      });
+      if (ev.service && !scenario.services.some((s) => s.id === ev.service)) throw new ScenarioError(`unknown service "${ev.service}"`, `events[${i}].service`);
+    } else if (ev.kind === 'coolingLoss' || ev.kind === 'powerBudgetLoss') {
+      if (ev.row !== undefined && !rows.has(ev.row)) throw new ScenarioError(`unknown row "${ev.row}" (rows: ${[...rows].join(', ')})`, `events[${i}].row`);
+      if (ev.rack !== undefined && !racks.has(ev.rack)) throw new ScenarioError(`unknown rack "${ev.rack}"`, `events[${i}].rack`);
     }
   });
 }

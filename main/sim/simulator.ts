@@ -10,6 +10,7 @@ import type { Trace } from './traces.js';
 import { checkReferences } from './references.js';
 import { applyOut, budgetsIn, capacityKW, copyState, healthyState, plantLoads, resolvePlant, secondsToTrip, type PlantState, type ResolvedPlant } from '../core/plant.js';
 import { CoolingSim } from './cooling.js';
+import { composeEmergencies, createRemaining, type Emergency, type Remaining } from '../core/emergencies.js';
 
 export { ScenarioError } from './references.js';
 import { TrainingJobSim } from './training.js';
@@ -22,6 +23,8 @@ export interface SimSample {
   /** Effective (after events) row budget and cooling capacity (kW). */
   rowBudgetKW: Float64Array;
   rowCoolingKW: Float64Array;
+  /** Effective rack budget (kW): provisioned, within what the plant allows, less its share of emergencies. */
+  rackBudgetKW: Float64Array;
 }
 
 interface Workload {
@@ -56,7 +59,10 @@ export class Simulator {
   private events: ScenarioEvent[];
   /** Per event, per workload: whether a load spike applies to it. */
   private spikeApplies: boolean[][];
-  private eventRowIds: Int32Array;
+  /** Per event: the emergency it is (scope resolved to indices), or null for other kinds. */
+  private emergencies: Array<Emergency | null> = [];
+  private readonly remaining: Remaining;
+  private readonly rackBudgetKW: Float64Array;
   private elapsedS = 0;
   /** The plant (topology `plant:`): devices out from events and trips, the budgets it allows, trips building up. */
   private readonly plant: ResolvedPlant | null;
@@ -65,6 +71,7 @@ export class Simulator {
   private plantNow: PlantState | null = null;
   private plantKey = '';
   private readonly plantBudgetKW: Float64Array;
+  private readonly plantRackKW: Float64Array;
   private readonly tripped: Uint8Array;
   private readonly tripAcc: Float64Array;
   private readonly plantLoadKW: Float64Array;
@@ -88,6 +95,9 @@ export class Simulator {
     this.plant = t.plant ? resolvePlant(t.plant, t) : null;
     this.cooling = this.plant && this.plant.cooling.ids.length ? new CoolingSim(this.plant.cooling, t) : null;
     this.plantBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
+    this.plantRackKW = Float64Array.from(t.racks, (r) => r.budgetKW);
+    this.rackBudgetKW = Float64Array.from(t.racks, (r) => r.budgetKW);
+    this.remaining = createRemaining(t);
     this.tripped = new Uint8Array(this.plant?.ids.length ?? 0);
     this.tripAcc = new Float64Array(this.plant?.ids.length ?? 0);
     this.plantLoadKW = new Float64Array(this.plant?.ids.length ?? 0);
@@ -149,7 +159,6 @@ export class Simulator {
       addWorkload(sim, servers);
     });
     this.events = [...scenario.events];
-    this.eventRowIds = new Int32Array(0);
     this.spikeApplies = [];
     this.indexEvents();
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
@@ -169,10 +178,16 @@ export class Simulator {
     return this.startMs + Math.round(this.elapsedS * 1000);
   }
 
-  /** Resolve rows and load-spike targets of the timeline once (not per tick). */
+  /** Resolve emergency scopes and load-spike targets of the timeline once (not per tick). */
   private indexEvents(): void {
     const t = this.topology;
-    this.eventRowIds = Int32Array.from(this.events, (ev) => ('row' in ev ? t.rows.findIndex((x) => x.id === ev.row) : -1));
+    this.emergencies = this.events.map((ev): Emergency | null => {
+      if (ev.kind !== 'powerBudgetLoss' && ev.kind !== 'coolingLoss') return null;
+      // References are checked (checkReferences): the row or rack exists.
+      const scope: Emergency['scope'] =
+        ev.row !== undefined ? { kind: 'row', row: t.rows.findIndex((x) => x.id === ev.row) } : ev.rack !== undefined ? { kind: 'rack', rack: t.racks.findIndex((x) => x.id === ev.rack) } : { kind: 'site' };
+      return { kind: ev.kind, scope, fraction: ev.fraction };
+    });
     this.spikeApplies = this.events.map((ev) =>
       this.workloads.map((w) => {
         if (ev.kind !== 'loadSpike' || !(w.sim instanceof InferenceServiceSim)) return false;
@@ -213,24 +228,26 @@ export class Simulator {
     const events = this.events;
 
     // Facility state from events: the plant's devices out (failures, maintenance, trips) set what each row may draw
-    // and which racks have no supply; a lost feed on a row scales its budget.
+    // and which racks have no supply; emergencies in force (budget and cooling losses) then scale what is left,
+    // composed (core/emergencies.ts): concurrent losses multiply, and one ending restores the value before it.
     const active: number[] = [];
-    for (let e = 0; e < events.length; e++) if (this.isActive(events[e]!, tS)) active.push(e);
-    this.updatePlant(active);
-    for (let r = 0; r < t.rows.length; r++) {
-      this.rowBudgetKW[r] = this.plantBudgetKW[r]!;
-      this.rowCoolingKW[r] = t.rows[r]!.coolingKW;
+    const emergencies: Emergency[] = [];
+    for (let e = 0; e < events.length; e++) {
+      if (!this.isActive(events[e]!, tS)) continue;
+      active.push(e);
+      const em = this.emergencies[e];
+      if (em) emergencies.push(em);
     }
+    this.updatePlant(active);
+    for (let r = 0; r < t.rows.length; r++) this.rowCoolingKW[r] = t.rows[r]!.coolingKW;
     // Rows with an air group of the plant: its live units' share, in place of the typed capacity.
     if (this.cooling && this.plantNow) this.cooling.rowCooling(this.plantNow.cooling, this.rowCoolingKW);
-    for (const e of active) {
-      const ev = events[e]!;
-      if (ev.kind === 'powerBudgetLoss' || ev.kind === 'coolingLoss') {
-        const r = this.eventRowIds[e]!;
-        if (ev.kind === 'powerBudgetLoss') this.rowBudgetKW[r] = this.plantBudgetKW[r]! * (1 - ev.fraction);
-        else this.rowCoolingKW[r] = this.rowCoolingKW[r]! * (1 - ev.fraction);
-      }
+    const left = composeEmergencies(t, emergencies, this.remaining);
+    for (let r = 0; r < t.rows.length; r++) {
+      this.rowBudgetKW[r] = this.plantBudgetKW[r]! * left.rowBudget[r]!;
+      this.rowCoolingKW[r] = this.rowCoolingKW[r]! * left.rowCooling[r]!;
     }
+    for (let k = 0; k < t.racks.length; k++) this.rackBudgetKW[k] = this.plantRackKW[k]! * left.rackBudget[k]!;
 
     // Workloads: usable clock per server = slowest GPU (ranks wait for each other).
     const gpu = this.gpu;
@@ -280,7 +297,7 @@ export class Simulator {
     aggregatePower(t, this.index, gpu, this.agg);
     this.stepTrips(dtS);
     this.elapsedS = tS + dtS;
-    return { tMs: this.timeMs, gpu, rackInletC: this.rackInletC, rowBudgetKW: this.rowBudgetKW, rowCoolingKW: this.rowCoolingKW };
+    return { tMs: this.timeMs, gpu, rackInletC: this.rackInletC, rowBudgetKW: this.rowBudgetKW, rowCoolingKW: this.rowCoolingKW, rackBudgetKW: this.rackBudgetKW };
   }
 
   /** The plant now (devices out, modules lost), or null without a plant. A copy. */
@@ -310,6 +327,7 @@ export class Simulator {
     const t = this.topology;
     const b = budgetsIn(p, t, s);
     for (let r = 0; r < t.rows.length; r++) this.plantBudgetKW[r] = Math.min(t.rows[r]!.budgetKW, b.rowKW[r]!);
+    for (let k = 0; k < t.racks.length; k++) this.plantRackKW[k] = Math.min(t.racks[k]!.budgetKW, b.rackKW[k]!);
     // Racks with no live side: their GPUs (and servers) go dark.
     for (let r = 0; r < t.racks.length; r++) {
       const dark = b.rackKW[r] === 0 ? 1 : 0;

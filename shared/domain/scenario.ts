@@ -36,6 +36,18 @@ export const TrainingJobSchema = z.object({
   startS: Seconds.default(0),
 });
 
+/**
+ * Where an emergency (coolingLoss, powerBudgetLoss) applies: one row, one rack (its share of its row), or the whole
+ * site (every row). Exactly one. Emergencies in force together compose: main/core/emergencies.ts.
+ */
+const EmergencyScope = { row: Id.optional(), rack: Id.optional(), site: z.literal(true).optional() };
+function oneScope(ev: { row?: string; rack?: string; site?: true }, ctx: z.RefinementCtx): void {
+  const given = (['row', 'rack', 'site'] as const).filter((k) => ev[k] !== undefined);
+  if (given.length === 1) return;
+  const message = given.length === 0 ? 'give where it applies: row, rack or site: true' : `give one of row, rack or site: true, not ${given.join(' and ')}`;
+  ctx.addIssue({ code: 'custom', path: given.length ? [given[1]!] : [], message });
+}
+
 export const ScenarioEventSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('loadSpike'),
@@ -46,22 +58,26 @@ export const ScenarioEventSchema = z.discriminatedUnion('kind', [
     rows: z.array(Id).optional(),
     service: Id.optional(),
   }),
-  z.object({
-    kind: z.literal('coolingLoss'),
-    atS: Seconds,
-    durationS: Duration.optional(),
-    row: Id,
-    /** Fraction of the row's cooling capacity lost (0..1). */
-    fraction: z.number().gt(0).max(1),
-  }),
-  z.object({
-    kind: z.literal('powerBudgetLoss'),
-    atS: Seconds,
-    durationS: Duration.optional(),
-    row: Id,
-    /** Fraction of the row's provisioned power lost (0..1), e.g. one of two feeds. */
-    fraction: z.number().gt(0).lt(1),
-  }),
+  z
+    .object({
+      kind: z.literal('coolingLoss'),
+      atS: Seconds,
+      durationS: Duration.optional(),
+      ...EmergencyScope,
+      /** Fraction of the cooling capacity lost where it applies (0..1). */
+      fraction: z.number().gt(0).max(1),
+    })
+    .superRefine(oneScope),
+  z
+    .object({
+      kind: z.literal('powerBudgetLoss'),
+      atS: Seconds,
+      durationS: Duration.optional(),
+      ...EmergencyScope,
+      /** Fraction of the provisioned power lost where it applies (0..1), e.g. one of two feeds. */
+      fraction: z.number().gt(0).lt(1),
+    })
+    .superRefine(oneScope),
   z.object({
     kind: z.literal('sourceStall'),
     atS: Seconds,

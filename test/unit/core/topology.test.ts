@@ -72,9 +72,10 @@ describe('topology and scenario files: clear errors, nothing half-applied', () =
     const tmp = tempDir();
     try {
       const file = tmp.file('s.json');
-      writeFileSync(file, JSON.stringify({ name: 'x', services: [{ id: 'a', priority: 'high', trace: 'conv', placement: { rows: ['Z'] }, ratePerServer: 1 }] }));
+      // Pretty-printed: "Z" is on line 10, and the error names it (JSON is read as YAML, lines and all).
+      writeFileSync(file, JSON.stringify({ name: 'x', services: [{ id: 'a', priority: 'high', trace: 'conv', placement: { rows: ['Z'] }, ratePerServer: 1 }] }, null, 2));
       expect(() => loadScenario(file)).toThrow(ConfigError);
-      expect(() => loadScenario(file)).toThrow(/s\.json: services\[0\]\.placement\.rows\[0\]: unknown row "Z"/);
+      expect(() => loadScenario(file)).toThrow(/s\.json:10: services\[0\]\.placement\.rows\[0\]: unknown row "Z"/);
     } finally {
       tmp.cleanup();
     }
