@@ -92,7 +92,8 @@ export class Engine {
   private readonly prevTempC: Float64Array;
   /** Per-GPU bounds for validation (W), resolved from the models once. */
   private readonly minLimitW: Float64Array;
-  private readonly maxLimitW: Float64Array;
+  /** Each GPU's model maximum power limit (W): what a GPU nobody can see could draw. */
+  readonly maxLimitW: Float64Array;
   private readonly services: TickService[] = [];
   /** Applied to alerts when they are read (acks, silences, inhibition). */
   alertDecorator: ((alerts: Alert[], nowMs: number) => Alert[]) | null = null;
@@ -258,10 +259,16 @@ export class Engine {
   }
 
   /** No fresh data: every GPU counts at its power limit (and its server fully busy) until the source speaks again. */
+  /**
+   * A silent source: every GPU counts at the most it could draw — its model's maximum limit, not the last limit it
+   * reported. A raise commanded before the silence (a brake released, a safe cap lifted, a lease re-applied) may land
+   * during it, unseen; FleetSource counts a silent host the same way. Found by the closed-loop soak (soak/closedLoop.ts):
+   * counting at the last reported limit hid a row at 107 % of its budget behind 74 % for 27 s.
+   */
   private markStale(): void {
     const L = this.live;
     for (let g = 0; g < L.powerW.length; g++) {
-      L.powerW[g] = L.limitW[g]!;
+      L.powerW[g] = Math.max(L.limitW[g]!, this.maxLimitW[g]!);
       L.util[g] = 1;
       L.flags[g] = (L.flags[g]! | SampleFlag.stale) >>> 0;
     }

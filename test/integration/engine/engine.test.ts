@@ -37,14 +37,21 @@ describe('engine + simulator', () => {
     expect(alert.value).toBeGreaterThan(90);
   });
 
-  it('a silent source turns stale: GPUs count at their power limit and the stale alert fires', () => {
+  it('a silent source turns stale: GPUs count at the most they could draw (their model\'s max limit) and the stale alert fires', () => {
     const e = engineFor();
     for (let i = 0; i < 3000; i++) e.tick(); // the default scenario stalls the source at 3000 s for 20 s
     const before = e.agg.siteW;
     for (let i = 0; i < 8; i++) e.tick();
     expect(e.sourceHealth()[0]!.state).toBe('stale');
     expect(e.live.flags[0]! & SampleFlag.stale).toBeTruthy();
-    expect(Array.from(e.live.powerW)).toEqual(Array.from(e.live.limitW));
+    expect(Array.from(e.live.powerW)).toEqual(Array.from(e.maxLimitW));
+    // Not the last reported limit (a raise may land unseen during the silence): a GPU last seen capped at 300 W
+    // still counts at its model's maximum.
+    e.live.limitW[0] = 300;
+    e.tick();
+    expect(e.sourceHealth()[0]!.state).toBe('stale');
+    expect(e.live.powerW[0]).toBe(e.maxLimitW[0]);
+    expect(e.maxLimitW[0]).toBe(700);
     expect(e.agg.siteW).toBeGreaterThan(before);
     expect(e.activeAlerts().some((a) => a.rule === 'sourceStale' && a.state === 'firing')).toBe(true);
   });
