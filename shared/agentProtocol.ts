@@ -12,6 +12,11 @@ import { z } from 'zod';
  *   presented on this connection). The body names the agent host, a nonce, when it was issued and when it expires; the
  *   expiry is the lease. The agent rejects a body for another host, a bad signature, a reused nonce, an expired body,
  *   one issued in the future beyond the allowed clock skew, or a lease longer than the agent allows.
+ * - Audit head: every body carries the console's committed audit chain head (`auditHead`: seq and hash of its last
+ *   record). The agent keeps the latest head each console key showed it (on disk, out of the console host's reach) and
+ *   refuses a head older than that (`audit-head`: the chain was cut or rewritten) or another hash at the same seq (a
+ *   fork); it answers with its signature over the head it kept (`countersig`), which the console stores and
+ *   `headroom audit verify` checks. See docs/SECURITY.md.
  * - Lease: setpoints hold until the newest accepted expiry; a command without actions only renews a live lease (after
  *   a lapse it is refused with `no-lease`: the console must send its setpoints again). When the lease lapses the agent
  *   moves its GPUs to the configured safe cap (never uncapped); it applies the safe cap at start-up and on stop too.
@@ -111,9 +116,43 @@ export const ReadingsSchema = z.object({
 });
 export type Readings = z.infer<typeof ReadingsSchema>;
 
-/** Why a command was refused. `no-lease`: a bare renewal after the lease lapsed (the console must send its setpoints). */
-export const RejectCode = z.enum(['schema', 'host', 'signature', 'replay', 'expired', 'future', 'lease-too-long', 'scope', 'unknown-gpu', 'range', 'backend', 'read-only', 'no-lease']);
+/**
+ * Why a command was refused. `no-lease`: a bare renewal after the lease lapsed (the console must send its setpoints).
+ * `audit-head`: the console's audit chain head went back, or forked, from the one this agent kept for its key.
+ * `agent-state`: the agent could not write its state folder (the kept head), so it does not act.
+ */
+export const RejectCode = z.enum([
+  'schema',
+  'host',
+  'signature',
+  'replay',
+  'expired',
+  'future',
+  'lease-too-long',
+  'scope',
+  'unknown-gpu',
+  'range',
+  'backend',
+  'read-only',
+  'no-lease',
+  'audit-head',
+  'agent-state',
+]);
 export type RejectCode = z.infer<typeof RejectCode>;
+
+/** SHA-256, 64 lowercase hex digits: an audit record's hash (the genesis "hash" is 64 zeros). */
+export const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (SHA-256)');
+
+/** A committed audit chain head: the last record's seq and hash (seq 0 and 64 zeros for an empty trail). */
+export const AuditHeadSchema = z.object({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), hash: Sha256HexSchema });
+export type AuditHead = z.infer<typeof AuditHeadSchema>;
+
+/**
+ * The agent's countersignature of the head it kept: `sig` (its TLS key, base64) over the canonical text of (agent
+ * host, console key id, seq, hash, atMs) — see main/pki/countersig.ts. `atMs`: when the agent first kept this head.
+ */
+export const CountersigSchema = AuditHeadSchema.extend({ atMs: z.number().int().positive(), sig: z.string().min(1).max(1024) });
+export type Countersig = z.infer<typeof CountersigSchema>;
 
 export const ResultSchema = z.object({
   type: z.literal('result'),
@@ -123,6 +162,8 @@ export const ResultSchema = z.object({
   code: RejectCode.optional(),
   error: z.string().max(1000).optional(),
   state: LeaseStateSchema,
+  /** The agent's countersignature of the command's audit head (whenever the command passed its gate and it kept the head). */
+  countersig: CountersigSchema.optional(),
 });
 export type Result = z.infer<typeof ResultSchema>;
 
@@ -149,6 +190,8 @@ export const CommandBodySchema = z.object({
   /** The lease: setpoints hold until this time (epoch ms). */
   expiresMs: z.number().int().positive(),
   actions: z.array(CommandActionSchema).max(4 * MAX_GPUS_PER_HOST),
+  /** The console's committed audit chain head when it sent this (required: no head, no action; a renewal too). */
+  auditHead: AuditHeadSchema,
 });
 export type CommandBody = z.infer<typeof CommandBodySchema>;
 

@@ -10,6 +10,7 @@ import {
   type LeaseState,
   type Readings,
   type RejectCode,
+  type Countersig,
   type Result,
 } from '../../shared/agentProtocol.js';
 import { ClockEvent } from '../../shared/domain/fleet.js';
@@ -20,6 +21,7 @@ import type { TlsIdentity } from '../pki/certs.js';
 import type { AdmissionLimits, AdmissionStats } from './admission.js';
 import { ControlPort, type ConsolePeer } from './controlPort.js';
 import { CommandGate } from './commandGate.js';
+import { AuditHeadKeeper } from './auditHeads.js';
 import { readLines, writeLine } from '../pki/lines.js';
 import { renderMetrics, type AgentCounters } from './metrics.js';
 
@@ -39,6 +41,12 @@ export interface AgentOptions {
   maxSkewMs?: number;
   /** Never act on the GPUs (no root needed); commands are refused with `read-only`. */
   readOnly?: boolean;
+  /**
+   * Where the agent keeps each console's audit chain head (audit-heads.json) and its log of countersigned heads
+   * (audit-heads.jsonl). Absent or null: kept in memory only, forgotten on restart (tests; `headroom agent` always
+   * gives one). A damaged state file stops the start (AgentStateError).
+   */
+  stateDir?: string | null;
   /** Limits on the control port: handshake deadline, unauthenticated sockets per source and in all, console slots. */
   limits?: Partial<AdmissionLimits>;
   now?: () => number;
@@ -68,6 +76,8 @@ export class HostAgent {
   private serial: Promise<unknown> = Promise.resolve();
   private readonly conns = new Set<Conn>();
   private readonly gate: CommandGate;
+  /** Each console key's audit head, kept and countersigned. */
+  readonly auditHeads: AuditHeadKeeper;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
   private readonly intervalMs: number;
@@ -79,7 +89,8 @@ export class HostAgent {
     this.now = o.now ?? Date.now;
     this.log = o.log ?? (() => {});
     this.intervalMs = o.intervalMs ?? 1000;
-    this.gate = new CommandGate({ host: o.host, maxLeaseMs: o.maxLeaseMs, maxSkewMs: o.maxSkewMs, now: this.now });
+    this.auditHeads = AuditHeadKeeper.open({ host: o.host, identity: o.identity, dir: o.readOnly ? null : (o.stateDir ?? null), now: this.now });
+    this.gate = new CommandGate({ host: o.host, maxLeaseMs: o.maxLeaseMs, maxSkewMs: o.maxSkewMs, now: this.now, keptHead: (k) => this.auditHeads.kept(k) });
     this.control = new ControlPort({ identity: o.identity, listen: o.listen, limits: o.limits, log: this.log, onConsole: (c) => this.onConnection(c) });
     this.counters.dropped = this.control.dropped; // the same object: /metrics reads the live counts
   }
@@ -87,12 +98,17 @@ export class HostAgent {
   /** Discover the GPUs, apply the safe cap, then listen. Throws BackendError / listen errors with clear messages. */
   static async start(o: AgentOptions): Promise<HostAgent> {
     const a = new HostAgent(o);
-    const gpus = await o.backend.discover();
-    if (gpus.length === 0) throw new BackendError('no GPUs found on this host');
-    a.sp = new GpuSetpoints(gpus, o.backend, o.safeCap, o.host, a.log);
-    if (o.readOnly) a.mode = 'read-only';
-    else await a.sp.applySafeCap('start-up');
-    await a.listen();
+    try {
+      const gpus = await o.backend.discover();
+      if (gpus.length === 0) throw new BackendError('no GPUs found on this host');
+      a.sp = new GpuSetpoints(gpus, o.backend, o.safeCap, o.host, a.log);
+      if (o.readOnly) a.mode = 'read-only';
+      else await a.sp.applySafeCap('start-up');
+      await a.listen();
+    } catch (e) {
+      a.auditHeads.close();
+      throw e;
+    }
     await a.readOnce();
     a.scheduleRead();
     return a;
@@ -142,6 +158,7 @@ export class HostAgent {
       }).catch(() => {});
     }
     await this.serial.catch(() => {});
+    this.auditHeads.close();
     await this.o.backend.close();
   }
 
@@ -229,13 +246,21 @@ export class HostAgent {
       this.reject(conn, body.nonce, 'read-only', 'this agent runs --read-only and does not act on GPUs');
       return;
     }
+    // The head is on disk (and in the log) before anything acts: an agent that cannot keep it does not act.
+    let cs: Countersig;
+    try {
+      cs = this.auditHeads.keep(g.consoleKey, body.auditHead);
+    } catch (e) {
+      this.reject(conn, body.nonce, 'agent-state', errorText(e));
+      return;
+    }
     if (body.actions.length === 0 && this.mode !== 'leased') {
-      this.reject(conn, body.nonce, 'no-lease', 'no lease to renew: it lapsed and the GPUs are at the safe cap; send the setpoints again');
+      this.reject(conn, body.nonce, 'no-lease', 'no lease to renew: it lapsed and the GPUs are at the safe cap; send the setpoints again', cs);
       return;
     }
     const bad = this.sp.checkActions(body.actions);
     if (bad) {
-      this.reject(conn, body.nonce, bad.code, bad.error);
+      this.reject(conn, body.nonce, bad.code, bad.error, cs);
       return;
     }
     const outcome = await this.enqueue(async () => {
@@ -253,10 +278,10 @@ export class HostAgent {
       this.extendLease(body.expiresMs);
       return null;
     });
-    if (outcome) this.reject(conn, body.nonce, outcome.code, outcome.error);
+    if (outcome) this.reject(conn, body.nonce, outcome.code, outcome.error, cs);
     else {
       this.counters.commandsAccepted++;
-      this.reply(conn, { nonce: body.nonce, ok: true });
+      this.reply(conn, { nonce: body.nonce, ok: true, countersig: cs });
     }
   }
 
@@ -330,14 +355,22 @@ export class HostAgent {
     return { type: 'readings', host: this.o.host, seq: this.seq++, tMs: Math.round(tMs), gpus: this.lastReadings, state: this.state() };
   }
 
-  private reject(conn: Conn, nonce: string | null, code: RejectCode, error: string): void {
+  private reject(conn: Conn, nonce: string | null, code: RejectCode, error: string, countersig?: Countersig): void {
     this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1;
     this.log(`agent: refused a command (${code}): ${error}`);
-    this.reply(conn, { nonce, code, error });
+    this.reply(conn, { nonce, code, error, countersig });
   }
 
-  private reply(conn: Conn, r: { nonce: string | null; ok?: boolean; code?: RejectCode; error?: string }): void {
-    const msg: Result = { type: 'result', nonce: r.nonce, ok: r.ok ?? false, ...(r.code ? { code: r.code } : {}), ...(r.error ? { error: r.error.slice(0, 1000) } : {}), state: this.state() };
+  private reply(conn: Conn, r: { nonce: string | null; ok?: boolean; code?: RejectCode; error?: string; countersig?: Countersig }): void {
+    const msg: Result = {
+      type: 'result',
+      nonce: r.nonce,
+      ok: r.ok ?? false,
+      ...(r.code ? { code: r.code } : {}),
+      ...(r.error ? { error: r.error.slice(0, 1000) } : {}),
+      state: this.state(),
+      ...(r.countersig ? { countersig: r.countersig } : {}),
+    };
     writeLine(conn.socket, msg);
   }
 }

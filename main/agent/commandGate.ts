@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { verifyBody } from '../pki/signing.js';
+import { keyIdOf } from '../pki/countersig.js';
 import {
+  type AuditHead,
   CommandBodySchema,
   CommandSchema,
   DEFAULT_MAX_LEASE_MS,
@@ -16,7 +18,8 @@ export interface Peer {
   scopes: readonly Scope[];
 }
 
-export type GateResult = { ok: true; body: CommandBody } | { ok: false; code: RejectCode; error: string; nonce: string | null };
+/** `consoleKey`: the key id of the connection's certificate, under which the agent keeps the body's audit head. */
+export type GateResult = { ok: true; body: CommandBody; consoleKey: string } | { ok: false; code: RejectCode; error: string; nonce: string | null };
 
 export interface GateOptions {
   host: string;
@@ -25,14 +28,28 @@ export interface GateOptions {
   now?: () => number;
   /** Most nonces remembered at once; beyond it commands are refused rather than replay protection weakened. */
   maxNonces?: number;
+  /** The audit head kept for a console key (read only; the agent keeps heads and persists them). Default: none kept. */
+  keptHead?: (consoleKey: string) => AuditHead | undefined;
+}
+
+/** Key ids of the keys seen (a connection's key is the same object for all its commands). */
+const keyIds = new WeakMap<KeyObject, string>();
+function keyIdCached(k: KeyObject): string {
+  let id = keyIds.get(k);
+  if (id === undefined) keyIds.set(k, (id = keyIdOf(k)));
+  return id;
 }
 
 /**
  * Decides whether a console command may act on this host. Checks, in order: shape, the connection's scope, the
  * signature over the exact body bytes (tampering), the body's schema, the target host, freshness (expired, issued in
- * the future beyond the skew, lease longer than allowed) and finally the nonce (replay). A nonce is remembered until its
- * command expires — after that the expiry check alone refuses a replay — so memory stays bounded by the command rate
- * times the longest lease.
+ * the future beyond the skew, lease longer than allowed), the nonce (replay), and finally the console's audit chain
+ * head against the one kept for the certificate's key: a lower seq is refused (`audit-head`: the chain went back —
+ * its tail was cut, or it was rewritten shorter), and so is the same seq with another hash (a fork: rewritten and
+ * re-hashed to the same length); a higher seq, or the kept head itself, passes. The head check comes after the nonce
+ * so that a replayed old command reads as a replay, not as a rewritten chain. A nonce is remembered until its command
+ * expires — after that the expiry check alone refuses a replay — so memory stays bounded by the command rate times
+ * the longest lease. Pure: heads are read through `keptHead`; keeping them is the agent's.
  */
 export class CommandGate {
   readonly host: string;
@@ -41,8 +58,10 @@ export class CommandGate {
   private readonly now: () => number;
   private readonly maxNonces: number;
   private readonly nonces = new Map<string, number>();
+  private readonly keptHead: (consoleKey: string) => AuditHead | undefined;
 
   constructor(o: GateOptions) {
+    this.keptHead = o.keptHead ?? (() => undefined);
     this.host = o.host;
     this.maxLeaseMs = o.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS;
     this.maxSkewMs = o.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
@@ -79,7 +98,16 @@ export class CommandGate {
     if (this.nonces.has(b.nonce)) return reject('replay', `nonce ${b.nonce} was already used`, b.nonce);
     if (this.nonces.size >= this.maxNonces) return reject('replay', 'too many commands in flight to track their nonces; retry later', b.nonce);
     this.nonces.set(b.nonce, b.expiresMs);
-    return { ok: true, body: b };
+    const consoleKey = keyIdCached(peer.publicKey);
+    const kept = this.keptHead(consoleKey);
+    const h = b.auditHead;
+    if (kept && h.seq < kept.seq) {
+      return reject('audit-head', `the console's audit chain went back from seq ${kept.seq} to ${h.seq}: rewritten or truncated`, b.nonce);
+    }
+    if (kept && h.seq === kept.seq && h.hash !== kept.hash) {
+      return reject('audit-head', `the console's audit chain forked at seq ${h.seq} (hash ${h.hash.slice(0, 16)}…, this agent countersigned ${kept.hash.slice(0, 16)}…): rewritten and re-hashed`, b.nonce);
+    }
+    return { ok: true, body: b, consoleKey };
   }
 
   private prune(now: number): void {

@@ -15,6 +15,8 @@ import { DEFAULT_RETENTION, queryRange } from '../store/telemetry.js';
 import { eventWindow, gpuHistory } from '../store/history.js';
 import { AuditTrail, recordedAudit } from '../store/audit.js';
 import { checkControlDb, openControlDb } from '../store/controlDb.js';
+import { countersigWriter } from '../store/countersigs.js';
+import { certKeyId } from '../pki/countersig.js';
 import { controlState } from '../store/control.js';
 import { alertState } from '../store/alerts.js';
 import { sourcesState } from '../store/sources.js';
@@ -123,6 +125,25 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     lock?.release();
     throw e;
   }
+}
+
+/**
+ * What the agents are shown and what they give back: every command carries the trail's committed head; each
+ * countersignature (checked against the agent's certificate by its link) is stored in control.db.
+ */
+function agentAuditHeads(audit: AuditTrail, controlDb: DB, log: (line: string) => void): NonNullable<ConstructorParameters<typeof SourceManager>[0]['auditHeads']> {
+  const save = countersigWriter(controlDb);
+  return {
+    head: () => audit.head(),
+    countersigned: (c) => {
+      if (!controlDb.open) return;
+      try {
+        save(c);
+      } catch (e) {
+        log(`audit heads: cannot store ${c.host}'s countersignature of record ${c.seq}: ${(e as Error).message}`);
+      }
+    },
+  };
 }
 
 /** control.db: as given, else next to telemetry.db, else none (in memory). */
@@ -266,8 +287,20 @@ async function wire(
     return { device, capsKW: f.capsKW, gpus: f.gpus };
   };
   const sources = fp
-    ? new SourceManager({ fleet: fp.fleetSource, actuator: fp.agentActuator, identity: fp.identity, inventoryFile: o.fleet!.inventory, store: sourcesState(controlDb), audit, now: () => engine.nowMs, log, onConfigProblems: (p) => (engine.configProblems = p) })
+    ? new SourceManager({
+        fleet: fp.fleetSource,
+        actuator: fp.agentActuator,
+        identity: fp.identity,
+        inventoryFile: o.fleet!.inventory,
+        store: sourcesState(controlDb),
+        audit,
+        now: () => engine.nowMs,
+        log,
+        onConfigProblems: (p) => (engine.configProblems = p),
+        auditHeads: agentAuditHeads(audit, controlDb, log),
+      })
     : null;
+  if (fp && !('error' in fp.identity)) log(`audit heads: agents countersign this console's audit chain head (console key ${certKeyId(fp.identity.cert)})`);
   if (fp && sources) sources.startSaved(fp.initialSources);
   const sourcesApi: SourcesApi = sources ?? simSources(engine);
   const incidents = createIncidents({

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HostSchema } from '../../shared/agentProtocol.js';
 import type { HostAgent as HostAgentClass } from '../agent/agent.js';
@@ -14,6 +15,10 @@ export const AGENT_HELP = `  headroom agent --certs DIR [options]
       --backend nvidia-smi|sim nvidia-smi (default; needs root to act) or a simulated host
       --nvidia-smi PATH        the nvidia-smi executable (default: nvidia-smi on PATH)
       --read-only              never act on the GPUs (no root needed); commands are refused
+      --state-dir DIR          where the agent keeps each console's audit chain head (audit-heads.json: a console whose
+                               chain went back or forked is refused) and its log of countersigned heads for auditors
+                               (audit-heads.jsonl); must survive restarts and stay out of the console host's reach
+                               (default: state/HOST under --certs; with --hosts, DIR/HOST for each host)
       --listen HOST:PORT       control channel, TLS with client certificates (default 0.0.0.0:9443)
       --metrics-listen HOST:PORT
                                plain-HTTP /metrics for Prometheus (default 127.0.0.1:9410; "off" disables)
@@ -53,6 +58,7 @@ export async function runAgent(argv: string[]): Promise<number> {
         backend: { type: 'string', default: 'nvidia-smi' },
         'nvidia-smi': { type: 'string' },
         'read-only': { type: 'boolean', default: false },
+        'state-dir': { type: 'string' },
         listen: { type: 'string', default: '0.0.0.0:9443' },
         'metrics-listen': { type: 'string', default: '127.0.0.1:9410' },
         'safe-cap-w': { type: 'string' },
@@ -105,10 +111,12 @@ export async function runAgent(argv: string[]): Promise<number> {
         maxLeaseMs: int(values['max-lease-ms'], 'max-lease-ms', 1000, 3_600_000),
         maxSkewMs: int(values['max-skew-ms'], 'max-skew-ms', 0, 600_000),
         readOnly: values['read-only'],
+        stateDir: stateDirOf(values['state-dir'], values.certs, host, hosts.length > 1),
         log: (line) => console.error(`${new Date().toISOString()} ${hosts.length > 1 ? `${host}: ` : ''}${line}`),
       });
       agents.push(agent);
       const s = agent.state();
+      if (!values['read-only']) console.error(`headroom agent ${host}: audit heads kept in ${agent.auditHeads.dir} (${agent.auditHeads.size} console key${agent.auditHeads.size === 1 ? '' : 's'})`);
       console.log(
         `headroom agent ${host}: ${agent.gpuInfo.length} GPUs (${backend.kind}${values['read-only'] ? ', read-only' : ''}), control on ${listen.host}:${agent.port} (mutual TLS), ` +
           `${m ? `metrics on http://${m.host}:${agent.metricsPort}/metrics` : 'metrics off'}, safe cap ${s.safeCapW} W (${s.mode})`,
@@ -118,7 +126,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     await Promise.all(agents.map((a) => a.stop()));
     const err = e as Error & { code?: string };
     console.error(`headroom agent: ${err.message}`);
-    const usage = e instanceof UsageError || err.name === 'CertError' || err.code?.startsWith('ERR_PARSE_ARGS');
+    const usage = e instanceof UsageError || err.name === 'CertError' || err.name === 'AgentStateError' || err.code?.startsWith('ERR_PARSE_ARGS');
     return usage ? 2 : 1;
   }
   const stop = async () => {
@@ -128,4 +136,11 @@ export async function runAgent(argv: string[]): Promise<number> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   return -1;
+}
+
+/** The state folder of one host: --state-dir as given (DIR/HOST with --hosts), else state/HOST under --certs. */
+function stateDirOf(given: string | undefined, certs: string, host: string, many: boolean): string {
+  if (given === undefined) return join(certs, 'state', host);
+  if (given === '') throw new UsageError('--state-dir needs a folder');
+  return many ? join(given, host) : given;
 }

@@ -5,12 +5,21 @@ import { AuditQuerySchema } from '../../shared/domain/control.js';
 import { checkAnchors, readAnchors } from '../store/anchors.js';
 import { AuditTrail, type AuditFilter } from '../store/audit.js';
 import { openControlDbReadonly } from '../store/controlDb.js';
+import { storedCountersigs } from '../store/countersigs.js';
+import { checkCountersigs, countersigInputs } from './auditCountersigs.js';
 import { UsageError } from './usage.js';
 
-export const AUDIT_HELP = `  headroom audit verify [--db FILE] [--anchors DIR]
-                               check the audit trail's hash chain, and with --anchors the signed heads that
-                               serve --audit-anchor wrote (a re-hashed or cut chain shows only against these);
-                               works on a read-only copy (exit 0 intact, 1 tampered, 2 bad input)
+export const AUDIT_HELP = `  headroom audit verify [--db FILE] [--anchors DIR] [--agent-heads FILE…] [--certs DIR] [--console-key K]
+                               check the audit trail's hash chain, the agents' countersignatures of its head stored
+                               in it, and with --anchors the signed heads that serve --audit-anchor wrote; a
+                               re-hashed or cut chain shows only against these (one line per finding); works on a
+                               read-only copy (exit 0 intact, 1 tampered, 2 bad input)
+      --agent-heads FILE…      agents' audit-heads.jsonl logs (from each agent's --state-dir), collected by the
+                               auditor: they still hold what rows deleted from control.db held
+      --certs DIR              the site CA (DIR/ca.crt): countersignatures must be made with certificates it issued
+                               (default: checked against the certificates they carry)
+      --console-key K          this console's key (sha256:…, as serve prints it, or its certificate file): check
+                               only heads kept under it (repeatable; default: keys found in control.db or the chain)
   headroom audit export [--db FILE] [--out FILE.csv] [--kind K] [--actor USER] [--target TEXT] [--outcome O] [--raw]
                                audit records as CSV (RFC 4180), oldest first; --raw keeps cells starting with = + - @
                                as they are (default: prefixed with ' so spreadsheets do not run them)
@@ -32,36 +41,55 @@ export function auditCommand(args: string[]): number {
 }
 
 function verify(args: string[]): number {
-  const { values } = parseArgs({ args, strict: true, options: { db: { type: 'string', default: DEFAULT_DB }, anchors: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string', default: DEFAULT_DB },
+      anchors: { type: 'string' },
+      'agent-heads': { type: 'string', multiple: true },
+      certs: { type: 'string' },
+      'console-key': { type: 'string', multiple: true },
+    },
+  });
+  // `--agent-heads logs/*.jsonl`: the shell's list after the flag arrives as positionals.
+  if (positionals.length && !values['agent-heads']) throw new UsageError(`unexpected argument "${positionals[0]}" (only --agent-heads takes more than one file)`);
   const file = values.db;
-  // Anchors first: a wrong folder is bad input (exit 2) whatever the trail holds.
+  // Inputs first: a wrong folder or file is bad input (exit 2) whatever the trail holds.
   const set = values.anchors !== undefined ? readAnchors(values.anchors) : null;
+  const inputs = countersigInputs({ agentHeads: [...(values['agent-heads'] ?? []), ...positionals], certs: values.certs, consoleKeys: values['console-key'] ?? [] });
   const db = openControlDbReadonly(file);
   try {
     const trail = new AuditTrail(db);
-    const r = trail.verify();
+    const r = trail.verifyChain();
     if (!r.ok) {
       console.error(`audit trail BROKEN at record ${r.brokenAtSeq}: ${r.message}; ${r.records} records before it intact (${file})`);
       return 1;
     }
-    if (!set) {
-      console.log(`audit trail intact: ${r.records} records checked (${file}): ${r.message}; not anchored: without --anchors a rewrite that re-hashes the chain after it cannot be detected`);
+    const hashAt = (seq: number) => trail.hashAt(seq);
+    const findings: string[] = [];
+    if (set?.forged) findings.push(`audit anchors FORGED: ${set.forged}; the trail cannot be vouched for (${file})`);
+    const a = set && !set.forged ? checkAnchors(r.records, hashAt, set) : null;
+    if (a && !a.ok) findings.push(`audit trail TAMPERED: ${a.message} (${file})`);
+    const cs = checkCountersigs(r.records, hashAt, storedCountersigs(db), inputs);
+    findings.push(...cs.findings);
+    if (findings.length) {
+      for (const f of findings) console.error(f);
+      return 1;
+    }
+    const signed = cs.summary ? `; ${cs.summary}` : '';
+    if (!a?.ok) {
+      const unanchored = cs.summary ? '' : '; not anchored: without --anchors a rewrite that re-hashes the chain after it cannot be detected';
+      console.log(`audit trail intact: ${r.records} records checked (${file}): ${r.message}${signed}${unanchored}`);
       return 0;
     }
-    if (set.forged) {
-      console.error(`audit anchors FORGED: ${set.forged}; the trail cannot be vouched for (${file})`);
-      return 1;
-    }
-    const a = checkAnchors(r.records, (seq) => trail.hashAt(seq), set);
-    if (!a.ok) {
-      console.error(`audit trail TAMPERED: ${a.message} (${file})`);
-      return 1;
-    }
-    const keys = [...new Set(set.logs.map((l) => l.keyId))].join(', ');
-    const where = `${set.anchors.length} anchors in ${set.logs.length} log${set.logs.length === 1 ? '' : 's'}, key${set.logs.length === 1 ? '' : 's'} ${keys}`;
+    const keys = [...new Set(set!.logs.map((l) => l.keyId))].join(', ');
+    const n = set!.logs.length;
+    const where = `${set!.anchors.length} anchors in ${n} log${n === 1 ? '' : 's'}, key${n === 1 ? '' : 's'} ${keys}`;
     const at = a.last ? `anchored at seq ${a.last.seq}, ${new Date(a.last.atMs).toISOString()}` : 'no record anchored yet';
     const tail = a.last && a.last.seq < r.records ? `; records ${a.last.seq + 1}..${r.records} not yet anchored` : '';
-    console.log(`audit trail intact up to seq ${r.records} (${at}; ${where})${tail} (${file})`);
+    console.log(`audit trail intact up to seq ${r.records} (${at}; ${where})${tail}${signed} (${file})`);
     return 0;
   } finally {
     db.close();

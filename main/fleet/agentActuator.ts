@@ -22,15 +22,17 @@ interface Setpoint {
   brake?: boolean;
 }
 
-/** Refusals a re-send cannot fix (certificate scope, read-only agent, values the agent refuses). */
-const FINAL = new Set(['scope', 'read-only', 'range', 'unknown-gpu']);
+/** Refusals a re-send cannot fix (certificate scope, read-only agent, values the agent refuses, a refused audit head). */
+const FINAL = new Set(['scope', 'read-only', 'range', 'unknown-gpu', 'audit-head']);
 
 /**
  * Carries the control service's setpoints to real GPUs through their host agents. It keeps what the control service
  * asked of every GPU, batches a tick's changes into one signed command per host, renews every agent's lease at a third
  * of its length, and re-sends a host's setpoints in full — brake first, then limits, then locks — whenever its agent
  * says hello (first contact, reconnect, restart: a restarted agent starts at its safe cap), when the agent reports its
- * lease lapsed (`safe`, or a `no-lease` refusal of a renewal), and after any failed command.
+ * lease lapsed (`safe`, or a `no-lease` refusal of a renewal), and after any failed command. An agent that refused
+ * this console's audit head (`audit-head`: control.db's chain went back or forked from what that agent countersigned)
+ * gets nothing more — no renewal, no re-apply — so its lease lapses to the safe cap; the link says why.
  */
 export class AgentActuator implements Actuator {
   readonly id = 'agents';
@@ -150,6 +152,8 @@ export class AgentActuator implements Actuator {
     const hello = link.hello;
     // A read-only agent, or a connection whose certificate may only read: nothing to send (its health says why).
     if (!hello?.scopes.includes('control') || link.lastState?.mode === 'read-only') return;
+    // The agent refused this console's audit chain head: acting on through it is what the check exists to stop.
+    if (link.auditRefused !== null) return;
     const byUuid = new Map(link.gpus().map((g) => [g.uuid.toLowerCase(), g]));
     const clamped = actions.flatMap((a): CommandAction[] => {
       const g = byUuid.get(a.uuid.toLowerCase());
@@ -163,6 +167,14 @@ export class AgentActuator implements Actuator {
     });
     void link.send(clamped, Math.min(this.leaseMs, hello.maxLeaseMs)).then((r) => {
       if (r.ok) return;
+      if (r.code === 'audit-head') {
+        this.log(
+          `agents: ERROR: ${link.host} refused this console's audit chain head: ${r.error ?? ''}. control.db's audit trail was rewritten or truncated ` +
+            `after ${link.host} countersigned it; this console no longer acts on ${link.host} (its GPUs fall to the safe cap) until someone looks: ` +
+            `run \`headroom audit verify\` on a copy of control.db`,
+        );
+        return;
+      }
       this.log(`agents: ${link.host} refused setpoints (${r.code ?? 'error'}): ${r.error ?? ''}`);
       if (!FINAL.has(r.code ?? '')) this.dirty.add(link.host);
     });

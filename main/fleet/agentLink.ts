@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { z } from 'zod';
 import {
   AGENT_PROTOCOL_VERSION,
   AgentMessageSchema,
+  AuditHeadSchema,
   MAX_LINE_BYTES,
+  type AuditHead,
   type CommandAction,
   type CommandBody,
   type GpuInfo,
@@ -17,6 +19,7 @@ import type { TlsIdentity } from '../pki/certs.js';
 import { readLines, writeLine } from '../pki/lines.js';
 import { signBody } from '../pki/signing.js';
 import { revocationListFor } from '../pki/revocation.js';
+import { certKeyId, checkResultCountersig, type Countersigned } from '../pki/countersig.js';
 import type { Feed, FeedSink } from '../core/source.js';
 
 export type AgentSourceConfig = z.output<typeof AgentSourceSchema>;
@@ -28,6 +31,12 @@ export interface AgentLinkOptions {
   onHello?: (link: AgentLink, hello: Hello, restarted: boolean) => void;
   /** Called when a command comes back refused or failed. */
   onRefused?: (link: AgentLink, result: Result) => void;
+  /**
+   * The console's audit trail. Every command carries `head()` (the committed chain head); each countersignature the
+   * agent returns is checked against its TLS certificate and handed to `countersigned` (control.db keeps it). Without
+   * it a link sends the empty trail's head (seq 0): a console with no audit trail (tests, probes).
+   */
+  audit?: { head: () => AuditHead; countersigned?: (c: Countersigned) => void };
   connectTimeoutMs?: number;
   maxBackoffMs?: number;
 }
@@ -49,7 +58,18 @@ export class AgentLink implements Feed {
   private backoffMs = 1000;
   private stopped = true;
   private lastBootId: string | null = null;
-  private readonly pending = new Map<string, (r: Result) => void>();
+  private readonly pending = new Map<string, { done: (r: Result) => void; head: AuditHead | null }>();
+  /** The agent's certificate on this connection (countersignatures verify under it). */
+  private peer: { pem: string; key: KeyObject } | null = null;
+  private consoleKeyId: string | null = null;
+  /** The last countersignature handed on (a renewal's repeat of the same head is not stored again). */
+  private lastCountersig = '';
+  /**
+   * Set when the agent refused this console's audit head (`audit-head`: the console's chain went back or forked from
+   * what the agent countersigned). The actuator then stops acting on this host; it stays set for this link's life
+   * (until the console restarts or the source is removed and added again): someone has to look.
+   */
+  auditRefused: string | null = null;
 
   constructor(
     readonly config: AgentSourceConfig,
@@ -85,7 +105,8 @@ export class AgentLink implements Feed {
     if (!this.hello) return `${where} · not connected`;
     const s = this.lastState;
     const lease = s ? (s.mode === 'leased' ? `leased until ${new Date(s.leaseExpiresMs ?? 0).toISOString().slice(11, 19)}` : s.mode) : '?';
-    return `${where} · ${this.hello.gpus.length} GPUs · ${this.hello.backend} · scopes ${this.hello.scopes.join('+')} · lease ${lease}`;
+    const refused = this.auditRefused ? ' · REFUSES this console: its audit chain went back or forked (audit-head)' : '';
+    return `${where} · ${this.hello.gpus.length} GPUs · ${this.hello.backend} · scopes ${this.hello.scopes.join('+')} · lease ${lease}${refused}`;
   }
 
   intervalMs(): number {
@@ -103,8 +124,14 @@ export class AgentLink implements Feed {
    */
   send(actions: CommandAction[], leaseMs: number, timeoutMs = 5000): Promise<Result> {
     const now = Date.now();
-    const body: CommandBody = { v: AGENT_PROTOCOL_VERSION, host: this.config.host, nonce: randomBytes(16).toString('hex'), issuedMs: now, expiresMs: now + leaseMs, actions };
+    const auditHead = this.o.audit?.head() ?? EMPTY_TRAIL_HEAD;
+    const body: CommandBody = { v: AGENT_PROTOCOL_VERSION, host: this.config.host, nonce: randomBytes(16).toString('hex'), issuedMs: now, expiresMs: now + leaseMs, actions, auditHead };
     return this.sendBody(JSON.stringify(body), body.nonce, timeoutMs);
+  }
+
+  /** The key id of this console's certificate: what the agent keeps heads under. */
+  get consoleKey(): string {
+    return (this.consoleKeyId ??= certKeyId(this.o.identity.cert));
   }
 
   /** Send a body as given (tests use it to replay or tamper); signs it unless `sig` is supplied. */
@@ -112,14 +139,18 @@ export class AgentLink implements Feed {
     const local = (error: string) => this.localFailure(nonce, error);
     if (!this.connected || !this.socket) return Promise.resolve(local(`agent ${this.config.host} is not connected`));
     const signature = sig ?? signBody(text, this.o.identity.key);
+    const head = headOf(text);
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.pending.delete(nonce);
         resolve(local(`no answer from agent ${this.config.host} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(nonce, (r) => {
-        clearTimeout(t);
-        resolve(r);
+      this.pending.set(nonce, {
+        head,
+        done: (r) => {
+          clearTimeout(t);
+          resolve(r);
+        },
       });
       if (!writeLine(this.socket!, { type: 'command', body: text, sig: signature })) {
         this.pending.delete(nonce);
@@ -153,7 +184,12 @@ export class AgentLink implements Feed {
     socket.setNoDelay(true);
     socket.on('timeout', () => socket.destroy(new Error('connection timed out')));
     // The timeout guards the handshake only: an agent reporting every 30 s is not idle.
-    socket.once('secureConnect', () => socket.setTimeout(0));
+    socket.once('secureConnect', () => {
+      socket.setTimeout(0);
+      const raw = socket.getPeerCertificate().raw;
+      const cert = raw ? new X509Certificate(raw) : null;
+      this.peer = cert ? { pem: cert.toString(), key: cert.publicKey } : null;
+    });
     let failed = false;
     socket.on('error', (e: NodeJS.ErrnoException) => {
       failed = true;
@@ -169,8 +205,9 @@ export class AgentLink implements Feed {
       if (this.socket === socket) {
         this.socket = null;
         this.hello = null;
+        this.peer = null;
       }
-      for (const [nonce, done] of this.pending) done(this.localFailure(nonce, 'connection closed'));
+      for (const [nonce, p] of this.pending) p.done(this.localFailure(nonce, 'connection closed'));
       this.pending.clear();
       if (!this.stopped) {
         this.timer = setTimeout(() => this.connect(), this.backoffMs);
@@ -229,16 +266,40 @@ export class AgentLink implements Feed {
         this.sink?.readings(this.id, msg.host, msg.tMs, msg.gpus);
         break;
       case 'result': {
-        const done = msg.nonce ? this.pending.get(msg.nonce) : undefined;
+        const p = msg.nonce ? this.pending.get(msg.nonce) : undefined;
         if (msg.nonce) this.pending.delete(msg.nonce);
-        if (!msg.ok) {
+        if (msg.countersig) this.countersigned(msg.countersig, p?.head ?? null);
+        if (msg.code === 'audit-head') {
+          this.auditRefused = msg.error ?? 'audit head refused';
+          this.error(
+            `agent ${this.config.host} REFUSED this console (audit-head): ${msg.error ?? ''} — this console's audit trail (control.db) was rewritten or truncated ` +
+              `since the agent countersigned it; it will not act on ${this.config.host} until someone looks (headroom audit verify)`,
+          );
+          this.o.onRefused?.(this, msg);
+        } else if (!msg.ok) {
           this.error(`agent ${this.config.host} refused a command (${msg.code ?? 'error'}): ${msg.error ?? ''}`);
           this.o.onRefused?.(this, msg);
         }
-        done?.(msg);
+        p?.done(msg);
         break;
       }
     }
+  }
+
+  /** Check a countersignature against the agent's certificate and the head sent; hand on a new one, report a bad one. */
+  private countersigned(cs: NonNullable<Result['countersig']>, sent: AuditHead | null): void {
+    const key = `${cs.seq}|${cs.hash}|${cs.atMs}|${cs.sig}`;
+    if (key === this.lastCountersig) return;
+    // A late answer to a command given up on (timed out): nothing to hold it against; a later one will do.
+    if (!sent) return;
+    const peer = this.peer;
+    const problem = !peer ? 'no agent certificate on this connection' : checkResultCountersig(cs, sent, this.config.host, this.consoleKey, peer.key);
+    if (problem || !peer) {
+      this.error(`agent ${this.config.host} returned a countersignature of the audit head that does not hold (${problem}): not stored`);
+      return;
+    }
+    this.lastCountersig = key;
+    this.o.audit?.countersigned?.({ host: this.config.host, consoleKey: this.consoleKey, seq: cs.seq, hash: cs.hash, atMs: cs.atMs, sig: cs.sig, cert: peer.pem });
   }
 
   /** Connect once, wait for the hello, and say what was found (Settings → Sources → Test). */
@@ -265,6 +326,19 @@ export class AgentLink implements Feed {
         },
       });
     });
+  }
+}
+
+/** The head a link sends without an audit trail: the empty trail's (seq 0, the genesis hash). */
+export const EMPTY_TRAIL_HEAD: AuditHead = Object.freeze({ seq: 0, hash: '0'.repeat(64) });
+
+/** The audit head inside a body's text (null when it has none: the agent refuses such a body anyway). */
+function headOf(text: string): AuditHead | null {
+  try {
+    const h = AuditHeadSchema.safeParse((JSON.parse(text) as { auditHead?: unknown }).auditHead);
+    return h.success ? h.data : null;
+  } catch {
+    return null;
   }
 }
 

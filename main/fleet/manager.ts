@@ -10,7 +10,8 @@ import type { FleetSource } from './fleetSource.js';
 import type { Feed } from '../core/source.js';
 import { PromFeed } from '../sources/promFeed.js';
 import { configProblems, type ConfigProblem, type ReportedGpu } from '../core/configSanity.js';
-import type { Hello } from '../../shared/agentProtocol.js';
+import type { AuditHead, Hello } from '../../shared/agentProtocol.js';
+import type { Countersigned } from '../pki/countersig.js';
 
 export interface SourceManagerOptions {
   fleet: FleetSource;
@@ -25,6 +26,11 @@ export interface SourceManagerOptions {
   log?: (line: string) => void;
   /** The configuration's problems changed (checked at every agent hello; the engine's configSanity alert reads them). */
   onConfigProblems?: (problems: readonly ConfigProblem[]) => void;
+  /**
+   * The audit trail's committed head, carried by every command to every agent, and where the agents'
+   * countersignatures of it go (control.db). Absent: agents are shown the empty trail's head (tests).
+   */
+  auditHeads?: { head: () => AuditHead; countersigned: (c: Countersigned) => void };
 }
 
 /**
@@ -158,6 +164,7 @@ export class SourceManager {
       const act = this.o.actuator;
       const link = new AgentLink(config, {
         identity: id,
+        audit: this.o.auditHeads,
         onHello: (l, h, restarted) => {
           this.hello(h);
           act.onHello(l, h, restarted);

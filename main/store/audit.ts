@@ -4,6 +4,7 @@ import type { AuditQuery, AuditRecord, Role } from '../../shared/domain/control.
 import type { ResponseTypes } from '../../shared/contract.js';
 import type { AuditApi, AuditEntry, AuditSink } from '../core/ports.js';
 import type { DB } from './db.js';
+import { countersigContradiction, countersigSummary } from './countersigs.js';
 
 /** prevHash of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -238,11 +239,26 @@ export class AuditTrail implements AuditSink, AuditApi {
   }
 
   /**
+   * The chain, then the agents' countersignatures stored with it: `verifyChain`, and every stored countersigned head
+   * must still be the chain's record at its seq (else the chain was rewritten and re-hashed) and lie within the chain
+   * (else its tail was cut). Signatures are not re-checked here (they were on receipt; `headroom audit verify` does).
+   */
+  verify(): ResponseTypes['audit:verify'] {
+    const r = this.verifyChain();
+    if (!r.ok) return r;
+    const c = countersigContradiction(this.db, r.records, (seq) => (seq === 0 ? GENESIS_HASH : this.hashAt(seq)));
+    if (c) return { ok: false, records: r.records, brokenAtSeq: c.seq, message: c.message };
+    const s = countersigSummary(this.db);
+    if (s.count === 0) return r;
+    return { ...r, message: `${r.message}; countersigned by ${s.hosts} agent${s.hosts === 1 ? '' : 's'} up to seq ${s.maxSeq}` };
+  }
+
+  /**
    * Walk the chain from the first record: seq 1, 2, 3 … without gaps, each prevHash = the previous record's hash
    * (genesis: 64 zeros), each hash = SHA-256 of its canonical form, and the last record = the stored head.
    * Reports the first break. `records` = records found intact before it.
    */
-  verify(): ResponseTypes['audit:verify'] {
+  verifyChain(): ResponseTypes['audit:verify'] {
     let expected = 1;
     let prev = GENESIS_HASH;
     let n = 0;

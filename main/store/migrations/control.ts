@@ -2,9 +2,9 @@ import type { Migration } from '../db.js';
 
 /**
  * The numbered, append-only migrations of control.db, in order: 1 (migration log, audit trail, alert acks and
- * silences), 100 (the controller's overrides, rows, policy), 101 (Settings → Sources). The gap 2–99 is history:
- * the list used to be two lists by owner; released numbers never change. Never edit a released migration; add the
- * next one (102) at the end. Each is tested on a database at the previous version (test/integration/store/).
+ * silences), 100 (the controller's overrides, rows, policy), 101 (Settings → Sources), 102 (agents' countersignatures
+ * of the audit chain head). The gap 2–99 is history: the list used to be two lists by owner; released numbers never
+ * change. Never edit a released migration; add the next one (103) at the end. Each is tested on a database at the previous version (test/integration/store/).
  */
 export const CONTROL_MIGRATIONS: readonly Migration[] = [
   {
@@ -121,6 +121,34 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
           body TEXT NOT NULL,
           added_by TEXT NOT NULL,
           added_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 102,
+    name: 'audit: agents countersignatures of the chain head',
+    up: (db) => {
+      db.exec(`
+        -- Each agent's signature over a chain head this console showed it (main/pki/countersig.ts): host, the console
+        -- key the head was kept under, seq and hash of the record, when the agent kept it (its clock), the signature
+        -- (base64) and the agent certificate it verifies under. "headroom audit verify" holds every row against the
+        -- chain: the record at seq must still have this hash, and exist. One row per head, not per command.
+        CREATE TABLE audit_countersigs (
+          host TEXT NOT NULL,
+          console_key TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          hash TEXT NOT NULL,
+          at_ms INTEGER NOT NULL,
+          sig TEXT NOT NULL,
+          cert_fp TEXT NOT NULL,
+          PRIMARY KEY (host, console_key, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX audit_countersigs_by_seq ON audit_countersigs(seq);
+        -- The agents' certificates (PEM) by SHA-256 of their DER, stored once each.
+        CREATE TABLE audit_countersig_certs (
+          fingerprint TEXT PRIMARY KEY,
+          pem TEXT NOT NULL
         ) WITHOUT ROWID;
       `);
     },

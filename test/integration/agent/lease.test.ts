@@ -93,7 +93,7 @@ describe('agent leases when things fail', () => {
       expect(agent.state().mode).toBe('safe');
       // GPU 0 is raised, then GPU 1's call fails: GPU 0's raise holds only until this command's expiry.
       backend.failLimit = 0;
-      const body = { v: AGENT_PROTOCOL_VERSION, host: 'gpu-l3', nonce: 'ab'.repeat(16), issuedMs: Date.now(), expiresMs: Date.now() + 400, actions: [{ kind: 'setPowerLimit' as const, uuid: uuid(0), watts: 690 }, { kind: 'setPowerLimit' as const, uuid: uuid(1), watts: 690 }] };
+      const body = { v: AGENT_PROTOCOL_VERSION, host: 'gpu-l3', nonce: 'ab'.repeat(16), issuedMs: Date.now(), expiresMs: Date.now() + 400, actions: [{ kind: 'setPowerLimit' as const, uuid: uuid(0), watts: 690 }, { kind: 'setPowerLimit' as const, uuid: uuid(1), watts: 690 }], auditHead: { seq: 0, hash: '0'.repeat(64) } };
       const orig = backend.setPowerLimit.bind(backend);
       backend.setPowerLimit = async (i, w) => (i === 1 ? Promise.reject(new BackendError('nvidia-smi -pl: GPU is lost')) : orig(i, w));
       const r = await link.sendBody(JSON.stringify(body), body.nonce);

@@ -72,7 +72,7 @@ function linkTo(host: string, identity: TlsIdentity, opts: { connectAs?: string;
 
 function body(host: string, over: Partial<CommandBody> = {}): CommandBody {
   const now = Date.now();
-  return { v: AGENT_PROTOCOL_VERSION, host, nonce: Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32), issuedMs: now, expiresMs: now + 2000, actions: [], ...over };
+  return { v: AGENT_PROTOCOL_VERSION, host, nonce: Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32), issuedMs: now, expiresMs: now + 2000, actions: [], auditHead: { seq: 0, hash: '0'.repeat(64) }, ...over };
 }
 
 beforeAll(async () => {

@@ -18,6 +18,7 @@ const body = (over: Partial<CommandBody> = {}): CommandBody => ({
   issuedMs: NOW,
   expiresMs: NOW + 10_000,
   actions: [{ kind: 'setPowerLimit', uuid: 'GPU-00000000-0000-0000-0000-000000000001', watts: 400 }],
+  auditHead: { seq: 7, hash: 'a'.repeat(64) },
   ...over,
 });
 const signed = (b: unknown, key: KeyObject = privateKey) => {
@@ -113,7 +114,7 @@ describe('CommandGate', () => {
         const from = Math.min(NOW + issuedOff, NOW);
         const minLease = NOW - from + 1;
         const lease = minLease + Math.floor(leaseFrac * (MAX_LEASE + SKEW - minLease));
-        return { v: AGENT_PROTOCOL_VERSION, host: 'gpu-1', nonce: '', issuedMs: NOW + issuedOff, expiresMs: from + lease, actions };
+        return { v: AGENT_PROTOCOL_VERSION, host: 'gpu-1', nonce: '', issuedMs: NOW + issuedOff, expiresMs: from + lease, actions, auditHead: { seq: 7, hash: 'a'.repeat(64) } };
       });
     type Mutation = { field: string; code: RejectCode | 'ok'; apply: (b: CommandBody) => unknown };
     const badNumber = fc.constantFrom(0, -1, -0.5, 10_000.5, 1e9, NaN, Infinity, -Infinity, '400' as unknown as number, null as unknown as number);
@@ -163,6 +164,10 @@ describe('CommandGate', () => {
       fc.tuple(uuid, fc.nat()).map(([u, at]): Mutation => ({ field: 'brake.on', code: 'schema', apply: (b) => withAction(b, { kind: 'brake', uuid: u, on: 'yes' }, at) })),
       fc.tuple(fc.constantFrom('GPU-1', 'gpu-00000000-0000-0000-0000-000000000001', ''), fc.nat()).map(([u, at]): Mutation => ({ field: 'uuid', code: 'schema', apply: (b) => withAction(b, { kind: 'resetClocks', uuid: u }, at) })),
       fc.constantFrom(0, 2, '1', null).map((v): Mutation => ({ field: 'v', code: 'schema', apply: (b) => ({ ...b, v }) })),
+      // The audit head: required, seq a non-negative integer, hash 64 lowercase hex digits.
+      fc
+        .constantFrom(undefined, null, {}, { seq: 7 }, { seq: -1, hash: 'a'.repeat(64) }, { seq: 1.5, hash: 'a'.repeat(64) }, { seq: 7, hash: 'A'.repeat(64) }, { seq: 7, hash: 'a'.repeat(63) }, { seq: '7', hash: 'a'.repeat(64) })
+        .map((h): Mutation => ({ field: 'auditHead (malformed)', code: 'schema', apply: (b) => ({ ...b, auditHead: h }) })),
     );
     // How the mutated body reaches the gate: signed correctly (the default), signed by another key, tampered after
     // signing, or over a connection whose certificate may only read.
@@ -199,7 +204,7 @@ describe('CommandGate', () => {
     );
     const by = (field: string) => reached.get(`signed ${field}`) ?? 0;
     // Every check was reached, many times each.
-    for (const f of ['none', 'host', 'host (malformed)', 'expiresMs', 'issuedMs', 'lease', 'nonce (reused)', 'nonce (malformed)', 'watts', 'MHz', 'action kind', 'uuid', 'v']) {
+    for (const f of ['none', 'host', 'host (malformed)', 'expiresMs', 'issuedMs', 'lease', 'nonce (reused)', 'nonce (malformed)', 'watts', 'MHz', 'action kind', 'uuid', 'v', 'auditHead (malformed)']) {
       expect(by(f), f).toBeGreaterThanOrEqual(20);
     }
     for (const how of ['other-key', 'tampered', 'read-scope']) expect([...reached].filter(([k]) => k.startsWith(how)).reduce((s, [, n]) => s + n, 0), how).toBeGreaterThanOrEqual(100);

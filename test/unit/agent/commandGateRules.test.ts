@@ -15,6 +15,7 @@ const body = (over: Partial<CommandBody> = {}): CommandBody => ({
   issuedMs: NOW,
   expiresMs: NOW + 10_000,
   actions: [],
+  auditHead: { seq: 0, hash: '0'.repeat(64) },
   ...over,
 });
 const signed = (b: unknown) => {
