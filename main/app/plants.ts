@@ -104,7 +104,7 @@ export function fleetPlant(
   const inventory = loadInventoryFile(f.inventory);
   const initialSources = f.sources ? loadSourcesFile(f.sources) : [];
   const fleetSource = new FleetSource(inventory);
-  const agentActuator = new AgentActuator(inventory, { leaseMs: f.leaseMs, log });
+  const agentActuator = new AgentActuator(inventory, { leaseMs: f.leaseMs, log, fresh: (host) => fleetSource.hostFresh(host) });
   let identity: TlsIdentity | { error: string };
   if (!f.certs) identity = { error: 'no certificate directory given (--certs DIR; create one with `headroom certs`)' };
   else {

@@ -8,6 +8,11 @@ export interface AgentActuatorOptions {
   leaseMs?: number;
   /** Log line for re-applies and failures. */
   log?: (line: string) => void;
+  /**
+   * Whether every GPU of a host has a fresh reading now (FleetSource.hostFresh). A re-apply to a host that is not
+   * fresh loosens nothing (see `reapply`). Default: always fresh.
+   */
+  fresh?: (host: string) => boolean;
 }
 
 /**
@@ -44,6 +49,9 @@ export class AgentActuator implements Actuator {
   private readonly queued = new Map<string, CommandAction[]>();
   /** Hosts whose last command failed: re-sent in full at the next renewal. */
   private readonly dirty = new Set<string>();
+  /** Hosts re-applied while stale (loosening held back): re-sent in full at the first renewal they are fresh. */
+  private readonly heldBack = new Set<string>();
+  private readonly fresh: (host: string) => boolean;
   private flushScheduled = false;
   private readonly renewTimer: NodeJS.Timeout;
   private readonly log: (line: string) => void;
@@ -54,6 +62,7 @@ export class AgentActuator implements Actuator {
   ) {
     this.leaseMs = o.leaseMs ?? 15_000;
     this.log = o.log ?? (() => {});
+    this.fresh = o.fresh ?? (() => true);
     this.desired = Array.from({ length: inventory.topology.gpuCount }, () => ({}));
     this.renewTimer = setInterval(() => this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref();
@@ -91,26 +100,37 @@ export class AgentActuator implements Actuator {
     this.reapply(link, restarted ? 'agent (re)started' : 'reconnected');
   }
 
-  /** Send every setpoint the control service made for the link's host, in one command: brake, limit, lock. */
+  /**
+   * Send every setpoint the control service made for the link's host, in one command: brake, limit, lock. The agent
+   * may be at its safe cap (restarted, lease lapsed) or braked; the setpoints were decided on readings that are old
+   * now. So when the host's readings are not fresh, nothing is loosened: limits go no higher than the agent's safe cap,
+   * a brake-off and a clock reset are not sent, brakes and locks are. The host is re-applied in full at the first
+   * renewal after its readings are fresh again (a release on fresh data, as the control service would make it).
+   * Found by the closed-loop soak: a lapsed host's GPUs went from the 240 W safe cap to 700 W while every reading was stale.
+   */
   private reapply(link: AgentLink, why: string): void {
     const h = this.inventory.hosts.get(link.host);
     if (!h) return;
+    const fresh = this.fresh(link.host);
+    const safeCap = new Map(link.gpus().map((g) => [g.uuid.toLowerCase(), g.safeCapW ?? link.lastState?.safeCapW ?? g.minLimitW]));
     const actions: CommandAction[] = [];
     for (const g of h.gpus) {
       const d = this.desired[g]!;
-      if (d.brake !== undefined) actions.push({ kind: 'brake', uuid: this.inventory.uuidOf(g), on: d.brake });
+      if (d.brake !== undefined && (fresh || d.brake)) actions.push({ kind: 'brake', uuid: this.inventory.uuidOf(g), on: d.brake });
     }
     for (const g of h.gpus) {
       const uuid = this.inventory.uuidOf(g);
       const d = this.desired[g]!;
-      if (d.limitW !== undefined) actions.push({ kind: 'setPowerLimit', uuid, watts: d.limitW });
-      if (d.lockMHz !== undefined) actions.push(d.lockMHz > 0 ? { kind: 'lockClocks', uuid, minMHz: d.lockMHz, maxMHz: d.lockMHz } : { kind: 'resetClocks', uuid });
+      if (d.limitW !== undefined) actions.push({ kind: 'setPowerLimit', uuid, watts: fresh ? d.limitW : Math.min(d.limitW, safeCap.get(uuid.toLowerCase()) ?? d.limitW) });
+      if (d.lockMHz !== undefined && (fresh || d.lockMHz > 0)) actions.push(d.lockMHz > 0 ? { kind: 'lockClocks', uuid, minMHz: d.lockMHz, maxMHz: d.lockMHz } : { kind: 'resetClocks', uuid });
     }
     this.dirty.delete(link.host);
+    if (fresh) this.heldBack.delete(link.host);
+    else this.heldBack.add(link.host);
     // Nothing asked yet: the agent keeps its safe cap and no lease is needed.
     if (actions.length === 0) return;
     this.reapplies++;
-    this.log(`agents: ${why}: re-applying ${h.gpus.length} GPUs' setpoints on ${link.host}`);
+    this.log(`agents: ${why}: re-applying ${h.gpus.length} GPUs' setpoints on ${link.host}${fresh ? '' : ' (readings stale: nothing loosened until they are fresh)'}`);
     this.sendTo(link, actions);
   }
 
@@ -143,6 +163,7 @@ export class AgentActuator implements Actuator {
     for (const link of this.links.values()) {
       if (!link.connected) continue;
       if (this.dirty.has(link.host) || link.lastState?.mode === 'safe') this.reapply(link, 'lease lapsed or a command failed');
+      else if (this.heldBack.has(link.host) && this.fresh(link.host)) this.reapply(link, 'readings fresh again');
       else if (link.lastState?.mode === 'leased') this.sendTo(link, []);
     }
   }

@@ -196,6 +196,14 @@ export class FleetSource implements Source {
     return { tMs: wall, ...c, ...(this.meters.seen ? this.meters.fresh(wall) : {}) };
   }
 
+  /** Whether every GPU of `host` has a reading within its stale limit now (never heard of: not fresh). */
+  hostFresh(host: string): boolean {
+    const h = this.inventory.hosts.get(host);
+    if (!h) return false;
+    const wall = this.now();
+    return h.gpus.every((g) => this.seenWallMs[g]! > 0 && wall - this.seenWallMs[g]! <= this.staleAfterGpu[g]!);
+  }
+
   /** A feed is late after max(staleAfterMs, 2.5 × its interval). */
   private staleLimit(st: FeedState): number {
     return Math.max(this.staleAfterMs, 2.5 * (st.feed.intervalMs?.() ?? 0));

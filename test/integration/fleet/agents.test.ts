@@ -177,6 +177,40 @@ describe('host agents over mutual TLS', () => {
     }
   });
 
+  it('a re-apply while the host reads stale loosens nothing: limits stay at the safe cap until its readings are fresh', async () => {
+    let fresh = true;
+    const actuator = new AgentActuator(inventory, { leaseMs: 900, fresh: () => fresh });
+    const link = new AgentLink({ kind: 'agent', id: 'h5b', host: 'gpu-h5', address: '127.0.0.1', port: agents.get('gpu-h5')!.agent.port }, { identity: control, onHello: (l, h, r) => actuator.onHello(l, h, r) });
+    actuator.attach(link);
+    link.start({ readings: () => {}, error: () => {} });
+    const h5 = agents.get('gpu-h5')!;
+    try {
+      const g = inventory.hosts.get('gpu-h5')!.gpus[1]!;
+      await until('hello', () => link.connected);
+      // Decided on fresh readings: 600 W, above the agent's 420 W safe cap.
+      actuator.setPowerLimit(g, 600);
+      await until('600 W under a lease', () => h5.backend.limitOf(1) === 600 && h5.agent.state().mode === 'leased');
+      // The lease lapses (the agent's clock leaps) while the console cannot see the host.
+      fresh = false;
+      h5OffsetMs = 10_000;
+      await until('lapsed to the safe cap', () => h5.agent.state().mode === 'safe' && h5.backend.limitOf(1) === 420);
+      h5OffsetMs = 0;
+      const before = actuator.reapplies;
+      // The renewal re-applies under a new lease, but no higher than the safe cap: the 600 W was decided on old data.
+      await until('re-leased at the safe cap', () => actuator.reapplies > before && h5.agent.state().mode === 'leased');
+      await new Promise((r) => setTimeout(r, 700));
+      expect(h5.backend.limitOf(1)).toBe(420);
+      expect(h5.backend.calls.filter((c) => c === '-i 1 -pl 600.00')).toHaveLength(1);
+      // Fresh again: the first renewal sends the full setpoints.
+      fresh = true;
+      await until('600 W again once fresh', () => h5.backend.limitOf(1) === 600, 5000);
+    } finally {
+      h5OffsetMs = 0;
+      actuator.close();
+      await link.stop();
+    }
+  });
+
   it('refuses expired, future, replayed, tampered, mis-addressed and over-long commands', async () => {
     const { link } = linkTo('gpu-h3', control);
     try {

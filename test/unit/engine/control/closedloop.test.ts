@@ -1,98 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PolicyConfigSchema } from '../../../../shared/domain/control.js';
-import { ClockEvent, SampleFlag } from '../../../../shared/domain/fleet.js';
 import { CH } from '../../../../main/core/control/actuation.js';
 import { SOURCE } from '../../../../main/core/control/arbiter.js';
-import { BRAKE_CLOCK_MHZ, clockForLimit, powerAt } from '../../../../main/core/physics.js';
-import { resolveTopology } from '../../../../main/core/topology.js';
 import { ControlService } from '../../../../main/engine/control/service.js';
 import { Engine } from '../../../../main/engine/engine.js';
-import type { Actuator } from '../../../../main/core/ports.js';
-import type { Source, SourceBatch } from '../../../../main/core/source.js';
+import { GPUS, PartialPlant, Plant, loopTopology as topology, type Scenario } from '../../../fixtures/closedLoopPlant.js';
 import { H100 } from '../../../helpers.js';
 
 /**
  * Closed loop through the real Engine and ControlService: a small row (16 H100) whose GPUs follow a random demand
- * trace, under random faults (telemetry stalls, a lost feed). The plant applies the actuator's commands like the
- * driver would and reports the truth; the engine sees nothing during a stall (stale: worst case).
+ * trace, under random faults (telemetry stalls, a lost feed). The plant (test/fixtures/closedLoopPlant.ts) applies the
+ * actuator's commands like the driver would and reports the truth; the engine sees nothing during a stall (stale:
+ * worst case). Fault schedules on a row of host agents: closedLoopFaults.test.ts and soak/closedLoop.ts.
  */
-const GPUS = 16;
-const SERVER_IDLE_W = 500;
-const BUDGET_KW = 8.2; // full demand ≈ 12.7 kW (155 %), braked ≈ 3 kW
-const topology = resolveTopology({
-  site: { id: 'loop', name: 'closed loop' },
-  gpuModels: [],
-  rows: [{ id: 'P', budgetKW: BUDGET_KW, coolingKW: 100, supplyC: 22, racks: 2, serversPerRack: 1, gpusPerServer: 8, gpuModel: 'H100-SXM', serverIdleW: SERVER_IDLE_W, serverActiveW: 0 }],
-});
-
-interface Scenario {
-  demand: Array<{ a: number; len: number }>;
-  stalls: Array<{ at: number; len: number }>;
-  loss: { at: number; len: number; fraction: number } | null;
-  capPath: 'outOfBand' | 'inBand';
-}
-
-class Plant implements Source, Actuator {
-  readonly id = 'plant';
-  readonly kind = 'sim' as const;
-  readonly limit = new Float64Array(GPUS).fill(700);
-  readonly lock = new Float64Array(GPUS);
-  readonly brake = new Uint8Array(GPUS);
-  readonly truthPct: number[] = [];
-  badCommands = 0;
-  k = 0;
-  private readonly level: number[] = [];
-  constructor(private readonly s: Scenario) {
-    for (const seg of s.demand) for (let i = 0; i < seg.len; i++) this.level.push(seg.a);
-  }
-  get ticks() {
-    return this.level.length;
-  }
-  budgetAt(k: number): number {
-    const l = this.s.loss;
-    return l && k >= l.at && k < l.at + l.len ? BUDGET_KW * (1 - l.fraction) : BUDGET_KW;
-  }
-  poll(): SourceBatch | null {
-    const k = this.k++;
-    const powerW = new Float64Array(GPUS);
-    const clockMHz = new Float64Array(GPUS);
-    const flags = new Uint32Array(GPUS);
-    let total = SERVER_IDLE_W * 2;
-    for (let g = 0; g < GPUS; g++) {
-      const a = this.level[k]! * (0.9 + 0.2 * ((g * 37) % 16) / 16);
-      let f = H100.maxClockMHz;
-      if (this.lock[g]! > 0) f = Math.min(f, this.lock[g]!);
-      if (this.brake[g]) {
-        f = Math.min(f, BRAKE_CLOCK_MHZ);
-        flags[g]! |= ClockEvent.hwPowerBrake;
-      }
-      if (this.lock[g]! > 0 && this.lock[g]! < H100.maxClockMHz) flags[g]! |= ClockEvent.clocksSetting;
-      let p = powerAt(H100, a, f);
-      if (p > this.limit[g]!) {
-        f = Math.min(f, clockForLimit(H100, a, this.limit[g]!));
-        p = Math.min(p, powerAt(H100, a, f));
-      }
-      powerW[g] = p;
-      clockMHz[g] = f;
-      total += p;
-    }
-    this.truthPct.push((total / (this.budgetAt(k) * 1000)) * 100);
-    if (this.s.stalls.some((st) => k >= st.at && k < st.at + st.len)) return null;
-    return { tMs: 0, powerW, tempC: new Float64Array(GPUS).fill(50), clockMHz, limitW: this.limit, util: new Float64Array(GPUS).fill(0.5), flags, rowBudgetKW: [this.budgetAt(k)] };
-  }
-  setPowerLimit(g: number, w: number): void {
-    if (!(w >= H100.minLimitW && w <= H100.maxLimitW)) this.badCommands++;
-    this.limit[g] = w;
-  }
-  setClockLock(g: number, mhz: number): void {
-    if (!(mhz === 0 || (mhz >= H100.minClockMHz && mhz <= H100.maxClockMHz))) this.badCommands++;
-    this.lock[g] = mhz;
-  }
-  setBrake(g: number, on: boolean): void {
-    this.brake[g] = on ? 1 : 0;
-  }
-}
 
 const cfgFor = (capPath: Scenario['capPath']) => PolicyConfigSchema.parse({ actuation: { capPath } });
 
@@ -161,32 +82,6 @@ describe('closed loop: engine + ControlService + a plant under random demand and
     console.log(`closed loop: ${runs} random runs (${ticks} ticks); longest stretch above 100 %: ${worst} ticks (bound: brake 5 s + 1 tick); 0 violations`);
   }, 60_000);
 });
-
-/**
- * Partial staleness, as FleetSource reports it: one host (GPUs 8–15) goes silent while the other stays fresh. Its
- * GPUs arrive flagged stale at their worst case (the model's max limit, fully busy); the engine as a whole is not stale.
- */
-class PartialPlant extends Plant {
-  silentFrom = Infinity;
-  silentTo = Infinity;
-  budgetKW = BUDGET_KW;
-  override budgetAt(): number {
-    return this.budgetKW;
-  }
-  override poll(): SourceBatch | null {
-    const k = this.k;
-    const b = super.poll()!;
-    if (k >= this.silentFrom && k < this.silentTo) {
-      const [powerW, util, flags] = [b.powerW as Float64Array, b.util as Float64Array, b.flags as Uint32Array];
-      for (let g = 8; g < GPUS; g++) {
-        powerW[g] = Math.max(this.limit[g]!, H100.maxLimitW);
-        util[g] = 1;
-        flags[g] = (flags[g]! | SampleFlag.stale) >>> 0;
-      }
-    }
-    return b;
-  }
-}
 
 describe('partial staleness: one host silent, the other fresh', () => {
   it('the silent host counts at worst case and none of its GPUs is released on any channel (limit, lock, brake); the fresh host is released normally', () => {
