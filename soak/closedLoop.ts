@@ -1,12 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PolicyConfigSchema } from '../shared/domain/control.js';
-import { BOUNDS, FAULT, randomSchedule, runSchedule, scheduleSeed, type CheckResult, type Example, type ViolationKind } from '../test/fixtures/closedLoopPlant.js';
+import { BOUNDS, runSchedule, type CheckResult } from '../test/fixtures/faultCheck.js';
+import type { Example, ViolationKind } from '../test/fixtures/faultPlantBase.js';
+import { FAULT, randomSchedule, scheduleSeed } from '../test/fixtures/faultSchedules.js';
 import type { SoakPart, SoakSection } from './types.js';
 
 /**
  * The closed loop under random fault schedules (issue 11): the real Engine + ControlService on a row of four host
- * agents (test/fixtures/closedLoopPlant.ts: FaultPlant models agent.ts's lease and safe cap and the console's fleet
+ * agents (test/fixtures/faultPlant.ts: FaultPlant models agent.ts's lease and safe cap and the console's fleet
  * actuator), each schedule drawing hosts gone silent, whole-source stalls, actuator failures (commands to a host lost),
  * actuation delays, a budget loss and sometimes the brake path failing for good. Checked per schedule (runSchedule):
  *   - 0 releases on stale data: per GPU and channel (limit, lock, brake), decided by the control service while that

@@ -124,6 +124,11 @@ export class HostAgent {
   }
 
   /** Unauthenticated sockets, consoles, and what was dropped (tests). */
+  /** The control port's connection limits in force (`headroom agent --max-pending …`). */
+  get admissionLimits(): AdmissionLimits {
+    return this.control.limits;
+  }
+
   connectionStats(): AdmissionStats {
     return this.control.stats();
   }

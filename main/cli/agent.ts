@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { HostSchema } from '../../shared/agentProtocol.js';
 import type { HostAgent as HostAgentClass } from '../agent/agent.js';
 import type { Listen } from '../agent/listen.js';
+import { DEFAULT_ADMISSION, type AdmissionLimits } from '../agent/admission.js';
 import { num, UsageError } from './usage.js';
 
 export const AGENT_HELP = `  headroom agent --certs DIR [options]
@@ -27,6 +28,11 @@ export const AGENT_HELP = `  headroom agent --certs DIR [options]
       --interval-ms N          reading interval (default 1000)
       --max-lease-ms N         longest lease a console may ask for (default 60000)
       --max-skew-ms N          clock skew tolerated between console and agent (default 5000)
+      --handshake-timeout-ms N a connection must finish TLS and authenticate within this (default 5000)
+      --max-pending N          unauthenticated connections at once (default 128) …
+      --max-pending-per-source N
+                               … and from one address (IPv6: one /64) (default 8)
+      --max-consoles N         slots for authenticated consoles, never taken by unauthenticated sockets (default 32)
       --gpus N, --model ID, --seed N
                                sim backend: GPUs on the host (default 8), GPU model (H100-SXM), load seed
       --hosts H1,H2,…          sim backend: many simulated hosts in one process (drills, benches), each with its own
@@ -66,6 +72,10 @@ export async function runAgent(argv: string[]): Promise<number> {
         'interval-ms': { type: 'string', default: '1000' },
         'max-lease-ms': { type: 'string' },
         'max-skew-ms': { type: 'string' },
+        'handshake-timeout-ms': { type: 'string' },
+        'max-pending': { type: 'string' },
+        'max-pending-per-source': { type: 'string' },
+        'max-consoles': { type: 'string' },
         gpus: { type: 'string' },
         model: { type: 'string' },
         seed: { type: 'string' },
@@ -92,6 +102,16 @@ export async function runAgent(argv: string[]): Promise<number> {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    const maxPending = int(values['max-pending'], 'max-pending', 1, 100_000);
+    // Only what was given (an undefined would override the default).
+    const limits = Object.fromEntries(
+      Object.entries({
+        handshakeTimeoutMs: int(values['handshake-timeout-ms'], 'handshake-timeout-ms', 100, 60_000),
+        maxPending,
+        maxPendingPerSource: int(values['max-pending-per-source'], 'max-pending-per-source', 1, maxPending ?? DEFAULT_ADMISSION.maxPending),
+        maxConsoles: int(values['max-consoles'], 'max-consoles', 1, 1024),
+      }).filter(([, v]) => v !== undefined),
+    ) as Partial<AdmissionLimits>;
     const identities = hosts.map((host) => loadIdentity(values.certs!, `agent-${host}`));
     const seed = int(values.seed, 'seed', 0, 2 ** 31);
     const nth = (l: Listen, i: number): Listen => ({ host: l.host, port: l.port === 0 ? 0 : l.port + i });
@@ -110,12 +130,15 @@ export async function runAgent(argv: string[]): Promise<number> {
         intervalMs: int(values['interval-ms'], 'interval-ms', 50, 3_600_000),
         maxLeaseMs: int(values['max-lease-ms'], 'max-lease-ms', 1000, 3_600_000),
         maxSkewMs: int(values['max-skew-ms'], 'max-skew-ms', 0, 600_000),
+        limits,
         readOnly: values['read-only'],
         stateDir: stateDirOf(values['state-dir'], values.certs, host, hosts.length > 1),
         log: (line) => console.error(`${new Date().toISOString()} ${hosts.length > 1 ? `${host}: ` : ''}${line}`),
       });
       agents.push(agent);
       const s = agent.state();
+      const l = agent.admissionLimits;
+      console.error(`headroom agent ${host}: admission: handshake within ${l.handshakeTimeoutMs} ms, ${l.maxPending} unauthenticated at once (${l.maxPendingPerSource} per address), ${l.maxConsoles} console slots`);
       if (!values['read-only']) console.error(`headroom agent ${host}: audit heads kept in ${agent.auditHeads.dir} (${agent.auditHeads.size} console key${agent.auditHeads.size === 1 ? '' : 's'})`);
       console.log(
         `headroom agent ${host}: ${agent.gpuInfo.length} GPUs (${backend.kind}${values['read-only'] ? ', read-only' : ''}), control on ${listen.host}:${agent.port} (mutual TLS), ` +

@@ -51,6 +51,8 @@ export class AgentActuator implements Actuator {
   private readonly dirty = new Set<string>();
   /** Hosts re-applied while stale (loosening held back): re-sent in full at the first renewal they are fresh. */
   private readonly heldBack = new Set<string>();
+  /** Commands sent and not yet answered, per host: a renewal waits for them (they renew the lease when they land). */
+  private readonly inFlight = new Map<string, number>();
   private readonly fresh: (host: string) => boolean;
   private flushScheduled = false;
   private readonly renewTimer: NodeJS.Timeout;
@@ -100,38 +102,52 @@ export class AgentActuator implements Actuator {
     this.reapply(link, restarted ? 'agent (re)started' : 'reconnected');
   }
 
-  /**
-   * Send every setpoint the control service made for the link's host, in one command: brake, limit, lock. The agent
-   * may be at its safe cap (restarted, lease lapsed) or braked; the setpoints were decided on readings that are old
-   * now. So when the host's readings are not fresh, nothing is loosened: limits go no higher than the agent's safe cap,
-   * a brake-off and a clock reset are not sent, brakes and locks are. The host is re-applied in full at the first
-   * renewal after its readings are fresh again (a release on fresh data, as the control service would make it).
-   * Found by the closed-loop soak: a lapsed host's GPUs went from the 240 W safe cap to 700 W while every reading was stale.
-   */
+  /** Send every setpoint the control service made for the link's host, in one command: brake, limit, lock. */
   private reapply(link: AgentLink, why: string): void {
     const h = this.inventory.hosts.get(link.host);
     if (!h) return;
-    const fresh = this.fresh(link.host);
-    const safeCap = new Map(link.gpus().map((g) => [g.uuid.toLowerCase(), g.safeCapW ?? link.lastState?.safeCapW ?? g.minLimitW]));
     const actions: CommandAction[] = [];
     for (const g of h.gpus) {
       const d = this.desired[g]!;
-      if (d.brake !== undefined && (fresh || d.brake)) actions.push({ kind: 'brake', uuid: this.inventory.uuidOf(g), on: d.brake });
+      if (d.brake !== undefined) actions.push({ kind: 'brake', uuid: this.inventory.uuidOf(g), on: d.brake });
     }
     for (const g of h.gpus) {
       const uuid = this.inventory.uuidOf(g);
       const d = this.desired[g]!;
-      if (d.limitW !== undefined) actions.push({ kind: 'setPowerLimit', uuid, watts: fresh ? d.limitW : Math.min(d.limitW, safeCap.get(uuid.toLowerCase()) ?? d.limitW) });
-      if (d.lockMHz !== undefined && (fresh || d.lockMHz > 0)) actions.push(d.lockMHz > 0 ? { kind: 'lockClocks', uuid, minMHz: d.lockMHz, maxMHz: d.lockMHz } : { kind: 'resetClocks', uuid });
+      if (d.limitW !== undefined) actions.push({ kind: 'setPowerLimit', uuid, watts: d.limitW });
+      if (d.lockMHz !== undefined) actions.push(d.lockMHz > 0 ? { kind: 'lockClocks', uuid, minMHz: d.lockMHz, maxMHz: d.lockMHz } : { kind: 'resetClocks', uuid });
     }
     this.dirty.delete(link.host);
-    if (fresh) this.heldBack.delete(link.host);
-    else this.heldBack.add(link.host);
     // Nothing asked yet: the agent keeps its safe cap and no lease is needed.
     if (actions.length === 0) return;
     this.reapplies++;
-    this.log(`agents: ${why}: re-applying ${h.gpus.length} GPUs' setpoints on ${link.host}${fresh ? '' : ' (readings stale: nothing loosened until they are fresh)'}`);
+    this.log(`agents: ${why}: re-applying ${h.gpus.length} GPUs' setpoints on ${link.host}${this.fresh(link.host) ? '' : ' (readings stale: nothing loosened until they are fresh)'}`);
     this.sendTo(link, actions);
+  }
+
+  /**
+   * What may go to a host whose readings are not fresh: nothing that loosens. The agent may sit at its safe cap
+   * (restarted, lease lapsed) or braked, and whatever the control service believes the GPUs hold was learnt from
+   * readings that are old now — a "cap-down" from a default it never saw confirmed can be a raise above the safe cap.
+   * So limits go no higher than the agent's safe cap, brake-offs and clock resets are held, brakes and locks go. The
+   * host is re-applied in full at the first renewal after its readings are fresh again. Found by the closed-loop soak
+   * (a lapsed host's GPUs went from the 240 W safe cap to 700 W while every reading was stale) and the kill soak (a
+   * restarted console sent an operator's 650 W override to an agent at its 400 W safe cap before reading it).
+   */
+  private holdLoosening(link: AgentLink, actions: CommandAction[]): CommandAction[] {
+    const safeCap = new Map(link.gpus().map((g) => [g.uuid.toLowerCase(), g.safeCapW ?? link.lastState?.safeCapW ?? g.minLimitW]));
+    let held = false;
+    const out = actions.flatMap((a): CommandAction[] => {
+      if ((a.kind === 'brake' && !a.on) || a.kind === 'resetClocks') return ((held = true), []);
+      if (a.kind === 'setPowerLimit') {
+        const cap = safeCap.get(a.uuid.toLowerCase()) ?? a.watts;
+        if (a.watts > cap) held = true;
+        return [{ ...a, watts: Math.min(a.watts, cap) }];
+      }
+      return [a];
+    });
+    if (held) this.heldBack.add(link.host);
+    return out;
   }
 
   private queue(gpu: number, make: (uuid: string) => CommandAction): void {
@@ -162,6 +178,9 @@ export class AgentActuator implements Actuator {
   private renew(): void {
     for (const link of this.links.values()) {
       if (!link.connected) continue;
+      // A command still on its way (nvidia-smi can be slow): re-sending the whole set behind it only queues more work
+      // on the agent; its answer says whether the host needs anything more.
+      if ((this.inFlight.get(link.host) ?? 0) > 0) continue;
       if (this.dirty.has(link.host) || link.lastState?.mode === 'safe') this.reapply(link, 'lease lapsed or a command failed');
       else if (this.heldBack.has(link.host) && this.fresh(link.host)) this.reapply(link, 'readings fresh again');
       else if (link.lastState?.mode === 'leased') this.sendTo(link, []);
@@ -171,6 +190,8 @@ export class AgentActuator implements Actuator {
   /** Clamp to the agent's own GPU limits (the inventory's model may differ slightly from the part) and send. */
   private sendTo(link: AgentLink, actions: CommandAction[]): void {
     const hello = link.hello;
+    if (this.fresh(link.host)) this.heldBack.delete(link.host);
+    else actions = this.holdLoosening(link, actions);
     // A read-only agent, or a connection whose certificate may only read: nothing to send (its health says why).
     if (!hello?.scopes.includes('control') || link.lastState?.mode === 'read-only') return;
     // The agent refused this console's audit chain head: acting on through it is what the check exists to stop.
@@ -186,7 +207,9 @@ export class AgentActuator implements Actuator {
       }
       return [a];
     });
+    this.inFlight.set(link.host, (this.inFlight.get(link.host) ?? 0) + 1);
     void link.send(clamped, Math.min(this.leaseMs, hello.maxLeaseMs)).then((r) => {
+      this.inFlight.set(link.host, Math.max(0, (this.inFlight.get(link.host) ?? 1) - 1));
       if (r.ok) return;
       if (r.code === 'audit-head') {
         this.log(

@@ -1,15 +1,17 @@
 /**
  * A small real fleet for specs: certificates from the CLI (`headroom certs`), simulated host agents as child processes
- * (`headroom agent --backend sim`) on loopback ports, an inventory and a sources file for `headroom serve --inventory`.
+ * (`headroom agent --backend sim`, started by test/support/hostAgents.ts) on loopback ports, an inventory and a
+ * sources file for `headroom serve --inventory`.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { simGpuUuid } from '../../../main/agent/simBackend.js';
-import { repoRoot, stopChild } from './server.js';
+import { startAgentProcess, type AgentProcess } from '../../support/hostAgents.js';
+import { repoRoot } from './server.js';
 
 const run = promisify(execFile);
 const entry = resolve(repoRoot, 'bin/headroom.js');
@@ -32,49 +34,29 @@ export async function issueCerts(dir: string, hosts: readonly string[], consoleN
   await headroomCli(['certs', 'console', '--dir', dir, '--name', consoleName, '--scope', 'control']);
 }
 
-export interface RunningAgent {
-  host: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
-const CONTROL_ON = /control on 127\.0\.0\.1:(\d+)/;
+export type RunningAgent = Pick<AgentProcess, 'host' | 'port' | 'stop'>;
 
 /** `headroom agent --backend sim` on a free loopback port; resolves once it prints `control on 127.0.0.1:PORT`. */
-export async function startSimAgent(host: string, certs: string, safeCapPct = 60): Promise<RunningAgent> {
-  const args = [entry, 'agent', '--backend', 'sim', '--host', host, '--certs', certs, '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--safe-cap-pct', String(safeCapPct)];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const port = await new Promise<number>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`agent ${host} did not start in 20 s:\n${log}`)), 20_000);
-    child.stdout.on('data', (d: Buffer) => {
-      log += d.toString();
-      const m = CONTROL_ON.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        ok(Number(m[1]));
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`agent ${host} exited with ${code}:\n${log}`));
-    });
-  });
-  return { host, port, stop: () => stopChild(child) };
+export function startSimAgent(host: string, certs: string, safeCapPct = 60): Promise<RunningAgent> {
+  return startAgentProcess(['--backend', 'sim', '--host', host, '--certs', certs, '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--safe-cap-pct', String(safeCapPct)]);
 }
 
-/** One row (A, 20 kW budget, 25 kW cooling, H100-SXM) with one rack A01 holding the hosts, 8 GPUs each. */
-export function writeInventory(file: string, hosts: readonly string[]): void {
+/**
+ * One row (A, 20 kW budget, 25 kW cooling, H100-SXM) with one rack A01 holding the hosts, 8 GPUs each: the simulated
+ * agents' UUIDs unless `gpus` names them (a stand-in nvidia-smi's).
+ */
+export function writeInventory(file: string, hosts: readonly string[], o: { gpus?: (host: string) => string[]; budgetKW?: number } = {}): void {
+  const gpus = o.gpus ?? ((host: string) => Array.from({ length: 8 }, (_, g) => simGpuUuid(host, g)));
+  const budgetKW = o.budgetKW ?? 20;
   const inv = {
     site: { id: 'e2e', name: 'E2E lab' },
     rows: [
       {
         id: 'A',
-        budgetKW: 20,
-        coolingKW: 25,
+        budgetKW,
+        coolingKW: budgetKW + 5,
         gpuModel: 'H100-SXM',
-        racks: [{ id: 'A01', servers: hosts.map((host, i) => ({ host, slot: i + 1, gpus: Array.from({ length: 8 }, (_, g) => simGpuUuid(host, g)) })) }],
+        racks: [{ id: 'A01', servers: hosts.map((host, i) => ({ host, slot: i + 1, gpus: gpus(host) })) }],
       },
     ],
   };

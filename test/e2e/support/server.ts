@@ -17,6 +17,8 @@ export interface ServerOptions {
   seed?: number;
   /** 'memory' (default): no storage; 'temp': a telemetry.db in a fresh temp dir, removed on stop. */
   db?: 'memory' | 'temp';
+  /** A telemetry.db path the caller owns (wins over `db`): kept on stop, e.g. to restart on the same data folder. */
+  dbFile?: string;
   /** Fixed port and token, e.g. to restart a server where a page is still connected. */
   port?: number;
   /** Admin token (`--token`); the operator and viewer tokens are derived from it unless given. */
@@ -41,6 +43,10 @@ export interface RunningServer {
   /** Like `invoke`, but returns a refusal as data: `{ ok: false, status, error }`. */
   tryInvoke<C extends RequestChannel>(channel: C, payload: unknown, role?: Role): Promise<{ ok: true; result: ResponseOf<C> } | { ok: false; status: number; error: string }>;
   stop(): Promise<void>;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGKILL (a crash: no clean close, the data folder's lock left behind); resolves when it has exited. */
+  kill(): Promise<void>;
 }
 
 const READY = /Headroom serving on (http:\/\/\S+)/;
@@ -51,8 +57,8 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
   if (!existsSync(resolve(repoRoot, 'dist/renderer/index.html'))) throw new Error('dist/renderer is missing: run `npm run build` first');
   const token = opts.token ?? randomBytes(16).toString('hex');
   const tokens: Record<Role, string> = { admin: token, operator: opts.operatorToken ?? `${token}-op`, viewer: opts.viewerToken ?? `${token}-view` };
-  const dbDir = opts.db === 'temp' ? mkdtempSync(resolve(tmpdir(), 'headroom-e2e-')) : null;
-  const db = dbDir ? resolve(dbDir, 'telemetry.db') : ':memory:';
+  const dbDir = opts.dbFile === undefined && opts.db === 'temp' ? mkdtempSync(resolve(tmpdir(), 'headroom-e2e-')) : null;
+  const db = opts.dbFile ?? (dbDir ? resolve(dbDir, 'telemetry.db') : ':memory:');
   const args = [entry, 'serve', '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--token', token, '--operator-token', tokens.operator, '--viewer-token', tokens.viewer, '--db', db, '--speed', String(opts.speed ?? 10)];
   if (opts.scenario) args.push('--scenario', opts.scenario);
   if (opts.scale) args.push('--scale', String(opts.scale));
@@ -105,6 +111,13 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
     stop: async () => {
       await stopChild(child);
       if (dbDir) rmSync(dbDir, { recursive: true, force: true });
+    },
+    output: () => log,
+    kill: () => {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      const gone = new Promise<void>((done) => child.once('exit', () => done()));
+      child.kill('SIGKILL');
+      return gone;
     },
   };
 }

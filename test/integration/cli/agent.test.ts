@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLink } from '../../../main/fleet/agentLink.js';
@@ -7,35 +7,27 @@ import { createCa, issueAgentCert, issueConsoleCert, loadIdentity, type TlsIdent
 import { AGENT_HELP } from '../../../main/cli/agent.js';
 import { parseDcgmExporter } from '../../../main/sources/parsers/dcgm.js';
 import { tempDir, until as untilOr } from '../../helpers.js';
+import { FAKE_NVIDIA_SMI, H100_LOAD_CAPTURE, HEADROOM_BIN as BIN, fakeUuid, readSmiLog, startAgentProcess, type AgentProcess } from '../../support/hostAgents.js';
 
 /**
  * `headroom agent` as operators run it, with the nvidia-smi backend against a stand-in nvidia-smi that serves the real
  * H100 capture and records every control call: safe cap at start-up, readings and /metrics, a leased cap applied and
  * read back, an out-of-range cap refused before nvidia-smi runs, and the lease lapsing back to the safe cap.
  */
-const BIN = fileURLToPath(new URL('../../../bin/headroom.js', import.meta.url));
-const FAKE = fileURLToPath(new URL('../../fixtures/gpu/fake-nvidia-smi.mjs', import.meta.url));
-const CAPTURE = fileURLToPath(new URL('../../fixtures/gpu/h100-load.query.csv', import.meta.url));
 const tmp = tempDir('headroom-agent-cli-');
 const certs = tmp.file('certs');
 const smiLog = tmp.file('smi.jsonl');
-let child: ChildProcess;
-let out = '';
+let agent: AgentProcess | undefined;
 let controlPort = 0;
 let metricsPort = 0;
 let console_: TlsIdentity;
 
-interface SmiCall {
-  argv: string[];
-  code: number | null;
-}
-const calls = (): SmiCall[] => (existsSync(smiLog) ? readFileSync(smiLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SmiCall) : []);
-/** The stand-in's synthetic UUID for GPU i: the agent targets GPUs by UUID. */
-const fakeUuid = (i: number) => `GPU-00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+const out = () => agent?.output() ?? '';
+const calls = () => readSmiLog(smiLog);
 const plCalls = (gpu: string) => calls().filter((c) => c.argv.includes('-pl') && c.argv[c.argv.indexOf('-i') + 1] === fakeUuid(Number(gpu))).map((c) => c.argv[c.argv.indexOf('-pl') + 1]);
 
 /** Wait for `f`, with the agent's output in the failure message. */
-const until = <T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000) => untilOr(what, f, timeoutMs, () => `agent output:\n${out}`);
+const until = <T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000) => untilOr(what, f, timeoutMs, () => `agent output:\n${out()}`);
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -48,7 +40,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-const smiEnv = { FAKE_SMI_CAPTURE: CAPTURE, FAKE_SMI_STATE: tmp.file('smi-state.json'), FAKE_SMI_LOG: smiLog, FAKE_SMI_GPUS: '8' };
+const smiEnv = { FAKE_SMI_CAPTURE: H100_LOAD_CAPTURE, FAKE_SMI_STATE: tmp.file('smi-state.json'), FAKE_SMI_LOG: smiLog, FAKE_SMI_GPUS: '8' };
 
 beforeAll(async () => {
   await createCa(certs);
@@ -57,30 +49,24 @@ beforeAll(async () => {
   await issueAgentCert(certs, 'gpu-s2');
   await issueConsoleCert(certs, 'desk', 'control');
   console_ = loadIdentity(certs, 'console-desk');
-  child = spawn(
-    process.execPath,
-    [BIN, 'agent', '--host', 'gpu-n1', '--certs', certs, '--nvidia-smi', FAKE, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--safe-cap-w', '400', '--interval-ms', '200', '--max-lease-ms', '5000'],
-    { env: { ...process.env, ...smiEnv } },
+  agent = await startAgentProcess(
+    ['--host', 'gpu-n1', '--certs', certs, '--nvidia-smi', FAKE_NVIDIA_SMI, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--safe-cap-w', '400', '--interval-ms', '200', '--max-lease-ms', '5000'],
+    smiEnv,
+    15_000,
   );
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  const m = await until('the agent to start', () => /control on 127\.0\.0\.1:(\d+).*metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(out) ?? undefined, 15_000);
-  controlPort = Number(m[1]);
-  metricsPort = Number(m[2]);
+  controlPort = agent.port;
+  metricsPort = agent.metricsPort!;
 }, 30_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await agent?.stop();
   tmp.cleanup();
 });
 
 describe('headroom agent with the nvidia-smi backend (stand-in nvidia-smi, real H100 capture)', () => {
   it('puts every GPU at the safe cap at start-up', () => {
     for (let g = 0; g < 8; g++) expect(plCalls(String(g))).toEqual(['400.00']);
-    expect(out).toMatch(/8 GPUs \(nvidia-smi\).*safe cap 400 W \(safe\)/);
+    expect(out()).toMatch(/8 GPUs \(nvidia-smi\).*safe cap 400 W \(safe\)/);
   });
 
   it('serves /metrics in dcgm-exporter names that the dcgm parser reads back', async () => {

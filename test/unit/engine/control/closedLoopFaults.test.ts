@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CH, type Channel } from '../../../../main/core/control/actuation.js';
-import { FAULT, FaultPlant, BOUNDS, randomSchedule, runSchedule, scheduleSeed, type FaultSchedule } from '../../../fixtures/closedLoopPlant.js';
+import { FAULT, randomSchedule, scheduleSeed, type FaultSchedule } from '../../../fixtures/faultSchedules.js';
+import { FaultPlant } from '../../../fixtures/faultPlant.js';
+import { BOUNDS, runSchedule } from '../../../fixtures/faultCheck.js';
 import { runRange, violations, type Tally } from '../../../../soak/closedLoop.js';
 
 /**
  * The closed loop under random fault schedules, at small counts: the checker of `npm run soak`'s closedLoop part
- * (soak/closedLoop.ts, test/fixtures/closedLoopPlant.ts) on 300 seeded schedules, and planted faults proving each of its
+ * (soak/closedLoop.ts, test/fixtures/faultPlant.ts) on 300 seeded schedules, and planted faults proving each of its
  * checks can fail. The planted faults live here, never in main/.
  */
 
