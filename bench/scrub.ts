@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { createRng } from '../main/sim/rng.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** As the e2e specs launch it (test/e2e/support/browser.ts): Debian's Chromium, never a downloaded one. */
@@ -72,17 +73,6 @@ const WS_TIMING = `(() => {
   };
 })();`;
 
-/** mulberry32: a small seeded PRNG, so every run clicks the same places. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function quantile(xs: readonly number[], q: number): number {
   if (!xs.length) return NaN;
@@ -139,7 +129,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export async function benchScrub(opts: { file: string; seeks?: number; seed?: number }): Promise<ScrubResult> {
   const seeks = opts.seeks ?? 50;
-  const rand = prng(opts.seed ?? 9);
+  const rand = createRng(opts.seed ?? 9);
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`);
   const { child, url } = await serveRecording(opts.file);
   try {
