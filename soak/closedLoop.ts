@@ -230,7 +230,7 @@ export function section(t: Tally, seed: number, wallS: number, workers: number):
     ...(t.brakeBound + t.leaseBound > 0
       ? [
           `${t.brakeBoundUndercount + t.leaseBoundUndercount} of the ${t.brakeBound + t.leaseBound} stretches over a bound ran while the engine, stale, counted the row below its true power ` +
-            `(${num(t.undercountTicks)} such ticks: Engine.markStale counts every GPU at its last reported limit — the brake's minimum or the safe cap — while a raise ordered before the stall lands).`,
+            `(${num(t.undercountTicks)} such ticks; a stale GPU must count at its maximum limit, engine.ts markStale).`,
         ]
       : []),
     ...t.examples.map((e) => `- ${e.kind}: ${describeExample(e)}`),
