@@ -129,7 +129,8 @@ export class AgentActuator implements Actuator {
    * What may go to a host whose readings are not fresh: nothing that loosens. The agent may sit at its safe cap
    * (restarted, lease lapsed) or braked, and whatever the control service believes the GPUs hold was learnt from
    * readings that are old now — a "cap-down" from a default it never saw confirmed can be a raise above the safe cap.
-   * So limits go no higher than the agent's safe cap, brake-offs and clock resets are held, brakes and locks go. The
+   * So limits go no higher than the agent's safe cap, brakes go, brake-offs and clock locks of any kind are held (the
+   * console cannot tell a lock from a release: a lock command whose release was lost leaves the agent lower). The
    * host is re-applied in full at the first renewal after its readings are fresh again. Found by the closed-loop soak
    * (a lapsed host's GPUs went from the 240 W safe cap to 700 W while every reading was stale) and the kill soak (a
    * restarted console sent an operator's 650 W override to an agent at its 400 W safe cap before reading it).
@@ -138,7 +139,7 @@ export class AgentActuator implements Actuator {
     const safeCap = new Map(link.gpus().map((g) => [g.uuid.toLowerCase(), g.safeCapW ?? link.lastState?.safeCapW ?? g.minLimitW]));
     let held = false;
     const out = actions.flatMap((a): CommandAction[] => {
-      if ((a.kind === 'brake' && !a.on) || a.kind === 'resetClocks') return ((held = true), []);
+      if ((a.kind === 'brake' && !a.on) || a.kind === 'resetClocks' || a.kind === 'lockClocks') return ((held = true), []);
       if (a.kind === 'setPowerLimit') {
         const cap = safeCap.get(a.uuid.toLowerCase()) ?? a.watts;
         if (a.watts > cap) held = true;

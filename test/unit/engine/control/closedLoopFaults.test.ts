@@ -145,6 +145,10 @@ describe('closed loop: the checker fails on planted faults', () => {
     expect(runSchedule(lapse).staleResendReapply).toBe(0);
     const r = runSchedule(lapse, { looseReapply: true });
     expect(r.staleResendReapply).toBeGreaterThan(0);
+    // The soak's schedule 4103529763: a lock release lost (the agent kept 1188 MHz), then a full re-apply to the stale
+    // host carried the 1833 MHz lock — a release too. Locks are held while a host is stale.
+    const lock = randomSchedule(4103529763);
+    expect(runSchedule(lock).staleResend).toBe(0);
   });
 
   it('(d) a brake that never reaches the GPUs, brake path otherwise working, breaks the brake bound', () => {
