@@ -110,8 +110,9 @@ export class CommandGate {
     return { ok: true, body: b, consoleKey };
   }
 
+  /** Forget expired nonces once there are many (or the table is full: a small maxNonces must not refuse forever). */
   private prune(now: number): void {
-    if (this.nonces.size < 1024) return;
+    if (this.nonces.size < Math.min(1024, this.maxNonces)) return;
     for (const [n, exp] of this.nonces) if (exp <= now) this.nonces.delete(n);
   }
 }

@@ -20,6 +20,12 @@ export function describeValue(ch: Channel, v: number, defaultLimitW: number): st
   return v >= defaultLimitW ? `default power limit (${Math.round(v)} W)` : `${Math.round(v)} W`;
 }
 
+/** A channel's value as a phrase naming the channel once: "power limit 450 W", "power brake on", "clock unlocked". */
+export function channelValue(ch: Channel, v: number, defaultLimitW: number): string {
+  const d = describeValue(ch, v, defaultLimitW);
+  return /^\d/.test(d) ? `${CHANNEL_NAMES[ch]} ${d}` : d;
+}
+
 /** What a GPU's picture is read from. */
 export interface GpuControlInputs {
   readonly actuation: Actuation;
@@ -40,7 +46,7 @@ export function gpuControl(g: number, c: GpuControlInputs): GpuControl {
   const alarm = alarmBits
     ? [0, 1, 2]
         .filter((ch) => alarmBits & (1 << ch))
-        .map((ch) => `${CHANNEL_NAMES[ch]} ${describeValue(ch as Channel, A.eff[ch]![g]!, A.defaultLimitW(g))} not seen in read-back ${c.correctionS} s after it took effect`)
+        .map((ch) => `${channelValue(ch as Channel, A.eff[ch]![g]!, A.defaultLimitW(g))} not seen in read-back ${c.correctionS} s after it took effect`)
         .join('; ')
     : null;
   const reasons = c.arbiter.explain(g).map((x) => ({ source: x.source, what: x.what, why: x.why }));

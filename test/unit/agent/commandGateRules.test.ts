@@ -49,6 +49,15 @@ describe('CommandGate refusals, exactly', () => {
     expect(refusal(g.check(signed(body()), control))).toBe('replay: too many commands in flight to track their nonces; retry later');
   });
 
+  it('a small maxNonces full of expired nonces takes commands again (pruned at the table size, not only at 1,024)', () => {
+    let now = NOW;
+    const g = gate({ now: () => now, maxNonces: 3 });
+    for (let i = 0; i < 3; i++) expect(g.check(signed(body({ expiresMs: NOW + 1000 })), control).ok).toBe(true);
+    expect(g.check(signed(body({ expiresMs: NOW + 1000 })), control).ok).toBe(false);
+    now = NOW + 1000;
+    expect(g.check(signed(body({ issuedMs: now, expiresMs: now + 1000 })), control).ok).toBe(true);
+  });
+
   it('prunes nonces whose command has expired (at its expiry instant), once 1,024 are held, and never an unexpired one', () => {
     let now = NOW;
     const g = gate({ now: () => now, maxNonces: 1024 });

@@ -45,4 +45,17 @@ describe('actuation audit batches', () => {
     b.add(2, release(0, 500), 7000);
     expect(b.takeDue(7000, WINDOW, true)).toHaveLength(1);
   });
+
+  it("times count from the batch's first command wherever it falls; one GPU is singular; a cap-down with no reason gives none", () => {
+    const b = new CommandBatches();
+    b.add(3, issued({ value: 1200, why: 0, effectAtMs: 50_000 }), 10_000);
+    const [cap] = b.takeDue(10_000, WINDOW);
+    expect(batchAuditEntry(cap!, 'C', '', 700)).toMatchObject({ newValue: '1 GPU → 1200 MHz (in effect 40 s after issue)', reason: '' });
+    const release = (gpu: number, t: number) => issued({ gpu, value: 0, prev: 1200, tighten: false, why: 0, effectAtMs: t + 1000 });
+    b.add(3, release(0, 10_000), 10_000);
+    b.add(3, release(1, 13_000), 13_000);
+    expect(b.takeDue(15_999, WINDOW)).toEqual([]);
+    const [x] = b.takeDue(16_000, WINDOW);
+    expect(batchAuditEntry(x!, 'C', '', 700).newValue).toBe('2 GPUs → clock unlocked (in effect 1 s after issue; issued over 3 s, staggered)');
+  });
 });

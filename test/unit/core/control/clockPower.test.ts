@@ -57,4 +57,13 @@ describe('clock → power (the inverse of powerAt at a fixed clock)', () => {
     expect(activityAt(m, m.idleW - 10, 1800)).toBe(0);
     expect(powerAtClock(m, 400, 1980, 990)).toBeLessThan(400);
   });
+
+  it('a model without dynamic power (or a reading at clock 0) implies activity 0; a reading below idle power is returned unchanged', () => {
+    const m = BUILTIN_MODELS[0]!;
+    const flat = { ...m, maxLimitW: m.idleW };
+    expect(activityAt(flat, m.idleW + 100, 1800)).toBe(0);
+    expect(activityAt(flat, m.idleW, 1800)).toBe(0);
+    expect(activityAt(m, 500, 0)).toBe(0);
+    expect(powerAtClock(m, m.idleW - 20, 1800, 1000)).toBe(m.idleW - 20);
+  });
 });

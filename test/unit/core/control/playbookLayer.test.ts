@@ -70,4 +70,21 @@ describe('playbook contributions', () => {
     expect(shown).toEqual(['b']);
     expect(draw([spike]).shown).toEqual(['spike']);
   });
+
+  it("draws only the row's own GPUs; on equal values and brakes the first playbook is credited; shown while active or acting", () => {
+    const cap = (id: string, kind: string) => PlaybookSchema.parse({ id, trigger: { kind, ...(kind === 'loadSpike' ? { pctPerS: 2 } : {}) }, stages: [{ action: { kind: 'clockCap', mhzPctOfMax: 60 } }, { action: { kind: 'brake' } }] });
+    const [first, second] = [cap('first', 'thermal'), cap('second', 'thermal')];
+    const a = new Arbiter(N);
+    const layer = a.addLayer('playbook', 'emergency');
+    drawPlaybooks(layer, fleet, { id: 'R', from: 0, to: 4 }, [first, second], [engaged(first), engaged(second)], (t) => a.why(t));
+    expect(Array.from(layer.brake)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(Array.from(layer.lockMHz)).toEqual([1188, 1188, 1188, 1188, 0, 0, 0, 0]);
+    expect(a.whyOf(layer.brakeWhy[0]!)).toBe('playbook first on row R, stage 2: power brake');
+    expect(a.whyOf(layer.lockWhy[3]!)).toBe('playbook first on row R, stage 1: clock cap at 60 % of max clock on all GPUs');
+    // Active with no stage engaged: shown, except a load-spike playbook; one whose only engaged stage is a brake acts.
+    const spike = cap('spike', 'loadSpike');
+    const none = (pb: Playbook) => ({ ...engaged(pb), stageSinceMs: [NaN, NaN] });
+    expect(draw([first, spike], [none(first), none(spike)]).shown).toEqual(['first']);
+    expect(draw([spike], [{ ...engaged(spike), stageSinceMs: [NaN, 0] }]).shown).toEqual(['spike']);
+  });
 });

@@ -24,7 +24,7 @@ describe('POLCA rules at their boundaries', () => {
   it('rowPct: power over budget in %, unreadable is Infinity', () => {
     expect(rowPct({ budgetKW: 100, powerW: 50_000 })).toBe(50);
     expect(rowPct({ budgetKW: 100, powerW: 0 })).toBe(0);
-    for (const v of [{ budgetKW: 0, powerW: 0 }, { budgetKW: 0, powerW: 1 }, { budgetKW: -5, powerW: 1000 }, { budgetKW: 100, powerW: -1 }, { budgetKW: 100, powerW: NaN }, { budgetKW: NaN, powerW: 1 }]) {
+    for (const v of [{ budgetKW: 0, powerW: 0 }, { budgetKW: 0, powerW: 1 }, { budgetKW: -5, powerW: 1000 }, { budgetKW: 100, powerW: -1 }, { budgetKW: 100, powerW: NaN }, { budgetKW: NaN, powerW: 1 }, { budgetKW: -0, powerW: 1000 }]) {
       expect(rowPct(v), JSON.stringify(v)).toBe(Infinity);
     }
   });
@@ -121,5 +121,15 @@ describe('POLCA rules at their boundaries', () => {
     expect([s.stage, s.sinceMs]).toEqual(['t1', 3000]);
     s = step(s, 90, 5);
     expect([s.stage, s.sinceMs]).toEqual(['t2', 5000]);
+  });
+
+  it('a brake engaged while automation was paused, automation resumed: the brake waits for the new T2 locks to land', () => {
+    let s = step(initialPolcaState(0), 105, 0, { caps: false });
+    expect(s.stage).toBe('brake');
+    // Resumed at 92 %: T1 and T2 engage now (T2 lands 40 s later); power is already below the brake's release point.
+    s = step(s, 92, 100);
+    expect([s.t1SinceMs, s.t2SinceMs]).toEqual([100_000, 100_000]);
+    s = run(s, 92, 101, 139);
+    expect([s.stage, s.brakeSinceMs]).toEqual(['brake', 0]);
   });
 });

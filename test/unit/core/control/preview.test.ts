@@ -62,4 +62,27 @@ describe('override preview', () => {
       { numRuns: 300 },
     );
   });
+
+  it('a clock lock out of the model range is clamped and counted per GPU', () => {
+    const { a, live } = rig([600, 600, 600, 600]);
+    expect(previewAction([0, 1], { kind: 'clockLock', mhz: 5000 }, models, gpuModel, live, a).clamped).toBe(2);
+    expect(previewAction([0, 1, 2], { kind: 'clockLock', mhz: 100 }, models, gpuModel, live, a).clamped).toBe(3);
+    expect(previewAction([0, 1], { kind: 'clockLock', mhz: 1500 }, models, gpuModel, live, a).clamped).toBe(0);
+  });
+
+  it('exempt: the lock that remains is the lowest of every non-automatic layer (0: none); a GPU locked by another source is unchanged', () => {
+    const a = new Arbiter(2);
+    const auto = a.addLayer('POLCA', 'auto');
+    const layers = [a.addLayer('override', 'manual'), a.addLayer('playbook', 'emergency'), a.addLayer('thermal', 'emergency'), a.addLayer('brake', 'emergency')];
+    auto.lockMHz.fill(1000);
+    [1500, 1200, 1400, 0].forEach((v, i) => (layers[i]!.lockMHz[0] = v));
+    // GPU 1: the manual lock (1500) wins over the automatic one (1600); its reading (1000 MHz) is below both.
+    auto.lockMHz[1] = 1600;
+    layers[0]!.lockMHz[1] = 1500;
+    a.decide();
+    const p = powerAt(H100, 0.8, 1000);
+    const live = { powerW: [p, p], clockMHz: [1000, 1000], limitW: [700, 700] };
+    expect(previewAction([0], { kind: 'exempt' }, models, new Int32Array(2), live, a).afterW).toBeCloseTo(powerAt(H100, 0.8, 1200), 1);
+    expect(previewAction([1], { kind: 'exempt' }, models, new Int32Array(2), live, a)).toMatchObject({ afterW: Math.round(p * 10) / 10, deltaW: 0 });
+  });
 });
