@@ -192,7 +192,11 @@ export class AgentActuator implements Actuator {
   private sendTo(link: AgentLink, actions: CommandAction[]): void {
     const hello = link.hello;
     if (this.fresh(link.host)) this.heldBack.delete(link.host);
-    else actions = this.holdLoosening(link, actions);
+    else if (actions.length > 0) {
+      actions = this.holdLoosening(link, actions);
+      // Everything held: send nothing (an empty command is a bare renewal, refused by an agent with no lease).
+      if (actions.length === 0) return;
+    }
     // A read-only agent, or a connection whose certificate may only read: nothing to send (its health says why).
     if (!hello?.scopes.includes('control') || link.lastState?.mode === 'read-only') return;
     // The agent refused this console's audit chain head: acting on through it is what the check exists to stop.

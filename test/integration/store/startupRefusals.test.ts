@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { main } from '../../../main/cli/headroom.js';
 import { AuditTrail } from '../../../main/store/audit.js';
 import { openControlDb } from '../../../main/store/controlDb.js';
+import { CONTROL_MIGRATIONS } from '../../../main/store/migrations/control.js';
 import { tempDir } from '../../helpers.js';
 
 // Every refusal at start-up: one line naming the file, exit 2, the file's bytes unchanged, nothing left running.
@@ -119,7 +120,7 @@ describe('start-up refuses a store before changing it', () => {
     const before = sha(c);
     const r = await serve(join(d, 'telemetry.db'));
     expect(r.code).toBe(2);
-    expect(r.err).toEqual([`headroom: ${c}: schema version 999 is newer than this Headroom knows (101); written by a newer Headroom: upgrade, or pass another --db`]);
+    expect(r.err).toEqual([`headroom: ${c}: schema version 999 is newer than this Headroom knows (${Math.max(...CONTROL_MIGRATIONS.map((m) => m.version))}); written by a newer Headroom: upgrade, or pass another --db`]);
     expect(sha(c)).toBe(before);
   });
 
