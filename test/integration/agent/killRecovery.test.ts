@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentKillOnce, BOUNDS, consoleKillOnce, SAFE_CAP_W, startKillRig, type KillRig } from '../../../soak/agentKills.js';
+import { agentKillOnce, consoleKillOnce } from '../../../soak/agentKills.js';
+import { BOUNDS, SAFE_CAP_W, startKillRig, type KillRig } from '../../../soak/killRig.js';
 
 /**
  * One repetition of each process kill of `npm run soak` (soak/agentKills.ts), against real processes: two
