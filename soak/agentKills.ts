@@ -1,8 +1,8 @@
 import { powerLimitCall, readSmiLog, startAgentProcess } from '../test/support/hostAgents.js';
 import type { SoakPart, SoakSection } from './types.js';
 import { quantile } from './util.js';
-
 import { AGENT_READY_TIMEOUT_MS, BOUNDS, CALL_BUDGET_MS, firstAll, GPUS, HOSTS, INTERVAL_MS, LEASE_MS, leaseLapse, limits, LOAD_BUDGET_MS, plCalls, poll, RAISED_W, RESTART_SEC_MS, SAFE_CAP_BATCH_BUDGET_MS, SAFE_CAP_W, sleep, sourceHealth, START_UP_BUDGET_MS, startKillRig, steady, type HostRig, type KillRig } from './killRig.js';
+
 /**
  * Process kills against real processes: `headroom agent` (nvidia-smi backend, driving the stand-in nvidia-smi whose
  * state file keeps each GPU's limit across agent restarts, as the driver does) on two hosts of 8 GPUs, and
