@@ -3,18 +3,17 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFil
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
-import type { AuditRecord } from '../../../shared/domain/control.js';
 import { HostAgent } from '../../../main/agent/agent.js';
 import { SimBackend, simGpuUuid } from '../../../main/agent/simBackend.js';
 import { createRuntime, type Runtime } from '../../../main/app/runtime.js';
-import { main } from '../../../main/cli/headroom.js';
 import { certKeyId, countersigProblem, AGENT_HEADS_FILE } from '../../../main/pki/countersig.js';
 import { createCa, issueAgentCert, issueConsoleCert, loadIdentity } from '../../../main/pki/certs.js';
-import { AuditTrail, auditHash, GENESIS_HASH } from '../../../main/store/audit.js';
+import { AuditTrail, GENESIS_HASH } from '../../../main/store/audit.js';
 import { openControlDb } from '../../../main/store/controlDb.js';
 import { storedCountersigs } from '../../../main/store/countersigs.js';
 import type { DB } from '../../../main/store/db.js';
 import { tempDir, until } from '../../helpers.js';
+import { cutTail, rewriteAndRehash, verify } from '../../support/auditForgery.js';
 
 /**
  * The audit chain's head, countersigned by every agent, through the real pieces: host agents with a state folder, the
@@ -46,45 +45,6 @@ async function open(): Promise<Runtime> {
   const r = await createRuntime({ scenario: 'default', db: join(dataDir, 'telemetry.db'), fleet: { inventory: tmp.file('inventory.yaml'), sources: tmp.file('sources.yaml'), certs, certName: 'desk', leaseMs: 1500 }, log: (l) => logs.push(l) });
   r.runner.start();
   return r;
-}
-
-/** `headroom audit verify …` in-process: exit code and what it printed. */
-async function verify(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
-  vi.spyOn(console, 'error').mockImplementation((s: string) => void err.push(s));
-  const code = await main(['audit', 'verify', ...args]);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-/** What an attacker with write access to control.db does: edit record `seq`, re-hash every record after it, move audit_head. */
-function rewriteAndRehash(file: string, seq: number): void {
-  const db = openControlDb(file);
-  db.exec('DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete');
-  db.prepare("UPDATE audit SET reason = 'it was always like this' WHERE seq = ?").run(seq);
-  const rows = new AuditTrail(db).list({ limit: 1_000_000 }).reverse();
-  let prev = GENESIS_HASH;
-  const upd = db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?');
-  for (const r of rows) {
-    const rest: Omit<AuditRecord, 'hash'> & { hash?: string } = { ...r, prevHash: prev };
-    delete rest.hash;
-    const h = auditHash(rest);
-    upd.run(prev, h, r.seq);
-    prev = h;
-  }
-  db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(rows.length, prev);
-  db.close();
-}
-
-/** Cut the chain after record `keep` and move audit_head back onto it: a shorter chain that verifies by itself. */
-function cutTail(file: string, keep: number): void {
-  const db = openControlDb(file);
-  db.exec('DROP TRIGGER IF EXISTS audit_no_delete');
-  db.prepare('DELETE FROM audit WHERE seq > ?').run(keep);
-  db.prepare('UPDATE audit_head SET seq = ?, hash = (SELECT hash FROM audit WHERE seq = ?) WHERE id = 1').run(keep, keep);
-  db.close();
 }
 
 const withDb = <T>(file: string, f: (db: DB) => T): T => {

@@ -3,13 +3,11 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRuntime } from '../../../main/app/runtime.js';
-import { main } from '../../../main/cli/headroom.js';
 import { AnchorLog, ANCHOR_SUFFIX } from '../../../main/store/anchors.js';
-import { AuditTrail, auditHash, GENESIS_HASH } from '../../../main/store/audit.js';
+import { AuditTrail } from '../../../main/store/audit.js';
 import { openControlDb } from '../../../main/store/controlDb.js';
-import type { DB } from '../../../main/store/db.js';
-import type { AuditRecord } from '../../../shared/domain/control.js';
 import { tempDir } from '../../helpers.js';
+import { cutTail, rewriteAndRehash, verify } from '../../support/auditForgery.js';
 
 const tmp = tempDir('headroom-anchors-');
 afterAll(() => tmp.cleanup());
@@ -32,39 +30,6 @@ function anchored(n: number): { file: string; dir: string } {
   return { file, dir };
 }
 
-/** What the probe did: drop the triggers, rewrite record `seq`, re-hash every record after it, move audit_head. */
-function rewriteAndRehash(file: string, seq: number): void {
-  const db = openControlDb(file);
-  db.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete');
-  db.prepare("UPDATE audit SET new_value = '900 W', reason = 'it was always 900' WHERE seq = ?").run(seq);
-  rehash(db);
-  db.close();
-}
-
-function rehash(db: DB): void {
-  const rows = new AuditTrail(db).list({ limit: 1_000_000 }).reverse();
-  let prev = GENESIS_HASH;
-  const upd = db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?');
-  for (const r of rows) {
-    const rest: Omit<AuditRecord, 'hash'> = { ...r, prevHash: prev };
-    delete (rest as Partial<AuditRecord>).hash;
-    const h = auditHash(rest);
-    upd.run(prev, h, r.seq);
-    prev = h;
-  }
-  db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(rows.length, prev);
-}
-
-/** `headroom audit verify …` in-process: exit code and what it printed. */
-async function verify(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
-  vi.spyOn(console, 'error').mockImplementation((s: string) => void err.push(s));
-  const code = await main(['audit', 'verify', ...args]);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
@@ -84,7 +49,7 @@ describe('audit anchors: what the chain alone cannot show', () => {
 
   it('LIMITATION: without anchors, a rewrite re-hashed to the end (audit_head moved) verifies as intact', async () => {
     const { file } = anchored(30);
-    rewriteAndRehash(file, 12);
+    rewriteAndRehash(file, 12, "new_value = '900 W', reason = 'it was always 900'");
     const r = await verify('--db', file);
     expect(r.code).toBe(0); // undetectable from control.db alone: the documented reason for anchors
     expect(r.out).toMatch(/^audit trail intact: 30 records checked .*not anchored: without --anchors a rewrite that re-hashes the chain after it cannot be detected$/);
@@ -92,7 +57,7 @@ describe('audit anchors: what the chain alone cannot show', () => {
 
   it('the same rewrite, with anchors: exit 1, naming the first anchored record that changed', async () => {
     const { file, dir } = anchored(30);
-    rewriteAndRehash(file, 12);
+    rewriteAndRehash(file, 12, "new_value = '900 W', reason = 'it was always 900'");
     const r = await verify('--db', file, '--anchors', dir);
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
@@ -101,10 +66,7 @@ describe('audit anchors: what the chain alone cannot show', () => {
 
   it('a cut tail with audit_head moved back: the chain verifies alone, the anchors show the cut (exit 1)', async () => {
     const { file, dir } = anchored(30);
-    const db = openControlDb(file);
-    db.exec('DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq > 24');
-    db.prepare('UPDATE audit_head SET seq = 24, hash = (SELECT hash FROM audit WHERE seq = 24) WHERE id = 1').run();
-    db.close();
+    cutTail(file, 24);
     expect((await verify('--db', file)).code).toBe(0);
     const r = await verify('--db', file, '--anchors', dir);
     expect(r.code).toBe(1);
