@@ -18,7 +18,7 @@ import {
   type RowControl,
   type Silence,
 } from './domain/control.js';
-import type { SweepResult } from './domain/planner.js';
+import type { PlannerPolicy, SweepResult } from './domain/planner.js';
 import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
 import { ReplayPolicySchema, type ReplayInfo, type ReplayJob } from './domain/replay.js';
@@ -26,9 +26,16 @@ import type { RecordingNotes, SavedIncident } from './domain/history.js';
 import type { PlantView } from './domain/plant.js';
 import { SourceConfigSchema, type SourcesView, type SourceTestResult } from './domain/sources.js';
 
-/** Bounds of one capacity sweep: server counts (each run under 3 policies and unconstrained) and simulated time. */
+/**
+ * Bounds of one capacity sweep: server counts (each run unconstrained and under each requested policy, at most
+ * PLANNER_REQUEST_POLICIES.length) and simulated time (server counts × duration).
+ */
 export const PLANNER_MAX_COUNTS = 60;
 export const PLANNER_MAX_SIMULATED_S = 24 * 3600;
+/** Policies a sweep may compare (shared/domain/planner.ts PlannerPolicy); each at most once. */
+export const PLANNER_REQUEST_POLICIES = ['headroom', 'polca', 'polca-no-priority', 'none'] as const satisfies readonly PlannerPolicy[];
+/** Demand profiles of a sweep (docs/MODEL.md): production (calibrated, the default) or bursty (in-step stress). */
+export const PLANNER_DEMANDS = ['production', 'bursty'] as const satisfies ReadonlyArray<SweepResult['demand']>;
 export function sweepCounts(p: { fromServers: number; toServers: number; step: number }): number {
   return p.toServers < p.fromServers ? 0 : Math.floor((p.toServers - p.fromServers) / Math.max(1, p.step)) + 1;
 }
@@ -116,12 +123,21 @@ export const requestSchemas = {
       toServers: z.number().int().min(1).max(400).default(60),
       step: z.number().int().min(1).max(100).default(2),
       durationS: z.number().int().min(60).max(24 * 3600).default(3600),
+      /** Policies to run at each count, each once; omitted: the engine's default (main/app/planner.ts). One seed always. */
+      policies: z
+        .array(z.enum(PLANNER_REQUEST_POLICIES))
+        .min(1)
+        .max(PLANNER_REQUEST_POLICIES.length)
+        .refine((ps) => new Set(ps).size === ps.length, { message: 'each policy at most once' })
+        .optional(),
+      /** Demand profile; omitted: 'production'. */
+      demand: z.enum(PLANNER_DEMANDS).optional(),
     })
     .strict()
     .refine((p) => p.toServers >= p.fromServers, { message: 'toServers must be ≥ fromServers', path: ['toServers'] })
     .superRefine((p, ctx) => {
       const counts = sweepCounts(p);
-      if (counts > PLANNER_MAX_COUNTS) ctx.addIssue({ code: 'custom', path: ['step'], message: `at most ${PLANNER_MAX_COUNTS} server counts per sweep (× 3 policies), got ${counts}: raise step or narrow the range` });
+      if (counts > PLANNER_MAX_COUNTS) ctx.addIssue({ code: 'custom', path: ['step'], message: `at most ${PLANNER_MAX_COUNTS} server counts per sweep (× each policy), got ${counts}: raise step or narrow the range` });
       else if (counts * p.durationS > PLANNER_MAX_SIMULATED_S) {
         ctx.addIssue({ code: 'custom', path: ['durationS'], message: `at most ${PLANNER_MAX_SIMULATED_S / 3600} h of simulated time per sweep (server counts × duration), got ${counts} × ${p.durationS} s = ${((counts * p.durationS) / 3600).toFixed(1)} h` });
       }

@@ -11,16 +11,22 @@ import { openTelemetryDb } from '../store/telemetryDb.js';
 import { syncSink, TelemetryWriter } from '../store/telemetry.js';
 import { beginRun, endRun } from '../store/runs.js';
 import { ControlService } from '../engine/control/service.js';
+import type { ControlMode } from '../engine/control/options.js';
 import { Engine } from '../engine/engine.js';
 import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } from './report.js';
 
 /**
- * The control plane of a batch run: POLCA with priorities; POLCA with every GPU treated as low priority; `none`
+ * The control plane of a batch run: Headroom's controller (main/core/control/headroom.ts); POLCA with priorities; POLCA with every GPU treated as low priority; `none`
  * (no caps, no playbooks: only the power brake above the row budget, the last resort every row has); or
  * `unconstrained` (no controller at all: the reference for throughput and latency ratios).
  */
-export type SimPolicy = 'polca' | 'polca-no-priority' | 'none';
+export type SimPolicy = 'headroom' | 'polca' | 'polca-no-priority' | 'none';
 export type RunPolicy = SimPolicy | 'unconstrained';
+
+/** The control service's mode for a policy: `none` is brake-only; POLCA without priorities is POLCA's mode. */
+export function controlModeOf(policy: SimPolicy): ControlMode {
+  return policy === 'none' ? 'brake-only' : policy === 'headroom' ? 'headroom' : 'polca';
+}
 
 export interface LoadedRun {
   report: SimReport;
@@ -96,14 +102,14 @@ export function runLoaded(
         for (const e of controlEvents(lastSummary, c)) engine.note(e);
         lastSummary = c;
       },
-      mode: o.policy === 'none' ? 'brake-only' : 'polca',
+      mode: controlModeOf(o.policy),
       ...(o.config ? { policy: o.config } : {}),
     });
     engine.addService(control);
   }
   const ticks = Math.round((o.durationS * 1000) / scenario.stepMs);
   const fromMs = o.reportFromMs ?? -Infinity;
-  const report = new ReportBuilder(engine, ticks, control);
+  const report = new ReportBuilder(engine, ticks, control, sim);
   const progressEvery = Math.max(1, Math.floor(ticks / 200));
   try {
     let begun = fromMs === -Infinity;

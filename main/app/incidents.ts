@@ -136,7 +136,7 @@ export function createIncidents(d: IncidentDeps): IncidentApi {
         toMs,
         controlFile: d.controlFile,
         out,
-        meta: { title: p.title, author: actor.user, notes: p.notes, reason: p.reason, appVersion: packageVersion(), policyName: 'polca', policy: d.policy() },
+        meta: { title: p.title, author: actor.user, notes: p.notes, reason: p.reason, appVersion: packageVersion(), policyName: 'headroom', policy: d.policy() },
       });
       d.audit.append({ actor, kind: 'incident', target: basename(out), oldValue: '', newValue: `${new Date(fromMs).toISOString()} → ${new Date(toMs).toISOString()}`, reason: p.reason, outcome: 'ok' }, d.nowMs());
       return { file: out, name: basename(out), bytes: info.bytes, durationS: info.durationS, gpus: info.gpus };

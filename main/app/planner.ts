@@ -8,19 +8,22 @@ import type { LoadedScenario } from '../sim/config.js';
 import { mergedQuantile, ratio, type WorkloadFigures } from './report.js';
 import { RefusalError, type PlannerApi } from '../core/ports.js';
 import { startWorker } from '../node/workers.js';
+import { summarizeSweep } from './sweepSummary.js';
+import type { DemandProfile } from '../sim/inference.js';
 
 /**
  * The capacity planner (POLCA's headline experiment): one row provisioned for 40 DGX-class servers
  * (40 × 10.2 kW = 408 kW), filled with more and more servers. Half the racks serve a high-priority service
  * (Azure conversation trace), half a low-priority one (Azure code trace), at the default scenario's rates and trace
  * offsets, so the 52-server point is the default site's row D. Each server count runs unconstrained (the reference
- * for throughput and latency) and under `polca`, `polca-no-priority` (every GPU low priority: the same locks for
+ * for throughput and latency) and under `headroom` (Headroom's controller), `polca`, `polca-no-priority` (every GPU low priority: the same locks for
  * everyone) and `none` (no caps; only the power brake above the budget, the last resort a row always has).
  */
 
 export const PLANNER_PROVISIONED_SERVERS = 40;
 export const PLANNER_BUDGET_KW = PLANNER_PROVISIONED_SERVERS * DGX_H100_PROVISIONED_KW;
-export const PLANNER_POLICIES: readonly PlannerPolicy[] = ['polca', 'polca-no-priority', 'none'];
+/** Every policy, Headroom's controller first: what a sweep runs unless told otherwise. */
+export const PLANNER_POLICIES: readonly PlannerPolicy[] = ['headroom', 'polca', 'polca-no-priority', 'none'];
 
 export interface SweepOptions {
   fromServers: number;
@@ -30,10 +33,16 @@ export interface SweepOptions {
   seed?: number;
   /** Policy configuration for the controlled runs; default: the paper's values (PolicyConfigSchema defaults). */
   config?: PolicyConfig;
+  /** Policies to run at each point (default PLANNER_POLICIES). */
+  policies?: readonly PlannerPolicy[];
+  /** Demand profile (default 'production', the scenario's default). */
+  demand?: DemandProfile;
+  /** Seeds to run every point with (default [seed]); the summary gives rates over them. */
+  seeds?: readonly number[];
 }
 
 /** The planner's scenario for one server count (deterministic; no files). */
-export function plannerScenario(servers: number, seed = 1): LoadedScenario {
+export function plannerScenario(servers: number, seed = 1, demand: DemandProfile = 'production'): LoadedScenario {
   if (!(Number.isInteger(servers) && servers >= 1 && servers <= 400)) throw new RangeError(`servers must be an integer in 1..400, got ${servers}`);
   const perRack = servers % 4 === 0 ? 4 : servers % 2 === 0 ? 2 : 1;
   const racks = servers / perRack;
@@ -59,14 +68,15 @@ export function plannerScenario(servers: number, seed = 1): LoadedScenario {
   const topology = resolveTopology(spec);
   const ids = topology.racks.map((r) => r.id);
   const half = Math.ceil(ids.length / 2);
-  const services: NonNullable<ScenarioFile['services']> = [{ id: 'high', priority: 'high', trace: 'conv', placement: { racks: ids.slice(0, half) }, ratePerServer: 3.2, traceOffsetS: 1200 }];
-  if (half < ids.length) services.push({ id: 'low', priority: 'low', trace: 'code', placement: { racks: ids.slice(half) }, ratePerServer: 3.2, traceOffsetS: 1800 });
+  const services: NonNullable<ScenarioFile['services']> = [{ id: 'high', priority: 'high', trace: 'conv', placement: { racks: ids.slice(0, half) }, ratePerServer: 3.6, traceOffsetS: 1200 }];
+  if (half < ids.length) services.push({ id: 'low', priority: 'low', trace: 'code', placement: { racks: ids.slice(half) }, ratePerServer: 3.6, traceOffsetS: 1800 });
   const scenario = ScenarioSchema.parse({
     name: `planner-${servers}`,
     description: `One row provisioned for ${PLANNER_PROVISIONED_SERVERS} servers holding ${servers}`,
     topology: spec,
     seed,
     stepMs: 1000,
+    demand,
     services,
   });
   return { scenario, topology, source: 'planner' };
@@ -85,47 +95,75 @@ function group(figures: readonly WorkloadFigures[], base: readonly WorkloadFigur
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-/** Run the sweep. `onProgress(doneS, totalS)` counts simulated seconds over every run. Deterministic. */
+/** Output tokens per second of every inference workload of a run. */
+function tokensPerS(figures: readonly WorkloadFigures[], durationS: number): number {
+  return figures.reduce((a, w) => a + (w.kind === 'inference' ? w.throughput : 0), 0) / durationS;
+}
+
+/**
+ * Run the sweep: per seed, per server count, the unconstrained reference then each policy; and per seed the
+ * unconstrained row of PLANNER_PROVISIONED_SERVERS servers, the reference for useful work per kW.
+ * `onProgress(doneS, totalS)` counts simulated seconds over every run. Deterministic.
+ */
 export async function runSweep(o: SweepOptions, onProgress?: (doneS: number, totalS: number) => void): Promise<SweepResult> {
   const step = Math.max(1, Math.floor(o.step));
   const counts: number[] = [];
   for (let s = o.fromServers; s <= o.toServers; s += step) counts.push(s);
-  const seed = o.seed ?? 1;
-  const runsPerPoint = 1 + PLANNER_POLICIES.length;
-  const totalS = counts.length * runsPerPoint * o.durationS;
+  const seeds = o.seeds?.length ? [...o.seeds] : [o.seed ?? 1];
+  const policies = o.policies ?? PLANNER_POLICIES;
+  const demand = o.demand ?? 'production';
+  const runsPerPoint = 1 + policies.length;
+  const totalS = seeds.length * (counts.length * runsPerPoint + 1) * o.durationS;
   let doneS = 0;
   const progress = onProgress ? (d: number) => onProgress(doneS + d, totalS) : undefined;
+  const yieldNow = () => new Promise((r) => setImmediate(r));
   const points: SweepPoint[] = [];
-  for (const servers of counts) {
-    const loaded = plannerScenario(servers, seed);
-    const base = runLoaded(loaded, { seed, durationS: o.durationS, policy: 'unconstrained', onProgress: progress }).figures;
+  let referenceSum = 0;
+  for (const seed of seeds) {
+    const ref = runLoaded(plannerScenario(PLANNER_PROVISIONED_SERVERS, seed, demand), { seed, durationS: o.durationS, policy: 'unconstrained', onProgress: progress });
+    referenceSum += tokensPerS(ref.figures, o.durationS) / PLANNER_BUDGET_KW;
     doneS += o.durationS;
-    await new Promise((r) => setImmediate(r));
-    for (const policy of PLANNER_POLICIES) {
-      const run = runLoaded(loaded, { seed, durationS: o.durationS, policy, onProgress: progress, ...(o.config ? { config: o.config } : {}) });
+    for (const servers of counts) {
+      const loaded = plannerScenario(servers, seed, demand);
+      const base = runLoaded(loaded, { seed, durationS: o.durationS, policy: 'unconstrained', onProgress: progress }).figures;
       doneS += o.durationS;
-      const row = run.report.rows[0]!;
-      points.push({
-        servers,
-        policy,
-        brakes: row.brakes,
-        pctTimeCapped: row.pctGpuTimeCapped,
-        peakRowPct: r2(row.peakPct),
-        p99RowPct: r2(row.p99Pct),
-        secondsOver100: row.secondsOver100,
-        high: group(run.figures, base, 'high'),
-        low: group(run.figures, base, 'low'),
-      });
-      await new Promise((r) => setImmediate(r));
+      await yieldNow();
+      for (const policy of policies) {
+        const run = runLoaded(loaded, { seed, durationS: o.durationS, policy, onProgress: progress, ...(o.config ? { config: o.config } : {}) });
+        doneS += o.durationS;
+        const row = run.report.rows[0]!;
+        const tps = tokensPerS(run.figures, o.durationS);
+        points.push({
+          servers,
+          seed,
+          policy,
+          brakes: row.brakes,
+          pctTimeCapped: row.pctGpuTimeCapped,
+          peakRowPct: r2(row.peakPct),
+          p99RowPct: r2(row.p99Pct),
+          secondsOver100: row.secondsOver100,
+          longestOverS: (row as { longestOverS?: number }).longestOverS ?? 0,
+          high: group(run.figures, base, 'high'),
+          low: group(run.figures, base, 'low'),
+          tokensPerS: r2(tps),
+          tokensPerSPerKW: Math.round((tps / PLANNER_BUDGET_KW) * 1000) / 1000,
+        });
+        await yieldNow();
+      }
     }
   }
+  const reference = { servers: PLANNER_PROVISIONED_SERVERS, tokensPerSPerKW: Math.round((referenceSum / seeds.length) * 1000) / 1000 };
   return {
-    scenario: `one row provisioned for ${PLANNER_PROVISIONED_SERVERS} DGX-class servers (${PLANNER_BUDGET_KW} kW); half the racks high priority (Azure conv trace), half low (Azure code trace)`,
+    scenario: `one row provisioned for ${PLANNER_PROVISIONED_SERVERS} DGX-class servers (${PLANNER_BUDGET_KW} kW); half the racks high priority (Azure conv trace), half low (Azure code trace); ${demand} demand`,
     budgetKW: PLANNER_BUDGET_KW,
     provisionedServers: PLANNER_PROVISIONED_SERVERS,
     durationS: o.durationS,
-    seed,
+    seed: seeds[0]!,
+    demand,
+    seeds,
     points,
+    summary: summarizeSweep(points, o.durationS, reference.tokensPerSPerKW),
+    reference,
   };
 }
 

@@ -11,7 +11,7 @@ import { ControlService } from '../engine/control/service.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import { getRun } from '../store/runs.js';
 import { queryRange } from '../store/telemetry.js';
-import { runLoaded, type ReplayOrigin, type SimPolicy } from './batch.js';
+import { controlModeOf, runLoaded, type ReplayOrigin, type SimPolicy } from './batch.js';
 import { ReportBuilder, type SimReport, type WorkloadFigures } from './report.js';
 
 /**
@@ -222,7 +222,7 @@ function runFleetSide(plan: ReplayPlan, policy: SimPolicy, config: PolicyConfig,
       priorities: new Uint8Array(t.gpuCount),
       store: null,
       onChange: () => {},
-      mode: policy === 'none' ? 'brake-only' : 'polca',
+      mode: controlModeOf(policy),
       policy: config,
     });
     engine.addService(control);
@@ -264,7 +264,7 @@ const signed = (x: number, digits = 1): string => `${x > 0 ? '+' : x < 0 ? '−'
 export function replayDiff(base: ReplaySide, replay: ReplaySide, reproduction: ReplayResult['reproduction']): string[] {
   const lines: string[] = [];
   const name = (s: ReplaySide) =>
-    s.policy === 'none' ? 'no caps (brake only)' : `${s.policy === 'polca-no-priority' ? 'POLCA without priorities' : 'POLCA'} T1 = ${s.t1Pct} %, T2 = ${s.t2Pct} %`;
+    s.policy === 'none' ? 'no caps (brake only)' : `${s.policy === 'polca-no-priority' ? 'POLCA without priorities' : s.policy === 'headroom' ? 'Headroom (POLCA levels, learnt rises)' : 'POLCA'} T1 = ${s.t1Pct} %, T2 = ${s.t2Pct} %`;
   const brakes = (s: ReplaySide) => s.rows.reduce((a, r) => a + r.brakes, 0);
   const bA = brakes(replay);
   const bB = brakes(base);

@@ -3,6 +3,9 @@ import type { LatencyHistogram } from '../core/histogram.js';
 import type { InferenceServiceSim } from '../sim/inference.js';
 import type { TrainingJobSim } from '../sim/training.js';
 import type { Engine } from '../engine/engine.js';
+import { RowTracker, type PlantReportSource } from './reportRows.js';
+
+export type { PlantReportSource } from './reportRows.js';
 
 /** The JSON report of `headroom sim`. Deterministic: no wall-clock values. */
 export interface SimReport {
@@ -13,13 +16,34 @@ export interface SimReport {
   gpus: number;
   /** Control plane in the run: 'polca', 'polca-no-priority', 'none' (power brake only) or 'unconstrained' (no controller). */
   policy: string;
+  /**
+   * Per row. A tick is **measured** for a row when none of its GPUs' readings is stale (its source silent) or invalid;
+   * otherwise the engine counts those GPUs at their maximum limit — what control must assume, not what was drawn.
+   * `peakKW`, `peakPct`, `p99Pct`, `secondsOver100` and `longestOverS` are over measured ticks only (a row with none
+   * reports 0 and a warning); `peakAssumedKW` and `energyKWh` over every tick, as the engine counted them.
+   * Percentages are of the budget in force at each tick.
+   */
   rows: Array<{
     id: string;
     budgetKW: number;
+    /** Measured peak (kW): the highest row power over ticks when every GPU reading of the row was fresh and valid. */
     peakKW: number;
+    /** Peak as control saw it (kW): stale or invalid GPUs at their maximum limit. ≥ peakKW. */
+    peakAssumedKW: number;
     peakPct: number;
     p99Pct: number;
+    /** Seconds over 100 % of the budget in force, measured ticks only. */
     secondsOver100: number;
+    /** Longest continuous stretch over 100 % of the budget in force (s); an unmeasured tick ends a stretch. */
+    longestOverS: number;
+    /** Seconds during which at least one GPU of the row had a stale or invalid reading. */
+    staleS: number;
+    /**
+     * With a plant model (`plant:`): the worst share of its time-to-trip (breaker curve, UPS overload) any device feeding
+     * the row used during the run (%; ≥ 100: it tripped). null without a plant model.
+     */
+    overloadAllowanceUsedPct: number | null;
+    /** Energy as counted (stale ticks at the assumed worst case). */
     energyKWh: number;
     /** Power-brake engagements on the row (any source). */
     brakes: number;
@@ -28,7 +52,14 @@ export interface SimReport {
     /** Share of the row's GPU-time under a cap, lock or brake in effect (%). */
     pctGpuTimeCapped: number;
   }>;
-  site: { peakKW: number; energyKWh: number };
+  /** peakKW: measured (ticks with every reading fresh and valid); peakAssumedKW: as control saw it. */
+  site: { peakKW: number; peakAssumedKW: number; energyKWh: number };
+  /**
+   * What a reader must know before trusting the figures, one line each: a row's budget in force unreachable (row,
+   * time, budget vs floor, servers to shed; core/feasibility.ts), rows with stale readings whose peak was assumed, plant
+   * devices tripped or near it. Empty when there is nothing to say.
+   */
+  warnings: string[];
   alerts: { fired: number; byRule: Record<string, number> };
   /** caps / releases: GPU commands issued (lock or limit lowered; raised or removed, brake off); brakes: row brake engagements. */
   actions: { caps: number; brakes: number; releases: number };
@@ -121,7 +152,6 @@ export function ratio(x: number, base: number): number | null {
 /** Accumulates per-tick figures for the report. Percentages are of each row's effective budget at that tick. */
 export class ReportBuilder {
   private readonly pct: Float32Array[];
-  private readonly peakKW: Float64Array;
   private readonly peakPct: Float64Array;
   private readonly over100S: Float64Array;
   private readonly energyKWh: Float64Array;
@@ -129,6 +159,10 @@ export class ReportBuilder {
   private readonly cappedGpuS: Float64Array;
   private readonly rowGpus: Float64Array;
   private sitePeakKW = 0;
+  private sitePeakAssumedKW = 0;
+  private readonly rowsTracked: RowTracker;
+  private readonly measured: Uint8Array;
+  private readonly startMs: number;
   private siteEnergyKWh = 0;
   private n = 0;
   private readonly fired = new Map<string, number>();
@@ -140,6 +174,7 @@ export class ReportBuilder {
     private readonly engine: Engine,
     private readonly totalTicks: number,
     private readonly control: ControlReportSource | null = null,
+    plant: PlantReportSource | null = null,
   ) {
     const rows = engine.topology.rows.length;
     this.cappedS = new Float64Array(rows);
@@ -148,7 +183,9 @@ export class ReportBuilder {
     this.rowGpus = new Float64Array(rows);
     for (const s of t.servers) this.rowGpus[t.racks[s.rack]!.row]! += s.gpuCount;
     this.pct = Array.from({ length: rows }, () => new Float32Array(totalTicks));
-    this.peakKW = new Float64Array(rows);
+    this.rowsTracked = new RowTracker(t, plant);
+    this.measured = new Uint8Array(rows);
+    this.startMs = engine.nowMs;
     this.peakPct = new Float64Array(rows);
     this.over100S = new Float64Array(rows);
     this.energyKWh = new Float64Array(rows);
@@ -165,11 +202,13 @@ export class ReportBuilder {
   record(fired: readonly Alert[]): void {
     const e = this.engine;
     const dtH = e.step / 3_600_000;
+    const tracked = this.rowsTracked;
+    tracked.record(e.agg.rowW, e.rowBudgetKW, e.live.flags, (e.nowMs - this.startMs) / 1000, e.step / 1000, this.measured);
     for (let r = 0; r < this.pct.length; r++) {
       const kw = e.agg.rowW[r]! / 1000;
-      const pct = (kw / e.rowBudgetKW[r]!) * 100;
+      // Unmeasured ticks are NaN: they sort last and are left out of the p99.
+      const pct = this.measured[r] ? (kw / e.rowBudgetKW[r]!) * 100 : NaN;
       if (this.n < this.totalTicks) this.pct[r]![this.n] = pct;
-      if (kw > this.peakKW[r]!) this.peakKW[r] = kw;
       if (pct > this.peakPct[r]!) this.peakPct[r] = pct;
       if (pct > 100) this.over100S[r]! += e.step / 1000;
       this.energyKWh[r]! += kw * dtH;
@@ -180,7 +219,8 @@ export class ReportBuilder {
       }
     }
     const siteKW = e.agg.siteW / 1000;
-    if (siteKW > this.sitePeakKW) this.sitePeakKW = siteKW;
+    if (tracked.allMeasured && siteKW > this.sitePeakKW) this.sitePeakKW = siteKW;
+    if (siteKW > this.sitePeakAssumedKW) this.sitePeakAssumedKW = siteKW;
     this.siteEnergyKWh += siteKW * dtH;
     for (const a of fired) this.fired.set(a.rule, (this.fired.get(a.rule) ?? 0) + 1);
     this.n++;
@@ -196,6 +236,7 @@ export class ReportBuilder {
     baseline: readonly WorkloadFigures[] | null = null,
   ): SimReport {
     const t = this.engine.topology;
+    const tr = this.rowsTracked;
     const r2 = (x: number) => Math.round(x * 100) / 100;
     const q = (x: number) => (Number.isFinite(x) ? r2(x) : null);
     const byRule: Record<string, number> = {};
@@ -208,22 +249,30 @@ export class ReportBuilder {
       stepMs: this.engine.step,
       gpus: t.gpuCount,
       rows: t.rows.map((row, r) => {
-        const sorted = this.pct[r]!.slice(0, this.n).sort();
+        const all = this.pct[r]!.slice(0, Math.min(this.n, this.totalTicks)).sort();
+        let k = all.length;
+        while (k > 0 && Number.isNaN(all[k - 1]!)) k--;
+        const sorted = all.subarray(0, k);
         const p99 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]! : 0;
         return {
           id: row.id,
           budgetKW: row.budgetKW,
-          peakKW: r2(this.peakKW[r]!),
+          peakKW: r2(tr.peakKW[r]!),
+          peakAssumedKW: r2(tr.peakAssumedKW[r]!),
           peakPct: r2(this.peakPct[r]!),
           p99Pct: r2(p99),
           secondsOver100: r2(this.over100S[r]!),
+          longestOverS: r2(tr.longestOverS[r]!),
+          staleS: r2(tr.staleS[r]!),
+          overloadAllowanceUsedPct: tr.overloadAllowanceUsedPct(r),
           energyKWh: r2(this.energyKWh[r]!),
           brakes: this.control ? this.control.rowBrakes[r]! - this.baseBrakes[r]! : 0,
           secondsCapped: r2(this.cappedS[r]!),
           pctGpuTimeCapped: this.n > 0 && this.rowGpus[r]! > 0 ? r2((this.cappedGpuS[r]! / (this.rowGpus[r]! * this.n * (this.engine.step / 1000))) * 100) : 0,
         };
       }),
-      site: { peakKW: r2(this.sitePeakKW), energyKWh: r2(this.siteEnergyKWh) },
+      site: { peakKW: r2(this.sitePeakKW), peakAssumedKW: r2(this.sitePeakAssumedKW), energyKWh: r2(this.siteEnergyKWh) },
+      warnings: tr.warnings((this.engine.nowMs - this.startMs) / 1000),
       alerts: { fired: [...this.fired.values()].reduce((a, b) => a + b, 0), byRule },
       actions: this.control
         ? { caps: this.control.counts.caps - this.baseCounts.caps, brakes: this.control.counts.brakes - this.baseCounts.brakes, releases: this.control.counts.releases - this.baseCounts.releases }

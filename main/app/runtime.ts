@@ -223,6 +223,8 @@ async function wire(
     actuator: plant.actuator,
     audit,
     priorities: plant.priorities,
+    // The console runs Headroom's own controller (POLCA's levels staged from the row's learnt rises: docs/CONTROL.md).
+    mode: 'headroom',
     // Real GPUs are capped through their agents (NVML, in-band, ~1 s), not a BMC: unless control.db says otherwise.
     ...(fp ? { policy: PolicyConfigSchema.parse({ actuation: { capPath: 'inBand' } }) } : {}),
     store: controlState(controlDb),

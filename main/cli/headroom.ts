@@ -9,6 +9,8 @@ import { CERTS_HELP } from './certs.js';
 import { HISTORY_HELP } from './historyHelp.js';
 import { CONTINGENCY_HELP, PLANT_HELP } from './contingencyHelp.js';
 import { progressBar } from './progress.js';
+import { summaryLine } from '../app/simSummary.js';
+import { sweepSummaryLine } from '../app/sweepSummary.js';
 import { num, UsageError } from './usage.js';
 
 const HELP = `headroom — power- and heat-aware operations console for GPU datacenters
@@ -46,12 +48,17 @@ Usage:
       --rate-limit N           requests/s one WebSocket connection or HTTP client may make (default 50; burst 2N);
                                over it a request is refused, and a client that keeps flooding is disconnected
   headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
-               [--policy polca|polca-no-priority|none] [--compare] [--record F.headroom]
+               [--policy headroom|polca|polca-no-priority|none] [--demand production|bursty] [--compare]
+               [--record F.headroom]
                                run a scenario as fast as possible and write a JSON report; --compare adds
-                               throughput and p99 latency ratios against an unconstrained run
-  headroom sim --sweep servers=40..60[:STEP] [--duration SECONDS] [--seed N] --out sweep.json
-                               capacity planner: one row provisioned for 40 servers, filled with more, under
-                               POLCA, POLCA without priorities and no policy (see docs/RESULTS.md)
+                               throughput and p99 latency ratios against an unconstrained run. Default policy:
+                               headroom (Headroom's controller); polca is the paper's baseline. Default demand: the
+                               scenario's (production: calibrated; bursty: every server in step, a stress profile)
+  headroom sim --sweep servers=40..60[:STEP] [--duration SECONDS] [--seed N | --seeds A..B]
+               [--policies headroom,polca,polca-no-priority,none] [--demand production|bursty] --out sweep.json
+                               capacity planner: one row provisioned for 40 servers, filled with more, under each
+                               policy (default polca,polca-no-priority,none); with --seeds, brakes per 100 row-hours
+                               with a 95 % interval and useful work per kW of budget (see docs/RESULTS.md)
 ${AGENT_HELP}
 ${CERTS_HELP}
 ${AUDIT_HELP}
@@ -224,38 +231,53 @@ async function sim(args: string[]): Promise<void> {
       scale: { type: 'string' },
       db: { type: 'string' },
       sweep: { type: 'string' },
-      policy: { type: 'string', default: 'polca' },
+      policy: { type: 'string' },
+      policies: { type: 'string' },
+      seeds: { type: 'string' },
+      demand: { type: 'string' },
       compare: { type: 'boolean', default: false },
       record: { type: 'string' },
     },
   });
-  const { runSim, writeJsonAtomic } = await import('./sim.js');
+  const { runSim, writeJsonAtomic, DEFAULT_SIM_POLICY } = await import('./sim.js');
   const durationS = num(values.duration, 'duration', { min: 1, max: 30 * 24 * 3600 })!;
+  const demands = ['production', 'bursty'] as const;
+  const demand = values.demand === undefined ? undefined : demands.find((d) => d === values.demand);
+  if (values.demand !== undefined && !demand) throw new UsageError(`--demand must be one of ${demands.join(', ')}, got "${values.demand}"`);
+  const allPolicies = ['headroom', 'polca', 'polca-no-priority', 'none'] as const;
+  const policyOf = (name: string, flag: string) => {
+    const p = allPolicies.find((x) => x === name);
+    if (!p) throw new UsageError(`${flag} must be one of ${allPolicies.join(', ')}, got "${name}"`);
+    return p;
+  };
   if (values.sweep !== undefined) {
-    const m = /^servers=(\d+)\.\.(\d+)(?::(\d+))?$/.exec(values.sweep);
-    if (!m) throw new UsageError(`--sweep must look like servers=40..60 or servers=40..60:2, got "${values.sweep}"`);
-    const [from, to, step] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 2)];
+    const m = /^servers=(\d+)(?:\.\.(\d+)(?::(\d+))?)?$/.exec(values.sweep);
+    if (!m) throw new UsageError(`--sweep must look like servers=56, servers=40..60 or servers=40..60:2, got "${values.sweep}"`);
+    const [from, to, step] = [Number(m[1]), Number(m[2] ?? m[1]), Number(m[3] ?? 2)];
     if (!(from >= 1 && to <= 400 && to >= from && step >= 1)) throw new UsageError(`--sweep: need 1 ≤ from ≤ to ≤ 400 and step ≥ 1, got ${from}..${to}:${step}`);
     if (values.scenario !== 'default' || values.scale || values.db) throw new UsageError('--sweep runs its own one-row scenario: --scenario, --scale and --db do not apply');
+    if (values.policy !== undefined) throw new UsageError('--sweep runs every policy of --policies (comma-separated), not --policy');
+    if (values.seeds !== undefined && values.seed !== undefined) throw new UsageError('give --seed N or --seeds A..B, not both');
+    const policies = values.policies === undefined ? undefined : [...new Set(values.policies.split(',').map((x) => policyOf(x.trim(), '--policies')))];
+    let seeds: number[] | undefined;
+    if (values.seeds !== undefined) {
+      const sm = /^(\d+)\.\.(\d+)$/.exec(values.seeds);
+      if (!sm || Number(sm[2]) < Number(sm[1]) || Number(sm[2]) - Number(sm[1]) >= 1000) throw new UsageError(`--seeds must look like 1..100 (at most 1,000 seeds), got "${values.seeds}"`);
+      seeds = Array.from({ length: Number(sm[2]) - Number(sm[1]) + 1 }, (_, i) => Number(sm[1]) + i);
+    }
     const { runSweep } = await import('../app/planner.js');
     const t0 = performance.now();
-    const result = await runSweep({ fromServers: from, toServers: to, step, durationS, seed: num(values.seed, 'seed', { int: true, min: 0 }) }, progressBar(`sweep ${from}..${to}`));
+    const result = await runSweep(
+      { fromServers: from, toServers: to, step, durationS, seed: num(values.seed, 'seed', { int: true, min: 0 }), ...(policies ? { policies } : {}), ...(seeds ? { seeds } : {}), ...(demand ? { demand } : {}) },
+      progressBar(`sweep ${from}..${to}`),
+    );
     if (values.out) writeJsonAtomic(values.out, result);
     else console.log(JSON.stringify(result, null, 2));
-    let clean = 0; // the largest server count up to which every POLCA point ran without a brake
-    for (const p of result.points.filter((x) => x.policy === 'polca')) {
-      if (p.brakes > 0) break;
-      clean = p.servers;
-    }
-    console.error(
-      `swept ${result.points.length / 3} server counts × 3 policies (+ unconstrained) of ${durationS} s in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
-        `POLCA without a brake up to ${clean || '—'} servers on ${result.budgetKW} kW (${result.provisionedServers} provisioned)${values.out ? `; → ${values.out}` : ''}`,
-    );
+    console.error(sweepSummaryLine(result, (performance.now() - t0) / 1000, values.out));
     return;
   }
-  const policies = ['polca', 'polca-no-priority', 'none'] as const;
-  const policy = policies.find((p) => p === values.policy);
-  if (!policy) throw new UsageError(`--policy must be one of ${policies.join(', ')}, got "${values.policy}"`);
+  if (values.policies !== undefined || values.seeds !== undefined) throw new UsageError('--policies and --seeds apply to --sweep');
+  const policy = values.policy === undefined ? DEFAULT_SIM_POLICY : policyOf(values.policy, '--policy');
   if (values.record && (values.compare || values.db)) throw new UsageError('--record keeps its own telemetry: --compare and --db do not apply');
   const t0 = performance.now();
   const common = {
@@ -266,19 +288,18 @@ async function sim(args: string[]): Promise<void> {
     onProgress: progressBar(`sim ${values.scenario}`),
   };
   const report = values.record
-    ? (await import('./history.js')).simAndRecord({ ...common, policy, out: values.record })
-    : runSim({ ...common, policy, compare: values.compare, db: values.db ?? null });
+    ? (await import('./history.js')).simAndRecord({ ...common, policy, out: values.record, ...(demand ? { demand } : {}) })
+    : runSim({ ...common, policy, compare: values.compare, db: values.db ?? null, ...(demand ? { demand } : {}) });
   const wallS = (performance.now() - t0) / 1000;
   if (values.out) writeJsonAtomic(values.out, report);
   else console.log(JSON.stringify(report, null, 2));
-  const rows = report.rows.map((r) => `${r.id} peak ${r.peakPct} % (p99 ${r.p99Pct} %, ${r.secondsOver100} s over)`).join('; ');
-  console.error(`simulated ${durationS} s of ${report.gpus} GPUs in ${wallS.toFixed(2)} s (${Math.round(durationS / wallS).toLocaleString('en-US')}× real time); ${rows}; alerts fired ${report.alerts.fired}${values.out ? `; report → ${values.out}` : ''}`);
+  console.error(summaryLine(report, wallS, durationS, values.out));
 }
 
 async function replay(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { policy: { type: 'string' }, out: { type: 'string' } } });
   const [file] = positionals;
-  if (!file || positionals.length > 1) throw new UsageError('usage: headroom replay F.headroom [--policy polca|polca-no-priority|none|FILE.json] [--out report.json]');
+  if (!file || positionals.length > 1) throw new UsageError('usage: headroom replay F.headroom [--policy headroom|polca|polca-no-priority|none|FILE.json] [--out report.json]');
   const { replayRecording } = await import('./history.js');
   const { writeJsonAtomic } = await import('./sim.js');
   const report = replayRecording(file, values.policy);

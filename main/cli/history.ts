@@ -8,6 +8,7 @@ import { replayPlan, replayReport } from '../app/replay.js';
 import { packageVersion } from '../node/packageInfo.js';
 import { runLoaded, type SimPolicy } from '../app/batch.js';
 import type { SimReport } from '../app/report.js';
+import type { DemandProfile } from '../sim/inference.js';
 import { loadScenario } from '../sim/config.js';
 import { StoreError } from '../store/db.js';
 import { recordingInfo, writeRecording } from '../store/recording.js';
@@ -84,7 +85,7 @@ export function recordCommand(args: string[]): number {
       toMs: timeOpt(values.to, 'to'),
       controlFile: existsSync(controlFile) ? controlFile : null,
       out: values.out,
-      meta: { author: values.author, notes: values.notes, appVersion: packageVersion(), policyName: 'polca' },
+      meta: { author: values.author, notes: values.notes, appVersion: packageVersion(), policyName: 'headroom' },
     });
     console.error(`recorded run ${run}: ${info.gpus} GPUs, ${info.durationS} s, ${info.samples.toLocaleString('en-US')} samples, ${(info.bytes / 1e6).toFixed(2)} MB → ${values.out}`);
     return 0;
@@ -106,8 +107,10 @@ export function recordingCommand(args: string[]): number {
 }
 
 /** Run a simulation into a temporary telemetry.db and save the whole run as a recording (for `sim --record`). */
-export function simAndRecord(o: { scenario: string; scale?: number; seed?: number; durationS: number; policy: SimPolicy; out: string; onProgress?: (d: number, t: number) => void }): SimReport {
-  const loaded = loadScenario(o.scenario, { scale: o.scale });
+export function simAndRecord(o: { scenario: string; scale?: number; seed?: number; durationS: number; policy: SimPolicy; demand?: DemandProfile; out: string; onProgress?: (d: number, t: number) => void }): SimReport {
+  const read = loadScenario(o.scenario, { scale: o.scale });
+  // The demand travels in the scenario the recording keeps (runs.meta.replay), so a replay re-runs the same demand.
+  const loaded = o.demand ? { ...read, scenario: { ...read.scenario, demand: o.demand } } : read;
   const seed = o.seed ?? loaded.scenario.seed;
   const dir = mkdtempSync(join(tmpdir(), 'headroom-record-'));
   try {
@@ -141,7 +144,7 @@ export function replayRecording(file: string, policyArg?: string): SimReport {
   if (policyArg === undefined) return replayReport(plan);
   const named = ReplayPolicySchema.safeParse(policyArg);
   if (named.success) return replayReport(plan, named.data, plan.config);
-  if (!existsSync(policyArg)) throw new UsageError(`--policy must be polca, polca-no-priority, none or a policy file (JSON), got "${policyArg}"`);
+  if (!existsSync(policyArg)) throw new UsageError(`--policy must be headroom, polca, polca-no-priority, none or a policy file (JSON), got "${policyArg}"`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(policyArg, 'utf8'));

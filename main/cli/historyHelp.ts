@@ -8,7 +8,7 @@ export const HISTORY_HELP = `  headroom history info [--db FILE] [--json]
                                --control (default: control.db next to --db)
   headroom recording info F.headroom [--json]
                                gpus, rows, start, duration, samples, bytes, schema version, source of a recording
-  headroom replay F.headroom [--policy polca|polca-no-priority|none|FILE.json] [--out report.json]
+  headroom replay F.headroom [--policy headroom|polca|polca-no-priority|none|FILE.json] [--out report.json]
                                re-run a recorded simulation through another policy (default: its own, which gives
                                the recorded report back, identical); writes the report of headroom sim
   headroom report F.headroom --out incident.html

@@ -2,6 +2,10 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { runLoaded, type SimPolicy } from '../app/batch.js';
 import type { SimReport, WorkloadFigures } from '../app/report.js';
 import { loadScenario } from '../sim/config.js';
+import type { DemandProfile } from '../sim/inference.js';
+
+/** The controller `headroom sim` runs unless told otherwise. */
+export const DEFAULT_SIM_POLICY: SimPolicy = 'headroom';
 
 export { runLoaded, type RunPolicy, type SimPolicy, type LoadedRun } from '../app/batch.js';
 
@@ -12,8 +16,10 @@ export interface SimOptions {
   scale?: number;
   /** Optional telemetry.db to record into (synchronous, batch mode). */
   db?: string | null;
-  /** Default 'polca'. */
+  /** Default 'headroom'. */
   policy?: SimPolicy;
+  /** Demand profile; default: the scenario's ('production' unless it says otherwise). */
+  demand?: DemandProfile;
   /** Also run the scenario unconstrained (same seed) and report throughput and p99 latency ratios against it. */
   compare?: boolean;
   onProgress?: (doneS: number, totalS: number) => void;
@@ -21,9 +27,10 @@ export interface SimOptions {
 
 /** Run a scenario as fast as possible and return its report. Deterministic for scenario + seed. */
 export function runSim(o: SimOptions): SimReport {
-  const loaded = loadScenario(o.scenario, { scale: o.scale });
+  const read = loadScenario(o.scenario, { scale: o.scale });
+  const loaded = o.demand ? { ...read, scenario: { ...read.scenario, demand: o.demand } } : read;
   const seed = o.seed ?? loaded.scenario.seed;
-  const policy = o.policy ?? 'polca';
+  const policy = o.policy ?? DEFAULT_SIM_POLICY;
   let baseline: WorkloadFigures[] | null = null;
   let progress = o.onProgress;
   if (o.compare) {

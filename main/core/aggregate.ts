@@ -40,35 +40,59 @@ export function aggregatePower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuCol
   sumPower(t, idx, gpu, out, false);
 }
 
+/** Per server, the fields sumPower reads, as columns (built once per topology). */
+interface ServerColumns {
+  gpuStart: Int32Array;
+  gpuEnd: Int32Array;
+  gpuCount: Float64Array;
+  idleW: Float64Array;
+  activeW: Float64Array;
+}
+const serverColumns = new WeakMap<Topology, ServerColumns>();
+function columnsOf(t: Topology): ServerColumns {
+  let c = serverColumns.get(t);
+  if (!c || c.gpuStart.length !== t.servers.length) {
+    const sv = t.servers;
+    c = {
+      gpuStart: Int32Array.from(sv, (s) => s.gpuStart),
+      gpuEnd: Int32Array.from(sv, (s) => s.gpuStart + s.gpuCount),
+      gpuCount: Float64Array.from(sv, (s) => s.gpuCount),
+      idleW: Float64Array.from(sv, (s) => s.idleW),
+      activeW: Float64Array.from(sv, (s) => s.activeW),
+    };
+    serverColumns.set(t, c);
+  }
+  return c;
+}
+
 function sumPower(t: Topology, idx: TopologyIndex, gpu: Pick<GpuColumns, 'powerW' | 'util'> & Partial<Pick<GpuColumns, 'tempC' | 'flags'>>, out: Aggregates, temps: boolean): void {
   out.rackW.fill(0);
   out.rackMaxTempC.fill(-Infinity);
   out.rowW.fill(0);
   out.rowMaxTempC.fill(-Infinity);
-  const servers = t.servers;
-  const powerW = gpu.powerW;
-  const util = gpu.util;
-  for (let s = 0; s < servers.length; s++) {
-    const sv = servers[s]!;
+  const { gpuStart, gpuEnd, gpuCount, idleW, activeW } = columnsOf(t);
+  const { powerW, util, flags } = gpu;
+  const tempC = temps ? gpu.tempC! : null;
+  const { serverW, rackW, rackMaxTempC } = out;
+  const serverRack = idx.serverRack;
+  for (let s = 0; s < gpuStart.length; s++) {
+    const start = gpuStart[s]!;
+    const end = gpuEnd[s]!;
     let p = 0;
     let u = 0;
     let tmax = -Infinity;
-    const end = sv.gpuStart + sv.gpuCount;
-    for (let g = sv.gpuStart; g < end; g++) {
+    for (let g = start; g < end; g++) {
       p += powerW[g]!;
       u += util[g]!;
     }
-    if (temps) {
-      const tempC = gpu.tempC!;
-      for (let g = sv.gpuStart; g < end; g++) if (tempC[g]! > tmax) tmax = tempC[g]!;
-    }
+    if (tempC) for (let g = start; g < end; g++) if (tempC[g]! > tmax) tmax = tempC[g]!;
     // A server whose rack has no supply (its GPUs flagged unpowered) draws nothing of its own either.
-    const dark = gpu.flags !== undefined && (gpu.flags[sv.gpuStart]! & SampleFlag.unpowered) !== 0;
-    if (!dark) p += sv.idleW + (sv.activeW * u) / sv.gpuCount;
-    out.serverW[s] = p;
-    const r = idx.serverRack[s]!;
-    out.rackW[r]! += p;
-    if (tmax > out.rackMaxTempC[r]!) out.rackMaxTempC[r] = tmax;
+    const dark = flags !== undefined && (flags[start]! & SampleFlag.unpowered) !== 0;
+    if (!dark) p += idleW[s]! + (activeW[s]! * u) / gpuCount[s]!;
+    serverW[s] = p;
+    const r = serverRack[s]!;
+    rackW[r]! += p;
+    if (tmax > rackMaxTempC[r]!) rackMaxTempC[r] = tmax;
   }
   let site = 0;
   for (let r = 0; r < t.racks.length; r++) {

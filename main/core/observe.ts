@@ -8,6 +8,7 @@ import type { DropBurst } from './storeDrops.js';
 import type { Contingency } from '../../shared/domain/plant.js';
 import type { Drift } from './meters.js';
 import type { ConfigProblem } from './configSanity.js';
+import { unreachableRows, unreachableText } from './feasibility.js';
 
 /** The parts of fleet state the alert rules read. */
 export interface ObservedState {
@@ -136,6 +137,13 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
             const srv = t.servers[p.server]!;
             out.push({ rule, subject: { kind: 'server', id: srv.id }, row: t.rows[t.racks[srv.rack]!.row]!.id, value: p.gpus.length, unit: 'GPUs', summary: p.text });
           }
+        }
+        break;
+      }
+      case 'budgetUnreachable': {
+        // The floors are per topology (cached); nothing is allocated while every row's budget is reachable.
+        for (const f of unreachableRows(t, s.rowBudgetKW)) {
+          out.push({ rule, subject: { kind: 'row', id: f.id }, row: f.id, value: f.shedServers, unit: 'servers', summary: unreachableText(f) });
         }
         break;
       }

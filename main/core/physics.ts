@@ -101,6 +101,28 @@ export function relativeThroughput(m: GpuModel, f: number, mb: number): number {
   return (1 - mb) * r + mb * Math.pow(r, MEMORY_BOUND_CLOCK_EXPONENT);
 }
 
+/**
+ * One-entry memo per model of the two powers stepGpus takes of a clock: (f / max)^clockPowerExponent and
+ * (f / max)^0.3. Locked GPUs of a model share a handful of clocks, so consecutive GPUs nearly always hit; the values
+ * are exactly those Math.pow returns (same arguments), so results are bit-identical.
+ */
+interface PowMemo {
+  powF: Float64Array;
+  pow: Float64Array;
+  thrF: Float64Array;
+  thr: Float64Array;
+}
+const powMemos = new WeakMap<readonly GpuModel[], PowMemo>();
+function powMemo(models: readonly GpuModel[]): PowMemo {
+  let e = powMemos.get(models);
+  if (!e || e.pow.length !== models.length) {
+    const k = models.length;
+    e = { powF: new Float64Array(k).fill(NaN), pow: new Float64Array(k), thrF: new Float64Array(k).fill(NaN), thr: new Float64Array(k) };
+    powMemos.set(models, e);
+  }
+  return e;
+}
+
 const alphaCache = new WeakMap<readonly GpuModel[], { dtS: number; alpha: Float64Array }>();
 /** Per-model thermal blend factor 1 − e^(−dt/τ), cached per step length. */
 function thermalAlpha(models: readonly GpuModel[], dtS: number): Float64Array {
@@ -119,6 +141,7 @@ function thermalAlpha(models: readonly GpuModel[], dtS: number): Float64Array {
  */
 export function stepGpus(c: GpuColumns, models: readonly GpuModel[], dtS: number): void {
   const alpha = thermalAlpha(models, dtS);
+  const { powF, pow, thrF, thr: thrPow } = powMemo(models);
   const { model, powerScale, tempC, activity, flags: flagsCol, lockMHz, brake, unpowered, limitW, memBound, util, clockRatio, powerW, clockMHz, throughput, rackInletC, rack, thermalOffsetC } = c;
   for (let g = 0; g < c.n; g++) {
     const mi = model[g]!;
@@ -177,13 +200,31 @@ export function stepGpus(c: GpuColumns, models: readonly GpuModel[], dtS: number
       } else {
         const limit = limitW[g]!;
         clock = fmax;
-        power = fmax === m.maxClockMHz ? m.idleW * scale + (m.maxLimitW - m.idleW) * scale * a : powerAt(m, a, fmax, scale);
+        if (fmax === m.maxClockMHz) power = m.idleW * scale + (m.maxLimitW - m.idleW) * scale * a;
+        else {
+          // powerAt(m, a, fmax, scale), its Math.pow memoized per model (same operations, same order).
+          if (powF[mi] !== fmax) {
+            powF[mi] = fmax;
+            pow[mi] = Math.pow(fmax / m.maxClockMHz, m.clockPowerExponent);
+          }
+          power = m.idleW * scale + (m.maxLimitW - m.idleW) * scale * a * pow[mi]!;
+        }
         if (power > limit) {
           clock = Math.min(fmax, clockForLimit(m, a, limit, scale));
           power = Math.min(power, powerAt(m, a, clock, scale));
           flags |= ClockEvent.swPowerCap;
         }
-        thr = clock === m.maxClockMHz ? 1 : relativeThroughput(m, clock, memBound[g]!);
+        if (clock === m.maxClockMHz) thr = 1;
+        else {
+          // relativeThroughput(m, clock, mb), its Math.pow memoized per model.
+          const r = clock / m.maxClockMHz;
+          if (thrF[mi] !== clock) {
+            thrF[mi] = clock;
+            thrPow[mi] = Math.pow(r, MEMORY_BOUND_CLOCK_EXPONENT);
+          }
+          const mb = memBound[g]!;
+          thr = (1 - mb) * r + mb * thrPow[mi]!;
+        }
         util[g] = a >= 0.9 ? 1 : a / 0.9;
         clockRatio[g] = clock / m.maxClockMHz;
       }

@@ -13,7 +13,7 @@ import type {
   Silence,
   Target,
 } from '../../shared/domain/control.js';
-import type { SweepResult } from '../../shared/domain/planner.js';
+import type { PlannerPolicy, SweepResult } from '../../shared/domain/planner.js';
 import type { ResponseTypes } from '../../shared/contract.js';
 import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
@@ -111,7 +111,10 @@ export interface ReplayApi {
 
 /** The capacity planner (POLCA's sweep): one sweep at a time, stopped by `cancel` or when `signal` aborts. */
 export interface PlannerApi {
-  sweep(p: { fromServers: number; toServers: number; step: number; durationS: number }, signal?: AbortSignal): Promise<SweepResult>;
+  sweep(
+    p: { fromServers: number; toServers: number; step: number; durationS: number; policies?: readonly PlannerPolicy[]; demand?: SweepResult['demand'] },
+    signal?: AbortSignal,
+  ): Promise<SweepResult>;
   /** Stop the sweep in progress; false when none runs. */
   cancel(): boolean;
 }

@@ -10,6 +10,7 @@ import { gb200Scenario } from './gb200Scenario.js';
 import { defaultScenario } from './defaultScenario.js';
 import { parseAzureTrace, type Trace } from './traces.js';
 import { checkReferences, ScenarioError } from './references.js';
+import { feasibility, unreachableRefusal } from '../core/feasibility.js';
 
 /** A configuration file that cannot be used: names the file, the line (when known) and the field. */
 export class ConfigError extends Error {
@@ -188,6 +189,7 @@ export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: s
       if (e instanceof TopologyError) throw refused(`topology.${e.path}`, e.message.slice(e.path.length + 2));
       throw e;
     }
+    refuseUnreachable(topology, (field, reason) => refused(`topology.${field}`, reason));
   }
   try {
     checkReferences(scenario, topology);
@@ -201,10 +203,25 @@ export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: s
 /** Load a standalone topology file (YAML or JSON). */
 export function loadTopologyFile(file: string): Topology {
   const { value: spec, lineOf } = readConfig(TopologyFileSchema, readText(file), file);
+  let topology: Topology;
   try {
-    return resolveTopology(spec);
+    topology = resolveTopology(spec);
   } catch (e) {
     if (e instanceof TopologyError) throw new ConfigError(file, lineOf(e.path), e.path, e.message.slice(e.path.length + 2));
     throw e;
   }
+  refuseUnreachable(topology, (field, reason) => new ConfigError(file, lineOf(field), field, reason));
+  return topology;
+}
+
+/**
+ * A provisioned row budget below the row's floor (core/feasibility.ts: non-GPU server power at full activity plus
+ * every GPU busy at its minimum cap) is refused: no cap could ever hold the row under load. The first such row names
+ * its `rows[i].budgetKW` (its row's line where the budget comes from the plant), the budget, the floor and the
+ * servers to shed.
+ */
+function refuseUnreachable(t: Topology, refuse: (field: string, reason: string) => ConfigError): void {
+  const bad = feasibility(t).find((f) => !f.reachable);
+  if (!bad) return;
+  throw refuse(`rows[${bad.row}].budgetKW`, unreachableRefusal(bad));
 }

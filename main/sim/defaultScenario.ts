@@ -17,12 +17,14 @@ export function defaultScenario(scale = 1): ScenarioFile {
     seed: 1,
     stepMs: 1000,
     services: [
-      { id: 'chat', priority: 'high', trace: 'conv', placement: { rows: ['A'] }, ratePerServer: 3.2 },
-      { id: 'code', priority: 'low', trace: 'code', placement: { rows: ['B'] }, ratePerServer: 3.2, traceOffsetS: 600 },
-      { id: 'chat-d', priority: 'high', trace: 'conv', placement: { racks: racks('D', 1, half) }, ratePerServer: 3.2, traceOffsetS: 1200 },
-      { id: 'batch-d', priority: 'low', trace: 'code', placement: { racks: racks('D', half + 1, 2 * half) }, ratePerServer: 3.2, traceOffsetS: 1800 },
+      { id: 'chat', priority: 'high', trace: 'conv', placement: { rows: ['A'] }, ratePerServer: 3.6 },
+      { id: 'code', priority: 'low', trace: 'code', placement: { rows: ['B'] }, ratePerServer: 3.6, traceOffsetS: 600 },
+      { id: 'chat-d', priority: 'high', trace: 'conv', placement: { racks: racks('D', 1, half) }, ratePerServer: 3.6, traceOffsetS: 1200 },
+      { id: 'batch-d', priority: 'low', trace: 'code', placement: { racks: racks('D', half + 1, 2 * half) }, ratePerServer: 3.6, traceOffsetS: 1800 },
     ],
-    training: [{ id: 'pretrain', priority: 'high', placement: { rows: ['C'] }, periodS: 12, duty: 0.75, startS: 30 }],
+    // Compute at TDP, the communication dip at 0.4 (gradient all-reduce partly overlapped with the backward pass):
+    // calibrated to POLCA's worst 2 s training spike (37.5 %), docs/MODEL.md "Demand".
+    training: [{ id: 'pretrain', priority: 'high', placement: { rows: ['C'] }, periodS: 12, duty: 0.75, startS: 30, computeActivity: 1, commActivity: 0.4 }],
     events: [
       { kind: 'loadSpike', atS: 900, durationS: 180, factor: 1.6, rows: ['A'] },
       { kind: 'coolingLoss', atS: 1500, durationS: 600, row: 'B', fraction: 0.45 },

@@ -130,11 +130,102 @@ export interface ServiceStats {
   ttft: LatencyHistogram;
 }
 
-/** One inference service replaying a trace across its servers. Arrivals are routed round-robin. */
+/**
+ * How a service's requests reach its servers (scenario `demand`, docs/MODEL.md "Demand"):
+ *  - 'production': every server draws its own stream from the trace — its own offset into the trace (within
+ *    PRODUCTION_SPREAD_S of the service's offset, so servers share the trace's slow swings but not its seconds) and its
+ *    own random thinning to the service's per-server rate — so a row aggregates many independent streams, as a
+ *    production row behind a load balancer does. Calibrated to POLCA's production row (docs/MODEL.md).
+ *  - 'bursty': the whole service replays one trace, scaled, dealt round-robin: every server sees the same burst in
+ *    the same second. A stress profile (the simulator's demand before calibration).
+ */
+export type DemandProfile = 'production' | 'bursty';
+
+/** Spread of the per-server offsets into the trace under 'production' demand (s). */
+export const PRODUCTION_SPREAD_S = 1800;
+
+/**
+ * Per-server streams of 'production' demand, columnar: each stream walks the trace from its own offset, keeping each
+ * request with probability `keep` (geometric skips: the cost is per admitted request, not per trace line).
+ */
+class Streams {
+  readonly server: Int32Array;
+  readonly idx: Int32Array;
+  readonly lap: Int32Array;
+  readonly offsetS: Float64Array;
+  readonly keep: number;
+  private readonly logMiss: number;
+
+  constructor(
+    private readonly trace: Trace,
+    servers: number,
+    perServerKeep: number,
+    baseOffsetS: number,
+    private readonly rng: Rng,
+  ) {
+    const m = Math.max(1, Math.ceil(perServerKeep));
+    this.keep = perServerKeep / m;
+    this.logMiss = this.keep < 1 ? Math.log(1 - this.keep) : 0;
+    const n = servers * m;
+    this.server = Int32Array.from({ length: n }, (_, k) => k % servers);
+    this.idx = new Int32Array(n);
+    this.lap = new Int32Array(n);
+    this.offsetS = new Float64Array(n);
+    const dur = trace.durationS;
+    for (let k = 0; k < n; k++) {
+      const off = baseOffsetS + rng() * PRODUCTION_SPREAD_S;
+      this.offsetS[k] = off;
+      this.lap[k] = Math.floor(off / dur);
+      this.idx[k] = lowerBound(trace.arrivalS, off - this.lap[k]! * dur);
+      this.advance(k, this.skip() - 1);
+    }
+  }
+
+  /** Trace lines to the next kept request: 1 + Geometric(keep). */
+  private skip(): number {
+    if (this.keep >= 1) return 1;
+    return 1 + Math.floor(Math.log(1 - this.rng()) / this.logMiss);
+  }
+
+  private advance(k: number, by: number): void {
+    const len = this.trace.arrivalS.length;
+    let i = this.idx[k]! + by;
+    while (i >= len) {
+      i -= len;
+      this.lap[k]!++;
+    }
+    this.idx[k] = i;
+  }
+
+  /** Arrival time (s, simulation time) of stream k's next request. */
+  nextAt(k: number): number {
+    return this.trace.arrivalS[this.idx[k]!]! + this.lap[k]! * this.trace.durationS - this.offsetS[k]!;
+  }
+
+  /** Move stream k past its current request to the next kept one. */
+  next(k: number): void {
+    this.advance(k, this.skip());
+  }
+}
+
+/** First index with xs[i] ≥ x (xs ascending). */
+function lowerBound(xs: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === xs.length ? 0 : lo;
+}
+
+/** One inference service fed from a trace across its servers ('production' or 'bursty' demand, see DemandProfile). */
 export class InferenceServiceSim {
   readonly stats: ServiceStats = { arrived: 0, completed: 0, tokens: 0, latency: new LatencyHistogram(), ttft: new LatencyHistogram() };
   private readonly queues: ServerQueue[];
   private readonly scale: number;
+  private readonly streams: Streams | null;
   private cursor = 0;
   private lap = 0;
   private rr = 0;
@@ -144,17 +235,20 @@ export class InferenceServiceSim {
     private readonly trace: Trace,
     readonly servers: readonly number[],
     private readonly rng: Rng,
+    readonly demand: DemandProfile = 'production',
   ) {
     this.queues = servers.map(() => ({ prefill: new Fifo(), waiting: new Fifo(), decoded: 0, batch: new DecodeBatch(SERVING.maxBatch) }));
     const traceRate = trace.arrivalS.length / trace.durationS;
     this.scale = (spec.ratePerServer * servers.length) / traceRate;
+    this.streams = demand === 'production' && servers.length > 0 ? new Streams(trace, servers.length, spec.ratePerServer / traceRate, spec.traceOffsetS, rng) : null;
     // Start the cursor at the service's offset into the trace.
     const off = spec.traceOffsetS % trace.durationS;
     while (this.cursor < trace.arrivalS.length && trace.arrivalS[this.cursor]! < off) this.cursor++;
   }
 
-  /** Admit the trace's arrivals in (t, t+dt], scaled by the service rate and a spike factor. */
+  /** Admit the arrivals in (t, t+dt], scaled by the service rate and a spike factor. */
   private admit(tS: number, dtS: number, spike: number): void {
+    if (this.streams) return this.admitStreams(tS + dtS, spike);
     const tr = this.trace;
     const end = tS + dtS + this.spec.traceOffsetS;
     const k = this.scale * spike;
@@ -177,6 +271,24 @@ export class InferenceServiceSim {
       }
       this.stats.arrived += copies;
       this.cursor++;
+    }
+  }
+
+  /** 'production': each stream's kept requests up to `end`, to its own server; a spike adds copies on the same server. */
+  private admitStreams(end: number, spike: number): void {
+    const st = this.streams!;
+    const tr = this.trace;
+    const whole = Math.floor(spike);
+    const frac = spike - whole;
+    for (let k = 0; k < st.server.length; k++) {
+      const q = this.queues[st.server[k]!]!.prefill;
+      for (let at = st.nextAt(k); at <= end; at = st.nextAt(k)) {
+        const i = st.idx[k]!;
+        const copies = frac > 0 ? whole + (this.rng() < frac ? 1 : 0) : whole;
+        for (let c = 0; c < copies; c++) q.push(at, tr.contextTokens[i]!, Math.max(1, tr.generatedTokens[i]!));
+        this.stats.arrived += copies;
+        st.next(k);
+      }
     }
   }
 

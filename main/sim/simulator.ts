@@ -148,13 +148,13 @@ export class Simulator {
     };
     scenario.services.forEach((svc) => {
       const servers = claim(svc.placement);
-      const sim = new InferenceServiceSim(svc, traces[svc.trace], servers, createRng(deriveSeed(seed, `svc:${svc.id}`)));
+      const sim = new InferenceServiceSim(svc, traces[svc.trace], servers, createRng(deriveSeed(seed, `svc:${svc.id}`)), scenario.demand);
       this.services.push(sim);
       addWorkload(sim, servers);
     });
     scenario.training.forEach((job) => {
       const servers = claim(job.placement);
-      const sim = new TrainingJobSim(job, servers);
+      const sim = new TrainingJobSim(job, servers, createRng(deriveSeed(seed, `job:${job.id}`)), scenario.demand);
       this.training.push(sim);
       addWorkload(sim, servers);
     });
@@ -374,5 +374,13 @@ export class Simulator {
   /** Actuator port: assert or release the external power brake of a GPU. */
   setBrake(g: number, on: boolean): void {
     this.gpu.brake[g] = on ? 1 : 0;
+  }
+
+  /**
+   * Read-only: per plant device (`ids`, resolvePlant's order), the share of its time-to-trip its overload has used so
+   * far (the trip accumulator of stepTrips: 0 none, ≥ 1 tripped). Live values, not a copy; null without a plant.
+   */
+  tripAllowanceUsed(): { ids: readonly string[]; used: ArrayLike<number> } | null {
+    return this.plant ? { ids: this.plant.ids, used: this.tripAcc } : null;
   }
 }

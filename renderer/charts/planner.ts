@@ -1,6 +1,10 @@
 /**
  * Capacity planner: a sweep over server counts, per policy, as small multiples (one panel per metric, one line per
  * policy) and a table. Pure option and table builders; the view owns the ECharts instance.
+ *
+ * Seeds: the console runs one seed per sweep. A result with several seeds (the CLI's `--seeds`) is charted and
+ * tabulated from its first seed (`seed`) only — every figure here is one run, never a mean of ratios; the statistics
+ * over the seeds are the result's `summary`. See `seedPoints`.
  */
 import type { PlannerPolicy, SweepPoint, SweepResult } from '../../shared/domain/planner.js';
 import { fmtDuration, fmtPct, fmtRatioPct, fmtTimes } from './format.js';
@@ -8,6 +12,7 @@ import { escapeHtml, niceCeil } from './power.js';
 import { axisTooltip, THEME } from './theme.js';
 
 export const POLICIES: ReadonlyArray<{ id: PlannerPolicy; label: string; color: string; dash: 'solid' | 'dashed' | 'dotted' }> = [
+  { id: 'headroom', label: 'Headroom', color: '#6cc5ff', dash: 'solid' },
   { id: 'polca', label: 'POLCA', color: '#7ee0c3', dash: 'solid' },
   { id: 'polca-no-priority', label: 'POLCA, no priority', color: '#b69cff', dash: 'dashed' },
   { id: 'none', label: 'No capping', color: '#ffb86b', dash: 'dotted' },
@@ -35,6 +40,23 @@ export const PLANNER_METRICS: readonly PlannerMetric[] = [
   { id: 'lowP99', title: 'Low-priority p99 latency', unit: '× unconstrained', value: (p) => p.low.p99LatencyRatio, format: (v) => fmtTimes(v), reference: { y: 1, label: 'no impact' } },
 ];
 
+/** The points charted and tabulated: the first seed's (`r.seed`); a point without a seed (older results) counts as it. */
+export function seedPoints(r: SweepResult): SweepPoint[] {
+  return r.points.filter((p) => p.seed === undefined || p.seed === r.seed);
+}
+
+/** The policies a sweep ran, in POLICIES order (a sweep may request a subset). */
+export function sweptPolicies(r: SweepResult): Array<(typeof POLICIES)[number]> {
+  const ran = new Set(r.points.map((p) => p.policy));
+  return POLICIES.filter((p) => ran.has(p.id));
+}
+
+/** The sweep's scenario line without the demand it ends with (the view names the demand on its own). */
+export function scenarioText(r: SweepResult): string {
+  const suffix = `; ${r.demand} demand`;
+  return r.scenario.endsWith(suffix) ? r.scenario.slice(0, -suffix.length) : r.scenario;
+}
+
 /** Distinct server counts of a sweep, ascending. */
 export function serverCounts(r: SweepResult): number[] {
   return [...new Set(r.points.map((p) => p.servers))].sort((a, b) => a - b);
@@ -42,8 +64,8 @@ export function serverCounts(r: SweepResult): number[] {
 
 /** [servers, value] pairs per policy for one metric, ascending in servers; NaN values are left out. */
 export function metricSeries(r: SweepResult, m: PlannerMetric): Record<PlannerPolicy, Array<[number, number]>> {
-  const out = { polca: [], 'polca-no-priority': [], none: [] } as Record<PlannerPolicy, Array<[number, number]>>;
-  for (const p of r.points) {
+  const out = Object.fromEntries(POLICIES.map((p) => [p.id, []])) as unknown as Record<PlannerPolicy, Array<[number, number]>>;
+  for (const p of seedPoints(r)) {
     const v = m.value(p);
     if (Number.isFinite(v) && out[p.policy]) out[p.policy].push([p.servers, v]);
   }
@@ -51,10 +73,10 @@ export function metricSeries(r: SweepResult, m: PlannerMetric): Record<PlannerPo
   return out;
 }
 
-/** How many runs a sweep makes (server counts × 3 policies), for the progress line. */
-export function sweepRuns(fromServers: number, toServers: number, step: number): number {
-  if (!(toServers >= fromServers) || !(step >= 1)) return 0;
-  return (Math.floor((toServers - fromServers) / step) + 1) * POLICIES.length;
+/** How many policy runs a sweep makes (server counts × policies requested), for the progress line. */
+export function sweepRuns(fromServers: number, toServers: number, step: number, policies: number = POLICIES.length): number {
+  if (!(toServers >= fromServers) || !(step >= 1) || !(policies >= 1)) return 0;
+  return (Math.floor((toServers - fromServers) / step) + 1) * Math.floor(policies);
 }
 
 export interface Headline {
@@ -66,10 +88,11 @@ export interface Headline {
   gainPct: number | null;
 }
 
-/** Per policy: the most servers the sweep ran without a single brake event. */
+/** Per policy the sweep ran: the most servers it ran without a single brake event. */
 export function headlines(r: SweepResult): Headline[] {
-  return POLICIES.map((pol) => {
-    const pts = r.points.filter((p) => p.policy === pol.id).sort((a, b) => a.servers - b.servers);
+  const pointsOfSeed = seedPoints(r);
+  return sweptPolicies(r).map((pol) => {
+    const pts = pointsOfSeed.filter((p) => p.policy === pol.id).sort((a, b) => a.servers - b.servers);
     let maxServers: number | null = null;
     for (const p of pts) {
       if (p.brakes === 0) maxServers = p.servers;
@@ -86,6 +109,8 @@ export interface TableRow {
   policyLabel: string;
   /** First row of its server count (the table spans the count over its policies). */
   first: boolean;
+  /** Rows of this server count (the first row's span). */
+  span: number;
   cells: string[];
 }
 
@@ -93,12 +118,15 @@ export const TABLE_COLUMNS = ['Brakes', 'Time capped', 'Peak row', 'p99 row', 'O
 
 export function plannerTable(r: SweepResult): TableRow[] {
   const order = new Map(POLICIES.map((p, i) => [p.id, i]));
-  const pts = [...r.points].sort((a, b) => a.servers - b.servers || (order.get(a.policy) ?? 9) - (order.get(b.policy) ?? 9));
+  const pts = seedPoints(r).sort((a, b) => a.servers - b.servers || (order.get(a.policy) ?? 9) - (order.get(b.policy) ?? 9));
+  const perCount = new Map<number, number>();
+  for (const p of pts) perCount.set(p.servers, (perCount.get(p.servers) ?? 0) + 1);
   return pts.map((p, i) => ({
     servers: p.servers,
     policy: p.policy,
     policyLabel: POLICIES.find((x) => x.id === p.policy)?.label ?? p.policy,
     first: i === 0 || pts[i - 1]!.servers !== p.servers,
+    span: perCount.get(p.servers) ?? 1,
     cells: [
       String(p.brakes),
       fmtPct(p.pctTimeCapped, 1),
@@ -138,16 +166,17 @@ export function panelLayout(n: number, width: number, height: number, cols = PLA
   });
 }
 
-/** The whole chart: one grid per metric, one line per policy, the provisioned count marked on every panel. */
+/** The whole chart: one grid per metric, one line per policy swept, the provisioned count marked on every panel. */
 export function buildPlannerOption(r: SweepResult, widthPx: number, heightPx: number): Record<string, unknown> {
   const counts = serverCounts(r);
+  const policies = sweptPolicies(r);
   const xMin = counts[0] ?? 0;
   const xMax = counts[counts.length - 1] ?? 1;
   const grids = panelLayout(PLANNER_METRICS.length, widthPx, heightPx);
   const series: Array<Record<string, unknown>> = [];
   PLANNER_METRICS.forEach((m, i) => {
     const data = metricSeries(r, m);
-    POLICIES.forEach((pol, k) => {
+    policies.forEach((pol, k) => {
       const s: Record<string, unknown> = {
         id: `${m.id}:${pol.id}`,
         name: pol.label,
@@ -157,7 +186,9 @@ export function buildPlannerOption(r: SweepResult, widthPx: number, heightPx: nu
         data: data[pol.id],
         showSymbol: true,
         symbolSize: 5,
-        lineStyle: { width: 1.8, color: pol.color, type: pol.dash },
+        // Headroom's own controller is drawn last and a little heavier, so the baselines never hide it.
+        z: pol.id === 'headroom' ? 3 : 2,
+        lineStyle: { width: pol.id === 'headroom' ? 2.4 : 1.8, color: pol.color, type: pol.dash },
         itemStyle: { color: pol.color },
       };
       // Reference lines ride on the first policy's series of each panel.
@@ -175,7 +206,7 @@ export function buildPlannerOption(r: SweepResult, widthPx: number, heightPx: nu
     animation: false,
     backgroundColor: 'transparent',
     textStyle: { color: THEME.text, fontFamily: THEME.font },
-    legend: { top: 4, left: LEFT, data: POLICIES.map((p) => p.label), textStyle: { color: THEME.text }, itemWidth: 22, icon: 'roundRect' },
+    legend: { top: 4, left: LEFT, data: policies.map((p) => p.label), textStyle: { color: THEME.text }, itemWidth: 22, icon: 'roundRect' },
     title: PLANNER_METRICS.map((m, i) => ({
       text: m.title,
       subtext: m.unit,

@@ -21,7 +21,7 @@ export function replayChartHeight(r: ReplayResult): number {
 /** A policy's name as people say it ("POLCA T2 = 95 %"). */
 export function sideName(s: ReplaySide): string {
   if (s.policy === 'none') return 'no caps (brake only)';
-  return `${s.policy === 'polca-no-priority' ? 'POLCA, no priority' : 'POLCA'} T1 ${s.t1Pct} % · T2 ${s.t2Pct} %`;
+  return `${s.policy === 'polca-no-priority' ? 'POLCA, no priority' : s.policy === 'headroom' ? 'Headroom' : 'POLCA'} T1 ${s.t1Pct} % · T2 ${s.t2Pct} %`;
 }
 
 export function buildReplayOption(r: ReplayResult): Record<string, unknown> {

@@ -5,11 +5,28 @@
 import type { PolicyConfig } from '../../shared/domain/control.js';
 
 /**
- * The paper's values (POLCA), as `PolicyConfigSchema.parse({})` gives them; a unit test keeps the two equal.
- * T1 80 %, T2 89 %, brake 100 % of the row budget; out-of-band caps up to 40 s, brake ~5 s.
+ * The defaults, as `PolicyConfigSchema.parse({})` gives them; a unit test keeps the two equal. `polca` and
+ * `actuation` are the paper's values (POLCA): T1 80 %, T2 89 %, brake 100 % of the row budget; out-of-band caps up to
+ * 40 s, brake ~5 s. `headroom` configures Headroom's own row controller (`--policy headroom`): those are Headroom's
+ * defaults, not values from a paper (shared/domain/control.ts HeadroomConfigSchema, docs/CONTROL.md).
  */
 export const PAPER_DEFAULTS: PolicyConfig = Object.freeze({
   polca: { t1Pct: 80, t2Pct: 89, brakePct: 100, releaseHysteresisPct: 5, minHoldS: 30, brakeReleaseS: 10, clockCaps: {} },
+  headroom: {
+    envelopeS: 30,
+    warmupS: 120,
+    riseHistoryS: 3600,
+    riseQuantile: 1,
+    highRiseQuantile: 0.9,
+    minRisePct: 4,
+    marginPct: 2,
+    minHoldS: 300,
+    highHoldS: 30,
+    escalateBrakes: 2,
+    escalateWindowS: 600,
+    deepHoldS: 600,
+    deepClockShare: 0.7,
+  },
   actuation: { outOfBandCapS: 40, brakeS: 5, inBandS: 1, capPath: 'outOfBand', minChangeIntervalS: 5, correctionS: 10 },
   playbooks: [],
 });
@@ -55,10 +72,15 @@ export function diffPolicy(a: unknown, b: unknown): Change[] {
   return out;
 }
 
-/** Whether a leaf of the policy still has the paper's value. */
+/** Whether a leaf of the policy still has its default (the paper's value; under `headroom.`, Headroom's own). */
 export function isDefault(path: string, value: unknown, defaults: PolicyConfig = paperDefaults()): boolean {
   const d = new Map(leaves(defaults).map((l) => [l.path, l.value]));
   return d.has(path) && show(d.get(path)) === show(value);
+}
+
+/** What a leaf's default is called: the paper's (POLCA, actuation) or Headroom's own (its controller's block). */
+export function defaultTag(path: string): 'paper default' | 'Headroom default' {
+  return path === 'headroom' || path.startsWith('headroom.') ? 'Headroom default' : 'paper default';
 }
 
 /** Parses the editor's text as a JSON object; what it means is for the engine to judge. */
@@ -69,6 +91,6 @@ export function checkPolicyText(text: string): { ok: true; value: unknown } | { 
   } catch (e) {
     return { ok: false, errors: [`not valid JSON: ${(e as Error).message}`] };
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, errors: ['the policy is a JSON object: { "polca": …, "actuation": …, "playbooks": … }'] };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, errors: ['the policy is a JSON object: { "polca": …, "headroom": …, "actuation": …, "playbooks": … }'] };
   return { ok: true, value: raw };
 }

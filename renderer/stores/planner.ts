@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
-import type { SweepResult } from '../../shared/domain/planner.js';
+import type { PlannerPolicy, SweepResult } from '../../shared/domain/planner.js';
 import { attempt } from '../api/index.js';
 
 export interface SweepForm {
@@ -8,11 +8,15 @@ export interface SweepForm {
   toServers: number;
   step: number;
   durationS: number;
+  /** Policies to compare (default all four); the sweep runs each at every server count. */
+  policies: PlannerPolicy[];
+  /** Demand profile: 'production' (calibrated, default) or 'bursty' (every server of a service in step). */
+  demand: SweepResult['demand'];
 }
 
 /** The capacity planner's form, the sweep in progress and its last result (kept across tab switches). */
 export const usePlannerStore = defineStore('planner', () => {
-  const form = ref<SweepForm>({ fromServers: 40, toServers: 60, step: 2, durationS: 3600 });
+  const form = ref<SweepForm>({ fromServers: 40, toServers: 60, step: 2, durationS: 3600, policies: ['headroom', 'polca', 'polca-no-priority', 'none'], demand: 'production' });
   const running = ref(false);
   const startedAtMs = ref(0);
   const result = shallowRef<SweepResult | null>(null);
@@ -23,7 +27,7 @@ export const usePlannerStore = defineStore('planner', () => {
 
   async function run(): Promise<void> {
     if (running.value) return;
-    const f = { ...form.value };
+    const f = { ...form.value, policies: [...form.value.policies] };
     running.value = true;
     error.value = null;
     startedAtMs.value = Date.now();

@@ -76,6 +76,18 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(0),
   }),
+  z.object({
+    id: z.string().min(1),
+    /**
+     * A row's budget in force (after power-budget losses and plant failures) is below its floor (core/feasibility.ts:
+     * non-GPU server power at full activity plus every GPU busy at its minimum cap): no cap can meet it under load;
+     * the summary says how many servers would have to be shed. One alert per row, while it lasts.
+     */
+    kind: z.literal('budgetUnreachable'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(0),
+  }),
 ]);
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
@@ -89,4 +101,5 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { id: 'contingencyUnsafe', kind: 'contingencyUnsafe', severity: 'critical', forS: 0, keepFiringForS: 10 },
   { id: 'configSanity', kind: 'configSanity', severity: 'warning', forS: 0, keepFiringForS: 0 },
   { id: 'meterDrift', kind: 'meterDrift', thresholdPct: 10, windowS: 60, severity: 'warning', forS: 60, keepFiringForS: 30 },
+  { id: 'budgetUnreachable', kind: 'budgetUnreachable', severity: 'critical', forS: 0, keepFiringForS: 0 },
 ];

@@ -80,15 +80,67 @@ export const PlaybookSchema = z.object({
     z.object({ kind: z.literal('powerBudgetLoss'), rideThroughS: z.number().min(0).max(600).default(10) }),
     /** The row's hottest GPU is within `marginC` of slowdown, or its inlet above `inletAboveC`. */
     z.object({ kind: z.literal('thermal'), marginC: z.number().min(0).max(50).default(8), inletAboveC: z.number().min(0).max(80).optional() }),
-    /** Row power rose faster than `pctPerS` (% of budget per second): a load spike. */
-    z.object({ kind: z.literal('loadSpike'), pctPerS: z.number().positive().max(100) }),
+    /**
+     * A load spike: row power rose above the top of its own recent envelope faster than `pctPerS` (% of budget per
+     * second) while near its budget. The rule, and why training waves and start-up ramps are no spike:
+     * main/core/control/loadSpike.ts. The optional fields have defaults, so `{ kind, pctPerS }` alone stays valid.
+     */
+    z.object({
+      kind: z.literal('loadSpike'),
+      pctPerS: z.number().positive().max(100),
+      /** The rise is measured over this window (s): now against the row's envelope before it. */
+      riseS: z.number().min(1).max(600).default(10),
+      /** The row's normal variation: the top of its power over this window (s) before the rise; longer than an iteration. */
+      baselineS: z.number().min(1).max(3600).default(60),
+      /** No spike until the row has this much history (s): a job's start-up is no spike. */
+      warmupS: z.number().min(0).max(3600).default(60),
+      /** A rise matters only with the row above this % of its budget (a rise from 40 % to 70 % is no emergency). */
+      nearPct: z.number().min(0).max(200).default(85),
+    }),
   ]),
   stages: z.array(PlaybookStageSchema).min(1),
 });
 export type Playbook = z.output<typeof PlaybookSchema>;
 
+/**
+ * Headroom's own row controller (main/core/control/headroom.ts): POLCA's levels and locks, staged from what the row
+ * can do next rather than where it is. Every field is a default of ours, not a paper's value (docs/CONTROL.md).
+ */
+export const HeadroomConfigSchema = z.object({
+  /** Decisions read the row's envelope: its highest power over this window (s), so training waves read as a plateau. */
+  envelopeS: z.number().min(1).max(600).default(30),
+  /** Rises are not learnt for this long after the controller starts (s): a row first seen from nothing is no rise. */
+  warmupS: z.number().min(0).max(3600).default(120),
+  /** The row's rises are learnt over this much history (s). */
+  riseHistoryS: z.number().min(60).max(24 * 3600).default(3600),
+  /** Quantile of the learnt rises a lock must be early for (1 = the worst seen). */
+  riseQuantile: z.number().min(0.5).max(1).default(1),
+  /**
+   * Quantile of the learnt rises the high-priority locks must be early for: they cost latency, and the brake is still
+   * behind them, so they are staged on a likely rise rather than the worst.
+   */
+  highRiseQuantile: z.number().min(0.5).max(1).default(0.9),
+  /** Rise assumed before the row has history, and the least ever assumed (points of the budget). */
+  minRisePct: z.number().min(0).max(100).default(4),
+  /** Points kept free below the brake level beyond the expected rise. */
+  marginPct: z.number().min(0).max(50).default(2),
+  /** A lock level stays at least this long once landed (s): crests come back within minutes. */
+  minHoldS: z.number().min(0).max(3600).default(300),
+  /** Hold of the high-priority locks (s): they cost latency, so they are the first to go once the row has room. */
+  highHoldS: z.number().min(0).max(3600).default(30),
+  /** Deep lock (the stage beyond the brake): after this many brakes within `escalateWindowS` on a row. */
+  escalateBrakes: z.number().int().min(1).max(100).default(2),
+  escalateWindowS: z.number().min(1).max(24 * 3600).default(600),
+  /** The deep lock holds this long after the row's last brake (s). */
+  deepHoldS: z.number().min(0).max(24 * 3600).default(600),
+  /** Deep lock of low-priority GPUs, as a share of their model's max SM clock (high-priority GPUs go to POLCA's low T2). */
+  deepClockShare: z.number().min(0.2).max(1).default(0.7),
+});
+export type HeadroomConfig = z.output<typeof HeadroomConfigSchema>;
+
 export const PolicyConfigSchema = z.object({
   polca: PolcaConfigSchema.default(PolcaConfigSchema.parse({})),
+  headroom: HeadroomConfigSchema.default(HeadroomConfigSchema.parse({})),
   actuation: ActuationConfigSchema.default(ActuationConfigSchema.parse({})),
   playbooks: z.array(PlaybookSchema).default([]),
 });

@@ -6,7 +6,7 @@ import type { PolicyConfig } from './control.js';
  * operators started) re-run through another policy, next to the same demand re-run through the recorded policy.
  */
 
-export const ReplayPolicySchema = z.enum(['polca', 'polca-no-priority', 'none']);
+export const ReplayPolicySchema = z.enum(['headroom', 'polca', 'polca-no-priority', 'none']);
 export type ReplayPolicy = z.output<typeof ReplayPolicySchema>;
 
 /** Can this console replay what it shows, and from what. */

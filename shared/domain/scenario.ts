@@ -34,6 +34,10 @@ export const TrainingJobSchema = z.object({
   computeActivity: z.number().min(0).max(1.2).default(0.92),
   commActivity: z.number().min(0).max(1.2).default(0.15),
   startS: Seconds.default(0),
+  /** A checkpoint every this many seconds of the job (0: none): the job pauses at `commActivity` to write it. */
+  checkpointEveryS: z.number().min(0).max(YEAR_S).default(1800),
+  /** How long a checkpoint pauses the job (s). */
+  checkpointS: z.number().min(0).max(3600).default(20),
 });
 
 /**
@@ -115,6 +119,12 @@ export const ScenarioSchema = z.object({
   scale: z.number().int().min(1).max(64).default(1),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
   stepMs: z.number().int().min(100).max(1000).default(1000),
+  /**
+   * How requests reach servers: 'production' (default; every server its own stream from the trace, calibrated to
+   * POLCA's production row) or 'bursty' (the service replays one trace in step on every server: a stress profile).
+   * docs/MODEL.md "Demand".
+   */
+  demand: z.enum(['production', 'bursty']).default('production'),
   startTime: z.string().datetime().default('2026-01-01T00:00:00Z'),
   services: z.array(InferenceServiceSchema).max(1000).default([]),
   training: z.array(TrainingJobSchema).max(1000).default([]),

@@ -1,7 +1,8 @@
 /**
- * An admin plans capacity (a small sweep: server counts × three policies) and edits the control policy, where the
- * engine's validation errors come back readable.
+ * An admin plans capacity (a small sweep: server counts × the four policies, Headroom's controller among them, demand
+ * chosen by keyboard) and edits the control policy, where the engine's validation errors come back readable.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { startHeadroom, type RunningServer } from './support/server.js';
@@ -24,15 +25,36 @@ describe('capacity planner and policy (admin)', () => {
     await server?.stop();
   });
 
-  it('runs a sweep and charts every server count for the three policies', async () => {
+  it('picks the demand by keyboard; all four policies are ticked by default', async () => {
+    await admin.console.pressViewKey('6');
+    await admin.planner.root().waitFor();
+    for (const id of ['headroom', 'polca', 'polca-no-priority', 'none']) await expect(admin.planner.policy(id).isChecked()).resolves.toBe(true);
+    const demand = admin.planner.demand();
+    await expect(demand.inputValue()).resolves.toBe('production');
+    await demand.focus();
+    await admin.page.keyboard.press('ArrowDown');
+    await expect(demand.inputValue()).resolves.toBe('bursty');
+    await admin.page.keyboard.press('ArrowUp');
+    await expect(demand.inputValue()).resolves.toBe('production');
+  });
+
+  it('runs a sweep and charts every server count for the four policies, Headroom’s as its own series', async () => {
     await expect(admin.status.identity().getAttribute('data-role')).resolves.toBe('admin');
     await admin.plansCapacity({ from: 36, to: 56, step: 4, durationS: 900 });
     await expect(admin.planner.error().count()).resolves.toBe(0);
-    await expect(admin.planner.tableRows().count()).resolves.toBe(18);
+    await expect(admin.planner.tableRows().count()).resolves.toBe(24);
     const policies = await admin.planner.tableRows().evaluateAll((trs) => [...new Set(trs.map((t) => t.getAttribute('data-policy')))]);
-    expect(policies.sort()).toEqual(['none', 'polca', 'polca-no-priority']);
-    await expect(admin.planner.headline().textContent()).resolves.toMatch(/provisioned \d+ servers/);
+    expect(policies.sort()).toEqual(['headroom', 'none', 'polca', 'polca-no-priority']);
+    await expect(admin.planner.headline().textContent()).resolves.toMatch(/production demand.*provisioned \d+ servers/s);
+    await expect(admin.planner.headline().textContent()).resolves.toMatch(/Headroom:/);
+    await expect(admin.planner.chart().getAttribute('aria-label')).resolves.toMatch(/Headroom, POLCA, POLCA, no priority, No capping/);
     await admin.planner.chart().locator('canvas').first().waitFor();
+    // The chart as drawn: its CSV export names every series, Headroom's among them, one per panel.
+    const [download] = await Promise.all([admin.page.waitForEvent('download'), admin.planner.exportCsvButton().click()]);
+    const header = readFileSync(await download.path(), 'utf8').slice(1).split('\r\n')[0]!.split(',');
+    expect(header).toContain('Brake events · Headroom · count');
+    expect(header.filter((h) => h.includes(' · Headroom · '))).toHaveLength(8);
+    expect(header).toContain('Brake events · POLCA · count');
     await admin.waits(500);
     await admin.console.screenshot('planner.png');
   }, 300_000);

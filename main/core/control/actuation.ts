@@ -2,6 +2,8 @@ import type { ActuationConfig } from '../../../shared/domain/control.js';
 import { ClockEvent, SampleFlag } from '../../../shared/domain/fleet.js';
 import type { GpuModel } from '../../../shared/domain/topology.js';
 import { SOURCE, type Decision } from './arbiter.js';
+import { CH, type ActuationStats, type Channel, type CommandSink, type GpuRange, type Issued, type Readback } from './actuationTypes.js';
+import { CommandQueue } from './commandQueue.js';
 
 /**
  * The actuation model, a pure state machine per GPU: the arbiter's decision (desired setpoint) becomes commands
@@ -22,49 +24,7 @@ import { SOURCE, type Decision } from './arbiter.js';
  *    restarted and lost its caps) is re-sent at once, then at most once per `correctionS`.
  */
 
-export const CH = { limit: 0, lock: 1, brake: 2 } as const;
-export type Channel = (typeof CH)[keyof typeof CH];
-export const CHANNEL_NAMES = ['power limit', 'clock lock', 'power brake'] as const;
-
-/** Where landed commands go (the engine service forwards them to the Actuator port). */
-export interface CommandSink {
-  apply(gpu: number, ch: Channel, value: number): void;
-}
-
-/** A command issued this step (for audit batching and counters). */
-export interface Issued {
-  gpu: number;
-  ch: Channel;
-  value: number;
-  prev: number;
-  tighten: boolean;
-  /** SOURCE code and reason index (arbiter) of the value asked for. */
-  source: number;
-  why: number;
-  effectAtMs: number;
-}
-
-export interface ActuationStats {
-  /** Lock / limit commands that lower a setpoint. */
-  caps: number;
-  /** Lock / limit / brake commands that raise or remove one. */
-  releases: number;
-  /** Brake-on commands. */
-  brakesOn: number;
-  landed: number;
-  /** Changes held back by the rate limit this step. */
-  deferred: number;
-}
-
-/** What the fleet reports back (the engine's live columns). */
-export interface Readback {
-  limitW: ArrayLike<number>;
-  clockMHz: ArrayLike<number>;
-  flags: ArrayLike<number>;
-}
-
-/** Alarm bits per GPU: which channel's command is not seen in read-back. */
-export const ALARM = { limit: 1, lock: 2, brake: 4 } as const;
+export { ALARM, CH, CHANNEL_NAMES, type ActuationStats, type Channel, type CommandSink, type GpuRange, type Issued, type Readback } from './actuationTypes.js';
 
 const valid = (v: number) => v > 0 && v < Infinity;
 const UNREADABLE = SampleFlag.stale | SampleFlag.invalid | SampleFlag.shutdown;
@@ -84,6 +44,8 @@ export class Actuation {
   readonly lastChangeMs: Float64Array;
   private readonly loosenSinceMs: [Float64Array, Float64Array, Float64Array];
   private readonly verified: Uint8Array;
+  /** 0: every channel of the GPU agreed with read-back at the last reconcile and nothing landed since. */
+  private readonly unclean: Uint8Array;
   /** Channels a command was ever issued on, per GPU (bit per channel). */
   private readonly issued: Uint8Array;
   private readonly lastReapplyMs: [Float64Array, Float64Array, Float64Array];
@@ -94,15 +56,17 @@ export class Actuation {
   private readonly minClock: Float64Array;
   private readonly maxClock: Float64Array;
   private readonly stagger: Float64Array;
-  // Pending commands (structure of arrays, compacted as they land).
-  private pGpu = new Int32Array(1024);
-  private pCh = new Uint8Array(1024);
-  private pVal = new Float64Array(1024);
-  private pEffect = new Float64Array(1024);
-  private pIssued = new Float64Array(1024);
-  private pSeq = new Float64Array(1024);
-  private pCount = 0;
-  private seq = 0;
+  /**
+   * 1: visit GPU g at the next step even where the decision did not change (a change waiting for its stagger, the
+   * rate limit or fresh data; a setpoint adopted from read-back). [uLo, uHi) bounds them. A GPU whose requested
+   * setpoints all equal the decision's targets is settled: until the decision changes there, a step finds nothing.
+   */
+  private readonly unsettled: Uint8Array;
+  private uLo = 0;
+  private uHi: number;
+  /** GPUs whose in-effect value changed (landed or adopted) since the last takeEffChanged(). */
+  private readonly effChanged: GpuRange;
+  private readonly queue = new CommandQueue();
   /** Re-sent commands (drift after confirmation), total. */
   reapplied = 0;
 
@@ -127,9 +91,13 @@ export class Actuation {
     this.lastChangeMs = f64(-Infinity);
     this.loosenSinceMs = [f64(NaN), f64(NaN), f64(NaN)];
     this.verified = new Uint8Array(n);
+    this.unclean = new Uint8Array(n).fill(1);
     this.issued = new Uint8Array(n);
     this.lastReapplyMs = [f64(-Infinity), f64(-Infinity), f64(-Infinity)];
     this.lastLandedSeq = [f64(-1), f64(-1), f64(-1)];
+    this.unsettled = new Uint8Array(n).fill(1);
+    this.uHi = n;
+    this.effChanged = { from: n, to: 0 };
   }
 
   /** Modelled time from command to effect on a channel (ms). */
@@ -154,9 +122,17 @@ export class Actuation {
 
   /**
    * Issue the commands the decision asks for (rate limit, stagger), then land those whose time has come (calling
-   * `sink`). `onIssue` sees each issued command (for audit batching).
+   * `sink`). `onIssue` sees each issued command (for audit batching). `changed`: where the decision may differ from
+   * the one the previous step saw (Arbiter.takeChanged); elsewhere only unsettled GPUs are visited, which issues
+   * exactly the same commands. Without it every GPU is visited.
    */
-  step(nowMs: number, d: Decision, sink: CommandSink, onIssue?: (c: Issued) => void, opts: { holdReleases?: boolean; flags?: ArrayLike<number> } = {}): ActuationStats {
+  step(
+    nowMs: number,
+    d: Decision,
+    sink: CommandSink,
+    onIssue?: (c: Issued) => void,
+    opts: { holdReleases?: boolean; flags?: ArrayLike<number>; changed?: GpuRange } = {},
+  ): ActuationStats {
     const holdReleases = opts.holdReleases === true;
     const flags = opts.flags;
     const stats: ActuationStats = { caps: 0, releases: 0, brakesOn: 0, landed: 0, deferred: 0 };
@@ -164,9 +140,18 @@ export class Actuation {
     const want = [d.limitW, d.lockMHz, d.brake] as const;
     const src = [d.limitSrc, d.lockSrc, d.brakeSrc] as const;
     const why = [d.limitWhy, d.lockWhy, d.brakeWhy] as const;
-    for (let g = 0; g < this.n; g++) {
+    const cFrom = opts.changed ? opts.changed.from : 0;
+    const cTo = opts.changed ? opts.changed.to : this.n;
+    const unsettled = this.unsettled;
+    const gFrom = cFrom < cTo ? Math.min(cFrom, this.uLo) : this.uLo;
+    const gTo = cFrom < cTo ? Math.max(cTo, this.uHi) : this.uHi;
+    let lo = this.n;
+    let hi = 0;
+    for (let g = gFrom; g < gTo; g++) {
+      if (unsettled[g] === 0 && (g < cFrom || g >= cTo)) continue;
       const allowed = nowMs - this.lastChangeMs[g]! >= intervalMs;
       let changed = false;
+      let waiting = false;
       for (let c = 2; c >= 0; c--) {
         const ch = c as Channel;
         const tgt = this.target(g, ch, want[c]![g]!);
@@ -181,15 +166,20 @@ export class Actuation {
           // No uncap on stale data: a release waits for fresh readings (its stagger clock keeps running).
           if (holdReleases || (flags !== undefined && (flags[g]! & SampleFlag.stale) !== 0)) {
             stats.deferred++;
+            waiting = true;
             continue;
           }
           const since = this.loosenSinceMs[c]!;
           if (Number.isNaN(since[g]!)) since[g] = nowMs;
-          if (nowMs < since[g]! + this.stagger[g]! * intervalMs) continue;
+          if (nowMs < since[g]! + this.stagger[g]! * intervalMs) {
+            waiting = true;
+            continue;
+          }
         } else this.loosenSinceMs[c]![g] = NaN;
         const exempt = ch === CH.brake || (tighten && s === SOURCE.emergency);
         if (!exempt && !allowed) {
           stats.deferred++;
+          waiting = true;
           continue;
         }
         const effectAtMs = nowMs + this.latencyMs(ch);
@@ -209,82 +199,73 @@ export class Actuation {
         this.reqSinceMs[g] = nowMs;
         this.reqSource[g] = d.source[g]!;
       }
+      unsettled[g] = waiting ? 1 : 0;
+      if (waiting) {
+        if (g < lo) lo = g;
+        hi = g + 1;
+      }
     }
+    // Unsettled GPUs outside [gFrom, gTo) do not exist: [uLo, uHi) is inside it.
+    this.uLo = lo;
+    this.uHi = hi;
     stats.landed = this.land(nowMs, sink);
     return stats;
   }
 
+  /** Mark GPU g to be visited at the next step (its requested setpoint changed outside step). */
+  private unsettle(g: number): void {
+    this.unsettled[g] = 1;
+    if (g < this.uLo) this.uLo = g;
+    if (g >= this.uHi) this.uHi = g + 1;
+  }
+
+  private effChange(g: number): void {
+    const r = this.effChanged;
+    if (g < r.from) r.from = g;
+    if (g >= r.to) r.to = g + 1;
+  }
+
+  /**
+   * GPUs whose in-effect value changed (a command landed, a value adopted from read-back) since the last call, as a
+   * range (empty: from >= to); the range is reset.
+   */
+  takeEffChanged(): GpuRange {
+    const r = this.effChanged;
+    const out = { from: r.from, to: r.to };
+    r.from = this.n;
+    r.to = 0;
+    return out;
+  }
+
   private enqueue(g: number, ch: Channel, value: number, nowMs: number, effectAtMs: number): void {
-    if (this.pCount === this.pGpu.length) this.grow();
-    const i = this.pCount++;
-    this.pGpu[i] = g;
-    this.pCh[i] = ch;
-    this.pVal[i] = value;
-    this.pIssued[i] = nowMs;
-    this.pEffect[i] = effectAtMs;
-    this.pSeq[i] = this.seq++;
+    this.queue.push(g, ch, value, nowMs, effectAtMs);
     this.issued[g] = this.issued[g]! | (1 << ch);
   }
 
-  private grow(): void {
-    const cap = this.pGpu.length * 2;
-    const re = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    this.pGpu = re(this.pGpu, (k) => new Int32Array(k));
-    this.pCh = re(this.pCh, (k) => new Uint8Array(k));
-    this.pVal = re(this.pVal, (k) => new Float64Array(k));
-    this.pIssued = re(this.pIssued, (k) => new Float64Array(k));
-    this.pEffect = re(this.pEffect, (k) => new Float64Array(k));
-    this.pSeq = re(this.pSeq, (k) => new Float64Array(k));
-  }
-
-  /** Land every command due by nowMs, in issue order. Returns how many took effect. */
+  /** Land every command due by nowMs, in issue order (a superseded one is dropped). Returns how many took effect. */
   private land(nowMs: number, sink: CommandSink): number {
-    let k = 0;
     let landed = 0;
-    for (let i = 0; i < this.pCount; i++) {
-      if (this.pEffect[i]! <= nowMs) {
-        const g = this.pGpu[i]!;
-        const c = this.pCh[i]! as Channel;
-        const seq = this.pSeq[i]!;
-        if (seq > this.lastLandedSeq[c][g]!) {
-          this.lastLandedSeq[c][g] = seq;
-          this.eff[c][g] = this.pVal[i]!;
-          this.verified[g] = this.verified[g]! & ~(1 << c);
-          this.mismatchSinceMs[c][g] = NaN;
-          sink.apply(g, c, this.pVal[i]!);
-          landed++;
-        }
-        continue;
-      }
-      if (k !== i) {
-        this.pGpu[k] = this.pGpu[i]!;
-        this.pCh[k] = this.pCh[i]!;
-        this.pVal[k] = this.pVal[i]!;
-        this.pIssued[k] = this.pIssued[i]!;
-        this.pEffect[k] = this.pEffect[i]!;
-        this.pSeq[k] = this.pSeq[i]!;
-      }
-      k++;
-    }
-    this.pCount = k;
+    this.queue.takeDue(nowMs, (g, c, value, seq) => {
+      if (!(seq > this.lastLandedSeq[c]![g]!)) return;
+      this.lastLandedSeq[c]![g] = seq;
+      this.eff[c]![g] = value;
+      this.verified[g] = this.verified[g]! & ~(1 << c);
+      this.unclean[g] = 1;
+      this.mismatchSinceMs[c]![g] = NaN;
+      this.effChange(g);
+      sink.apply(g, c as Channel, value);
+      landed++;
+    });
     return landed;
   }
 
   /** Commands in flight (issued, not yet in effect) for one GPU. */
   pending(g: number): Array<{ ch: Channel; value: number; issuedAtMs: number; effectAtMs: number }> {
-    const out: Array<{ ch: Channel; value: number; issuedAtMs: number; effectAtMs: number }> = [];
-    for (let i = 0; i < this.pCount; i++) {
-      if (this.pGpu[i] === g) out.push({ ch: this.pCh[i]! as Channel, value: this.pVal[i]!, issuedAtMs: this.pIssued[i]!, effectAtMs: this.pEffect[i]! });
-    }
-    return out;
+    return this.queue.of(g).map((p) => ({ ...p, ch: p.ch as Channel }));
   }
 
   get pendingCount(): number {
-    return this.pCount;
+    return this.queue.count;
   }
 
   /**
@@ -294,18 +275,37 @@ export class Actuation {
   reconcile(nowMs: number, rb: Readback, stale: boolean, sink: CommandSink): number {
     if (stale) return this.alarmCount();
     const corrMs = this.cfg.correctionS * 1000;
+    const { flags, limitW, clockMHz } = rb;
+    const [effLimit, effLock, effBrake] = this.eff;
+    const [m0, m1, m2] = this.mismatchSinceMs;
+    const { alarm, verified, issued, unclean } = this;
+    const NEVER = (1 << CH.limit) | (1 << CH.brake);
     let alarms = 0;
     for (let g = 0; g < this.n; g++) {
-      const f = rb.flags[g]!;
+      const f = flags[g]!;
       if ((f & UNREADABLE) !== 0) {
-        if (this.alarm[g]) alarms++;
+        if (alarm[g]) alarms++;
         continue;
       }
-      this.adopt(g, rb.limitW[g]!, f);
-      const lock = this.eff[CH.lock][g]!;
-      const okLimit = Math.abs(rb.limitW[g]! - this.eff[CH.limit][g]!) <= 1;
-      const okLock = lock > 0 ? rb.clockMHz[g]! <= lock + 1 : (f & ClockEvent.clocksSetting) === 0;
-      const okBrake = this.eff[CH.brake][g] === 1 ? (f & ClockEvent.hwPowerBrake) !== 0 : (f & ClockEvent.hwPowerBrake) === 0;
+      const rbLimit = limitW[g]!;
+      // Only a GPU with the limit or brake channel never commanded nor confirmed can adopt (see adopt).
+      if (((issued[g]! | verified[g]!) & NEVER) !== NEVER) this.adopt(g, rbLimit, f);
+      const lock = effLock[g]!;
+      const okLimit = Math.abs(rbLimit - effLimit[g]!) <= 1;
+      const okLock = lock > 0 ? clockMHz[g]! <= lock + 1 : (f & ClockEvent.clocksSetting) === 0;
+      const okBrake = effBrake[g] === 1 ? (f & ClockEvent.hwPowerBrake) !== 0 : (f & ClockEvent.hwPowerBrake) === 0;
+      if (okLimit && okLock && okBrake) {
+        // The common case, what the loop below does when every channel agrees (nothing to write if it did last time).
+        if (unclean[g] === 0) continue;
+        m0[g] = NaN;
+        m1[g] = NaN;
+        m2[g] = NaN;
+        verified[g] = verified[g]! | 7;
+        alarm[g] = 0;
+        unclean[g] = 0;
+        continue;
+      }
+      unclean[g] = 1;
       let a = 0;
       for (let c = 0; c < 3; c++) {
         const ok = c === 0 ? okLimit : c === 1 ? okLock : okBrake;
@@ -313,11 +313,11 @@ export class Actuation {
         const bit = 1 << c;
         if (ok) {
           since[g] = NaN;
-          this.verified[g] = this.verified[g]! | bit;
+          verified[g] = verified[g]! | bit;
           continue;
         }
         if (Number.isNaN(since[g]!)) since[g] = nowMs;
-        if ((this.verified[g]! & bit) !== 0 && nowMs - this.lastReapplyMs[c]![g]! >= corrMs) {
+        if ((verified[g]! & bit) !== 0 && nowMs - this.lastReapplyMs[c]![g]! >= corrMs) {
           // Confirmed once, lost since (agent restart, manual change on the host): send it again now.
           this.lastReapplyMs[c]![g] = nowMs;
           this.reapplied++;
@@ -325,7 +325,7 @@ export class Actuation {
         }
         if (nowMs - since[g]! >= corrMs) a |= bit;
       }
-      this.alarm[g] = a;
+      alarm[g] = a;
       if (a) alarms++;
     }
     return alarms;
@@ -338,12 +338,16 @@ export class Actuation {
    * instead of a blind jump to the default limit, and spares an alarm for a value nobody asked for.
    */
   private adopt(g: number, limitW: number, flags: number): void {
-    const never = (c: Channel) => ((this.issued[g]! | this.verified[g]!) & (1 << c)) === 0;
-    if (never(CH.limit) && Math.abs(limitW - this.eff[CH.limit][g]!) > 1 && limitW >= this.minLimit[g]! && limitW <= this.maxLimit[g]!) {
+    const known = this.issued[g]! | this.verified[g]!;
+    if ((known & (1 << CH.limit)) === 0 && Math.abs(limitW - this.eff[CH.limit][g]!) > 1 && limitW >= this.minLimit[g]! && limitW <= this.maxLimit[g]!) {
       this.eff[CH.limit][g] = this.req[CH.limit][g] = limitW;
+      this.unsettle(g);
+      this.effChange(g);
     }
-    if (never(CH.brake) && (flags & ClockEvent.hwPowerBrake) !== 0 && this.eff[CH.brake][g] === 0) {
+    if ((known & (1 << CH.brake)) === 0 && (flags & ClockEvent.hwPowerBrake) !== 0 && this.eff[CH.brake][g] === 0) {
       this.eff[CH.brake][g] = this.req[CH.brake][g] = 1;
+      this.unsettle(g);
+      this.effChange(g);
     }
   }
 

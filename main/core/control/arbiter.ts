@@ -59,8 +59,12 @@ export class Arbiter {
   private ordered: Layer[] = [];
   private readonly whyText: string[] = [''];
   private readonly whyIndex = new Map<string, number>([['', 0]]);
+  /** GPUs [from, to) re-decided since the last takeChanged() (everything, at first). */
+  private changedFrom = 0;
+  private changedTo: number;
 
   constructor(readonly n: number) {
+    this.changedTo = n;
     this.exempt = new Uint8Array(n);
     this.out = {
       lockMHz: new Float64Array(n),
@@ -125,6 +129,8 @@ export class Arbiter {
    * layers are visited highest priority first, and a later layer wins only with a strictly lower value.
    */
   decide(from = 0, to = this.n): void {
+    if (from < this.changedFrom) this.changedFrom = from;
+    if (to > this.changedTo) this.changedTo = to;
     const o = this.out;
     const { lockMHz: oLock, limitW: oLimit, brake: oBrake, lockSrc: oLockSrc, limitSrc: oLimitSrc, brakeSrc: oBrakeSrc, lockWhy: oLockWhy, limitWhy: oLimitWhy, brakeWhy: oBrakeWhy } = o;
     oLock.fill(0, from, to);
@@ -175,6 +181,17 @@ export class Arbiter {
       const c = oBrakeSrc[g]!;
       oSrc[g] = a > b ? (a > c ? a : c) : b > c ? b : c;
     }
+  }
+
+  /**
+   * The GPUs re-decided since the last call, as a range (empty: from >= to), and reset it: outside it `out` is
+   * unchanged (the actuation model visits only these, and its unsettled GPUs).
+   */
+  takeChanged(): { from: number; to: number } {
+    const r = { from: this.changedFrom, to: this.changedTo };
+    this.changedFrom = this.n;
+    this.changedTo = 0;
+    return r;
   }
 
   /**

@@ -71,10 +71,14 @@ export function gpuControl(g: number, c: GpuControlInputs): GpuControl {
   };
 }
 
-/** Per row [start[r], end[r]): GPUs with a cap, lock or brake in effect, and GPUs braked in effect, into `capped` / `braked`. */
-export function countInEffect(A: Actuation, start: Int32Array, end: Int32Array, capped: Int32Array, braked: Int32Array): void {
+/**
+ * Per row [start[r], end[r]): GPUs with a cap, lock or brake in effect, and GPUs braked in effect, into `capped` /
+ * `braked`. Only rows overlapping GPUs [from, to) are recounted (where in-effect values changed; default: all).
+ */
+export function countInEffect(A: Actuation, start: Int32Array, end: Int32Array, capped: Int32Array, braked: Int32Array, from = 0, to = Infinity): void {
   const brake = A.eff[CH.brake];
   for (let r = 0; r < start.length; r++) {
+    if (end[r]! <= from || start[r]! >= to) continue;
     let nc = 0;
     let nb = 0;
     for (let g = start[r]!; g < end[r]!; g++) {

@@ -1,5 +1,6 @@
 import { PlaybookSchema, type Playbook } from '../../../shared/domain/control.js';
 import type { z } from 'zod';
+import { loadSpikeHolds, recordSpikePower, type SpikeHistory } from './loadSpike.js';
 
 /**
  * Emergency playbooks: data (the Playbook schema) and a pure evaluator per row.
@@ -16,6 +17,8 @@ import type { z } from 'zod';
  *    brake lifts). Without conditions it holds until the playbook ends.
  *  - powerBudgetLoss: a brake stage is used only when the caps cannot land within the UPS ride-through
  *    (cap latency > rideThroughS, e.g. out-of-band 40 s vs 10 s); in-band caps (1 s) land in time by themselves.
+ *  - loadSpike: a rise above the row's own recent envelope, after a warm-up, near the budget (loadSpike.ts): training
+ *    iteration waves and start-up ramps are no spike. The playbook ends SPIKE_HOLD_S after the last spike reading.
  */
 
 export type PlaybookAction = Playbook['stages'][number]['action'];
@@ -23,8 +26,7 @@ export type PlaybookAction = Playbook['stages'][number]['action'];
 /** How long a cleared thermal trigger must stay clear before the playbook ends, and its hysteresis (°C). */
 export const THERMAL_HOLD_S = 120;
 export const THERMAL_RELEASE_C = 3;
-/** Load spikes: the rise is measured over this window, and the playbook ends this long after the last one. */
-export const SPIKE_WINDOW_S = 5;
+/** Load spikes: the playbook ends this long after the last spike reading. */
 export const SPIKE_HOLD_S = 60;
 /** Brake stages release this many points below their `whileAbovePct`. */
 export const BRAKE_RELEASE_HYSTERESIS_PCT = 5;
@@ -62,9 +64,11 @@ export const DEFAULT_PLAYBOOKS: readonly Playbook[] = [
   parse({
     id: 'load-spike',
     description:
-      'Row power rising faster than 2 % of the budget per second (over 5 s) while above 70 %: cap low-priority GPUs ' +
-      'early (79 % of max clock, about POLCA\'s low-priority T2 lock) instead of waiting for T2.',
-    trigger: { kind: 'loadSpike', pctPerS: 2 },
+      'Row power above 85 % of the budget and more than 5 points above its own peak of the minute before the last 10 s ' +
+      '(its envelope rising faster than 0.5 % of the budget per second; training iteration waves and start-up ramps are ' +
+      'no spike): cap low-priority GPUs early (79 % of max clock, about POLCA\'s low-priority T2 lock) instead of ' +
+      'waiting for T2.',
+    trigger: { kind: 'loadSpike', pctPerS: 0.5, riseS: 10, baselineS: 60, warmupS: 60, nearPct: 85 },
     stages: [{ afterS: 0, action: { kind: 'clockCap', mhzPctOfMax: 79, priority: 'low' }, whileAbovePct: 70 }],
   }),
 ];
@@ -127,8 +131,8 @@ export interface PlaybookState {
   stageSinceMs: number[];
   /** Last time the trigger held (or, for thermal, was not yet clear). */
   lastTriggerMs: number;
-  /** loadSpike: recent (t ms, power W) samples over the window. */
-  recent: Array<[number, number]>;
+  /** loadSpike: the row's recent power, one [bucket start ms, highest W] per second (loadSpike.ts). */
+  recent: SpikeHistory;
 }
 
 export function initialPlaybookState(pb: Playbook): PlaybookState {
@@ -161,21 +165,12 @@ export function stepPlaybook(pb: Playbook, v: PlaybookRowView, prev: PlaybookSta
     clear = v.minMarginC > tr.marginC + THERMAL_RELEASE_C && !(tr.inletAboveC !== undefined && v.inletC > tr.inletAboveC - 1);
     holdMs = THERMAL_HOLD_S * 1000;
   } else {
-    // Rise over the window, in % of the effective budget per second. Stale readings are not a spike.
-    if (v.stale) {
-      s.recent = [];
-      holds = false;
-    } else {
-      const recent = [...prev.recent.filter(([t]) => nowMs - t <= SPIKE_WINDOW_S * 1000), [nowMs, v.powerW] as [number, number]];
-      s.recent = recent;
-      const [t0, p0] = recent[0]!;
-      const dtS = (nowMs - t0) / 1000;
-      const rate = dtS > 0 && v.budgetKW > 0 ? ((v.powerW - p0) / (v.budgetKW * 1000) / dtS) * 100 : 0;
-      // A rise matters only where a stage could act on it (e.g. above 70 %): no playbook for a row waking up.
-      const floors = pb.stages.map((st) => st.whileAbovePct);
-      const floor = floors.every((x) => x !== undefined) ? Math.min(...(floors)) : -Infinity;
-      holds = rate > tr.pctPerS && pct > floor;
-    }
+    // A rise above the row's own envelope, warm and near the budget (loadSpike.ts). Stale readings are not a spike.
+    s.recent = recordSpikePower(tr, prev.recent, v, nowMs);
+    // A rise matters only where a stage could act on it (e.g. above 70 %).
+    const floors = pb.stages.map((st) => st.whileAbovePct);
+    const floor = floors.every((x) => x !== undefined) ? Math.min(...floors) : -Infinity;
+    holds = loadSpikeHolds(tr, s.recent, v, nowMs, floor);
     clear = !holds;
     holdMs = SPIKE_HOLD_S * 1000;
   }

@@ -29,10 +29,17 @@ export interface PolcaRowState {
   t2SinceMs: number;
   /** High-priority GPUs locked (the second half of T2). */
   highSinceMs: number;
+  /**
+   * Headroom only (`timing.lowDeepFirst`): low-priority GPUs locked to the deep clock, a step between T2's low locks
+   * and the high-priority ones (NaN: not engaged).
+   */
+  lowDeepSinceMs: number;
   brakeSinceMs: number;
   /** Since when power has stayed below each level's release point (NaN: it is not, or the data was stale). */
   t1BelowSinceMs: number;
   t2BelowSinceMs: number;
+  /** The same for the high-priority half of T2 (it compares `highPct` where given). */
+  highBelowSinceMs: number;
   /** While braked: since when power has stayed below the brake release level (NaN: it is not). */
   brakeBelowSinceMs: number;
   /** Holds of the lock levels count from here too (the last brake release: readings under a brake prove nothing). */
@@ -41,6 +48,16 @@ export interface PolcaRowState {
   sinceMs: number;
   /** Row power at the last step, % of the effective budget (Infinity when unknown). */
   pct: number;
+  /**
+   * What the lock levels compared at the last step (POLCA: `pct`; Headroom: the row's envelope plus the rise it must
+   * be early for, headroom.ts) and the rise assumed in it (0 for POLCA).
+   */
+  lockPct: number;
+  risePct: number;
+  /** Headroom's deep lock, the stage beyond the brake (NaN: not engaged; POLCA never engages it). */
+  deepSinceMs: number;
+  /** Servers to shed that Headroom recommends (0: none): even the deep lock leaves the row above its brake level. */
+  shedServers: number;
 }
 
 /** What the controller sees of a row at one tick. */
@@ -50,6 +67,11 @@ export interface PolcaRowView {
   /** Row power, W (worst case when stale). */
   powerW: number;
   stale: boolean;
+  /** The value T1 and T2 compare (engage and release); default: the row's power %. The brake always reads power. */
+  lockPct?: number | undefined;
+  risePct?: number | undefined;
+  /** The value the high-priority half of T2 compares (default: `lockPct`). */
+  highPct?: number | undefined;
 }
 
 export interface PolcaTiming {
@@ -57,10 +79,14 @@ export interface PolcaTiming {
   capLatencyS: number;
   /** false: only the power brake acts (automation paused on the row, or the `none` policy). */
   capsEnabled?: boolean;
+  /** Headroom: before high-priority GPUs are locked, low-priority ones go to the deep clock (and release after them). */
+  lowDeepFirst?: boolean;
+  /** Hold of the high-priority locks (s; default the config's minHoldS): they cost latency, so they go first. */
+  highHoldS?: number | undefined;
 }
 
 export function initialPolcaState(nowMs: number): PolcaRowState {
-  return { stage: 'normal', t1SinceMs: NaN, t2SinceMs: NaN, highSinceMs: NaN, brakeSinceMs: NaN, t1BelowSinceMs: NaN, t2BelowSinceMs: NaN, brakeBelowSinceMs: NaN, holdFromMs: -Infinity, sinceMs: nowMs, pct: 0 };
+  return { stage: 'normal', t1SinceMs: NaN, t2SinceMs: NaN, highSinceMs: NaN, lowDeepSinceMs: NaN, brakeSinceMs: NaN, t1BelowSinceMs: NaN, t2BelowSinceMs: NaN, highBelowSinceMs: NaN, brakeBelowSinceMs: NaN, holdFromMs: -Infinity, sinceMs: nowMs, pct: 0, lockPct: 0, risePct: 0, deepSinceMs: NaN, shedServers: 0 };
 }
 
 /** Row power as % of its budget; anything unreadable (NaN, no budget) is the worst case: Infinity. */
@@ -84,11 +110,17 @@ export function highEngaged(s: PolcaRowState): boolean {
 /** One control step of one row. Pure: returns a new state, never mutates `prev`. */
 export function stepPolca(cfg: PolcaConfig, view: PolcaRowView, prev: PolcaRowState, nowMs: number, timing: PolcaTiming): PolcaRowState {
   const s: PolcaRowState = { ...prev, pct: rowPct(view) };
-  const pct = s.pct;
+  s.lockPct = view.lockPct ?? s.pct;
+  s.risePct = view.risePct ?? 0;
+  const pct = s.lockPct;
+  const power = s.pct;
+  const highPct = view.highPct ?? pct;
   const caps = timing.capsEnabled !== false;
   const latMs = Math.max(0, timing.capLatencyS) * 1000;
   const hyst = cfg.releaseHysteresisPct;
 
+  const deepFirst = timing.lowDeepFirst === true;
+  if (!caps || !deepFirst) s.lowDeepSinceMs = NaN;
   if (!caps) {
     s.t1SinceMs = NaN;
     s.t2SinceMs = NaN;
@@ -96,30 +128,35 @@ export function stepPolca(cfg: PolcaConfig, view: PolcaRowView, prev: PolcaRowSt
   }
 
   // Escalate: immediately, on fresh or (worst-case) stale readings alike.
-  if (pct > cfg.brakePct && !on(s.brakeSinceMs)) {
+  if (power > cfg.brakePct && !on(s.brakeSinceMs)) {
     s.brakeSinceMs = nowMs;
     s.brakeBelowSinceMs = NaN;
     if (caps) {
       if (!on(s.t1SinceMs)) s.t1SinceMs = nowMs;
       if (!on(s.t2SinceMs)) s.t2SinceMs = nowMs;
       if (!on(s.highSinceMs)) s.highSinceMs = nowMs;
+      if (deepFirst && !on(s.lowDeepSinceMs)) s.lowDeepSinceMs = nowMs;
     }
   }
   if (caps) {
     if (pct > cfg.t1Pct && !on(s.t1SinceMs)) s.t1SinceMs = nowMs;
     if (pct > cfg.t2Pct && !on(s.t2SinceMs)) s.t2SinceMs = nowMs;
     // "If still above": the low-priority T2 locks have landed and the row is still above T2.
-    if (pct > cfg.t2Pct && on(s.t2SinceMs) && !on(s.highSinceMs) && nowMs - s.t2SinceMs >= latMs) s.highSinceMs = nowMs;
+    // Under lowDeepFirst the low-priority deep locks come between: they must have landed before high priority is locked.
+    const before = deepFirst ? s.lowDeepSinceMs : s.t2SinceMs;
+    if (deepFirst && highPct > cfg.t2Pct && on(s.t2SinceMs) && !on(s.lowDeepSinceMs) && nowMs - s.t2SinceMs >= latMs) s.lowDeepSinceMs = nowMs;
+    else if (highPct > cfg.t2Pct && on(before) && !on(s.highSinceMs) && nowMs - before >= latMs) s.highSinceMs = nowMs;
   }
 
   // Release: never on stale data (and stale time does not count as "below").
   const below = (since: number, threshold: number) => (view.stale || !(pct < threshold - hyst) ? NaN : on(since) ? since : nowMs);
   s.t1BelowSinceMs = below(s.t1BelowSinceMs, cfg.t1Pct);
   s.t2BelowSinceMs = below(s.t2BelowSinceMs, cfg.t2Pct);
+  s.highBelowSinceMs = view.stale || !(highPct < cfg.t2Pct - hyst) ? NaN : on(s.highBelowSinceMs) ? s.highBelowSinceMs : nowMs;
   if (view.stale) {
     s.brakeBelowSinceMs = NaN;
   } else if (on(s.brakeSinceMs)) {
-    if (pct < cfg.brakePct - hyst) {
+    if (power < cfg.brakePct - hyst) {
       if (!on(s.brakeBelowSinceMs)) s.brakeBelowSinceMs = nowMs;
     } else s.brakeBelowSinceMs = NaN;
     const landedAt = Math.max(on(s.t2SinceMs) ? s.t2SinceMs + latMs : -Infinity, on(s.highSinceMs) ? s.highSinceMs + latMs : -Infinity);
@@ -130,10 +167,16 @@ export function stepPolca(cfg: PolcaConfig, view: PolcaRowView, prev: PolcaRowSt
     }
   } else if (caps) {
     const holdMs = cfg.minHoldS * 1000;
-    const held = (since: number) => nowMs - Math.max(since + latMs, s.holdFromMs) >= holdMs;
-    const stayed = (belowSince: number) => on(belowSince) && nowMs - belowSince >= holdMs;
-    if (on(s.highSinceMs) && stayed(s.t2BelowSinceMs) && held(s.highSinceMs)) s.highSinceMs = NaN;
-    if (on(s.t2SinceMs) && !on(s.highSinceMs) && stayed(s.t2BelowSinceMs) && held(s.t2SinceMs)) s.t2SinceMs = NaN;
+    const held = (since: number, ms = holdMs) => nowMs - Math.max(since + latMs, s.holdFromMs) >= ms;
+    const stayed = (belowSince: number, ms = holdMs) => on(belowSince) && nowMs - belowSince >= ms;
+    const highHoldMs = (timing.highHoldS ?? cfg.minHoldS) * 1000;
+    if (on(s.highSinceMs) && stayed(s.highBelowSinceMs, highHoldMs) && held(s.highSinceMs, highHoldMs)) s.highSinceMs = NaN;
+    else if (on(s.lowDeepSinceMs) && !on(s.highSinceMs) && stayed(s.highBelowSinceMs) && held(s.lowDeepSinceMs)) {
+      // Readings under the deep step say nothing about T2 alone: T2 and T1 hold a full hold again from here.
+      s.lowDeepSinceMs = NaN;
+      s.holdFromMs = nowMs;
+    }
+    if (on(s.t2SinceMs) && !on(s.highSinceMs) && !on(s.lowDeepSinceMs) && stayed(s.t2BelowSinceMs) && held(s.t2SinceMs)) s.t2SinceMs = NaN;
     if (on(s.t1SinceMs) && !on(s.t2SinceMs) && stayed(s.t1BelowSinceMs) && held(s.t1SinceMs)) s.t1SinceMs = NaN;
   }
 
@@ -143,9 +186,14 @@ export function stepPolca(cfg: PolcaConfig, view: PolcaRowView, prev: PolcaRowSt
   return s;
 }
 
-/** The lock POLCA asks of one GPU in a row (MHz; 0 = none). */
-export function polcaLockMHz(s: PolcaRowState, highPriority: boolean, caps: ClockCaps): number {
+/**
+ * The lock POLCA asks of one GPU in a row (MHz; 0 = none). Under Headroom's deep lock (`deepMHz`: the low-priority
+ * deep clock of the GPU's model) low-priority GPUs go to `deepMHz` and high-priority ones to the low T2 clock.
+ */
+export function polcaLockMHz(s: PolcaRowState, highPriority: boolean, caps: ClockCaps, deepMHz = 0): number {
+  if (on(s.deepSinceMs) && deepMHz > 0) return highPriority ? caps.lowT2MHz : deepMHz;
   if (highPriority) return on(s.highSinceMs) ? caps.highT2MHz : 0;
+  if (on(s.lowDeepSinceMs) && deepMHz > 0) return deepMHz;
   return on(s.t2SinceMs) ? caps.lowT2MHz : on(s.t1SinceMs) ? caps.lowT1MHz : 0;
 }
 

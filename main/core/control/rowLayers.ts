@@ -1,4 +1,4 @@
-import type { Playbook, PolcaConfig } from '../../../shared/domain/control.js';
+import type { HeadroomConfig, Playbook, PolcaConfig } from '../../../shared/domain/control.js';
 import { Arbiter, type Layer } from './arbiter.js';
 import { drawPlaybooks, type FleetColumns, type RowSpan } from './playbookLayer.js';
 import { engagedActions, type PlaybookState } from './playbooks.js';
@@ -32,11 +32,13 @@ export interface RowInputs {
   readonly manualBrake: { by: string; reason: string } | null;
   readonly playbooks: readonly Playbook[];
   readonly states: readonly PlaybookState[];
+  /** Headroom's configuration when its controller drives the row (headroom.ts), null under POLCA. */
+  readonly controller?: HeadroomConfig | null;
 }
 
 /** What a row's layers were last drawn from; equal signatures draw equal layers (under one policy). */
 export function rowSignature(p: PolcaRowState, pbs: readonly PlaybookState[], manualBrake: boolean): string {
-  let s = `${p.stage}|${highEngaged(p) ? 1 : 0}|${manualBrake ? 1 : 0}`;
+  let s = `${p.stage}|${highEngaged(p) ? 1 : 0}|${manualBrake ? 1 : 0}|${Number.isNaN(p.deepSinceMs) ? 0 : 1}|${Number.isNaN(p.lowDeepSinceMs) ? 0 : 1}|${p.shedServers}`;
   for (const b of pbs) s += `|${b.active ? b.stageSinceMs.map((x) => (Number.isNaN(x) ? 0 : 1)).join('') : '-'}`;
   return s;
 }
@@ -57,14 +59,31 @@ export function drawRow(L: RowLayers, fleet: FleetColumns, row: RowSpan, inp: Ro
   // Per GPU model: the lock and its reason for each priority, computed once (not per GPU: 2,560 GPUs a row at ×8).
   const lockOf: Array<[number, number]> = [];
   const whyOf: Array<[number, number]> = [];
-  fleet.models.forEach((_, mi) => {
+  const H = inp.controller ?? null;
+  const deep = H !== null && !Number.isNaN(st.deepSinceMs);
+  // Under Headroom the reason states what the level compared: envelope + learnt rise (headroom.ts).
+  const basis = H ? ` (row can reach ${Math.round(st.lockPct + P.brakePct - P.t2Pct)} % within a lock's latency: learnt rise ${Math.round(st.risePct)} % + margin ${H.marginPct} %)` : '';
+  const who = H ? 'Headroom' : 'POLCA';
+  const shed = st.shedServers > 0 ? `; still above the brake level under the deep lock: shed ${st.shedServers} server${st.shedServers === 1 ? '' : 's'} (recommendation)` : '';
+  fleet.models.forEach((m, mi) => {
     const caps = inp.caps[mi]!;
-    const lo = polcaLockMHz(st, false, caps);
-    const hi = polcaLockMHz(st, true, caps);
+    const deepMHz = H ? Math.min(m.maxClockMHz, Math.max(m.minClockMHz, Math.round(m.maxClockMHz * H.deepClockShare))) : 0;
+    const lo = polcaLockMHz(st, false, caps, deepMHz);
+    const hi = polcaLockMHz(st, true, caps, deepMHz);
     lockOf.push([lo, hi]);
+    if (deep) {
+      const d = `Headroom deep lock on row ${rowId}: ${H.escalateBrakes} brakes within ${H.escalateWindowS} s`;
+      whyOf.push([why(`${d}: low-priority GPU → ${lo} MHz${shed}`), why(`${d}: high-priority GPU → ${hi} MHz${shed}`)]);
+      return;
+    }
+    const lowDeep = !Number.isNaN(st.lowDeepSinceMs);
     whyOf.push([
-      lo > 0 ? why(`POLCA ${t2 ? `T2 (${pct(P.t2Pct)})` : `T1 (${pct(P.t1Pct)})`} on row ${rowId}: low-priority GPU → ${lo} MHz (${caps.origin})`) : 0,
-      hi > 0 ? why(`POLCA T2 on row ${rowId}: high-priority GPU, row still above T2 (${pct(P.t2Pct)}) after the low-priority locks → ${hi} MHz (${caps.origin})`) : 0,
+      lo > 0 && lowDeep
+        ? why(`Headroom T2 on row ${rowId}${basis}: still above T2 (${pct(P.t2Pct)}) after the low-priority T2 locks: low-priority GPU → deep ${lo} MHz before any high-priority lock`)
+        : lo > 0
+          ? why(`${who} ${t2 ? `T2 (${pct(P.t2Pct)})` : `T1 (${pct(P.t1Pct)})`} on row ${rowId}${basis}: low-priority GPU → ${lo} MHz (${caps.origin})`)
+          : 0,
+      hi > 0 ? why(`${who} T2 on row ${rowId}${basis}: high-priority GPU, row still above T2 (${pct(P.t2Pct)}) after the low-priority locks → ${hi} MHz (${caps.origin})`) : 0,
     ]);
   });
   const LP = L.polca;

@@ -2,8 +2,11 @@ import type { ControlSummary, PolicyConfig } from '../../../shared/domain/contro
 import type { Actuator, AuditSink, ControlState } from '../../core/ports.js';
 import type { Engine } from '../engine.js';
 
-/** 'brake-only': no POLCA caps and no playbooks; only the power brake above brakePct (the simulator's `none`). */
-export type ControlMode = 'polca' | 'brake-only';
+/**
+ * 'polca': POLCA's row controller (the paper's baseline); 'headroom': Headroom's own (main/core/control/headroom.ts);
+ * 'brake-only': no caps and no playbooks; only the power brake above brakePct (the simulator's `none`).
+ */
+export type ControlMode = 'polca' | 'headroom' | 'brake-only';
 
 export interface ControlServiceOptions {
   engine: Engine;

@@ -79,7 +79,8 @@ export class ControlService implements ControlApi, TickService {
     this.lastBrakeIssuedMs = new Float64Array(rowCount).fill(NaN);
     this.rowCappedGpus = new Int32Array(rowCount);
     this.rowBrakedGpus = new Int32Array(rowCount);
-    this.rows = new RowControllers(t, this.fleet, this.spans, this.arbiter, { polca, polcaBrake, playbooks, manualBrake }, (o.mode ?? 'polca') === 'polca', e.nowMs);
+    const mode = o.mode ?? 'polca';
+    this.rows = new RowControllers(t, this.fleet, this.spans, this.arbiter, { polca, polcaBrake, playbooks, manualBrake }, mode !== 'brake-only', e.nowMs, mode === 'headroom' ? 'headroom' : 'polca', e.step);
     this.rowBrakes = this.rows.brakes;
     this.ops = new OperatorState(o.store, o.audit, () => e.nowMs, t.rows.map((r) => r.id), n, (target) => describeTarget(target, t));
     this.policy = this.ops.storedPolicy ?? o.policy ?? PolicyConfigSchema.parse({});
@@ -104,10 +105,16 @@ export class ControlService implements ControlApi, TickService {
       if (c.ch === CH.brake && c.value === 1) this.lastBrakeIssuedMs[row] = nowMs;
       if (auditing) this.batches.add(row, c, nowMs);
     };
-    const st = this.actuation.step(nowMs, this.arbiter.out, this.sink, onIssue, { holdReleases: stale, flags: engine.live.flags });
+    // Only GPUs re-decided since the last step, and those still waiting to change, are visited.
+    const changedGpus = this.arbiter.takeChanged();
+    const st = this.actuation.step(nowMs, this.arbiter.out, this.sink, onIssue, { holdReleases: stale, flags: engine.live.flags, changed: changedGpus });
     this.counts.caps += st.caps;
     this.counts.releases += st.releases;
-    if (st.landed > 0) countInEffect(this.actuation, this.spans.start, this.spans.end, this.rowCappedGpus, this.rowBrakedGpus);
+    if (st.landed > 0) {
+      // Rows whose in-effect values changed since the last count (landed, or adopted from read-back).
+      const eff = this.actuation.takeEffChanged();
+      countInEffect(this.actuation, this.spans.start, this.spans.end, this.rowCappedGpus, this.rowBrakedGpus, eff.from, eff.to);
+    }
     if (auditing) this.flushAudit(nowMs);
     if (changed) this.onChange(this.summary());
   }

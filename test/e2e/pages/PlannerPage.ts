@@ -23,6 +23,16 @@ export class PlannerPage {
     return this.page.getByTestId('planner-error');
   }
 
+  demand() {
+    return this.page.getByTestId('planner-demand');
+  }
+  policy(id: string) {
+    return this.page.getByTestId(`planner-policy-${id}`);
+  }
+  exportCsvButton() {
+    return this.root().getByTestId('export-csv');
+  }
+
   async fill(o: { from: number; to: number; step: number; durationS: number }): Promise<void> {
     await this.page.getByTestId('planner-from').fill(String(o.from));
     await this.page.getByTestId('planner-to').fill(String(o.to));

@@ -17,4 +17,11 @@ describe('capacity planner (worker thread)', () => {
     // And a new sweep may start once the first is done.
     await expect(planner.sweep({ fromServers: 40, toServers: 40, step: 1, durationS: 60 })).resolves.toMatchObject({ durationS: 60 });
   }, 60_000);
+
+  it('passes the requested policies and demand through to the worker’s sweep', async () => {
+    const result = await createPlanner().sweep({ fromServers: 40, toServers: 40, step: 1, durationS: 60, policies: ['headroom'], demand: 'bursty' });
+    expect(result.points.map((p) => `${p.servers}:${p.policy}`)).toEqual(['40:headroom']);
+    expect(result.demand).toBe('bursty');
+    expect(result.seeds).toEqual([1]);
+  }, 60_000);
 });

@@ -160,32 +160,37 @@ describe('control plane through the real engine and simulator', () => {
     expect(Number.isNaN(withCtl.firstSlowdown)).toBe(true);
   });
 
-  it('load spike: low-priority GPUs are capped early by the load-spike playbook; high-priority ones are not', () => {
-    const racks = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `A${String(from + i).padStart(2, '0')}`);
+  it('load spike: low-priority GPUs are capped early by the load-spike playbook, before POLCA\'s T2; high-priority ones are not', () => {
+    // The surge must push a row toward its budget: row D (30 % oversubscribed) at ~74 %, ×3 arrivals. (On row A, which
+    // is provisioned for its full load, the same surge tops out below 85 %: no emergency, and no playbook.)
+    const racks = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `D${String(from + i).padStart(2, '0')}`);
     const r = rig({
       name: 'spike',
       services: [
         { id: 'hi', priority: 'high', trace: 'conv', placement: { racks: racks(1, 5) }, ratePerServer: 2 },
         { id: 'lo', priority: 'low', trace: 'conv', placement: { racks: racks(6, 10) }, ratePerServer: 2, traceOffsetS: 900 },
       ],
-      events: [{ kind: 'loadSpike', atS: 300, durationS: 300, factor: 3, rows: ['A'] }],
+      events: [{ kind: 'loadSpike', atS: 300, durationS: 300, factor: 3, rows: ['D'] }],
     });
-    const lowGpu = 160; // rack A06
+    const hiGpu = ROW.D * GPUS_PER_ROW; // rack D01
+    const lowGpu = hiGpu + 160; // rack D06
     let active = NaN;
     let stageThen = '';
-    for (let i = 1; i <= 330; i++) {
+    let gpusThen: ReturnType<typeof r.control.gpus> = [];
+    for (let i = 1; i <= 330 && Number.isNaN(active); i++) {
       r.engine.tick();
-      const st = r.control.rowState('A');
-      if (Number.isNaN(active) && st.playbooks.find((p) => p.id === 'load-spike')!.state.active) {
+      const st = r.control.rowState('D');
+      if (st.playbooks.find((p) => p.id === 'load-spike')!.state.active) {
         active = i;
         stageThen = st.polca.stage;
+        gpusThen = r.control.gpus([lowGpu, hiGpu]);
       }
     }
-    const [lo, hi] = r.control.gpus([lowGpu, 0]);
-    console.log(`load spike ×3 on row A at 300 s: playbook active at ${active} s (POLCA stage then: ${stageThen})`);
+    const [lo, hi] = gpusThen;
+    console.log(`load spike ×3 on row D at 300 s: playbook active at ${active} s (POLCA stage then: ${stageThen})`);
     expect(active).toBeGreaterThanOrEqual(300);
     expect(active).toBeLessThanOrEqual(305);
-    expect(stageThen).toBe('normal');
+    expect(['normal', 't1']).toContain(stageThen);
     expect(lo!.requested.lockMHz).toBe(Math.round(0.79 * 1980));
     expect(lo!.reasons[0]!.why).toContain('playbook load-spike');
     expect(hi!.reasons.some((x) => x.why.includes('load-spike'))).toBe(false);

@@ -64,7 +64,7 @@ describe('capacity sweeps from the faces', () => {
   it('are bounded: at most 60 server counts and 24 h of simulated time; the refusal names the bound', async () => {
     expect(parseRequest('planner:sweep', { fromServers: 1, toServers: 400, step: 1, durationS: 86_400 })).toEqual({
       ok: false,
-      error: 'planner:sweep: step: at most 60 server counts per sweep (× 3 policies), got 400: raise step or narrow the range',
+      error: 'planner:sweep: step: at most 60 server counts per sweep (× each policy), got 400: raise step or narrow the range',
     });
     expect(parseRequest('planner:sweep', { fromServers: 1, toServers: 60, step: 1, durationS: 3600 })).toEqual({
       ok: false,

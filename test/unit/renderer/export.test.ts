@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as echarts from 'echarts';
-import type { SweepResult } from '../../../shared/domain/planner.js';
+import type { PlannerPolicy, SweepPoint, SweepResult } from '../../../shared/domain/planner.js';
 import type { GpuHistory } from '../../../shared/domain/history.js';
 import { chartCsv, chartStartMs, csvFileName, csvField, plainNumber, pngFileName } from '../../../renderer/charts/export.js';
 import { buildPowerOption, type PowerPanel } from '../../../renderer/charts/power.js';
@@ -204,25 +204,41 @@ describe('the CSV of Headroom’s charts, as ECharts hands their options back', 
   });
 
   it('the planner: servers per row, one column per metric and policy', () => {
-    const point = (servers: number, policy: 'polca' | 'polca-no-priority' | 'none', brakes: number) => ({
+    const point = (servers: number, policy: PlannerPolicy, brakes: number): SweepPoint => ({
       servers,
+      seed: 7,
       policy,
       brakes,
       pctTimeCapped: servers / 2,
       peakRowPct: 80 + servers / 4,
       p99RowPct: 75,
       secondsOver100: brakes * 3,
+      longestOverS: brakes,
       high: { throughputRatio: 0.995, p99LatencyRatio: 1.02 },
       low: { throughputRatio: 0.9, p99LatencyRatio: 1.4 },
+      tokensPerS: servers * 100,
+      tokensPerSPerKW: (servers * 100) / 313.8,
     });
-    const r: SweepResult = { scenario: 'default', budgetKW: 313.8, provisionedServers: 40, durationS: 3600, seed: 7, points: [48, 40].flatMap((n) => [point(n, 'polca', n > 40 ? 2 : 0), point(n, 'none', 5), point(n, 'polca-no-priority', 1)]) };
+    const r: SweepResult = {
+      scenario: 'default',
+      budgetKW: 313.8,
+      provisionedServers: 40,
+      durationS: 3600,
+      seed: 7,
+      demand: 'production',
+      seeds: [7],
+      points: [48, 40].flatMap((n) => [point(n, 'polca', n > 40 ? 2 : 0), point(n, 'none', 5), point(n, 'polca-no-priority', 1), point(n, 'headroom', 0)]),
+      summary: [],
+      reference: { servers: 40, tokensPerSPerKW: 12.7 },
+    };
     const rows = parse(chartCsv(roundTrip(buildPlannerOption(r, 1200, 500))));
-    expect(rows[0]!.slice(0, 4)).toEqual(['servers per row', 'Brake events · POLCA · count', 'Brake events · POLCA, no priority · count', 'Brake events · No capping · count']);
-    expect(rows[0]).toHaveLength(1 + 8 * 3);
+    expect(rows[0]!.slice(0, 5)).toEqual(['servers per row', 'Brake events · Headroom · count', 'Brake events · POLCA · count', 'Brake events · POLCA, no priority · count', 'Brake events · No capping · count']);
+    expect(rows[0]).toHaveLength(1 + 8 * 4);
     expect(rows[0]).toContain('Peak row power · POLCA · % of budget');
-    expect(rows.slice(1).map((row) => row.slice(0, 4))).toEqual([
-      ['40', '0', '1', '5'],
-      ['48', '2', '1', '5'],
+    expect(rows[0]).toContain('Peak row power · Headroom · % of budget');
+    expect(rows.slice(1).map((row) => row.slice(0, 5))).toEqual([
+      ['40', '0', '0', '1', '5'],
+      ['48', '0', '2', '1', '5'],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyConfigSchema, ROLE_RANK } from '../../../shared/domain/control.js';
 import { RANK } from '../../../renderer/stores/identity.js';
-import { PAPER_DEFAULTS, checkPolicyText, diffPolicy, isDefault, leaves, paperDefaults } from '../../../renderer/model/policy.js';
+import { PAPER_DEFAULTS, checkPolicyText, defaultTag, diffPolicy, isDefault, leaves, paperDefaults } from '../../../renderer/model/policy.js';
 
 describe('policy view', () => {
   const d = paperDefaults();
@@ -12,6 +12,18 @@ describe('policy view', () => {
     expect(isDefault('polca.t1Pct', 80, d)).toBe(true);
     expect(isDefault('polca.t1Pct', 78, d)).toBe(false);
     expect(isDefault('actuation.capPath', 'outOfBand', d)).toBe(true);
+  });
+
+  it('knows Headroom’s controller block and calls its defaults Headroom’s, not the paper’s', () => {
+    expect(d.headroom).toMatchObject({ envelopeS: 30, escalateBrakes: 2, deepClockShare: 0.7 });
+    expect(isDefault('headroom.minHoldS', 300, d)).toBe(true);
+    expect(isDefault('headroom.minHoldS', 60, d)).toBe(false);
+    expect(defaultTag('headroom.minHoldS')).toBe('Headroom default');
+    expect(defaultTag('polca.minHoldS')).toBe('paper default');
+    expect(defaultTag('actuation.brakeS')).toBe('paper default');
+    const changed = structuredClone(d);
+    changed.headroom.marginPct = 3;
+    expect(diffPolicy(d, changed)).toEqual([{ path: 'headroom.marginPct', from: '2', to: '3' }]);
   });
 
   it('lists leaf differences by path', () => {

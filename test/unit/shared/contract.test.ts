@@ -33,6 +33,31 @@ describe('contract validation', () => {
     }
   });
 
+  it('a sweep may name its policies (each of the four at most once) and its demand, nothing else', () => {
+    const base = { fromServers: 40, toServers: 44, step: 2, durationS: 600 };
+    expect(parseRequest('planner:sweep', { ...base, policies: ['headroom', 'polca', 'polca-no-priority', 'none'], demand: 'bursty' })).toEqual({
+      ok: true,
+      value: { ...base, policies: ['headroom', 'polca', 'polca-no-priority', 'none'], demand: 'bursty' },
+    });
+    expect(parseRequest('planner:sweep', { ...base, policies: ['headroom'], demand: 'production' }).ok).toBe(true);
+    // Omitted: left to the engine (no policies or demand in the payload it gets).
+    const plain = parseRequest('planner:sweep', base);
+    expect(plain).toEqual({ ok: true, value: base });
+    const refused = (payload: unknown) => {
+      const r = parseRequest('planner:sweep', payload);
+      expect(r.ok, JSON.stringify(payload)).toBe(false);
+      return r.ok ? '' : r.error;
+    };
+    expect(refused({ ...base, policies: ['headroom', 'greedy'] })).toMatch(/^planner:sweep: policies\.1: /);
+    expect(refused({ ...base, policies: [] })).toMatch(/policies/);
+    expect(refused({ ...base, policies: ['polca', 'polca'] })).toMatch(/policies: each policy at most once/);
+    expect(refused({ ...base, policies: ['headroom', 'polca', 'polca-no-priority', 'none', 'none'] })).toMatch(/policies/);
+    expect(refused({ ...base, policies: 'headroom' })).toMatch(/policies/);
+    expect(refused({ ...base, demand: 'calm' })).toMatch(/^planner:sweep: demand: /);
+    // Seeds stay the CLI's: the console runs one seed.
+    expect(refused({ ...base, seeds: [1, 2] })).toMatch(/seeds/);
+  });
+
   it('recognises only contract channels', () => {
     expect(isRequestChannel('fleet:topology')).toBe(true);
     expect(isRequestChannel('__proto__')).toBe(false);

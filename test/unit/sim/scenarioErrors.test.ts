@@ -36,6 +36,8 @@ const cases: Array<[string, string, number, string, string]> = [
   ['an emergency with no scope', 'no-event-scope.yaml', 5, 'events[1]', 'give where it applies: row, rack or site: true'],
   ['an emergency on an unknown rack', 'unknown-event-rack.yaml', 7, 'events[0].rack', 'unknown rack "C42"'],
   ['a plant device fed from a device the plant lacks', 'plant-device-supply.yaml', 14, 'topology.plant: BW-A', 'its supply "SB9" is not a device of the plant'],
+  // 8 servers × (1.2 + 1.5 kW + 8 A100 busy at their minimum cap) ≈ 27 kW > 20 kW: 3 must go (core/feasibility.ts).
+  ['a row budget below the row\'s floor', 'unreachable-budget.yaml', 11, 'topology.rows[0].budgetKW', 'row "L": budget 20 kW is below the row\'s floor of 26.98 kW'],
 ];
 
 describe('scenario errors name file, line and field', () => {
@@ -67,6 +69,16 @@ describe('scenario errors name file, line and field', () => {
     const r = await sim(fixture('topology-file-unknown-model.yaml'));
     expect(r.code).toBe(2);
     expect(r.err).toEqual([expect.stringMatching(new RegExp(`^headroom: ${fixture('unknown-model.topology.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:7: rows\\[1\\]\\.gpuModel: unknown GPU model "H900"`))]);
+  });
+
+  it('a row budget below its floor in a topology file: that file, its line, the budget, the floor and the servers to shed', async () => {
+    const topo = fixture('unreachable.topology.yaml');
+    const r = await sim(fixture('topology-file-unreachable.yaml'));
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(/^headroom: .*:16: rows\[1\]\.budgetKW: row "L": budget 19\.99 kW is below the row's floor of 26\.98 kW \(non-GPU server power at full activity \+ every GPU busy at its minimum cap\): unreachable under load; raise the budget or remove 3 of its 8 servers$/);
+    expect(r.err[0]!.startsWith(`headroom: ${topo}:16: `)).toBe(true);
+    expect(existsSync(r.out)).toBe(false);
   });
 
   it('a union refuses with the branch the value was meant for, nested anywhere; with none, what it expected', () => {

@@ -31,7 +31,7 @@ describe('default playbooks', () => {
       },
       {
         id: 'load-spike',
-        trigger: { kind: 'loadSpike', pctPerS: 2 },
+        trigger: { kind: 'loadSpike', pctPerS: 0.5, riseS: 10, baselineS: 60, warmupS: 60, nearPct: 85 },
         stages: [{ afterS: 0, action: { kind: 'clockCap', mhzPctOfMax: 79, priority: 'low' }, whileAbovePct: 70 }],
       },
     ]);
@@ -52,9 +52,10 @@ describe('default playbooks', () => {
     expect(pb.description).toMatch(/after 60 s, if a GPU is still above 83 °C, power caps at 60 % of the max limit\.$/);
   });
 
-  it('load spike says it reacts to a rise faster than 2 % of the budget per second above 70 %, capping low-priority GPUs', async () => {
+  it('load spike says it reacts to a rise above the row\'s own envelope near the budget, not to training waves, capping low-priority GPUs', async () => {
     const pb = (await defaults())[2]!;
-    expect(pb.description).toContain('Row power rising faster than 2 % of the budget per second (over 5 s) while above 70 %');
-    expect(pb.description).toContain("early (79 % of max clock, about POLCA's low-priority T2 lock) instead of waiting for T2.");
+    expect(pb.description).toContain('Row power above 85 % of the budget and more than 5 points above its own peak of the minute before the last 10 s ');
+    expect(pb.description).toContain('(its envelope rising faster than 0.5 % of the budget per second; training iteration waves and start-up ramps are no spike)');
+    expect(pb.description).toMatch(/cap low-priority GPUs early \(79 % of max clock, about POLCA's low-priority T2 lock\) instead of waiting for T2\.$/);
   });
 });

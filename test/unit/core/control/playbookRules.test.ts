@@ -162,37 +162,54 @@ describe('playbooks: when a brake stage lets go', () => {
   });
 });
 
-describe('playbooks: load spike', () => {
+describe('playbooks: load spike (the trigger itself: loadSpike.test.ts)', () => {
   const spike = byId('load-spike');
   const kw = (x: number) => ({ powerW: x * 1000 });
+  /** A warm row: 0..60 s at 70 % of its 100 kW budget, one reading a second. */
+  const warm = (level = 70) => run(spike, every(0, 60_000, kw(level)));
 
-  it('a rise over exactly the 5 s window counts; a stale reading restarts the window', () => {
-    expect(run(spike, [[0, kw(72)], [5000, kw(85)]]).active).toBe(true);
-    expect(run(spike, [[0, kw(72)], [1000, { ...kw(120), stale: true }], [2000, kw(85)]]).active).toBe(false);
+  it('a row above 85 % and more than 5 points above its envelope of the minute before the last 10 s is a spike', () => {
+    expect(warm().active).toBe(false);
+    expect(run(spike, [[61_000, kw(84.9)]], OOB, warm()).active).toBe(false); // 15 points up, not near the budget
+    expect(run(spike, [[61_000, kw(85.1)]], OOB, warm()).active).toBe(true);
+    expect(engagedActions(spike, run(spike, [[61_000, kw(90)]], OOB, warm()))).toEqual([{ stage: 0, action: { kind: 'clockCap', mhzPctOfMax: 79, priority: 'low' } }]);
   });
 
-  it('a rise of exactly pctPerS is no spike; a faster one is', () => {
-    expect(run(spike, [[0, kw(75)], [1000, kw(77)]]).active).toBe(false);
-    expect(run(spike, [[0, kw(75)], [1000, kw(77.1)]]).active).toBe(true);
+  it('exactly pctPerS × riseS points above the envelope is no spike; more is', () => {
+    expect(run(spike, [[61_000, kw(87)]], OOB, warm(82)).active).toBe(false);
+    expect(run(spike, [[61_000, kw(87.1)]], OOB, warm(82)).active).toBe(true);
   });
 
-  it('only above the lowest threshold of its stages (the default: strictly above 70 %)', () => {
-    expect(run(spike, [[0, kw(60)], [1000, kw(70)]]).active).toBe(false);
-    expect(run(spike, [[0, kw(20)], [1000, kw(40)]]).active).toBe(false);
-    const two = (second: object) => playbook({ trigger: { kind: 'loadSpike', pctPerS: 2 }, stages: [{ action: { kind: 'clockCap', mhzPctOfMax: 79, priority: 'low' }, whileAbovePct: 70 }, second] });
-    expect(run(two({ action: { kind: 'powerCap', pctOfMaxLimit: 60 }, whileAbovePct: 90 }), [[0, kw(70)], [1000, kw(80)]]).active).toBe(true);
-    // A stage with no power condition could act at any level: any fast rise counts.
-    expect(run(two({ action: { kind: 'powerCap', pctOfMaxLimit: 60 } }), [[0, kw(20)], [1000, kw(30)]]).active).toBe(true);
+  it('stale readings are neither a spike nor recorded: the envelope stays that of the fresh readings', () => {
+    const s = run(spike, [[61_000, { ...kw(120), stale: true }]], OOB, warm());
+    expect(s.active).toBe(false);
+    expect(s.recent).toEqual(warm().recent);
+    expect(run(spike, [[62_000, kw(90)]], OOB, s).active).toBe(true);
+  });
+
+  it('only above the lowest threshold of its stages too (strictly above it)', () => {
+    const stages = (second: object) => [{ action: { kind: 'clockCap', mhzPctOfMax: 79, priority: 'low' }, whileAbovePct: 70 }, second];
+    const low = (second: object) => playbook({ trigger: { kind: 'loadSpike', pctPerS: 0.5, nearPct: 0 }, stages: stages(second) });
+    const flat = (pb: Playbook, level: number) => run(pb, every(0, 60_000, kw(level)));
+    const capAt90 = low({ action: { kind: 'powerCap', pctOfMaxLimit: 60 }, whileAbovePct: 90 });
+    expect(run(capAt90, [[61_000, kw(70)]], OOB, flat(capAt90, 50)).active).toBe(false);
+    expect(run(capAt90, [[61_000, kw(70.1)]], OOB, flat(capAt90, 50)).active).toBe(true);
+    // A stage with no power condition could act at any level: with nearPct 0, any rise above the envelope counts.
+    const any = low({ action: { kind: 'powerCap', pctOfMaxLimit: 60 } });
+    expect(run(any, [[61_000, kw(30)]], OOB, flat(any, 20)).active).toBe(true);
   });
 
   it('with no budget no rise is measured', () => {
-    expect(run(spike, [[0, { budgetKW: 0, ...kw(50) }], [1000, { budgetKW: 0, ...kw(90) }]]).active).toBe(false);
+    const s = run(spike, every(0, 60_000, { budgetKW: 0, ...kw(50) }));
+    expect(run(spike, [[61_000, { budgetKW: 0, ...kw(90) }]], OOB, s).active).toBe(false);
   });
 
   it('ends 60 s after the last reading that was still a spike', () => {
-    // 72 → 85 kW at 1 s; the 0 s sample leaves the 5 s window after 5 s: the last spike reading is at 5 s.
-    const s = run(spike, [[0, kw(72)], ...every(1000, 64_000, kw(85))]);
+    // 70 → 90 kW at 61 s; that reading's one-second bucket [61, 62) s joins the envelope once it ended 10 s ago (at
+    // 72 s): the last spike reading is at 71 s.
+    const s = run(spike, every(61_000, 130_000, kw(90)), OOB, warm());
     expect(s.active).toBe(true);
-    expect(run(spike, [[65_000, kw(85)]], OOB, s).active).toBe(false);
+    expect(s.lastTriggerMs).toBe(71_000);
+    expect(run(spike, [[131_000, kw(90)]], OOB, s).active).toBe(false);
   });
 });

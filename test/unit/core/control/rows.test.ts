@@ -67,10 +67,12 @@ describe('row controllers', () => {
     expect(Array.from(b.arbiter.out.lockMHz).every((x) => x === 0)).toBe(true);
   });
 
-  it('signature: stage, high-priority locks, manual brake and engaged stages', () => {
+  it('signature: stage, high-priority locks, manual brake, deep locks, shed recommendation and engaged stages', () => {
     const p = initialPolcaState(0);
     const pb = { active: true, startedMs: 0, stageSinceMs: [0, NaN], lastTriggerMs: 0, recent: [] };
-    expect(rowSignature(p, [pb, { ...pb, active: false }], true)).toBe('normal|0|1|10|-');
-    expect(rowSignature({ ...p, stage: 't2', highSinceMs: 5 }, [], false)).toBe('t2|1|0');
+    expect(rowSignature(p, [pb, { ...pb, active: false }], true)).toBe('normal|0|1|0|0|0|10|-');
+    expect(rowSignature({ ...p, stage: 't2', highSinceMs: 5 }, [], false)).toBe('t2|1|0|0|0|0');
+    // Headroom's deep lock, its low-priority deep step and a shed recommendation each redraw the row.
+    expect(rowSignature({ ...p, stage: 't2', deepSinceMs: 5, lowDeepSinceMs: 5, shedServers: 3 }, [], false)).toBe('t2|0|0|1|1|3');
   });
 });
