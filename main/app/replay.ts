@@ -264,7 +264,7 @@ const signed = (x: number, digits = 1): string => `${x > 0 ? '+' : x < 0 ? '−'
 export function replayDiff(base: ReplaySide, replay: ReplaySide, reproduction: ReplayResult['reproduction']): string[] {
   const lines: string[] = [];
   const name = (s: ReplaySide) =>
-    s.policy === 'none' ? 'no caps (brake only)' : `${s.policy === 'polca-no-priority' ? 'POLCA without priorities' : s.policy === 'headroom' ? 'Headroom (POLCA levels, learnt rises)' : 'POLCA'} T1 = ${s.t1Pct} %, T2 = ${s.t2Pct} %`;
+    s.policy === 'none' ? 'no caps (brake only)' : `${s.policy === 'polca-no-priority' ? 'POLCA without priorities' : s.policy === 'headroom' ? 'Headroom' : 'POLCA'} T1 = ${s.t1Pct} %, T2 = ${s.t2Pct} %`;
   const brakes = (s: ReplaySide) => s.rows.reduce((a, r) => a + r.brakes, 0);
   const bA = brakes(replay);
   const bB = brakes(base);

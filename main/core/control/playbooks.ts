@@ -54,11 +54,13 @@ export const DEFAULT_PLAYBOOKS: readonly Playbook[] = [
     id: 'cooling-loss',
     description:
       'The hottest GPU of the row is within 8 °C of hardware slowdown: thermal clock caps on the row (70 % of max clock) ' +
-      'before GPUs reach slowdown; after 60 s, if a GPU is still above 83 °C, power caps at 60 % of the max limit.',
+      'before GPUs reach slowdown; after 60 s, if a GPU is still above 83 °C, power caps at 60 % of the max limit; ' +
+      'after 90 s, if one is still above 85 °C (a training row at TDP under a deep cooling loss), power caps at 45 %.',
     trigger: { kind: 'thermal', marginC: 8 },
     stages: [
       { afterS: 0, action: { kind: 'clockCap', mhzPctOfMax: 70, priority: 'all' } },
       { afterS: 60, action: { kind: 'powerCap', pctOfMaxLimit: 60, priority: 'all' }, whileHottestGpuAboveC: 83 },
+      { afterS: 90, action: { kind: 'powerCap', pctOfMaxLimit: 45, priority: 'all' }, whileHottestGpuAboveC: 85 },
     ],
   }),
   parse({

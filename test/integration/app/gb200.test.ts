@@ -32,9 +32,13 @@ describe('the gb200 scenario: direct-to-chip racks and their CDUs', () => {
     expect(g1).toHaveLength(72);
     const view = async () => ((await dispatch(rt.handlers, 'plant:contingency', {}, { user: 'v', role: 'viewer' }, {})) as { ok: true; result: PlantView }).result;
     const slowed = (gpus: number[]) => gpus.filter((g) => e.live.tempC[g]! >= t.models[e.index.gpuModel[g]!]!.slowdownC).length;
-    for (let s = 0; s < 610; s++) e.tick();
-    // Row G draws ~110 kW a rack; the pump failed at 600 s: nothing warmer.
-    const rackG1KW = e.agg.rackW[t.racks.findIndex((r) => r.id === 'G01')]! / 1000;
+    // Row G draws ~110 kW a rack at compute (its highest over a training iteration: the waves dip to communication
+    // and drift under production demand); the pump failed at 600 s: nothing warmer.
+    let rackG1KW = 0;
+    for (let s = 0; s < 610; s++) {
+      e.tick();
+      if (s >= 590) rackG1KW = Math.max(rackG1KW, e.agg.rackW[t.racks.findIndex((r) => r.id === 'G01')]! / 1000);
+    }
     expect(rackG1KW).toBeGreaterThan(90);
     expect(rackG1KW).toBeLessThan(132);
     let v = await view();

@@ -59,7 +59,7 @@ describe('Save incident…', () => {
     const info = recordingInfo(saved.file);
     expect(info.startS! * 1000).toBe(windowFrom);
     expect(info.durationS).toBe((windowTo - windowFrom) / 1000);
-    expect(info.meta).toMatchObject({ title: 'Row C feed loss drill', author: 'ann', notes: 'brake on C?', policyName: 'polca' });
+    expect(info.meta).toMatchObject({ title: 'Row C feed loss drill', author: 'ann', notes: 'brake on C?', policyName: 'headroom' });
     const audit = live.audit.list({ kind: 'incident' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject<Partial<AuditRecord>>({ actor: 'ann', target: saved.name, reason: 'keep the drill', outcome: 'ok' });
@@ -102,7 +102,7 @@ describe('Replay with… (the saved incident)', () => {
     const rec = await createRuntime({ scenario: 'default', db: null, recording: saved.file });
     try {
       const info = ((await call(rec, viewer, 'replay:info', {})) as Ok<ReplayInfo>).result;
-      expect(info).toMatchObject({ available: true, policy: 'polca', drills: 1 });
+      expect(info).toMatchObject({ available: true, policy: 'headroom', drills: 1 });
       if (!info.available) return;
       const config = PolicyConfigSchema.parse({ ...info.config, polca: { ...info.config.polca, t2Pct: 95 } });
       const started = (await call(rec, viewer, 'replay:start', { policy: 'polca', config })) as Ok<ReplayJob>;

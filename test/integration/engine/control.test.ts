@@ -71,9 +71,10 @@ function longestRun(xs: readonly number[], over = 100): number {
 }
 
 describe('control plane through the real engine and simulator', () => {
-  it('row D (30 % oversubscribed): POLCA bounds every excursion above the budget to the brake latency + 1 tick', () => {
+  it('row D (30 % oversubscribed), bursty demand: POLCA bounds every excursion above the budget to the brake latency + 1 tick', () => {
+    // The stress profile (every server in step): production demand rarely takes row D over its budget at all.
     const runs = (['polca', 'brake-only', false] as const).map((mode) => {
-      const r = rig(noEvents(), { control: mode });
+      const r = rig({ ...noEvents(), demand: 'bursty' }, { control: mode });
       const d: number[] = [];
       for (let i = 0; i < 2400; i++) {
         r.engine.tick();
@@ -389,7 +390,7 @@ describe('sim report and capacity planner', () => {
     const a = runSim({ scenario: 'default', seed: 2, durationS: 400, compare: true });
     const b = runSim({ scenario: 'default', seed: 2, durationS: 400, compare: true });
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-    expect(a.policy).toBe('polca');
+    expect(a.policy).toBe('headroom'); // the default controller
     expect(a.actions.caps).toBeGreaterThan(0);
     const d = a.rows.find((r) => r.id === 'D')!;
     expect(d.secondsCapped).toBeGreaterThan(0);
@@ -419,7 +420,8 @@ describe('sim report and capacity planner', () => {
   it('planner sweep: points per policy, deterministic; the CLI writes it', async () => {
     const p = { fromServers: 40, toServers: 44, step: 4, durationS: 300 };
     const a = await runSweep(p);
-    expect(a.points.map((x) => `${x.servers}:${x.policy}`)).toEqual(['40:polca', '40:polca-no-priority', '40:none', '44:polca', '44:polca-no-priority', '44:none']);
+    const each = ['headroom', 'polca', 'polca-no-priority', 'none'];
+    expect(a.points.map((x) => `${x.servers}:${x.policy}`)).toEqual([...each.map((x) => `40:${x}`), ...each.map((x) => `44:${x}`)]);
     expect(a).toMatchObject({ budgetKW: 408, provisionedServers: 40, durationS: 300, seed: 1 });
     expect(JSON.stringify(await createPlanner().sweep(p))).toBe(JSON.stringify(a));
     const none = a.points.find((x) => x.policy === 'none')!;
@@ -430,6 +432,27 @@ describe('sim report and capacity planner', () => {
       expect(await cliMain(['sim', '--sweep', 'servers=40..44:4', '--duration', '300', '--out', out])).toBe(0);
       expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(a)));
       expect(await cliMain(['sim', '--sweep', 'racks=1..2'])).toBe(2);
+      // Seeds, a subset of policies and the demand: one summary per server count and policy over the seeds.
+      const seeds = dir.file('seeds.json');
+      expect(await cliMain(['sim', '--sweep', 'servers=44', '--seeds', '1..3', '--policies', 'headroom,none', '--demand', 'bursty', '--duration', '120', '--out', seeds])).toBe(0);
+      const s = JSON.parse(readFileSync(seeds, 'utf8')) as Awaited<ReturnType<typeof runSweep>>;
+      expect(s).toMatchObject({ demand: 'bursty', seeds: [1, 2, 3], seed: 1 });
+      expect(s.points.map((x) => `${x.seed}:${x.policy}`)).toEqual(['1:headroom', '1:none', '2:headroom', '2:none', '3:headroom', '3:none']);
+      expect(s.summary.map((x) => [x.servers, x.policy, x.seeds, x.rowHours])).toEqual([
+        [44, 'headroom', 3, 0.1],
+        [44, 'none', 3, 0.1],
+      ]);
+      const none3 = s.summary.find((x) => x.policy === 'none')!;
+      expect(none3.brakes).toBe(s.points.filter((x) => x.policy === 'none').reduce((n, x) => n + x.brakes, 0));
+      for (const bad of [
+        ['--policies', 'headroom,polka'],
+        ['--seeds', '1..2', '--seed', '3'],
+        ['--seeds', '5..2'],
+        ['--demand', 'spiky'],
+        ['--policy', 'headroom'],
+      ])
+        expect(await cliMain(['sim', '--sweep', 'servers=40', '--duration', '60', ...bad])).toBe(2);
+      expect(await cliMain(['sim', '--policies', 'polca', '--duration', '60'])).toBe(2);
     } finally {
       dir.cleanup();
     }

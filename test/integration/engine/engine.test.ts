@@ -30,7 +30,7 @@ describe('engine + simulator', () => {
   it('row D (30 % oversubscribed) crosses 90 % of its budget and the alert fires', () => {
     const e = engineFor();
     const fired: string[] = [];
-    for (let i = 0; i < 600 && !fired.includes('rowPower90:D'); i++) fired.push(...e.tick().fired.map((a) => a.id));
+    for (let i = 0; i < 2900 && !fired.includes('rowPower90:D'); i++) fired.push(...e.tick().fired.map((a) => a.id));
     expect(fired).toContain('rowPower90:D');
     const alert = e.activeAlerts().find((a) => a.id === 'rowPower90:D')!;
     expect(alert).toMatchObject({ state: 'firing', severity: 'warning', subject: { kind: 'row', id: 'D' }, unit: '%' });
@@ -99,7 +99,10 @@ describe('engine + simulator', () => {
     for (const v of Object.values(a.actions)) expect(Number.isInteger(v) && v >= 0).toBe(true);
     expect(a.gpus).toBe(1280);
     const d = a.rows.find((r) => r.id === 'D')!;
-    expect(d.peakPct).toBeGreaterThan(90);
+    // The oversubscribed row runs close to its budget, held under it by the default controller (Headroom's).
+    expect(d.peakPct).toBeGreaterThan(80);
+    expect(d.peakPct).toBeLessThan(100);
+    expect(a.policy).toBe('headroom');
     expect(d.p99Pct).toBeLessThanOrEqual(d.peakPct);
     // Energy is power integrated over time: between 0 and peak × duration.
     expect(d.energyKWh).toBeGreaterThan(0);

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { chooseLever, leverCatalogue, mergedFloorW, type Lever } from '../../../../main/core/control/levers.js';
+
+/** Property tests of the lever rule (levers.ts): what acts first, and how floors merge with caps and brakes. */
+
+const leverArb = fc.record({
+  id: fc.string({ minLength: 1, maxLength: 6 }),
+  scope: fc.constantFrom('gpu' as const, 'row' as const, 'service' as const),
+  latencyS: fc.integer({ min: 0, max: 300 }),
+  maxRemovePct: fc.integer({ min: 0, max: 80 }),
+  cost: fc.integer({ min: 0, max: 10 }),
+  merge: fc.constant('lowest' as const),
+  note: fc.constant(''),
+});
+const setArb = fc.array(leverArb, { minLength: 1, maxLength: 8 });
+
+describe('which lever acts first', () => {
+  it('lands in time and removes enough whenever some lever can; and is then the cheapest such', () => {
+    fc.assert(
+      fc.property(setArb, fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 300 }), (levers, need, within) => {
+        const c = chooseLever(levers, need, within);
+        const ok = levers.filter((l) => l.maxRemovePct >= need && l.latencyS <= within);
+        if (ok.length === 0) return;
+        expect(c).not.toBeNull();
+        expect(c!.maxRemovePct).toBeGreaterThanOrEqual(need);
+        expect(c!.latencyS).toBeLessThanOrEqual(within);
+        expect(c!.cost).toBe(Math.min(...ok.map((l) => l.cost)));
+      }),
+    );
+  });
+
+  it('when nothing lands in time: the fastest that removes enough; when nothing removes enough: the strongest', () => {
+    fc.assert(
+      fc.property(setArb, fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 300 }), (levers, need, within) => {
+        const c = chooseLever(levers, need, within);
+        const reducing = levers.filter((l) => l.maxRemovePct > 0);
+        if (reducing.length === 0) {
+          expect(c).toBeNull();
+          return;
+        }
+        const enough = reducing.filter((l) => l.maxRemovePct >= need);
+        if (enough.some((l) => l.latencyS <= within)) return;
+        if (enough.length) expect(c!.latencyS).toBe(Math.min(...enough.map((l) => l.latencyS)));
+        else expect(c!.maxRemovePct).toBe(Math.max(...reducing.map((l) => l.maxRemovePct)));
+      }),
+    );
+  });
+
+  it('more time never makes the choice costlier', () => {
+    fc.assert(
+      fc.property(setArb, fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 }), (levers, need, a, b) => {
+        const [lo, hi] = a < b ? [a, b] : [b, a];
+        const early = chooseLever(levers, need, lo);
+        const late = chooseLever(levers, need, hi);
+        const landsIn = (l: Lever | null, s: number) => l !== null && l.maxRemovePct >= need && l.latencyS <= s;
+        if (landsIn(early, lo)) expect(late!.cost).toBeLessThanOrEqual(early!.cost);
+      }),
+    );
+  });
+
+  it('on the catalogue: out-of-band (40 s) with a minute to go locks low priority; with 10 s, only the brake lands', () => {
+    const oob = leverCatalogue({ capLatencyS: 40, brakeLatencyS: 5 });
+    expect(chooseLever(oob, 5, 60)!.id).toBe('lock-low');
+    expect(chooseLever(oob, 10, 60)!.id).toBe('route-away');
+    expect(chooseLever(oob, 15, 200)!.id).toBe('reconfigure');
+    // A reconfiguration takes 2 minutes: with one minute to go, the high-priority lock.
+    expect(chooseLever(oob, 15, 60)!.id).toBe('lock-high');
+    expect(chooseLever(oob, 15, 10)!.id).toBe('brake');
+    // In-band (1 s) locks land inside a 10 s ride-through: no brake needed for what a lock can remove.
+    const inb = leverCatalogue({ capLatencyS: 1, brakeLatencyS: 5 });
+    expect(chooseLever(inb, 15, 10)!.id).toBe('lock-high');
+    expect(chooseLever(inb, 50, 10)!.id).toBe('brake');
+  });
+});
+
+describe('floors merge below caps', () => {
+  it('the highest floor, never above the cap, none under a brake', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 5 }), fc.integer({ min: 0, max: 1000 }), fc.boolean(), (floors, cap, braked) => {
+        const f = mergedFloorW(floors, cap, braked);
+        const hi = Math.max(0, ...floors);
+        if (braked) expect(f).toBe(0);
+        else {
+          if (cap > 0) expect(f).toBeLessThanOrEqual(cap);
+          expect(f).toBe(cap > 0 ? Math.min(hi, cap) : hi);
+        }
+      }),
+    );
+  });
+});
