@@ -27,6 +27,7 @@ describe('default playbooks', () => {
         stages: [
           { afterS: 0, action: { kind: 'clockCap', mhzPctOfMax: 70, priority: 'all' } },
           { afterS: 60, action: { kind: 'powerCap', pctOfMaxLimit: 60, priority: 'all' }, whileHottestGpuAboveC: 83 },
+          { afterS: 90, action: { kind: 'powerCap', pctOfMaxLimit: 45, priority: 'all' }, whileHottestGpuAboveC: 85 },
         ],
       },
       {
@@ -46,10 +47,11 @@ describe('default playbooks', () => {
     expect(pb.description).toMatch(/, release the brake once the caps have landed and power is under the budget\.$/);
   });
 
-  it('cooling loss says it caps clocks to 70 % within 8 °C of slowdown, then power to 60 % after 60 s above 83 °C', async () => {
+  it('cooling loss says it caps clocks to 70 % within 8 °C of slowdown, then power to 60 % after 60 s above 83 °C, 45 % after 90 s above 85 °C', async () => {
     const pb = (await defaults())[1]!;
     expect(pb.description).toContain('within 8 °C of hardware slowdown: thermal clock caps on the row (70 % of max clock) ');
-    expect(pb.description).toMatch(/after 60 s, if a GPU is still above 83 °C, power caps at 60 % of the max limit\.$/);
+    expect(pb.description).toContain('after 60 s, if a GPU is still above 83 °C, power caps at 60 % of the max limit; ');
+    expect(pb.description).toMatch(/after 90 s, if one is still above 85 °C \(a training row at TDP under a deep cooling loss\), power caps at 45 %\.$/);
   });
 
   it('load spike says it reacts to a rise above the row\'s own envelope near the budget, not to training waves, capping low-priority GPUs', async () => {
