@@ -1,83 +1,83 @@
-// Reproduces docs/RESULTS.md: the capacity sweep (POLCA vs POLCA without priorities vs no policy) with the paper's
-// settings, the same sweep with in-band caps and with a 300 s hold, the chart (docs/results-sweep.svg) and the
-// tables. Usage: npx tsx bench/results-sweep.ts [--duration S] [--from N] [--to N] [--step N] [--out-dir docs]
-import { writeFileSync } from 'node:fs';
+// Reproduces docs/RESULTS.md: the capacity sweep (Headroom's controller, POLCA, POLCA without priorities, no policy)
+// under both demand profiles (production: calibrated; bursty: every server in step), the seeds runs at +30 % and
+// +40 % (brakes per 100 row-hours with a 95 % interval), the chart (docs/results-sweep.svg) and the tables.
+// Usage: npx tsx bench/results-sweep.ts [--duration S] [--seeds N] [--out-dir docs] [--reuse DIR]
+//   --reuse DIR: read DIR/sweep-production.json, sweep-bursty.json, seeds.json, seeds-bursty.json (the CLI's outputs:
+//   headroom sim --sweep servers=40..60:2 [--demand bursty] --out …; headroom sim --sweep servers=52..56:4
+//   --policies headroom,polca --seeds 1..100 [--demand bursty] --out …) instead of running them (~8 min on 2 cores).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as echarts from 'echarts';
-import { PolicyConfigSchema } from '../shared/domain/control.js';
 import type { SweepPoint, SweepResult } from '../shared/domain/planner.js';
 import { runSweep } from '../main/app/planner.js';
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '3600' },
-    from: { type: 'string', default: '40' },
-    to: { type: 'string', default: '60' },
-    step: { type: 'string', default: '2' },
+    seeds: { type: 'string', default: '100' },
     'out-dir': { type: 'string', default: 'docs' },
+    reuse: { type: 'string' },
   },
 });
-const opts = { fromServers: Number(values.from), toServers: Number(values.to), step: Number(values.step), durationS: Number(values.duration) };
+const durationS = Number(values.duration);
 const outDir = values['out-dir'];
+const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
 
-const VARIANTS = {
-  'paper (out-of-band 40 s, hold 30 s)': {},
-  'in-band caps (1 s)': { actuation: { capPath: 'inBand' } },
-  'hold 300 s': { polca: { minHoldS: 300 } },
-} as const;
-
-const results: Record<string, SweepResult> = {};
-for (const [name, cfg] of Object.entries(VARIANTS)) {
+async function get(file: string, run: () => Promise<SweepResult>): Promise<SweepResult> {
+  if (values.reuse) return JSON.parse(readFileSync(join(values.reuse, file), 'utf8')) as SweepResult;
   const t0 = performance.now();
-  results[name] = await runSweep({ ...opts, config: PolicyConfigSchema.parse(cfg) });
-  process.stderr.write(`${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  const r = await run();
+  process.stderr.write(`${file}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return r;
 }
-const main = results['paper (out-of-band 40 s, hold 30 s)']!;
-writeFileSync(join(outDir, 'results-sweep.json'), JSON.stringify(main, null, 2) + '\n');
+const sweep = { fromServers: 40, toServers: 60, step: 2, durationS };
+const production = await get('sweep-production.json', () => runSweep({ ...sweep, demand: 'production' }));
+const bursty = await get('sweep-bursty.json', () => runSweep({ ...sweep, demand: 'bursty' }));
+const seedRuns = { fromServers: 52, toServers: 56, step: 4, durationS, seeds, policies: ['headroom', 'polca'] as const };
+const seedsProduction = await get('seeds.json', () => runSweep({ ...seedRuns, demand: 'production' }));
+const seedsBursty = await get('seeds-bursty.json', () => runSweep({ ...seedRuns, demand: 'bursty' }));
+writeFileSync(join(outDir, 'results-sweep.json'), JSON.stringify({ production, bursty }, null, 2) + '\n');
+const slim = (r: SweepResult) => ({ demand: r.demand, seeds: r.seeds.length, durationS: r.durationS, reference: r.reference, summary: r.summary });
+writeFileSync(join(outDir, 'results-seeds.json'), JSON.stringify({ production: slim(seedsProduction), bursty: slim(seedsBursty) }, null, 2) + '\n');
 
-// ---- chart: brakes per hour, high- and low-priority p99 latency ratio, per policy ----
-const policies = ['polca', 'polca-no-priority', 'none'] as const;
-const colors = { polca: '#2f7ed8', 'polca-no-priority': '#e4a11b', none: '#c23531' } as const;
-const xs = [...new Set(main.points.map((p) => p.servers))];
-const perHour = 3600 / main.durationS;
-const series: echarts.SeriesOption[] = [];
-const pick = (r: SweepResult, pol: string, f: (p: SweepPoint) => number) => xs.map((s) => {
-  const p = r.points.find((q) => q.servers === s && q.policy === pol);
-  return p ? f(p) : null;
-});
-policies.forEach((pol) => {
-  const base = { type: 'line' as const, name: pol, color: colors[pol], symbolSize: 5 };
-  series.push({ ...base, xAxisIndex: 0, yAxisIndex: 0, data: pick(main, pol, (p) => p.brakes * perHour) });
-  series.push({ ...base, xAxisIndex: 1, yAxisIndex: 1, data: pick(main, pol, (p) => p.high.p99LatencyRatio) });
-  series.push({ ...base, xAxisIndex: 2, yAxisIndex: 2, data: pick(main, pol, (p) => p.low.p99LatencyRatio) });
-});
-const inband = results['in-band caps (1 s)']!;
-const dashed = { type: 'line' as const, name: 'polca, in-band caps (1 s)', color: '#2f7ed8', lineStyle: { type: 'dashed' as const }, symbol: 'emptyCircle', symbolSize: 5 };
-series.push({ ...dashed, xAxisIndex: 0, yAxisIndex: 0, data: pick(inband, 'polca', (p) => p.brakes * perHour) });
-series.push({ ...dashed, xAxisIndex: 1, yAxisIndex: 1, data: pick(inband, 'polca', (p) => p.high.p99LatencyRatio) });
-series.push({ ...dashed, xAxisIndex: 2, yAxisIndex: 2, data: pick(inband, 'polca', (p) => p.low.p99LatencyRatio) });
-
+// ---- chart: per demand (rows), brakes per hour and high- / low-priority p99 latency ratio (columns), per policy ----
+const policies = ['headroom', 'polca', 'polca-no-priority', 'none'] as const;
+const colors = { headroom: '#2e9e5b', polca: '#2f7ed8', 'polca-no-priority': '#e4a11b', none: '#c23531' } as const;
+const xs = [...new Set(production.points.map((p) => p.servers))];
+const perHour = 3600 / durationS;
+const pick = (r: SweepResult, pol: string, f: (p: SweepPoint) => number) =>
+  xs.map((s) => {
+    const p = r.points.find((q) => q.servers === s && q.policy === pol);
+    return p ? f(p) : null;
+  });
 const width = 1200;
-const height = 440;
-const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-const grid = (i: number) => ({ left: 60 + i * 390, top: 80, width: 320, height: 290 });
+const height = 760;
+const panel = (row: number, col: number) => ({ left: 60 + col * 390, top: 90 + row * 330, width: 320, height: 240 });
+const series: echarts.SeriesOption[] = [];
+[production, bursty].forEach((r, row) => {
+  for (const pol of policies) {
+    const base = { type: 'line' as const, name: pol, color: colors[pol], symbolSize: 5, lineStyle: { width: pol === 'headroom' ? 3 : 1.5 } };
+    series.push({ ...base, xAxisIndex: row * 3, yAxisIndex: row * 3, data: pick(r, pol, (p) => p.brakes * perHour) });
+    series.push({ ...base, xAxisIndex: row * 3 + 1, yAxisIndex: row * 3 + 1, data: pick(r, pol, (p) => p.high.p99LatencyRatio) });
+    series.push({ ...base, xAxisIndex: row * 3 + 2, yAxisIndex: row * 3 + 2, data: pick(r, pol, (p) => p.low.p99LatencyRatio) });
+  }
+});
+const cells = [0, 1].flatMap((row) => [0, 1, 2].map((col) => ({ row, col })));
 const titles = ['power-brake engagements per hour', 'high priority: p99 latency ÷ unconstrained', 'low priority: p99 latency ÷ unconstrained'];
+const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
 chart.setOption({
   animation: false,
   backgroundColor: '#ffffff',
   title: [
-    { text: `One row provisioned for ${main.provisionedServers} servers (${main.budgetKW} kW): servers installed vs impact (model, ${main.durationS} s, seed ${main.seed})`, left: 'center', top: 6, textStyle: { fontSize: 14 } },
-    ...titles.map((t, i) => ({ text: t, left: 60 + i * 390, top: 52, textStyle: { fontSize: 12, fontWeight: 'normal' as const } })),
+    { text: `One row provisioned for ${production.provisionedServers} servers (${production.budgetKW} kW): servers installed vs impact (model, ${durationS} s, seed ${production.seed})`, left: 'center', top: 6, textStyle: { fontSize: 14 } },
+    ...[0, 1].map((row) => ({ text: row === 0 ? 'production demand (calibrated, the default)' : 'bursty demand (every server in step: stress profile)', left: 60, top: 34 + row * 330, textStyle: { fontSize: 13 } })),
+    ...cells.map(({ row, col }) => ({ text: titles[col], left: 60 + col * 390, top: 62 + row * 330, textStyle: { fontSize: 12, fontWeight: 'normal' as const } })),
   ],
-  legend: { bottom: 4, data: [...policies, 'polca, in-band caps (1 s)'] },
-  grid: [0, 1, 2].map(grid),
-  xAxis: [0, 1, 2].map((i) => ({ type: 'category' as const, gridIndex: i, data: xs.map(String), name: 'servers', nameLocation: 'middle' as const, nameGap: 24 })),
-  yAxis: [
-    { type: 'value' as const, gridIndex: 0, min: 0 },
-    { type: 'log' as const, gridIndex: 1, min: 1, logBase: 10 },
-    { type: 'log' as const, gridIndex: 2, min: 1, logBase: 10 },
-  ],
+  legend: { bottom: 4, data: [...policies] },
+  grid: cells.map(({ row, col }) => panel(row, col)),
+  xAxis: cells.map((_, i) => ({ type: 'category' as const, gridIndex: i, data: xs.map(String), name: 'servers', nameLocation: 'middle' as const, nameGap: 24 })),
+  yAxis: cells.map(({ col }, i) => (col === 0 ? { type: 'value' as const, gridIndex: i, min: 0 } : { type: 'log' as const, gridIndex: i, min: 1, logBase: 10 })),
   series,
 });
 writeFileSync(join(outDir, 'results-sweep.svg'), chart.renderToSVGString());
@@ -85,11 +85,24 @@ chart.dispose();
 
 // ---- tables ----
 const fmt = (x: number) => (x === 1 ? '1' : x.toFixed(3));
-const rows = (r: SweepResult, pols: readonly string[]) =>
+const header = '| servers | policy | brakes / h | s > 100 % | longest over (s) | % GPU-time capped | peak % | high thr | high p99 | low thr | low p99 |\n|---|---|---|---|---|---|---|---|---|---|---|';
+const rows = (r: SweepResult) =>
   r.points
-    .filter((p) => pols.includes(p.policy))
-    .map((p) => `| ${p.servers} (+${Math.round((p.servers / r.provisionedServers - 1) * 100)} %) | ${p.policy} | ${p.brakes} | ${p.secondsOver100} | ${p.pctTimeCapped} | ${p.peakRowPct} | ${fmt(p.high.throughputRatio)} | ${fmt(p.high.p99LatencyRatio)} | ${fmt(p.low.throughputRatio)} | ${fmt(p.low.p99LatencyRatio)} |`)
+    .map(
+      (p) =>
+        `| ${p.servers} (+${Math.round((p.servers / r.provisionedServers - 1) * 100)} %) | ${p.policy} | ${p.brakes * perHour} | ${p.secondsOver100} | ${p.longestOverS} | ${p.pctTimeCapped} | ${p.peakRowPct} | ${fmt(p.high.throughputRatio)} | ${fmt(p.high.p99LatencyRatio)} | ${fmt(p.low.throughputRatio)} | ${fmt(p.low.p99LatencyRatio)} |`,
+    )
     .join('\n');
-const header = '| servers | policy | brakes | s > 100 % | % GPU-time capped | peak % | high thr | high p99 | low thr | low p99 |\n|---|---|---|---|---|---|---|---|---|---|';
-console.log(`### Main sweep (paper settings)\n\n${header}\n${rows(main, policies)}\n`);
-for (const name of ['in-band caps (1 s)', 'hold 300 s']) console.log(`### ${name}\n\n${header}\n${rows(results[name]!, ['polca', 'polca-no-priority'])}\n`);
+const seedHeader =
+  '| servers | policy | brakes / 100 row-h (95 % CI) | brake-free seeds | high p99 mean / worst | high thr worst | low thr worst | tokens/s per kW | ÷ 40 unconstrained |\n|---|---|---|---|---|---|---|---|---|';
+const seedRows = (r: SweepResult) =>
+  r.summary
+    .map(
+      (s) =>
+        `| ${s.servers} (+${Math.round((s.servers / r.provisionedServers - 1) * 100)} %) | ${s.policy} | ${s.brakesPer100RowHours} (${s.brakesCi95[0]}–${s.brakesCi95[1]}) | ${s.brakeFreeSeeds} / ${s.seeds} | ${s.meanHighP99LatencyRatio} / ${s.worstHighP99LatencyRatio} | ${s.minHighThroughputRatio} | ${s.minLowThroughputRatio} | ${s.tokensPerSPerKW} | ${s.workVsProvisioned} |`,
+    )
+    .join('\n');
+console.log(`### Production demand\n\n${header}\n${rows(production)}\n`);
+console.log(`### Bursty demand\n\n${header}\n${rows(bursty)}\n`);
+console.log(`### ${seedsProduction.seeds.length} seeds × ${durationS} s, production demand (reference: ${seedsProduction.reference.tokensPerSPerKW} tokens/s per kW)\n\n${seedHeader}\n${seedRows(seedsProduction)}\n`);
+console.log(`### ${seedsBursty.seeds.length} seeds × ${durationS} s, bursty demand (reference: ${seedsBursty.reference.tokensPerSPerKW} tokens/s per kW)\n\n${seedHeader}\n${seedRows(seedsBursty)}\n`);
