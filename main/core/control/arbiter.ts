@@ -6,6 +6,8 @@ import type { SetpointSource } from '../../../shared/domain/control.js';
  *   - caps (power limit, clock lock): the LOWEST value wins across all sources; on a tie the higher-priority
  *     source (emergency > manual > automatic) is credited;
  *   - brake: engaged if any source asks;
+ *   - power floor (minimum draw, grid smoothing; levers.ts): the HIGHEST floor wins, then it is held at or below the
+ *     winning power limit, and a brake drops it: a cap always beats a floor;
  *   - a GPU marked exempt (a manual override) ignores automatic contributions only; emergencies still apply;
  *   - 0, NaN, ±Infinity or a negative value mean "no contribution".
  * Typed arrays in and out: 10,240 GPUs decide in microseconds (no allocation per decision).
@@ -22,9 +24,14 @@ export interface Layer {
   readonly lockMHz: Float64Array;
   readonly limitW: Float64Array;
   readonly brake: Uint8Array;
+  /** Minimum draw asked (W; 0 = none). Write it with Arbiter.floor: the merge skips layers that never held one. */
+  readonly floorW: Float64Array;
+  /** True once the layer has held a floor (set by Arbiter.floor). */
+  floors: boolean;
   readonly lockWhy: Int32Array;
   readonly limitWhy: Int32Array;
   readonly brakeWhy: Int32Array;
+  readonly floorWhy: Int32Array;
 }
 
 /** The decision, per GPU. Values 0 = none. `*Src` = SOURCE code of the winner; `source` = the highest of them. */
@@ -32,13 +39,17 @@ export interface Decision {
   lockMHz: Float64Array;
   limitW: Float64Array;
   brake: Uint8Array;
+  /** The floor in force: the highest asked, at most the winning limit, 0 under a brake. */
+  floorW: Float64Array;
   lockSrc: Uint8Array;
   limitSrc: Uint8Array;
   brakeSrc: Uint8Array;
+  floorSrc: Uint8Array;
   source: Uint8Array;
   lockWhy: Int32Array;
   limitWhy: Int32Array;
   brakeWhy: Int32Array;
+  floorWhy: Int32Array;
 }
 
 export interface Contribution {
@@ -70,13 +81,16 @@ export class Arbiter {
       lockMHz: new Float64Array(n),
       limitW: new Float64Array(n),
       brake: new Uint8Array(n),
+      floorW: new Float64Array(n),
       lockSrc: new Uint8Array(n),
       limitSrc: new Uint8Array(n),
       brakeSrc: new Uint8Array(n),
+      floorSrc: new Uint8Array(n),
       source: new Uint8Array(n),
       lockWhy: new Int32Array(n),
       limitWhy: new Int32Array(n),
       brakeWhy: new Int32Array(n),
+      floorWhy: new Int32Array(n),
     };
   }
 
@@ -90,9 +104,12 @@ export class Arbiter {
       lockMHz: new Float64Array(n),
       limitW: new Float64Array(n),
       brake: new Uint8Array(n),
+      floorW: new Float64Array(n),
+      floors: false,
       lockWhy: new Int32Array(n),
       limitWhy: new Int32Array(n),
       brakeWhy: new Int32Array(n),
+      floorWhy: new Int32Array(n),
     };
     this.layers.push(layer);
     this.ordered = [...this.layers].sort((a, b) => b.source - a.source);
@@ -114,14 +131,23 @@ export class Arbiter {
     return this.whyText[i] ?? '';
   }
 
+  /** Ask a floor of `watts` (0: none) for GPU g in a layer, with a reason (an index from `why`). */
+  static floor(layer: Layer, g: number, watts: number, why: number): void {
+    layer.floorW[g] = watts;
+    layer.floorWhy[g] = why;
+    if (watts > 0) layer.floors = true;
+  }
+
   /** Remove a layer's contributions for GPUs [from, to). */
   static clear(layer: Layer, from = 0, to = layer.lockMHz.length): void {
     layer.lockMHz.fill(0, from, to);
     layer.limitW.fill(0, from, to);
     layer.brake.fill(0, from, to);
+    layer.floorW.fill(0, from, to);
     layer.lockWhy.fill(0, from, to);
     layer.limitWhy.fill(0, from, to);
     layer.brakeWhy.fill(0, from, to);
+    layer.floorWhy.fill(0, from, to);
   }
 
   /**
@@ -142,6 +168,10 @@ export class Arbiter {
     oLockWhy.fill(0, from, to);
     oLimitWhy.fill(0, from, to);
     oBrakeWhy.fill(0, from, to);
+    const { floorW: oFloor, floorSrc: oFloorSrc, floorWhy: oFloorWhy } = o;
+    oFloor.fill(0, from, to);
+    oFloorSrc.fill(0, from, to);
+    oFloorWhy.fill(0, from, to);
     const ex = this.exempt;
     for (const ly of this.ordered) {
       const src = ly.source;
@@ -173,13 +203,35 @@ export class Arbiter {
           oBrakeWhy[g] = brakeWhy[g]!;
         }
       }
+      // Floors are rare (grid smoothing): a layer without any is skipped.
+      if (!ly.floors) continue;
+      const { floorW, floorWhy } = ly;
+      for (let g = from; g < to; g++) {
+        if (skipExempt && ex[g] === 1) continue;
+        const f = floorW[g]!;
+        if (f > 0 && f < Infinity && f > oFloor[g]!) {
+          oFloor[g] = f;
+          oFloorSrc[g] = src;
+          oFloorWhy[g] = floorWhy[g]!;
+        }
+      }
     }
     const oSrc = o.source;
     for (let g = from; g < to; g++) {
+      // A cap beats a floor: held at or below the winning limit; none under a brake.
+      if (oFloor[g]! > 0) {
+        if (oBrake[g] === 1) {
+          oFloor[g] = 0;
+          oFloorSrc[g] = 0;
+          oFloorWhy[g] = 0;
+        } else if (oLimit[g]! > 0 && oFloor[g]! > oLimit[g]!) oFloor[g] = oLimit[g]!;
+      }
       const a = oLockSrc[g]!;
       const b = oLimitSrc[g]!;
       const c = oBrakeSrc[g]!;
-      oSrc[g] = a > b ? (a > c ? a : c) : b > c ? b : c;
+      const d = oFloorSrc[g]!;
+      const abc = a > b ? (a > c ? a : c) : b > c ? b : c;
+      oSrc[g] = abc > d ? abc : d;
     }
   }
 
@@ -206,6 +258,7 @@ export class Arbiter {
     let brakeCredited = false;
     let lockCredited = false;
     let limitCredited = false;
+    let floorCredited = false;
     for (const ly of this.ordered) {
       const source = SOURCE_NAMES[ly.source]!;
       const ignored = exempt && ly.source === SOURCE.auto;
@@ -226,6 +279,14 @@ export class Arbiter {
         const win = !ignored && !limitCredited && w === o.limitW[g] && o.limitSrc[g] === ly.source;
         if (win) limitCredited = true;
         (win ? winners : others).push({ source, layer: ly.name, what: `power limit ${Math.round(w)} W`, why: this.whyOf(ly.limitWhy[g]!) + suffix, winner: win });
+      }
+      const f = ly.floorW[g]!;
+      if (valid(f)) {
+        // Credited to the layer that set the winning floor (it may have been held down to the limit).
+        const win = !ignored && !floorCredited && o.floorW[g]! > 0 && o.floorSrc[g] === ly.source && o.floorWhy[g] === ly.floorWhy[g];
+        if (win) floorCredited = true;
+        const held = win && o.floorW[g]! < f ? ` (held at ${Math.round(o.floorW[g]!)} W by the power limit)` : '';
+        (win ? winners : others).push({ source, layer: ly.name, what: `power floor ${Math.round(f)} W${held}`, why: this.whyOf(ly.floorWhy[g]!) + suffix, winner: win });
       }
     }
     return [...winners, ...others];
