@@ -6,6 +6,8 @@ import { ScenarioSchema, type ScenarioFile } from '../shared/domain/scenario.js'
 import { BUILTIN_MODELS } from '../main/core/models.js';
 import { defaultTopologySpec, resolveTopology } from '../main/core/topology.js';
 import type { GpuModel, Topology } from '../shared/domain/topology.js';
+import { Arbiter } from '../main/core/control/arbiter.js';
+import type { RowLayers } from '../main/core/control/rowLayers.js';
 
 export const H100: GpuModel = BUILTIN_MODELS.find((m) => m.id === 'H100-SXM')!;
 export const A100: GpuModel = BUILTIN_MODELS.find((m) => m.id === 'A100-SXM')!;
@@ -71,4 +73,16 @@ export async function until<T>(what: string, f: () => T | undefined | false | Pr
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}${context ? `:\n${context()}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** An arbiter of n GPUs with the row layers the control service gives it (POLCA, its brake, playbooks, manual brake). */
+export function rowLayerRig(n: number): { arbiter: Arbiter; layers: RowLayers } {
+  const arbiter = new Arbiter(n);
+  const layers = {
+    polca: arbiter.addLayer('POLCA', 'auto'),
+    polcaBrake: arbiter.addLayer('POLCA brake', 'emergency'),
+    playbooks: arbiter.addLayer('playbook', 'emergency'),
+    manualBrake: arbiter.addLayer('manual brake', 'emergency'),
+  };
+  return { arbiter, layers };
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyConfigSchema } from '../../../../shared/domain/control.js';
-import { Arbiter } from '../../../../main/core/control/arbiter.js';
 import { RowControllers, rowGpuSpans } from '../../../../main/core/control/rows.js';
-import { defaultTopology } from '../../../helpers.js';
+import { defaultTopology, rowLayerRig } from '../../../helpers.js';
 
 /**
  * Headroom's controller wired into the row controllers (rows.ts), against POLCA on the same readings: a training
@@ -14,13 +13,7 @@ const n = topology.gpuCount;
 const R = topology.rows.length;
 
 function rig(controller: 'polca' | 'headroom') {
-  const arbiter = new Arbiter(n);
-  const layers = {
-    polca: arbiter.addLayer('POLCA', 'auto'),
-    polcaBrake: arbiter.addLayer('POLCA brake', 'emergency'),
-    playbooks: arbiter.addLayer('playbook', 'emergency'),
-    manualBrake: arbiter.addLayer('manual brake', 'emergency'),
-  };
+  const { arbiter, layers } = rowLayerRig(n);
   // Every GPU high priority: a training row.
   const priorities = new Uint8Array(n).fill(1);
   const rows = new RowControllers(topology, { models: topology.models, gpuModel: new Int32Array(n), priorities }, rowGpuSpans(topology), arbiter, layers, true, 0, controller, 1000);

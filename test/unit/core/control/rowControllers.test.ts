@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyConfigSchema } from '../../../../shared/domain/control.js';
-import { Arbiter } from '../../../../main/core/control/arbiter.js';
 import { RowControllers, rowGpuSpans } from '../../../../main/core/control/rows.js';
-import { defaultTopology } from '../../../helpers.js';
+import { defaultTopology, rowLayerRig } from '../../../helpers.js';
 
 /**
  * The row controllers across policy changes and operator actions: what is in force before a policy, which policy
@@ -16,13 +15,7 @@ const R = topology.rows.length;
 const provisioned = topology.rows.map((r) => r.budgetKW);
 
 function rig(automatic = true) {
-  const arbiter = new Arbiter(n);
-  const layers = {
-    polca: arbiter.addLayer('POLCA', 'auto'),
-    polcaBrake: arbiter.addLayer('POLCA brake', 'emergency'),
-    playbooks: arbiter.addLayer('playbook', 'emergency'),
-    manualBrake: arbiter.addLayer('manual brake', 'emergency'),
-  };
+  const { arbiter, layers } = rowLayerRig(n);
   const spans = rowGpuSpans(topology);
   const priorities = Uint8Array.from({ length: n }, (_, g) => g % 2);
   const rows = new RowControllers(topology, { models: topology.models, gpuModel: new Int32Array(n), priorities }, spans, arbiter, layers, automatic, 0);

@@ -1,23 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyConfigSchema } from '../../../../shared/domain/control.js';
-import { Arbiter } from '../../../../main/core/control/arbiter.js';
 import { initialPolcaState } from '../../../../main/core/control/polca.js';
 import { rowSignature } from '../../../../main/core/control/rowLayers.js';
 import { RowControllers, rowGpuSpans } from '../../../../main/core/control/rows.js';
-import { defaultTopology } from '../../../helpers.js';
+import { defaultTopology, rowLayerRig } from '../../../helpers.js';
 
 const topology = defaultTopology(1);
 const n = topology.gpuCount;
 const R = topology.rows.length;
 
 function rig(automatic = true) {
-  const arbiter = new Arbiter(n);
-  const layers = {
-    polca: arbiter.addLayer('POLCA', 'auto'),
-    polcaBrake: arbiter.addLayer('POLCA brake', 'emergency'),
-    playbooks: arbiter.addLayer('playbook', 'emergency'),
-    manualBrake: arbiter.addLayer('manual brake', 'emergency'),
-  };
+  const { arbiter, layers } = rowLayerRig(n);
   const gpuModel = new Int32Array(n);
   const priorities = Uint8Array.from({ length: n }, (_, g) => g % 2);
   const spans = rowGpuSpans(topology);
