@@ -15,7 +15,7 @@ import { incidentHtml, type IncidentData } from './incidentReport.js';
 /** A short line for an event's body ("stage t2", "budget 300 kW"). */
 export function eventText(kind: string, body: Record<string, unknown>): string {
   if (kind === 'budget') return typeof body.budgetKW === 'number' ? `${Math.round(body.budgetKW * 10) / 10} kW` : '—';
-  if (kind === 'stage') return String(body.stage);
+  if (kind === 'stage') return `${String(body.stage)}${body.deepLock === true ? ', deep lock' : ''}${typeof body.shedServers === 'number' ? `, shed ${body.shedServers} servers (recommended)` : ''}`;
   if (kind === 'playbook') return body.playbook === null ? 'none active' : String(body.playbook);
   return Object.entries(body)
     .filter(([, v]) => v !== undefined)

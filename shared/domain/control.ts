@@ -207,6 +207,10 @@ export interface RowControl {
   brakedGpus: number;
   /** The operator's row brake, if engaged (who, why, since when). */
   manualBrake: { by: string; reason: string; sinceMs: number } | null;
+  /** Headroom's deep lock (the stage beyond the brake, after brakes recur) is engaged on the row. */
+  deepLock: boolean;
+  /** Servers Headroom recommends shedding: even the deep lock leaves the row above its brake level (0: none). */
+  shedServers: number;
 }
 
 export interface ControlSummary {

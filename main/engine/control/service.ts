@@ -172,6 +172,8 @@ export class ControlService implements ControlApi, TickService {
       playbook: ids.length ? ids.join(', ') : null,
       cappedGpus: this.rowCappedGpus[r]!,
       brakedGpus: this.rowBrakedGpus[r]!,
+      deepLock: !Number.isNaN(this.rows.polca[r]!.deepSinceMs),
+      shedServers: this.rows.polca[r]!.shedServers,
       manualBrake: mb ? { ...mb } : null,
     };
   }

@@ -57,6 +57,8 @@ function summary(gpuSource: number[], overrides: Override[], brakedRows: string[
     playbook: null,
     cappedGpus: 0,
     brakedGpus: brakedGpus[r.id] ?? 0,
+    deepLock: false,
+    shedServers: 0,
     manualBrake: null,
   }));
   return { rows, overrides, gpuSource, counts: { caps: 0, brakes: 0, releases: 0 } };
