@@ -89,3 +89,46 @@ describe('floors merge below caps', () => {
     );
   });
 });
+
+describe('the catalogue and the tie-breaks', () => {
+  it('is pinned: ids, scopes, latencies on the path, reductions, costs and merge rules', () => {
+    const c = leverCatalogue({ capLatencyS: 40, brakeLatencyS: 5 });
+    expect(c.map((l) => [l.id, l.scope, l.latencyS, l.maxRemovePct, l.cost, l.merge])).toEqual([
+      ['lock-low', 'gpu', 40, 8, 1, 'lowest'],
+      ['route-away', 'service', 10, 10, 1.5, 'most-conservative'],
+      ['lock-low-deep', 'gpu', 40, 12, 2, 'lowest'],
+      ['reconfigure', 'service', 120, 25, 3, 'most-conservative'],
+      ['lock-high', 'gpu', 40, 18, 4, 'lowest'],
+      ['brake', 'row', 5, 60, 10, 'any'],
+      ['floor', 'gpu', 40, 0, 0, 'highest-below-cap'],
+    ]);
+    for (const l of c) expect(l.note.length).toBeGreaterThan(10);
+    const other = leverCatalogue({ capLatencyS: 1, brakeLatencyS: 5, routeLatencyS: 3, reconfigureLatencyS: 60 });
+    expect(other.find((l) => l.id === 'route-away')!.latencyS).toBe(3);
+    expect(other.find((l) => l.id === 'reconfigure')!.latencyS).toBe(60);
+  });
+
+  const L = (id: string, latencyS: number, cost: number, maxRemovePct = 10): Lever => ({ id, scope: 'gpu', latencyS, maxRemovePct, cost, merge: 'lowest', note: '' });
+
+  it('ties: the cheaper first, then the one that lands first, then the catalogue order; landing exactly in time counts', () => {
+    expect(chooseLever([L('slow', 30, 1), L('fast', 10, 1)], 5, 60)!.id).toBe('fast');
+    expect(chooseLever([L('a', 10, 1), L('b', 10, 1)], 5, 60)!.id).toBe('a');
+    expect(chooseLever([L('b', 10, 1), L('a', 10, 1)], 5, 60)!.id).toBe('b');
+    expect(chooseLever([L('edge', 60, 1), L('brake', 5, 10)], 5, 60)!.id).toBe('edge');
+    expect(chooseLever([L('edge', 61, 1), L('brake', 5, 10)], 5, 60)!.id).toBe('brake');
+    // Nothing in time: the fastest; equally fast, the cheaper.
+    expect(chooseLever([L('x', 90, 5), L('y', 90, 2)], 5, 10)!.id).toBe('y');
+    // Nothing strong enough: the strongest; equally strong, the cheaper.
+    expect(chooseLever([L('s', 5, 9, 20), L('t', 5, 3, 20), L('u', 5, 1, 10)], 50, 60)!.id).toBe('t');
+    // A floor removes nothing: never chosen, and a catalogue of floors only chooses none.
+    expect(chooseLever([{ ...L('floor', 1, 0), maxRemovePct: 0 }], 0, 60)).toBeNull();
+  });
+
+  it('floors: an unbounded or equal floor changes nothing, no cap leaves the floor as asked', () => {
+    expect(mergedFloorW([Infinity, 300], 0, false)).toBe(300);
+    expect(mergedFloorW([300, 300], 0, false)).toBe(300);
+    expect(mergedFloorW([], 500, false)).toBe(0);
+    expect(mergedFloorW([400], 0, false)).toBe(400);
+    expect(mergedFloorW([400], 350, false)).toBe(350);
+  });
+});
