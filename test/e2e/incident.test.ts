@@ -77,7 +77,7 @@ describe('an incident, from the drill to the replay', () => {
     await timeline.press('Space');
     await lab.page.waitForFunction(() => document.querySelector('[data-testid="recording-play"]')?.getAttribute('aria-label') === 'Play');
     // Shift+→ from marker to marker until the brake.
-    let at = await timeline.nowMs();
+    let at = await timeline.settledNowMs();
     for (let i = 0; i < 40 && at < brakeMs; i++) {
       await timeline.press('Shift+ArrowRight');
       at = await timeline.movesFrom(at);

@@ -48,7 +48,7 @@ describe('a recording in the console', () => {
     await timeline.markers().first().waitFor();
     await timeline.press('Space'); // pause: the position moves only when we move it
     await operator.page.waitForFunction(() => document.querySelector('[data-testid="recording-play"]')?.getAttribute('aria-label') === 'Play');
-    const start = await timeline.nowMs();
+    const start = await timeline.settledNowMs();
 
     await timeline.press('ArrowRight');
     const plus10 = await timeline.movesFrom(start);

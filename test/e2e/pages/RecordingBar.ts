@@ -28,6 +28,20 @@ export class RecordingBar {
   }
 
   /** Waits until the shown position differs from `fromMs`, and returns it. */
+  /**
+   * The position once it has stopped moving: after a pause, a tick already on its way may still move it once (a busy
+   * machine delivers it late), so read it when it has held for `quietMs`.
+   */
+  async settledNowMs(quietMs = 400): Promise<number> {
+    let last = await this.nowMs();
+    for (;;) {
+      await this.page.waitForTimeout(quietMs);
+      const now = await this.nowMs();
+      if (now === last) return now;
+      last = now;
+    }
+  }
+
   async movesFrom(fromMs: number): Promise<number> {
     await this.page.waitForFunction((t) => Number(document.querySelector('[data-testid="recording-track"]')?.getAttribute('aria-valuenow')) !== t, fromMs);
     return this.nowMs();
