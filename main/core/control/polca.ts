@@ -18,6 +18,12 @@ import type { GpuModel } from '../../../shared/domain/topology.js';
  *
  * Stale telemetry never releases anything: the engine already counts stale GPUs at their power limit (worst case),
  * so escalation follows that worst case, and every release waits for fresh data.
+ *
+ * Headroom's controller (headroom.ts) drives the same levels with three hooks, all off for POLCA: the view's
+ * `lockPct` / `highPct` replace power for T1/T2 and for the high-priority half (the brake always reads power);
+ * `timing.lowDeepFirst` puts a low-priority deep step between T2's low locks and the high-priority ones (engaged with
+ * the brake too; released after the high-priority locks, and T2/T1 then hold a full hold again); `timing.highHoldS`
+ * gives the high-priority locks their own, shorter hold. `deepSinceMs` / `shedServers` are Headroom's (stepEscalation).
  */
 
 export type PolcaStage = 'normal' | 't1' | 't2' | 'brake';
