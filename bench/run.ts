@@ -165,7 +165,7 @@ function benchSim() {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
   const r = JSON.parse(out.trim().split('\n').pop()!) as { gpus: number; durationS: number; runs: number[] };
   // Best of 5: the first runs pay V8's warm-up (JIT tiers), as a long-running console does only once.
-  return { speedup: Math.max(...r.runs), gpus: r.gpus, durationS: r.durationS, runs: r.runs, what: 'speedup: engine + simulator + alerts + report, no controller (with POLCA: controlled*); compiled build, best of 5 runs (runs[0]: a fresh process\'s first)' };
+  return { speedup: Math.max(...r.runs), gpus: r.gpus, durationS: r.durationS, runs: r.runs, what: 'speedup: engine + simulator + alerts + report, no controller (with the default controller: controlled*); compiled build, best of 5 runs (runs[0]: a fresh process\'s first)' };
 }
 
 /** One hour of 10 s per-rack power for 10,240 GPUs (320 racks × 360 buckets) out of 6 h of rollups. */
@@ -241,7 +241,7 @@ try {
   if (wants('sim')) {
     log('sim speed-up…');
     results.sim = benchSim();
-    log('sim speed-up under POLCA…');
+    log('sim speed-up under the default controller…');
     results.sim = { ...section('sim'), ...benchControlledSim() };
   }
   if (wants('ingest')) {
@@ -254,7 +254,7 @@ try {
     const tk = results.tick as { storeBytesPerGpuSample: number | null; storeWhat: string };
     // tick.storeDropped: the hand-paced tick loop's drops; store.droppedTicks comes from the served runtime below.
     results.store = { ...section('store'), bytesPerGpuSample: tk.storeBytesPerGpuSample, what: tk.storeWhat };
-    log('whole tick with POLCA (10,240 GPUs)…');
+    log('whole tick with the default controller (10,240 GPUs)…');
     results.tick = { ...section('tick'), ...benchFullTick(dir) };
   }
   if (wants('storeSpeed')) {
