@@ -148,7 +148,7 @@ export const PRODUCTION_SPREAD_S = 1800;
  * Per-server streams of 'production' demand, columnar: each stream walks the trace from its own offset, keeping each
  * request with probability `keep` (geometric skips: the cost is per admitted request, not per trace line).
  */
-class Streams {
+export class Streams {
   readonly server: Int32Array;
   readonly idx: Int32Array;
   readonly lap: Int32Array;
@@ -176,7 +176,10 @@ class Streams {
       const off = baseOffsetS + rng() * PRODUCTION_SPREAD_S;
       this.offsetS[k] = off;
       this.lap[k] = Math.floor(off / dur);
-      this.idx[k] = lowerBound(trace.arrivalS, off - this.lap[k]! * dur);
+      const i = lowerBound(trace.arrivalS, off - this.lap[k]! * dur);
+      // Past the trace's last request: the stream starts at the first one of the next lap (never in the past).
+      if (i === trace.arrivalS.length) this.lap[k]!++;
+      this.idx[k] = i === trace.arrivalS.length ? 0 : i;
       this.advance(k, this.skip() - 1);
     }
   }
@@ -208,7 +211,7 @@ class Streams {
   }
 }
 
-/** First index with xs[i] ≥ x (xs ascending). */
+/** First index with xs[i] ≥ x (xs ascending); xs.length when there is none. */
 function lowerBound(xs: Float64Array, x: number): number {
   let lo = 0;
   let hi = xs.length;
@@ -217,7 +220,7 @@ function lowerBound(xs: Float64Array, x: number): number {
     if (xs[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
-  return lo === xs.length ? 0 : lo;
+  return lo;
 }
 
 /** One inference service fed from a trace across its servers ('production' or 'bursty' demand, see DemandProfile). */

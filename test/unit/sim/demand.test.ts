@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InferenceServiceSchema, TrainingJobSchema } from '../../../shared/domain/scenario.js';
-import { InferenceServiceSim, type DemandProfile } from '../../../main/sim/inference.js';
+import { InferenceServiceSim, Streams, type DemandProfile } from '../../../main/sim/inference.js';
 import { TrainingJobSim } from '../../../main/sim/training.js';
 import { createRng } from '../../../main/sim/rng.js';
 import { loadTraces } from '../../../main/sim/config.js';
@@ -86,5 +86,20 @@ describe('calibration against POLCA’s production row (docs/MODEL.md "Demand")'
     const r = risesOver(rowSeries('bursty'), 40);
     expect(Math.max(...r)).toBeGreaterThan(35);
     expect(quantileOf(r, 0.9)).toBeGreaterThan(25);
+  });
+});
+
+describe('production streams start at or after t = 0', () => {
+  it('a stream whose offset falls after the trace’s last request starts at the next lap, not in the past', () => {
+    const tr = traces.code;
+    const last = tr.arrivalS[tr.arrivalS.length - 1]!;
+    // An rng of 0: the offset is the base exactly, between the last request and the trace's end.
+    for (const base of [last + 0.25, last + 0.25 + tr.durationS]) {
+      const st = new Streams(tr, 3, 0.5, base, () => 0);
+      for (let k = 0; k < st.server.length; k++) {
+        expect(st.nextAt(k)).toBeGreaterThanOrEqual(0);
+        expect(st.nextAt(k)).toBeLessThan(tr.durationS);
+      }
+    }
   });
 });
