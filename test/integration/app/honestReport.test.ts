@@ -3,9 +3,8 @@ import { runLoaded } from '../../../main/app/batch.js';
 import type { LoadedScenario } from '../../../main/sim/config.js';
 import type { Alert } from '../../../shared/domain/fleet.js';
 import type { ScenarioFile } from '../../../shared/domain/scenario.js';
-import { resolveTopology } from '../../../main/core/topology.js';
-import { ScenarioSchema } from '../../../shared/domain/scenario.js';
 import { defaultTopology, H100, smallScenario } from '../../helpers.js';
+import { tripScenario } from '../../fixtures/tripScenario.js';
 
 /**
  * The report and the alerts through a real run (simulator, engine, POLCA), default site: a budget loss deep enough to
@@ -80,29 +79,9 @@ describe('a telemetry stall: measured against assumed', () => {
 });
 
 describe('overloadAllowanceUsedPct: the simulator’s trip accumulator', () => {
-  /** One row of 2 racks on a 2N plant whose B busway (50 kW) is small for the row alone; A fails at 60 s. */
-  function tripScenario(): LoadedScenario {
-    const spec = {
-      site: { id: 's', name: 's' },
-      gpuModels: [],
-      rows: [{ id: 'R', budgetKW: 80, coolingKW: 100, supplyC: 22, racks: 2, serversPerRack: 4, gpusPerServer: 8, gpuModel: 'H100-SXM', serverIdleW: 1500, serverActiveW: 2000 }],
-      plant: {
-        continuousPct: 80,
-        feeds: [{ id: 'F1', kind: 'utility', ratedKW: 500 }, { id: 'F2', kind: 'utility', ratedKW: 500 }],
-        ups: [{ id: 'UA', feed: 'F1', modules: 2, moduleKW: 200, redundantModules: 1, rideThroughS: 300 }, { id: 'UB', feed: 'F2', modules: 2, moduleKW: 200, redundantModules: 1, rideThroughS: 300 }],
-        devices: [{ id: 'BA', kind: 'busway', from: 'UA', ratedKW: 200, curve: 'C', phases: 3, powerFactor: 0.95 }, { id: 'BB', kind: 'busway', from: 'UB', ratedKW: 50, curve: 'C', phases: 3, powerFactor: 0.95 }],
-        racks: [{ row: 'R', a: 'BA', b: 'BB', pdu: { ratedKW: 60, curve: 'C', phases: 3, powerFactor: 0.95 } }],
-        cooling: { air: [], liquid: [] },
-      },
-    } as const;
-    const topology = resolveTopology(spec as never);
-    const scenario = ScenarioSchema.parse({ name: 'trip', topology: spec, services: [{ id: 'chat', priority: 'high', trace: 'conv', placement: { rows: ['R'] }, ratePerServer: 6 }], events: [{ kind: 'deviceFailure', atS: 60, devices: ['BA'] }] });
-    return { scenario, topology, source: 'test' };
-  }
-
   it('the worst share of time-to-trip any device feeding the row used, over the run; the report says so', () => {
     let worst = 0;
-    const { report } = runLoaded(tripScenario(), {
+    const { report } = runLoaded(tripScenario(50), {
       seed: 1,
       durationS: 300,
       policy: 'unconstrained',

@@ -1,31 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadTraces } from '../../../main/sim/config.js';
 import { Simulator } from '../../../main/sim/simulator.js';
-import { resolveTopology } from '../../../main/core/topology.js';
-import { ScenarioSchema } from '../../../shared/domain/scenario.js';
+import { tripScenario } from '../../fixtures/tripScenario.js';
 
-/** One row of 2 racks on a 2N plant whose B busway is far too small for the row alone; A fails at 60 s. */
+/** The trip scenario (test/fixtures/tripScenario.ts) with busway B of `bKW`, as a simulator. */
 function sim(bKW: number) {
-  const spec = {
-    site: { id: 's', name: 's' },
-    gpuModels: [],
-    rows: [{ id: 'R', budgetKW: 80, coolingKW: 100, supplyC: 22, racks: 2, serversPerRack: 4, gpusPerServer: 8, gpuModel: 'H100-SXM', serverIdleW: 1500, serverActiveW: 2000 }],
-    plant: {
-      continuousPct: 80,
-      feeds: [{ id: 'F1', kind: 'utility', ratedKW: 500 }, { id: 'F2', kind: 'utility', ratedKW: 500 }],
-      ups: [{ id: 'UA', feed: 'F1', modules: 2, moduleKW: 200, redundantModules: 1, rideThroughS: 300 }, { id: 'UB', feed: 'F2', modules: 2, moduleKW: 200, redundantModules: 1, rideThroughS: 300 }],
-      devices: [{ id: 'BA', kind: 'busway', from: 'UA', ratedKW: 200, curve: 'C', phases: 3, powerFactor: 0.95 }, { id: 'BB', kind: 'busway', from: 'UB', ratedKW: bKW, curve: 'C', phases: 3, powerFactor: 0.95 }],
-      racks: [{ row: 'R', a: 'BA', b: 'BB', pdu: { ratedKW: 60, curve: 'C', phases: 3, powerFactor: 0.95 } }],
-      cooling: { air: [], liquid: [] },
-    },
-  } as const;
-  const topology = resolveTopology(spec as never);
-  const scenario = ScenarioSchema.parse({
-    name: 'trip',
-    topology: spec,
-    services: [{ id: 'chat', priority: 'high', trace: 'conv', placement: { rows: ['R'] }, ratePerServer: 6 }],
-    events: [{ kind: 'deviceFailure', atS: 60, devices: ['BA'] }],
-  });
+  const { topology, scenario } = tripScenario(bKW);
   return new Simulator(topology, scenario, loadTraces(), 1);
 }
 
