@@ -29,35 +29,14 @@ const EXAMPLES_PER_KIND = 3;
 const KINDS: readonly ViolationKind[] = ['staleRelease', 'staleResend', 'badCommand', 'brakeBound', 'leaseBound'];
 const BRAKE_S = PolicyConfigSchema.parse({}).actuation.brakeS;
 
-/** What a range of schedules measured (mergeable across workers). */
-export interface Tally {
+/**
+ * What a range of schedules measured (mergeable across workers): a schedule's figures (faultCheck.ts CheckResult, less
+ * its seed) summed or maxed over the runs, with the number of runs and of those whose brake path failed.
+ */
+export type Tally = Omit<CheckResult, 'seed'> & {
   runs: number;
-  ticks: number;
-  overTicks: number;
-  staleRelease: number;
-  staleResend: number;
-  staleResendReapply: number;
-  badCommand: number;
-  brakeBound: number;
-  leaseBound: number;
-  brakeBoundUndercount: number;
-  leaseBoundUndercount: number;
-  undercountTicks: number;
-  brakeStretches: number;
-  leaseStretches: number;
-  worstBrakeStretch: number;
-  worstBrakeExcess: number;
-  worstBrakeExcessClean: number;
-  worstLeaseStretch: number;
-  worstLeaseExcess: number;
-  worstLeaseExcessClean: number;
-  lostCommands: number;
-  sentCommands: number;
-  lapses: number;
-  reapplies: number;
   brakePathFailed: number;
-  examples: Example[];
-}
+};
 
 export function emptyTally(): Tally {
   return {
