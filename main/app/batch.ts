@@ -23,6 +23,9 @@ import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } 
 export type SimPolicy = 'headroom' | 'polca' | 'polca-no-priority' | 'none';
 export type RunPolicy = SimPolicy | 'unconstrained';
 
+/** The controller a run, a sweep's default and the console use unless told otherwise: Headroom's own. */
+export const DEFAULT_SIM_POLICY: SimPolicy = 'headroom';
+
 /** The control service's mode for a policy: `none` is brake-only; POLCA without priorities is POLCA's mode. */
 export function controlModeOf(policy: SimPolicy): ControlMode {
   return policy === 'none' ? 'brake-only' : policy === 'headroom' ? 'headroom' : 'polca';

@@ -30,7 +30,7 @@ import { createPlanner } from './planner.js';
 import { RefusalAudit } from './refusalAudit.js';
 import { createIncidents } from './incidents.js';
 import { createReplays } from './replayJobs.js';
-import { replayOrigin } from './batch.js';
+import { controlModeOf, DEFAULT_SIM_POLICY, replayOrigin } from './batch.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
 import type { SourcesApi, TelemetryReader } from '../core/ports.js';
 import type { LoadedScenario } from '../sim/config.js';
@@ -223,8 +223,8 @@ async function wire(
     actuator: plant.actuator,
     audit,
     priorities: plant.priorities,
-    // The console runs Headroom's own controller (POLCA's levels staged from the row's learnt rises: docs/CONTROL.md).
-    mode: 'headroom',
+    // The console runs the default controller, Headroom's own (POLCA's levels staged from the row's learnt rises: docs/CONTROL.md).
+    mode: controlModeOf(DEFAULT_SIM_POLICY),
     // Real GPUs are capped through their agents (NVML, in-band, ~1 s), not a BMC: unless control.db says otherwise.
     ...(fp ? { policy: PolicyConfigSchema.parse({ actuation: { capPath: 'inBand' } }) } : {}),
     store: controlState(controlDb),

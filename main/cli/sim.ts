@@ -1,13 +1,11 @@
 import { writeFileSync, renameSync } from 'node:fs';
-import { runLoaded, type SimPolicy } from '../app/batch.js';
+import { DEFAULT_SIM_POLICY, runLoaded, type SimPolicy } from '../app/batch.js';
 import type { SimReport, WorkloadFigures } from '../app/report.js';
 import { loadScenario } from '../sim/config.js';
 import type { DemandProfile } from '../sim/inference.js';
 
-/** The controller `headroom sim` runs unless told otherwise. */
-export const DEFAULT_SIM_POLICY: SimPolicy = 'headroom';
 
-export { runLoaded, type RunPolicy, type SimPolicy, type LoadedRun } from '../app/batch.js';
+export { DEFAULT_SIM_POLICY, runLoaded, type RunPolicy, type SimPolicy, type LoadedRun } from '../app/batch.js';
 
 export interface SimOptions {
   scenario: string;
