@@ -5,14 +5,14 @@ import type { Topology } from '../../shared/domain/topology.js';
 import { firmBudgets, maintenanceState, resolvePlant, type ResolvedPlant } from '../core/plant.js';
 import { contingencies, isUnsafe } from '../core/contingency.js';
 import type { LoadedScenario } from '../sim/config.js';
-import { plantInputs, responseLatency } from '../engine/plantWatch.js';
+import { LoadPeaks, plantInputs, responseLatency } from '../engine/plantWatch.js';
 import { runLoaded } from './batch.js';
 
 export interface ContingencyReport {
   scenario: string;
   /** Devices taken out of service for the analysis (a planned maintenance window): the plant runs without them. */
   maintenance: string[];
-  /** Simulated seconds run under POLCA before the analysis (the loads it analyses are that instant's). */
+  /** Simulated seconds run under POLCA before the analysis (the loads it analyses: each rack's and GPU's peak over the last 30–60 s of them). */
   atS: number;
   gpus: number;
   /** Devices in the plant (and the N-1 cases analysed: every device, plus one module of each UPS). */
@@ -36,13 +36,15 @@ export function contingencyReport(loaded: LoadedScenario, o: { atS: number; seed
   const seed = o.seed ?? loaded.scenario.seed;
   const ticks = Math.round((o.atS * 1000) / loaded.scenario.stepMs);
   let n = 0;
+  const peaks = new LoadPeaks(t);
   runLoaded(loaded, {
     seed,
     durationS: o.atS,
     policy: 'polca',
     config,
     onTick: (engine, _control, sim) => {
-      if (++n === ticks) inputs = plantInputs(engine, sim.gpuPriority());
+      peaks.observe(engine);
+      if (++n === ticks) inputs = plantInputs(engine, sim.gpuPriority(), peaks.get());
     },
   });
   if (!inputs) throw new Error('the scenario ran no tick');

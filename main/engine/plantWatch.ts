@@ -5,20 +5,44 @@ import { contingencies, isUnsafe, worstByRow } from '../core/contingency.js';
 import { armedLimits, capRoomW } from '../core/armed.js';
 import { coolingOutIds } from '../core/cooling.js';
 import { Arbiter, type Layer } from '../core/control/arbiter.js';
+import { PeakHold } from '../core/peakHold.js';
+import type { Topology } from '../../shared/domain/topology.js';
 import type { Engine, TickService } from './engine.js';
 
+/** How far back the N-1 analysis looks for each rack's (and GPU's) heaviest load: 30–60 s (core/peakHold.ts). */
+export const LOAD_PEAK_WINDOW_MS = 60_000;
+
+/** Each rack's power as the control sees it and each GPU's, held at their peak over the last `LOAD_PEAK_WINDOW_MS`. */
+export class LoadPeaks {
+  private readonly rack: PeakHold;
+  private readonly gpu: PeakHold;
+  constructor(t: Topology) {
+    this.rack = new PeakHold(t.racks.length, LOAD_PEAK_WINDOW_MS);
+    this.gpu = new PeakHold(t.gpuCount, LOAD_PEAK_WINDOW_MS);
+  }
+  observe(engine: Engine): void {
+    this.rack.observe(engine.controlRackW, engine.nowMs);
+    this.gpu.observe(engine.live.powerW, engine.nowMs);
+  }
+  /** Rack power (W) and GPU power (W) at their recent peak (NaN: never read). */
+  get(): { rackW: Float64Array; powerW: Float64Array } {
+    return { rackW: this.rack.max(), powerW: this.gpu.max() };
+  }
+}
+
 /**
- * What the N-1 analysis needs from an engine at one instant: each rack's power, and per rack what power caps can take
- * from its low- and high-priority GPUs (power above the lowest settable limit, core/armed.ts), lowest priority first.
+ * What the N-1 analysis needs from an engine: each rack's power, and per rack what power caps can take from its low-
+ * and high-priority GPUs (power above the lowest settable limit, core/armed.ts), lowest priority first. With `load`,
+ * those of the recent peak (LoadPeaks); without, this instant's.
  */
-export function plantInputs(engine: Engine, priorities: Uint8Array): { rackKW: Float64Array; lowKW: Float64Array; highKW: Float64Array } {
+export function plantInputs(engine: Engine, priorities: Uint8Array, load?: { rackW: ArrayLike<number>; powerW: ArrayLike<number> }): { rackKW: Float64Array; lowKW: Float64Array; highKW: Float64Array } {
   const t = engine.topology;
   // The power control sees: a fresh meter where the site has one, else the model (GPU readings + server overhead).
-  const rackKW = Float64Array.from(engine.controlRackW, (w) => w / 1000);
+  const rackKW = Float64Array.from(load?.rackW ?? engine.controlRackW, (w, r) => (Number.isFinite(w) ? w : engine.controlRackW[r]!) / 1000);
   const lowKW = new Float64Array(t.racks.length);
   const highKW = new Float64Array(t.racks.length);
   const { gpuRack } = engine.index;
-  const room = capRoomW(t, engine.index, engine.live.powerW);
+  const room = capRoomW(t, engine.index, load?.powerW ?? engine.live.powerW);
   for (let g = 0; g < t.gpuCount; g++) {
     if (priorities[g]) highKW[gpuRack[g]!]! += room[g]! / 1000;
     else lowKW[gpuRack[g]!]! += room[g]! / 1000;
@@ -34,14 +58,16 @@ export function responseLatency(config: PolicyConfig) {
 
 /**
  * Live contingency analysis: every `everyMs` of engine time, every single failure of the plant as it is now (with
- * what has failed or is out for maintenance) against the loads of that tick (core/contingency.ts), with the policy's
+ * what has failed or is out for maintenance) against each rack's heaviest load of the last 30–60 s (LoadPeaks: a
+ * training row between two compute phases is not read as safe), core/contingency.ts, with the policy's
  * actuation latencies. The unsafe ones feed the `contingencyUnsafe` alert; the whole picture is what the faces read
  * (`plant:contingency`). ~7 ms for the default site's 97 failures, ~40 ms cold / ~18 ms warm at ×8 (bench `contingency`), so it runs
  * on the engine's thread every few seconds.
  *
  * Armed responses (`arm`): each analysis keeps, per failure that needs caps, the caps per rack it would take. Every
  * tick the plant's state is compared with the last: a device (or UPS module) that has just gone out fires its plan
- * at once — one power limit per GPU (core/armed.ts) in the arbiter's "armed response" layer (an emergency: exempt GPUs
+ * at once — one power limit per GPU (core/armed.ts, from each GPU's recent peak, so a GPU caught in a lull is held
+ * when it climbs back) in the arbiter's "armed response" layer (an emergency: exempt GPUs
  * get it too), before the control plane's budgets, POLCA or playbooks have reacted — and the plant is analysed
  * again so the next failure has a plan. The caps stay while the device is out; its return to service lifts them.
  */
@@ -56,6 +82,7 @@ export class PlantWatch implements TickService {
   private layer: Layer | null = null;
   private arbiter: Arbiter | null = null;
   private lastOut: string[] = [];
+  private readonly peaks: LoadPeaks;
 
   constructor(
     engine: Engine,
@@ -67,6 +94,7 @@ export class PlantWatch implements TickService {
   ) {
     const t = engine.topology;
     this.plant = resolvePlant(t.plant!, t);
+    this.peaks = new LoadPeaks(t);
   }
 
   /** Plans fired and still in force, oldest first. */
@@ -82,6 +110,7 @@ export class PlantWatch implements TickService {
   }
 
   onTick(engine: Engine, nowMs: number): void {
+    this.peaks.observe(engine);
     if (this.watchFailures(engine, nowMs)) this.nextMs = -Infinity;
     if (nowMs < this.nextMs) return;
     this.nextMs = nowMs + this.everyMs;
@@ -108,7 +137,7 @@ export class PlantWatch implements TickService {
       const c = this.planOf.get(id);
       if (!plan || !c) continue;
       const limitW = new Float64Array(engine.topology.gpuCount);
-      const capsKW = armedLimits(engine.topology, engine.index, plan, this.priorities, engine.live.powerW, limitW);
+      const capsKW = armedLimits(engine.topology, engine.index, plan, this.priorities, this.peakPowerW(engine), limitW);
       const gpus = limitW.reduce((a, v) => a + (v > 0 ? 1 : 0), 0);
       const trips = c.overloads.map((o) => o.secondsToTrip).filter((x): x is number => x !== null);
       const firing: ArmedFiring = { device: id, atMs: nowMs, capsKW: Math.round(capsKW * 10) / 10, gpus, landsInS: c.response.landsInS, firstTripS: trips.length ? Math.min(...trips) : null };
@@ -141,6 +170,14 @@ export class PlantWatch implements TickService {
     return { ...x!.f };
   }
 
+  /** Each GPU's recent peak power (W), this instant's where it has none yet. */
+  private peakPowerW(engine: Engine): Float64Array {
+    const p = this.peaks.get().powerW;
+    const now = engine.live.powerW;
+    for (let g = 0; g < p.length; g++) if (!Number.isFinite(p[g]!)) p[g] = now[g]!;
+    return p;
+  }
+
   /** The layer: the lowest limit any plan in force sets per GPU. */
   private redraw(): void {
     const layer = this.layer!;
@@ -167,7 +204,7 @@ export class PlantWatch implements TickService {
     const t0 = performance.now();
     const now = this.state() ?? healthyState(this.plant);
     const base = maintenance?.length ? maintenanceState(this.plant, maintenance, now) : now;
-    const inp = plantInputs(engine, this.priorities);
+    const inp = plantInputs(engine, this.priorities, { rackW: this.peaks.get().rackW, powerW: this.peakPowerW(engine) });
     const plans = maintenance?.length ? undefined : new Map<string, Float64Array>();
     const cs = contingencies(this.plant, engine.topology, inp.rackKW, { lowKW: inp.lowKW, highKW: inp.highKW }, responseLatency(this.policy()), base, plans);
     const out = outIds(this.plant, base);
