@@ -121,7 +121,10 @@ export function benchControlledSim(cwd?: string) {
       const report = new ReportBuilder(engine, durationS, control);
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      for (let i = 0; i < durationS; i++) report.record(engine.tick().fired);
+      for (let i = 0; i < durationS; i++) {
+        const r = engine.tick();
+        report.record(r.fired, r.notified);
+      }
       const cpu = process.cpuUsage(c0);
       runs.push(Math.round((durationS * 1000) / (performance.now() - t0)));
       cpuRuns.push(Math.round((durationS * 1e6) / (cpu.user + cpu.system)));

@@ -158,7 +158,10 @@ function benchSim() {
       const engine = new Engine({ topology, source: new SimSource(sim), stepMs: 1000, startMs: sim.timeMs });
       const report = new ReportBuilder(engine, durationS, null);
       const t0 = performance.now();
-      for (let i = 0; i < durationS; i++) report.record(engine.tick().fired);
+      for (let i = 0; i < durationS; i++) {
+        const r = engine.tick();
+        report.record(r.fired, r.notified);
+      }
       runs.push(Math.round((durationS * 1000) / (performance.now() - t0)));
     }
     console.log(JSON.stringify({ gpus: topology.gpuCount, durationS, runs }));`;

@@ -23,6 +23,7 @@ export const REQUEST_CHANNELS = [
   'policy:get',
   'policy:set',
   'alerts:ack',
+  'alerts:ackGroup',
   'alerts:silence',
   'alerts:unsilence',
   'alerts:silences',

@@ -109,6 +109,8 @@ export const requestSchemas = {
   'policy:get': z.object({}).strict(),
   'policy:set': z.object({ config: z.unknown(), reason: ReasonSchema }).strict(),
   'alerts:ack': z.object({ id: z.string().min(1), comment: z.string().max(500).default('') }).strict(),
+  /** Every active, unacknowledged member of one alert group (rule × row: shared/domain/alertGroups.ts), one audit record. */
+  'alerts:ackGroup': z.object({ group: z.string().min(3).max(200), comment: z.string().max(500).default('') }).strict(),
   'alerts:silence': z
     .object({ matchers: z.array(SilenceMatcherSchema).min(1).max(10), durationS: z.number().int().min(60).max(7 * 24 * 3600), comment: ReasonSchema })
     .strict(),
@@ -213,6 +215,7 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'policy:get': 'viewer',
   'policy:set': 'admin',
   'alerts:ack': 'operator',
+  'alerts:ackGroup': 'operator',
   'alerts:silence': 'operator',
   'alerts:unsilence': 'operator',
   'alerts:silences': 'viewer',
@@ -261,6 +264,7 @@ export interface ResponseTypes {
   'policy:get': PolicyConfig;
   'policy:set': PolicyConfig;
   'alerts:ack': Alert;
+  'alerts:ackGroup': Alert[];
   'alerts:silence': Silence;
   'alerts:unsilence': { removed: string };
   'alerts:silences': Silence[];

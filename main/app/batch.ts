@@ -123,7 +123,7 @@ export function runLoaded(
         begun = true;
       }
       const r = engine.tick();
-      if (engine.nowMs >= fromMs) report.record(r.fired);
+      if (engine.nowMs >= fromMs) report.record(r.fired, r.notified);
       o.onTick?.(engine, control, sim);
       if (o.onProgress && (i % progressEvery === 0 || i === ticks - 1)) o.onProgress(((i + 1) * scenario.stepMs) / 1000, o.durationS);
     }

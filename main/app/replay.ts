@@ -230,7 +230,8 @@ function runFleetSide(plan: ReplayPlan, policy: SimPolicy, config: PolicyConfig,
     const report = new ReportBuilder(engine, ticks, control);
     report.begin();
     for (let i = 0; i < ticks; i++) {
-      report.record(engine.tick().fired);
+      const r = engine.tick();
+      report.record(r.fired, r.notified);
       series.tick(engine, control);
       if (onProgress && (i % 30 === 0 || i === ticks - 1)) onProgress(i + 1, ticks);
     }

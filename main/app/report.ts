@@ -60,7 +60,11 @@ export interface SimReport {
    * devices tripped or near it. Empty when there is nothing to say.
    */
   warnings: string[];
-  alerts: { fired: number; byRule: Record<string, number> };
+  /**
+   * fired: new firings (flap returns within a rule's refireAfterS not counted), per rule in byRule; notifications:
+   * grouped notifications sent (one per rule × row, again only after GROUP_INTERVAL_S: shared/domain/alertGroups.ts).
+   */
+  alerts: { fired: number; byRule: Record<string, number>; notifications: number };
   /** caps / releases: GPU commands issued (lock or limit lowered; raised or removed, brake off); brakes: row brake engagements. */
   actions: { caps: number; brakes: number; releases: number };
   workloads: Array<{
@@ -166,6 +170,7 @@ export class ReportBuilder {
   private siteEnergyKWh = 0;
   private n = 0;
   private readonly fired = new Map<string, number>();
+  private notifications = 0;
   /** The control plane's cumulative counts when the report began (a window starts after the run does). */
   private baseBrakes: Int32Array;
   private baseCounts = { caps: 0, brakes: 0, releases: 0 };
@@ -199,7 +204,8 @@ export class ReportBuilder {
     this.baseCounts = { ...this.control.counts };
   }
 
-  record(fired: readonly Alert[]): void {
+  record(fired: readonly Alert[], notified: readonly string[] = []): void {
+    this.notifications += notified.length;
     const e = this.engine;
     const dtH = e.step / 3_600_000;
     const tracked = this.rowsTracked;
@@ -273,7 +279,7 @@ export class ReportBuilder {
       }),
       site: { peakKW: r2(this.sitePeakKW), peakAssumedKW: r2(this.sitePeakAssumedKW), energyKWh: r2(this.siteEnergyKWh) },
       warnings: tr.warnings((this.engine.nowMs - this.startMs) / 1000),
-      alerts: { fired: [...this.fired.values()].reduce((a, b) => a + b, 0), byRule },
+      alerts: { fired: [...this.fired.values()].reduce((a, b) => a + b, 0), byRule, notifications: this.notifications },
       actions: this.control
         ? { caps: this.control.counts.caps - this.baseCounts.caps, brakes: this.control.counts.brakes - this.baseCounts.brakes, releases: this.control.counts.releases - this.baseCounts.releases }
         : { caps: 0, brakes: 0, releases: 0 },

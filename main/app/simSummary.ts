@@ -18,7 +18,7 @@ export function summaryLine(report: SimReport, wallS: number, durationS: number,
       return `${r.id} peak ${r.peakPct} % (p99 ${r.p99Pct} %, ${r.secondsOver100} s over, longest ${r.longestOverS} s${brakes})`;
     })
     .join('; ');
-  const parts = [`simulated ${durationS} s of ${report.gpus} GPUs in ${wallS.toFixed(2)} s (${speed})`, rows, `alerts fired ${report.alerts.fired}`];
+  const parts = [`simulated ${durationS} s of ${report.gpus} GPUs in ${wallS.toFixed(2)} s (${speed})`, rows, `alerts fired ${report.alerts.fired} (${report.alerts.notifications} notifications)`];
   const ratios = compareRatios(report);
   if (ratios) parts.push(ratios);
   const n = report.warnings.length;

@@ -1,5 +1,6 @@
 import type { Alert, Severity } from '../../shared/domain/fleet.js';
 import type { AlertRule } from '../../shared/domain/alerts.js';
+import { alertGroupKey, GROUP_INTERVAL_S } from '../../shared/domain/alertGroups.js';
 
 /** One subject meeting one rule's condition at one instant (subjects not meeting it are simply absent). */
 export interface Observation {
@@ -18,28 +19,37 @@ export interface AlertBook {
   lastTrueMs: Map<string, number>;
   /** Resolved alerts kept for the history list, newest last, bounded. */
   resolved: Alert[];
+  /** When each alert id last resolved after firing, and how often it had come back (flap control). */
+  lastResolved: Map<string, { atMs: number; flaps: number }>;
+  /** When each group (rule × row) last notified. */
+  groupNotifiedMs: Map<string, number>;
 }
 
 export const RESOLVED_HISTORY = 500;
 
 export function createAlertBook(): AlertBook {
-  return { alerts: new Map(), lastTrueMs: new Map(), resolved: [] };
+  return { alerts: new Map(), lastTrueMs: new Map(), resolved: [], lastResolved: new Map(), groupNotifiedMs: new Map() };
 }
 
 /**
  * Advance the lifecycle (Prometheus semantics): inactive → pending when the condition first holds; pending → firing
  * once it has held `forS`; pending → dropped if it clears before; firing → resolved once it has been false for
- * `keepFiringForS`. Subjects without an observation this round count as false. Returns whether anything changed and
- * which alerts started firing.
+ * `keepFiringForS`. Subjects without an observation this round count as false.
+ * Flap control: an alert that resolved less than its rule's `refireAfterS` ago and fires again resumes without
+ * counting as a new firing (`flaps` + 1, not in `fired`, no notification).
+ * Notifications, Alertmanager-style: grouped by rule × row; a new firing notifies its group unless the group notified
+ * less than GROUP_INTERVAL_S ago (members joining within that interval ride on the notification already sent).
+ * Returns whether anything changed, which alerts started firing (new, not resumed) and the groups notified.
  */
 export function evaluateAlerts(
   book: AlertBook,
   rules: readonly AlertRule[],
   observations: readonly Observation[],
   nowMs: number,
-): { changed: boolean; fired: Alert[] } {
+): { changed: boolean; fired: Alert[]; notified: string[] } {
   let changed = false;
   const fired: Alert[] = [];
+  const notified: string[] = [];
   const seen = new Set<string>();
   for (const o of observations) {
     const id = `${o.rule.id}:${o.subject.id}`;
@@ -64,6 +74,8 @@ export function evaluateAlerts(
         silencedBy: null,
         inhibitedBy: null,
       };
+      const prev = book.lastResolved.get(id);
+      if (prev && nowMs - prev.atMs < (o.rule.refireAfterS ?? 0) * 1000) a.flaps = prev.flaps + 1;
       book.alerts.set(id, a);
       changed = true;
     } else {
@@ -73,8 +85,15 @@ export function evaluateAlerts(
     if (a.state === 'pending' && nowMs - a.activeSinceMs >= o.rule.forS * 1000) {
       a.state = 'firing';
       a.firingSinceMs = nowMs;
-      fired.push(a);
       changed = true;
+      if (!a.flaps) {
+        fired.push(a);
+        const g = alertGroupKey(a);
+        if (!(nowMs - (book.groupNotifiedMs.get(g) ?? -Infinity) < GROUP_INTERVAL_S * 1000)) {
+          book.groupNotifiedMs.set(g, nowMs);
+          notified.push(g);
+        }
+      }
     }
   }
   const byId = new Map(rules.map((r) => [r.id, r]));
@@ -88,11 +107,17 @@ export function evaluateAlerts(
       if (a.state === 'firing') {
         book.resolved.push({ ...a, state: 'resolved', resolvedAtMs: nowMs });
         if (book.resolved.length > RESOLVED_HISTORY) book.resolved.shift();
+        book.lastResolved.set(id, { atMs: nowMs, flaps: a.flaps ?? 0 });
       }
       changed = true;
     }
   }
-  return { changed, fired };
+  // Flap memory older than any rule's window is dropped (bounded by the subjects that ever fired).
+  if (book.lastResolved.size > RESOLVED_HISTORY) {
+    const keepMs = Math.max(0, ...rules.map((r) => (r.refireAfterS ?? 0) * 1000));
+    for (const [id, r] of book.lastResolved) if (nowMs - r.atMs >= keepMs) book.lastResolved.delete(id);
+  }
+  return { changed, fired, notified };
 }
 
 /** Current alerts (pending and firing), most severe first, then oldest first. */

@@ -9,9 +9,10 @@ import type { Contingency } from '../../shared/domain/plant.js';
 import type { Drift } from './meters.js';
 import type { ConfigProblem } from './configSanity.js';
 import { unreachableRows, unreachableText } from './feasibility.js';
+import { observeSite, type SiteState } from './observeSite.js';
 
-/** The parts of fleet state the alert rules read. */
-export interface ObservedState {
+/** The parts of fleet state the alert rules read (heat, plant and controller parts: observeSite.ts). */
+export interface ObservedState extends SiteState {
   rowW: Float64Array;
   rowBudgetKW: Float64Array;
   tempC: Float64Array;
@@ -35,11 +36,15 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
       case 'rowPower': {
         // Only the highest row-power threshold a row exceeds reports: a row at 95 % shows one warning, not an
         // info and a warning (the higher alert inhibits the lower ones, as in Alertmanager).
-        const higher = rules.filter((r) => r.kind === 'rowPower' && r.thresholdPct > rule.thresholdPct).map((r) => (r.kind === 'rowPower' ? r.thresholdPct : 0));
+        // With hysteresis, an active alert holds until the row is `hysteresisPct` below its threshold.
+        const active = s.isActive ?? (() => false);
+        const level = (x: AlertRule, row: string) => (x.kind === 'rowPower' ? x.thresholdPct - (active(`${x.id}:${row}`) ? (x.hysteresisPct ?? 0) : 0) : Infinity);
+        const higher = rules.filter((r) => r.kind === 'rowPower' && r.thresholdPct > rule.thresholdPct);
         for (let r = 0; r < t.rows.length; r++) {
           const budget = s.rowBudgetKW[r]!;
           const pct = (s.rowW[r]! / 1000 / budget) * 100;
-          if (!(pct > rule.thresholdPct) || higher.some((h) => pct > h)) continue;
+          const id = t.rows[r]!.id;
+          if (!(pct > level(rule, id)) || higher.some((h) => pct > level(h, id))) continue;
           out.push({
             rule,
             subject: { kind: 'row', id: t.rows[r]!.id },
@@ -157,6 +162,8 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
         for (const r of d.rows.above) out.push(driftObservation(rule, d.rows, r, { kind: 'row', id: t.rows[r]!.id }, t.rows[r]!.id, `Row ${t.rows[r]!.id}: its branch circuits read`));
         break;
       }
+      default:
+        observeSite(t, rules, rule, s, out);
     }
   }
   return out;

@@ -79,6 +79,8 @@ export interface ControlApi {
 /** Operator handling of alerts (implemented by AlertHandling). Methods throw RefusalError. */
 export interface AlertOps {
   ack(alertId: string, comment: string, actor: Actor): Alert;
+  /** Acknowledge every active, unacknowledged member of a group (rule × row key) in one audited step. */
+  ackGroup(group: string, comment: string, actor: Actor): Alert[];
   silence(req: { matchers: Silence['matchers']; durationS: number; comment: string }, actor: Actor): Silence;
   unsilence(id: string, reason: string, actor: Actor): void;
   silences(): Silence[];

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { SilenceMatcherSchema, type Ack, type Actor, type Silence } from '../../shared/domain/control.js';
 import type { Alert, Severity } from '../../shared/domain/fleet.js';
 import type { Topology } from '../../shared/domain/topology.js';
+import type { AlertRule } from '../../shared/domain/alerts.js';
+import { alertGroupKey } from '../../shared/domain/alertGroups.js';
 import { RefusalError, type AlertOps, type AlertState, type AuditSink } from '../core/ports.js';
 
 type Matcher = Silence['matchers'][number];
@@ -23,6 +25,22 @@ export interface AlertHandlingDeps {
   activeAlerts?: () => readonly Alert[];
   /** Called after an ack, silence or unsilence is committed (e.g. re-emit `alerts:changed`: decorations changed). */
   onChange?: () => void;
+  /** Another inhibitor (e.g. a failed plant device mutes the row-power alerts it causes: plantInhibitor). */
+  inhibitor?: (a: Alert, row: string | null) => string | null;
+}
+
+/**
+ * Alertmanager-style inhibition by the plant: while a device is out by failure, the power alerts (rules of kind
+ * rowPower) of the rows whose budget it lowered are muted, `inhibitedBy` = `plantOut:<device>` — the operator sees the
+ * cause, not its consequences; they come back, or resolve, when the device does.
+ */
+export function plantInhibitor(plantOut: () => readonly { device: string; rows: readonly string[] }[], rules: readonly AlertRule[]): (a: Alert, row: string | null) => string | null {
+  const rowPower = new Set(rules.filter((r) => r.kind === 'rowPower').map((r) => r.id));
+  return (a, row) => {
+    if (a.subject.kind !== 'row' || row === null || !rowPower.has(a.rule)) return null;
+    const p = plantOut().find((x) => x.rows.includes(row));
+    return p ? `plantOut:${p.device}` : null;
+  };
 }
 
 /** Longest silence (s); the contract allows the same. */
@@ -81,7 +99,8 @@ const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
  * - **silences**: matchers on rule / severity / subject / row (exact, or trailing "*" prefix), all must match;
  *   time-boxed on the engine clock; persisted; unsilence ends one early.
  * - **inhibition**: while a row's power brake is engaged, its per-GPU alerts (temperature / throttle, the brake's
- *   expected consequences) are muted, `inhibitedBy` = `rowBrake:<row>`.
+ *   expected consequences) are muted, `inhibitedBy` = `rowBrake:<row>`; a failed plant device mutes the power alerts
+ *   of the rows it lowered (plantInhibitor).
  * - **grouping**: `row` is filled from the topology where the engine left it null.
  * Every ack, silence and unsilence writes an audit record in the same transaction as its state. Refusals throw
  * RefusalError; dispatch audits them.
@@ -175,6 +194,40 @@ export class AlertHandling implements AlertOps {
     this.pruneAckRows(now);
     this.d.onChange?.();
     return this.decorateList([alert], now)[0]!;
+  }
+
+  /**
+   * Acknowledge a whole group (rule × row, `alertGroupKey`): every active member not acknowledged yet, with one audit
+   * record naming the group and how many it took. Refused when the group has no such member.
+   */
+  ackGroup(group: string, comment: string, actor: Actor): Alert[] {
+    const now = this.d.now();
+    const members = this.currentAlerts().filter((a) => a.state !== 'resolved' && alertGroupKey({ rule: a.rule, row: this.rowOf(a) }) === group && !this.acks.has(instanceKey(a.id, a.activeSinceMs)));
+    if (members.length === 0) throw new RefusalError(`no unacknowledged alert in group "${group}" (unknown, resolved or already acknowledged)`);
+    const acks = members.map((a) => ({ alertId: a.id, by: actor.user, comment: comment.trim(), atMs: now, activeSinceMs: a.activeSinceMs }));
+    this.d.store.transaction(() => {
+      for (const k of acks) this.d.store.upsertAck(k);
+      this.d.audit.append(
+        {
+          actor,
+          kind: 'ack',
+          target: `group ${group}`,
+          oldValue: `${members.length} unacknowledged`,
+          newValue: `acknowledged ${members.length} alert${members.length === 1 ? '' : 's'}: ${members.slice(0, 5).map((a) => a.subject.id).join(', ')}${members.length > 5 ? ' …' : ''}`,
+          reason: comment.trim(),
+          outcome: 'ok',
+        },
+        now,
+      );
+    });
+    for (const k of acks) {
+      this.unbound.delete(k.alertId);
+      this.acks.set(instanceKey(k.alertId, k.activeSinceMs), k);
+    }
+    this.trimAcks();
+    this.pruneAckRows(now);
+    this.d.onChange?.();
+    return this.decorateList(members, now);
   }
 
   private trimAcks(): void {
@@ -299,7 +352,7 @@ export class AlertHandling implements AlertOps {
       const ack = this.ackOf(a);
       if (a.state === 'resolved') return { ...a, row, ack, silencedBy: null, inhibitedBy: null };
       const silencedBy = silences.find((s) => silenceMatches(s, { ...a, row }))?.id ?? null;
-      const inhibitedBy = a.subject.kind === 'gpu' && row !== null && braked.has(row) ? brakeInhibitorId(row) : null;
+      const inhibitedBy = a.subject.kind === 'gpu' && row !== null && braked.has(row) ? brakeInhibitorId(row) : (this.d.inhibitor?.(a, row) ?? null);
       return { ...a, row, ack, silencedBy, inhibitedBy };
     });
   }

@@ -117,6 +117,7 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'policy:get': () => control.getPolicy(),
     'policy:set': (p, actor) => control.setPolicy(p.config, p.reason, actor),
     'alerts:ack': (p, actor) => alertOps.ack(p.id, p.comment, actor),
+    'alerts:ackGroup': (p, actor) => alertOps.ackGroup(p.group, p.comment, actor),
     'alerts:silence': (p, actor) => alertOps.silence({ matchers: p.matchers, durationS: p.durationS, comment: p.comment }, actor),
     'alerts:unsilence': (p, actor) => {
       alertOps.unsilence(p.id, p.reason, actor);

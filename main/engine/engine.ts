@@ -13,6 +13,9 @@ import { indexTopology, type TopologyIndex } from '../core/topology.js';
 import type { Source, SourceBatch } from '../core/source.js';
 import type { TelemetrySink, TickEvent, TickRecord } from '../core/ports.js';
 import { SiteMeters } from './siteMeters.js';
+import { InletHistory } from '../core/inletHistory.js';
+import type { PlantOut } from '../core/observeSite.js';
+import type { RowControl } from '../../shared/domain/control.js';
 
 const TEMP_RANGE_C = READING_LIMITS.tempC;
 const POWER_FACTOR = READING_LIMITS.powerLimitFactor;
@@ -33,6 +36,8 @@ export interface TickResult {
   tickMs: number;
   alertsChanged: boolean;
   fired: Alert[];
+  /** Alert groups (rule × row, shared/domain/alertGroups.ts) notified this tick. */
+  notified: string[];
   /** A burst of ticks the store dropped, to log (at its end, or while it lasts at most once a minute). */
   storeDrops: DropReport | null;
 }
@@ -76,6 +81,12 @@ export class Engine {
   contingencyUnsafe: readonly Contingency[] = [];
   /** What is wrong with the configuration (a real fleet's SourceManager sets it): the configSanity alert reads it. */
   configProblems: readonly ConfigProblem[] = [];
+  /** Plant devices out by failure and the rows whose budget each lowered (PlantWatch sets it): plantOut reads it. */
+  plantOut: readonly PlantOut[] = [];
+  /** Each row's controller state (the control service sets it): rowBrake and controllerStage read it. */
+  rowControl: readonly RowControl[] | null = null;
+  /** Rack inlets of the last minutes, for the inletRise rule (null when no rule needs it). */
+  private readonly inletHistory: InletHistory | null;
   /** Ticks the store dropped, in bursts: the storeDropped alert reads the current one. */
   readonly storeDrops = new DropBursts();
   /** Rack-PDU and branch-circuit meters where the source has them, and the power control sees (siteMeters.ts). */
@@ -126,6 +137,8 @@ export class Engine {
     this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
     this.notedBudgetKW = new Float64Array(t.rows.length).fill(NaN);
     this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
+    const riseS = Math.max(0, ...this.rules.map((r) => (r.kind === 'inletRise' ? r.windowS : 0)));
+    this.inletHistory = riseS > 0 ? new InletHistory(t.racks.length, Math.ceil((riseS * 1000) / this.stepMs) + 2) : null;
     const windowS = Math.max(0, ...this.rules.map((r) => (r.kind === 'meterDrift' ? r.windowS : 0)));
     this.meters = new SiteMeters(t, this.stepMs, windowS * 1000);
   }
@@ -192,6 +205,7 @@ export class Engine {
       this.markStale();
     }
     aggregate(this.topology, this.index, this.live, this.agg);
+    this.inletHistory?.push(this.rackInletC, this.nowMs);
     this.meters.update(this.live, this.agg, this.nowMs);
     if (this.sink && batch) this.sink.write(this.tickRecord());
     const dropReport = this.sink ? this.storeDrops.update(this.sink.stats().dropped, this.nowMs) : null;
@@ -207,11 +221,17 @@ export class Engine {
       contingencyUnsafe: this.contingencyUnsafe,
       configProblems: this.configProblems,
       meters: (windowS, thresholdPct) => this.meters.drift(this.nowMs, windowS * 1000, thresholdPct),
+      rackInletC: this.rackInletC,
+      inletRise: (windowS) => this.inletHistory?.risePerMin(windowS, this.nowMs) ?? null,
+      flags: this.live.flags,
+      rowControl: this.rowControl,
+      plantOut: this.plantOut,
+      isActive: (id) => this.alerts.alerts.has(id),
     });
-    const { changed, fired } = evaluateAlerts(this.alerts, this.rules, obs, this.nowMs);
+    const { changed, fired, notified } = evaluateAlerts(this.alerts, this.rules, obs, this.nowMs);
     this.ticks++;
     this.lastTickMs = performance.now() - t0;
-    return { tMs: this.nowMs, tickMs: this.lastTickMs, alertsChanged: changed, fired, storeDrops: dropReport };
+    return { tMs: this.nowMs, tickMs: this.lastTickMs, alertsChanged: changed, fired, notified, storeDrops: dropReport };
   }
 
   /**

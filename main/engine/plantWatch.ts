@@ -82,6 +82,7 @@ export class PlantWatch implements TickService {
   private layer: Layer | null = null;
   private arbiter: Arbiter | null = null;
   private lastOut: string[] = [];
+  private lastRoots = '';
   private readonly peaks: LoadPeaks;
 
   constructor(
@@ -91,6 +92,8 @@ export class PlantWatch implements TickService {
     /** The plant as it is now (devices failed or out for maintenance); null: healthy. */
     private readonly state: () => PlantState | null = () => null,
     private readonly everyMs = 5000,
+    /** The devices named as out of service, by failure and by maintenance (the plantOut alert and its inhibition). */
+    private readonly roots: () => { failed: readonly string[]; maintenance: readonly string[] } = () => ({ failed: [], maintenance: [] }),
   ) {
     const t = engine.topology;
     this.plant = resolvePlant(t.plant!, t);
@@ -111,10 +114,31 @@ export class PlantWatch implements TickService {
 
   onTick(engine: Engine, nowMs: number): void {
     this.peaks.observe(engine);
+    this.watchRoots(engine);
     if (this.watchFailures(engine, nowMs)) this.nextMs = -Infinity;
     if (nowMs < this.nextMs) return;
     this.nextMs = nowMs + this.everyMs;
     this.analyse(engine);
+  }
+
+  /**
+   * The failed devices and the rows whose budget each lowered (engine.plantOut, for the plantOut alert and the
+   * inhibition of those rows' power alerts): a row is lowered by a device when the plant without that one failure
+   * (everything else still out) would give it a higher budget. Recomputed only when the roots change.
+   */
+  private watchRoots(engine: Engine): void {
+    const r = this.roots();
+    const key = `${r.failed.join(',')}|${r.maintenance.join(',')}`;
+    if (key === this.lastRoots) return;
+    this.lastRoots = key;
+    const t = engine.topology;
+    const all = [...r.failed, ...r.maintenance];
+    const now = budgetsIn(this.plant, t, this.state() ?? maintenanceState(this.plant, all));
+    engine.plantOut = [...new Set(r.failed)].map((device) => {
+      const without = budgetsIn(this.plant, t, maintenanceState(this.plant, all.filter((d) => d !== device)));
+      const rows = t.rows.filter((_, i) => without.rowKW[i]! > now.rowKW[i]! + 1e-6 && now.rowKW[i]! < t.rows[i]!.budgetKW).map((row) => row.id);
+      return { device, rows };
+    });
   }
 
   /** Fire the plans of what has just gone out, lift those whose device is back. True when the plant changed. */

@@ -70,6 +70,8 @@ export class Simulator {
   private readonly cooling: CoolingSim | null;
   private plantNow: PlantState | null = null;
   private plantKey = '';
+  /** Devices named by the deviceFailure events in force: failures, and those out for maintenance. */
+  private plantRoots: { failed: string[]; maintenance: string[] } = { failed: [], maintenance: [] };
   private readonly plantBudgetKW: Float64Array;
   private readonly plantRackKW: Float64Array;
   private readonly tripped: Uint8Array;
@@ -305,6 +307,11 @@ export class Simulator {
     return this.plantNow ? copyState(this.plantNow) : null;
   }
 
+  /** What is out of service and why: the devices named by failures (and trips) and by maintenance windows in force. */
+  plantOutRoots(): { failed: string[]; maintenance: string[] } {
+    return { failed: [...this.plantRoots.failed], maintenance: [...this.plantRoots.maintenance] };
+  }
+
   /** Devices that tripped on overload (they stay out: a breaker is reset by a person). */
   trippedDevices(): string[] {
     return this.plant ? this.plant.ids.filter((_, x) => this.tripped[x] === 1) : [];
@@ -314,12 +321,19 @@ export class Simulator {
     const p = this.plant;
     if (!p) return;
     const s = healthyState(p);
-    for (let x = 0; x < this.tripped.length; x++) if (this.tripped[x]) s.out[x] = 1;
+    const roots: { failed: string[]; maintenance: string[] } = { failed: [], maintenance: [] };
+    for (let x = 0; x < this.tripped.length; x++) {
+      if (!this.tripped[x]) continue;
+      s.out[x] = 1;
+      roots.failed.push(p.ids[x]!);
+    }
     for (const e of active) {
       const ev = this.events[e]!;
       if (ev.kind !== 'deviceFailure') continue;
       for (const d of ev.devices) applyOut(p, s, d);
+      (ev.maintenance ? roots.maintenance : roots.failed).push(...ev.devices);
     }
+    this.plantRoots = roots;
     const key = `${s.out.join('')}|${s.upsModulesLost.join(',')}|${s.cooling.lost.join(',')}|${s.cooling.out.join('')}`;
     this.plantNow = s;
     if (key === this.plantKey) return;

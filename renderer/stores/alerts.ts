@@ -1,3 +1,4 @@
+import { alertGroupKey } from '../../shared/domain/alertGroups.js';
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { Alert, AlertState, Severity } from '../../shared/domain/fleet.js';
@@ -54,6 +55,11 @@ export const useAlertsStore = defineStore('alerts', () => {
     if (r.ok) replace(r.value);
     return r;
   }
+  async function ackGroup(group: string, comment: string) {
+    const r = await attempt('alerts:ackGroup', { group, comment });
+    if (r.ok) for (const a of r.value) replace(a);
+    return r;
+  }
   async function silence(matchers: Silence['matchers'], durationS: number, comment: string) {
     const r = await attempt('alerts:silence', { matchers, durationS, comment });
     if (r.ok) void refreshSilences();
@@ -91,8 +97,11 @@ export const useAlertsStore = defineStore('alerts', () => {
   });
   const firing = computed(() => current.value.filter((a) => a.state === 'firing' && !isMuted(a)));
   const firingCritical = computed(() => firing.value.filter((a) => a.severity === 'critical').length);
-  /** Active alerts someone should look at: silenced and inhibited ones are shown but not counted. */
-  const activeCount = computed(() => current.value.filter((a) => a.state !== 'resolved' && !isMuted(a)).length);
+  /**
+   * Active alert groups (rule × row, shared/domain/alertGroups.ts) someone should look at — the badge counts cards,
+   * not GPUs: a cooling loss on one row is a handful. Silenced and inhibited alerts are shown but not counted.
+   */
+  const activeCount = computed(() => new Set(current.value.filter((a) => a.state !== 'resolved' && !isMuted(a)).map(alertGroupKey)).size);
   const mutedCount = computed(() => current.value.filter((a) => a.state !== 'resolved' && isMuted(a)).length);
 
   return {
@@ -109,6 +118,7 @@ export const useAlertsStore = defineStore('alerts', () => {
     showResolved,
     refreshSilences,
     ack,
+    ackGroup,
     silence,
     unsilence,
   };

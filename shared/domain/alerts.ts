@@ -1,15 +1,90 @@
 import { z } from 'zod';
 
-/** Alert rules are data: thresholds, hold times and severities are configurable. */
+/**
+ * Flap control, any rule: an alert that resolved less than `refireAfterS` ago and comes back resumes firing without a
+ * new notification (its `flaps` counts the returns) — a row riding training waves around a threshold notifies once per
+ * window, not at every wave. 0: every return is a new firing.
+ */
+const refireAfterS = z.number().min(0).max(7 * 24 * 3600).optional();
+
+/**
+ * Alert rules are data: thresholds, hold times (`forS`: pending period; `keepFiringForS`), hysteresis and severities
+ * are configurable. Hysteresis: an active alert holds until its quantity is that much below the threshold.
+ */
 export const AlertRuleSchema = z.discriminatedUnion('kind', [
   z.object({
     id: z.string().min(1),
     kind: z.literal('rowPower'),
     /** % of the row's (effective) provisioned budget. */
     thresholdPct: z.number().min(0).max(200),
+    /** An active alert holds until the row is this many points below the threshold. */
+    hysteresisPct: z.number().min(0).max(50).optional(),
     severity: z.enum(['info', 'warning', 'critical']),
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(10),
+    refireAfterS,
+  }),
+  z.object({
+    id: z.string().min(1),
+    /** A rack's inlet (cold-aisle) air above `thresholdC` (ASHRAE TC 9.9: recommended ≤ 27 °C, A1 allowable ≤ 32 °C). */
+    kind: z.literal('rackInlet'),
+    thresholdC: z.number().min(0).max(80),
+    hysteresisC: z.number().min(0).max(20).optional(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(30),
+    keepFiringForS: z.number().min(0).default(60),
+    refireAfterS,
+  }),
+  z.object({
+    id: z.string().min(1),
+    /** A rack's inlet rising faster than `cPerMin` over the last `windowS` (a cooling loss shows here first). */
+    kind: z.literal('inletRise'),
+    cPerMin: z.number().positive().max(60),
+    windowS: z.number().min(10).max(3600).default(120),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(60),
+    refireAfterS,
+  }),
+  z.object({
+    id: z.string().min(1),
+    /** A GPU reports thermal slowdown active (decoded clock events: HW slowdown / HW or SW thermal). */
+    kind: z.literal('gpuThermalSlowdown'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(30),
+    refireAfterS,
+  }),
+  z.object({
+    id: z.string().min(1),
+    /** A row's power brake is engaged (by the controller, a playbook or an operator). */
+    kind: z.literal('rowBrake'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(0),
+    refireAfterS,
+  }),
+  z.object({
+    id: z.string().min(1),
+    /**
+     * A device of the plant is out of service by failure (a feed, UPS or UPS module, switchboard, busway, PDU, CRAH,
+     * CDU or pump): one alert per device. Devices out for approved maintenance are not failures. While it lasts it
+     * inhibits the row-power alerts of the rows whose budget it lowered.
+     */
+    kind: z.literal('plantOut'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(0),
+    refireAfterS,
+  }),
+  z.object({
+    id: z.string().min(1),
+    /** The controller has a row above its normal stage (locks, brake, deep lock, playbooks): one per row, informational. */
+    kind: z.literal('controllerStage'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(60),
+    refireAfterS,
   }),
   z.object({
     id: z.string().min(1),
@@ -19,6 +94,7 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     severity: z.enum(['info', 'warning', 'critical']),
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(10),
+    refireAfterS,
   }),
   z.object({
     id: z.string().min(1),
@@ -27,6 +103,7 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     severity: z.enum(['info', 'warning', 'critical']),
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(0),
+    refireAfterS,
   }),
   z.object({
     id: z.string().min(1),
@@ -38,6 +115,7 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     severity: z.enum(['info', 'warning', 'critical']),
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(60),
+    refireAfterS,
   }),
   z.object({
     id: z.string().min(1),
@@ -49,6 +127,7 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     severity: z.enum(['info', 'warning', 'critical']),
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(10),
+    refireAfterS,
   }),
   z.object({
     id: z.string().min(1),
@@ -63,6 +142,7 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     severity: z.enum(['info', 'warning', 'critical']),
     forS: z.number().min(0).default(60),
     keepFiringForS: z.number().min(0).default(30),
+    refireAfterS,
   }),
   z.object({
     id: z.string().min(1),
@@ -75,6 +155,7 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     severity: z.enum(['info', 'warning', 'critical']),
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(0),
+    refireAfterS,
   }),
   z.object({
     id: z.string().min(1),
@@ -87,15 +168,25 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     severity: z.enum(['info', 'warning', 'critical']),
     forS: z.number().min(0).default(0),
     keepFiringForS: z.number().min(0).default(0),
+    refireAfterS,
   }),
 ]);
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
 export const DEFAULT_ALERT_RULES: AlertRule[] = [
-  { id: 'rowPower80', kind: 'rowPower', thresholdPct: 80, severity: 'info', forS: 5, keepFiringForS: 30 },
-  { id: 'rowPower90', kind: 'rowPower', thresholdPct: 90, severity: 'warning', forS: 2, keepFiringForS: 30 },
+  // Row power: 3 points of hysteresis; a row riding training waves around 80 % or 90 % notifies once per 30 min.
+  { id: 'rowPower80', kind: 'rowPower', thresholdPct: 80, hysteresisPct: 3, severity: 'info', forS: 5, keepFiringForS: 30, refireAfterS: 1800 },
+  { id: 'rowPower90', kind: 'rowPower', thresholdPct: 90, hysteresisPct: 3, severity: 'warning', forS: 2, keepFiringForS: 30, refireAfterS: 1800 },
   { id: 'rowPower100', kind: 'rowPower', thresholdPct: 100, severity: 'critical', forS: 0, keepFiringForS: 30 },
-  { id: 'gpuNearSlowdown', kind: 'gpuNearSlowdown', marginC: 5, severity: 'warning', forS: 5, keepFiringForS: 30 },
+  { id: 'gpuNearSlowdown', kind: 'gpuNearSlowdown', marginC: 5, severity: 'warning', forS: 5, keepFiringForS: 30, refireAfterS: 1800 },
+  { id: 'gpuThermalSlowdown', kind: 'gpuThermalSlowdown', severity: 'critical', forS: 0, keepFiringForS: 30, refireAfterS: 1800 },
+  // ASHRAE TC 9.9: 27 °C is the top of the recommended inlet envelope, 32 °C of class A1's allowable one.
+  { id: 'rackInlet27', kind: 'rackInlet', thresholdC: 27, hysteresisC: 1, severity: 'warning', forS: 30, keepFiringForS: 60, refireAfterS: 1800 },
+  { id: 'rackInlet32', kind: 'rackInlet', thresholdC: 32, hysteresisC: 1, severity: 'critical', forS: 10, keepFiringForS: 60 },
+  { id: 'inletRise', kind: 'inletRise', cPerMin: 1.5, windowS: 120, severity: 'warning', forS: 0, keepFiringForS: 60, refireAfterS: 1800 },
+  { id: 'rowBrake', kind: 'rowBrake', severity: 'critical', forS: 0, keepFiringForS: 0 },
+  { id: 'plantOut', kind: 'plantOut', severity: 'warning', forS: 0, keepFiringForS: 0 },
+  { id: 'controllerStage', kind: 'controllerStage', severity: 'info', forS: 0, keepFiringForS: 60, refireAfterS: 1800 },
   { id: 'sourceStale', kind: 'sourceStale', maxAgeS: 5, severity: 'critical', forS: 0, keepFiringForS: 0 },
   { id: 'storeDropped', kind: 'storeDropped', severity: 'warning', forS: 0, keepFiringForS: 60 },
   { id: 'contingencyUnsafe', kind: 'contingencyUnsafe', severity: 'critical', forS: 0, keepFiringForS: 10 },

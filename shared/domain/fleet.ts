@@ -81,6 +81,8 @@ export interface Alert {
   silencedBy: string | null;
   /** Id of the alert inhibiting it (e.g. a row brake mutes the throttle alerts it causes), or null. */
   inhibitedBy: string | null;
+  /** Times this alert came back within its rule's `refireAfterS` of resolving (flap control; absent: never). */
+  flaps?: number;
 }
 
 export type SourceState = 'up' | 'stale' | 'down';

@@ -116,6 +116,8 @@ export class ControlService implements ControlApi, TickService {
       countInEffect(this.actuation, this.spans.start, this.spans.end, this.rowCappedGpus, this.rowBrakedGpus, eff.from, eff.to);
     }
     if (auditing) this.flushAudit(nowMs);
+    // What the alert rules (rowBrake, controllerStage) read: the same per-row state the console shows.
+    if (changed || st.landed > 0 || !engine.rowControl) engine.rowControl = engine.topology.rows.map((_, r) => this.rowControl(r));
     if (changed) this.onChange(this.summary());
   }
 

@@ -55,6 +55,18 @@ export class AlertsPanel {
     return this.page.getByTestId('silence-item');
   }
 
+  /** The card of an alert group (rule × row) with more than one member. */
+  groupCard(key: string) {
+    return this.page.locator(`[data-testid="alert-group-card"][data-group="${key}"]`).first();
+  }
+
+  /** Acknowledges every member of a group from its card ("Ack all N…"), with a comment. */
+  async acknowledgesGroup(key: string, comment: string): Promise<void> {
+    await this.opens(() => this.page.getByTestId(`alert-ack-group-${key}`).click(), 'ack-group-comment');
+    await this.page.getByTestId('ack-group-comment').fill(comment);
+    await confirmDialog(this.page, 'ack-group-dialog');
+  }
+
   async acknowledge(id: string, comment: string): Promise<void> {
     await this.opens(() => this.ackButton(id).click(), 'ack-comment');
     await this.page.getByTestId('ack-comment').fill(comment);

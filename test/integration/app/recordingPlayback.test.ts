@@ -48,6 +48,7 @@ const ACTING: Partial<Record<RequestChannel, unknown>> = {
   'brake:row': { row: 'A', engage: true, reason: 'emergency', confirmRow: 'A' },
   'policy:set': { config: {}, reason: 'tune' },
   'alerts:ack': { id: 'a-1' },
+  'alerts:ackGroup': { group: 'rowPower80/A' },
   'alerts:silence': { matchers: [{ field: 'row', value: 'A' }], durationS: 600, comment: 'noisy' },
   'alerts:unsilence': { id: 's-1', reason: 'done' },
   'sources:test': { source: { kind: 'dcgm', id: 'd1', url: 'http://127.0.0.1:9400/metrics' } },

@@ -45,7 +45,7 @@ function report(o: Partial<SimReport> = {}): SimReport {
     rows: [row('A'), row('D', { peakPct: 104.2, p99Pct: 97.5, secondsOver100: 9, longestOverS: 4, brakes: 2 })],
     site: { peakKW: 600, peakAssumedKW: 600, energyKWh: 20 },
     warnings: [],
-    alerts: { fired: 7, byRule: {} },
+    alerts: { fired: 7, byRule: {}, notifications: 3 },
     actions: { caps: 0, brakes: 2, releases: 0 },
     workloads: [workload('code', 'low', 'inference', null, null), workload('chat', 'high', 'inference', null, null)],
     ...o,
@@ -57,7 +57,7 @@ describe('the terminal summary of headroom sim', () => {
     expect(summaryLine(report(), 0.5, 300, 'r.json')).toBe(
       'simulated 300 s of 1280 GPUs in 0.50 s (600× real time); ' +
         'A peak 73.53 % (p99 70.1 %, 0 s over, longest 0 s); D peak 104.2 % (p99 97.5 %, 9 s over, longest 4 s, 2 brakes); ' +
-        'alerts fired 7; report → r.json',
+        'alerts fired 7 (3 notifications); report → r.json',
     );
     expect(compareRatios(report())).toBeNull();
   });

@@ -33,6 +33,7 @@ const validPayloads: Record<string, unknown> = {
   'brake:row': { row: 'D', engage: true, reason: 'drill', confirmRow: 'D' },
   'policy:set': { config: {}, reason: 'tune' },
   'alerts:ack': { id: 'a', comment: '' },
+  'alerts:ackGroup': { group: 'rowPower80/D', comment: '' },
   'alerts:silence': { matchers: [{ field: 'row', value: 'D' }], durationS: 600, comment: 'drill' },
   'alerts:unsilence': { id: 's', reason: 'over' },
   'audit:list': {},

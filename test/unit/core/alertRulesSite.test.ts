@@ -1,0 +1,136 @@
+/**
+ * Issue 13 item 1–2, the rules for heat, the plant and the controller (core/observeSite.ts) and the lifecycle's flap
+ * control and grouped notifications (core/alerts.ts): each test fails if its rule is dropped or its threshold, its
+ * hysteresis or its suppression is broken.
+ */
+import { describe, expect, it } from 'vitest';
+import { observe } from '../../../main/core/observe.js';
+import { createAlertBook, evaluateAlerts } from '../../../main/core/alerts.js';
+import { InletHistory } from '../../../main/core/inletHistory.js';
+import { DEFAULT_ALERT_RULES, type AlertRule } from '../../../shared/domain/alerts.js';
+import { ClockEvent, SampleFlag } from '../../../shared/domain/fleet.js';
+import type { RowControl } from '../../../shared/domain/control.js';
+import { defaultTopology } from '../../helpers.js';
+
+const t = defaultTopology();
+const base = (o: Partial<Parameters<typeof observe>[2]> = {}) => ({
+  rowW: Float64Array.from(t.rows, (r) => r.budgetKW * 500),
+  rowBudgetKW: Float64Array.from(t.rows, (r) => r.budgetKW),
+  tempC: new Float64Array(t.gpuCount).fill(60),
+  gpuModel: new Int32Array(t.gpuCount),
+  sources: [],
+  ...o,
+});
+const ids = (o: { rule: AlertRule; subject: { id: string } }[]) => o.map((x) => `${x.rule.id}:${x.subject.id}`);
+const only = (kind: AlertRule['kind']) => DEFAULT_ALERT_RULES.filter((r) => r.kind === kind);
+
+describe('rules for heat, the plant and the controller', () => {
+  it('rack inlet: warning above 27 °C, critical above 32 °C (the higher one only), with 1 °C of hysteresis', () => {
+    const inlet = new Float64Array(t.racks.length).fill(24);
+    inlet[0] = 27.5;
+    inlet[1] = 33;
+    inlet[2] = 26.5;
+    const rules = only('rackInlet');
+    expect(ids(observe(t, rules, base({ rackInletC: inlet })))).toEqual([`rackInlet27:${t.racks[0]!.id}`, `rackInlet32:${t.racks[1]!.id}`]);
+    // 26.5 °C: below 27, but an alert already active holds until 26 °C.
+    const active = new Set([`rackInlet27:${t.racks[2]!.id}`]);
+    expect(ids(observe(t, rules, base({ rackInletC: inlet, isActive: (id) => active.has(id) })))).toContain(`rackInlet27:${t.racks[2]!.id}`);
+    inlet[2] = 25.9;
+    expect(ids(observe(t, rules, base({ rackInletC: inlet, isActive: (id) => active.has(id) })))).not.toContain(`rackInlet27:${t.racks[2]!.id}`);
+  });
+
+  it('row power: an active 80 % alert holds down to 77 %; an inactive one needs 80 %', () => {
+    const rowW = Float64Array.from(t.rows, (r, i) => r.budgetKW * (i === 1 ? 785 : 500));
+    const rules = only('rowPower');
+    expect(ids(observe(t, rules, base({ rowW })))).toEqual([]);
+    expect(ids(observe(t, rules, base({ rowW, isActive: (id) => id === 'rowPower80:B' })))).toEqual(['rowPower80:B']);
+  });
+
+  it('inlet rise: a rack climbing 2 °C/min over 2 minutes, not one climbing 1 °C/min', () => {
+    const h = new InletHistory(t.racks.length, 125);
+    const inlet = new Float64Array(t.racks.length).fill(24);
+    for (let s = 0; s <= 120; s++) {
+      inlet[0] = 24 + (2 * s) / 60;
+      inlet[1] = 24 + s / 60;
+      h.push(inlet, s * 1000);
+    }
+    const rise = h.risePerMin(120, 120_000);
+    expect(rise[0]).toBeCloseTo(2, 6);
+    expect(rise[1]).toBeCloseTo(1, 6);
+    expect(ids(observe(t, only('inletRise'), base({ inletRise: (w) => h.risePerMin(w, 120_000) })))).toEqual([`inletRise:${t.racks[0]!.id}`]);
+    // Until the history covers the window, nothing is known.
+    const young = new InletHistory(t.racks.length, 125);
+    young.push(inlet, 0);
+    young.push(inlet, 1000);
+    expect(Number.isNaN(young.risePerMin(120, 1000)[0])).toBe(true);
+  });
+
+  it('GPU thermal slowdown from decoded clock events: HW thermal yes; the power brake or SW thermal no; stale readings no', () => {
+    const flags = new Uint32Array(t.gpuCount);
+    flags[3] = ClockEvent.hwThermal | ClockEvent.hwSlowdown;
+    flags[4] = ClockEvent.hwPowerBrake | ClockEvent.hwSlowdown;
+    flags[5] = ClockEvent.swThermal;
+    flags[6] = ClockEvent.hwThermal | SampleFlag.stale;
+    const obs = observe(t, only('gpuThermalSlowdown'), base({ flags }));
+    expect(obs).toHaveLength(1);
+    expect(obs[0]!.summary).toMatch(/HW thermal slowdown/);
+    expect(obs[0]!.row).toBe('A');
+  });
+
+  it('brake engaged and controller stage, from the controller state the console shows', () => {
+    const rc = (row: string, o: Partial<RowControl> = {}): RowControl => ({ row, automation: true, stage: 'normal', playbook: null, cappedGpus: 0, brakedGpus: 0, manualBrake: null, deepLock: false, shedServers: 0, ...o });
+    const rowControl = [rc('A'), rc('B', { stage: 't2', cappedGpus: 96 }), rc('C', { manualBrake: { by: 'ana', reason: 'drill', sinceMs: 0 }, brakedGpus: 320 }), rc('D', { playbook: 'load-spike' })];
+    const rules = [...only('rowBrake'), ...only('controllerStage')];
+    expect(ids(observe(t, rules, base({ rowControl })))).toEqual(['rowBrake:C', 'controllerStage:B', 'controllerStage:D']);
+    expect(observe(t, only('rowBrake'), base({ rowControl }))[0]!.summary).toBe('Row C: power brake by ana: drill — 320 GPUs at the brake clock');
+  });
+
+  it('a failed plant device: one alert naming the rows whose budget it lowered', () => {
+    const obs = observe(t, only('plantOut'), base({ plantOut: [{ device: 'UPS1', rows: ['A', 'B'] }] }));
+    expect(obs.map((o) => [o.subject.id, o.row, o.summary])).toEqual([['UPS1', null, 'UPS1 out of service (failure); budgets lowered on rows A, B']]);
+  });
+});
+
+describe('flap control and grouped notifications', () => {
+  const rule: AlertRule = { id: 'rowPower80', kind: 'rowPower', thresholdPct: 80, severity: 'info', forS: 0, keepFiringForS: 0, refireAfterS: 1800 };
+  const obs = (row: string) => ({ rule, subject: { kind: 'row' as const, id: row }, row, value: 81, unit: '%', summary: '' });
+
+  it('a row riding waves around its threshold notifies once per 30 minutes; after that it notifies again', () => {
+    const book = createAlertBook();
+    let fired = 0;
+    let notified = 0;
+    // On for 10 s, off for 10 s, for 30 minutes: 90 returns.
+    for (let s = 0; s < 1800; s++) {
+      const r = evaluateAlerts(book, [rule], s % 20 < 10 ? [obs('B')] : [], s * 1000);
+      fired += r.fired.length;
+      notified += r.notified.length;
+    }
+    expect(fired).toBe(1);
+    expect(notified).toBe(1);
+    expect(book.alerts.get('rowPower80:B')?.flaps ?? [...book.resolved].pop()!.flaps).toBeGreaterThan(80);
+    // Quiet for more than 30 minutes: the next return is a new firing and a new notification.
+    const r = evaluateAlerts(book, [rule], [obs('B')], (1800 + 1900) * 1000);
+    expect([r.fired.length, r.notified]).toEqual([1, ['rowPower80/B']]);
+  });
+
+  it('without refireAfterS every return fires again', () => {
+    const book = createAlertBook();
+    const plain = { ...rule, refireAfterS: 0 };
+    let fired = 0;
+    for (let s = 0; s < 100; s++) fired += evaluateAlerts(book, [plain], s % 20 < 10 ? [{ ...obs('B'), rule: plain }] : [], s * 1000).fired.length;
+    expect(fired).toBe(5);
+  });
+
+  it('one notification per rule × row group: 100 GPUs of a row firing together notify once; another row notifies too', () => {
+    const gpu: AlertRule = { id: 'gpuNearSlowdown', kind: 'gpuNearSlowdown', marginC: 5, severity: 'warning', forS: 0, keepFiringForS: 30 };
+    const book = createAlertBook();
+    const many = Array.from({ length: 100 }, (_, i) => ({ rule: gpu, subject: { kind: 'gpu' as const, id: `C01-S${i}-G1` }, row: 'C', value: 86, unit: '°C', summary: '' }));
+    const r = evaluateAlerts(book, [gpu], [...many, { ...many[0]!, subject: { kind: 'gpu', id: 'A01-S1-G1' }, row: 'A' }], 0);
+    expect(r.fired).toHaveLength(101);
+    expect(r.notified.sort()).toEqual(['gpuNearSlowdown/A', 'gpuNearSlowdown/C']);
+    // A new member 60 s later rides on the notification already sent; after the group interval it notifies again.
+    const more = (id: string, ms: number) => evaluateAlerts(book, [gpu], [...many, { ...many[0]!, subject: { kind: 'gpu', id } }], ms).notified;
+    expect(more('C09-S1-G1', 60_000)).toEqual([]);
+    expect(more('C09-S2-G1', 301_000)).toEqual(['gpuNearSlowdown/C']);
+  });
+});
