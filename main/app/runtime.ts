@@ -21,7 +21,7 @@ import { controlState } from '../store/control.js';
 import { alertState } from '../store/alerts.js';
 import { sourcesState } from '../store/sources.js';
 import { beginRun } from '../store/runs.js';
-import { AlertHandling } from '../engine/alertHandling.js';
+import { AlertHandling, plantInhibitor } from '../engine/alertHandling.js';
 import { activeAlerts } from '../core/alerts.js';
 import { createHandlers } from '../engine/api.js';
 import { ControlService } from '../engine/control/service.js';
@@ -45,6 +45,7 @@ import { Runner } from '../engine/runner.js';
 import type { DispatchOptions } from '../engine/dispatch.js';
 import { commandSummary } from '../core/dataLock.js';
 import { dataFolders, lockDataFolders, type DataLock } from '../node/dataLock.js';
+import { AlertmanagerSender, type AlertmanagerOptions } from '../node/alertmanager.js';
 import { currentRun, runMarker, type RunIdentity } from './runMarker.js';
 import { fleetPlant, recordingPlant, simPlant, type FleetOptions, type Plant } from './plants.js';
 
@@ -72,6 +73,8 @@ export interface RuntimeOptions {
   log?: (line: string) => void;
   /** The command line recorded in the data-folder lock and the run markers (default: this process's, secrets hidden). */
   command?: string;
+  /** Send alerts to a Prometheus Alertmanager (main/node/alertmanager.ts); not while playing back a recording. */
+  alertmanager?: AlertmanagerOptions;
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator or a real fleet and the store. */
@@ -241,7 +244,7 @@ async function wire(
   // data, so the control service never ticks there (and its actuator does nothing).
   // Live N-1 analysis of the plant the budgets come from (not on recorded data), its responses armed through the
   // control plane's arbiter. It ticks before the control service, so a plan fired at a failure is commanded that tick.
-  const plantWatch = !rp && topology.plant ? new PlantWatch(engine, plant.priorities, () => control.getPolicy(), () => sim?.plantState() ?? null) : null;
+  const plantWatch = !rp && topology.plant ? new PlantWatch(engine, plant.priorities, () => control.getPolicy(), () => sim?.plantState() ?? null, undefined, () => sim?.plantOutRoots() ?? { failed: [], maintenance: [] }) : null;
   if (plantWatch) {
     plantWatch.arm(control.arbiter);
     engine.addService(plantWatch);
@@ -256,8 +259,12 @@ async function wire(
     activeAlerts: () => activeAlerts(engine.alerts),
     // Acks and silences change what operators see at once, not at the next alert transition.
     onChange: () => bus.emit('alerts:changed', engine.activeAlerts()),
+    inhibitor: plantInhibitor(() => engine.plantOut, engine.rules),
   });
   engine.alertDecorator = (alerts, nowMs) => alertOps.decorate(alerts, nowMs);
+  // Alertmanager (serve --alertmanager): every change of the active list, firing ones re-sent; recorded alerts never.
+  const alertmanager = o.alertmanager && !rp ? new AlertmanagerSender(o.alertmanager, { topology, log }) : null;
+  if (alertmanager) bus.on('alerts:changed', (alerts) => alertmanager.update(alerts, engine.nowMs));
   const runner = new Runner(engine, bus, {
     speed: fp ? 1 : (o.speed ?? 1),
     scenario: plant.name,
@@ -352,6 +359,7 @@ async function wire(
     auditRefusal: (actor, channel, error) => refusals.record(actor, channel, error),
     async close() {
       runner.stop();
+      alertmanager?.close();
       control.close();
       fp?.agentActuator.close();
       await sources?.close();

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,6 +13,7 @@ import { progressBar } from './progress.js';
 import { summaryLine } from '../app/simSummary.js';
 import { sweepSummaryLine } from '../app/sweepSummary.js';
 import { num, UsageError } from './usage.js';
+import { AlertmanagerConfigError, parseAlertmanagerOptions } from '../node/alertmanager.js';
 
 const HELP = `headroom — power- and heat-aware operations console for GPU datacenters
 
@@ -47,6 +49,8 @@ Usage:
                                whose Host is not loopback, --host or such a name are refused (DNS rebinding)
       --rate-limit N           requests/s one WebSocket connection or HTTP client may make (default 50; burst 2N);
                                over it a request is refused, and a client that keeps flooding is disconnected
+      --alertmanager URL       send firing and resolved alerts to this Prometheus Alertmanager (API v2, e.g.
+                               http://alertmanager:9093); firing ones again every 30 s, expiring there after 2 min
   headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
                [--policy headroom|polca|polca-no-priority|none] [--demand production|bursty] [--compare]
                [--record F.headroom]
@@ -81,6 +85,19 @@ function readPem(file: string, option: string): string {
   }
   if (!text.includes('-----BEGIN ')) throw new UsageError(`--${option}: ${file} is not a PEM file`);
   return text;
+}
+
+/**
+ * --alertmanager URL, checked. Each alert links back to the console as started: its first --allow-host name, else this
+ * host's name when bound to every address, else --host (none with --port 0: the port is not known yet).
+ */
+function alertmanagerOptions(url: string, at: { host: string; port: number; tls: boolean; 'allow-host'?: string[] }) {
+  const host = at['allow-host']?.[0] ?? (['0.0.0.0', '::'].includes(at.host) ? hostname() : at.host.includes(':') ? `[${at.host}]` : at.host);
+  try {
+    return parseAlertmanagerOptions({ url, ...(at.port > 0 ? { generatorBase: `${at.tls ? 'https' : 'http'}://${host}:${at.port}/` } : {}) });
+  } catch (e) {
+    throw e instanceof AlertmanagerConfigError ? new UsageError(`--alertmanager: ${e.message.replace(/^alertmanager: /, '')}`) : e;
+  }
 }
 
 function packageRoot(): string {
@@ -118,6 +135,7 @@ async function serve(args: string[]): Promise<void> {
       'tls-key': { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
       'rate-limit': { type: 'string' },
+      alertmanager: { type: 'string' },
     },
   });
   if (!values['tls-cert'] !== !values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
@@ -130,6 +148,7 @@ async function serve(args: string[]): Promise<void> {
   if (anchorDir === undefined && (values['audit-anchor-records'] || values['audit-anchor-seconds'])) throw new UsageError('--audit-anchor-records and --audit-anchor-seconds need --audit-anchor DIR');
   if (anchorDir !== undefined && (values.recording || values.db === ':memory:')) throw new UsageError('--audit-anchor needs a control.db on disk: not with --recording or --db :memory:');
   if (values.recording && values.inventory) throw new UsageError('--recording plays back a file: it does not take --inventory');
+  if (values.recording && values.alertmanager) throw new UsageError('--alertmanager sends live alerts: not with --recording');
   if (!values.inventory && (values.sources || values.certs || values['cert-name'] || values['lease-ms'])) {
     throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');
   }
@@ -141,6 +160,7 @@ async function serve(args: string[]): Promise<void> {
   ]);
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
   const speed = num(values.speed, 'speed', { min: 0.1, max: 10000 })!;
+  const alertmanager = values.alertmanager !== undefined ? alertmanagerOptions(values.alertmanager, { ...values, port, tls: !!tls }) : undefined;
   const rt = await createRuntime({
     scenario: values.scenario,
     scale: num(values.scale, 'scale', { int: true, min: 1, max: 64 }),
@@ -150,6 +170,7 @@ async function serve(args: string[]): Promise<void> {
     command: commandSummary(['headroom', 'serve', ...args]),
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
     recording: values.recording,
+    alertmanager,
     auditAnchor:
       anchorDir !== undefined
         ? {

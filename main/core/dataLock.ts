@@ -85,7 +85,8 @@ const SECRET_OPTION = /token|password|secret|key/i;
 
 /**
  * The command line as recorded in the lock file and the run markers: the program's file name (not its path), secret
- * option values replaced by "***", at most `maxChars`.
+ * option values and the credentials of URLs ("http://user:pw@am:9093" → "http://***@am:9093") replaced by "***",
+ * at most `maxChars`.
  */
 export function commandSummary(argv: readonly string[], maxChars = 300): string {
   const out: string[] = [];
@@ -102,7 +103,7 @@ export function commandSummary(argv: readonly string[], maxChars = 300): string 
       out.push(eq < 0 ? arg : `${arg.slice(0, eq)}=***`);
       continue;
     }
-    out.push(i === 0 ? (arg.split(/[\\/]/).pop() ?? arg) : arg);
+    out.push(i === 0 ? (arg.split(/[\\/]/).pop() ?? arg) : arg.replace(/(\/\/)[^/@\s]+@/g, '$1***@'));
   }
   const s = out.join(' ');
   return s.length > maxChars ? `${s.slice(0, maxChars - 1)}…` : s;

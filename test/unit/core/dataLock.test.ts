@@ -49,6 +49,9 @@ describe('command summary (lock file, run markers)', () => {
     expect(commandSummary(['/opt/headroom/bin/headroom.js', 'serve', '--token', 's3cret', '--viewer-token=v1ew', '--operator-token', 'op', '--db', 'x.db'])).toBe(
       'headroom.js serve --token *** --viewer-token=*** --operator-token *** --db x.db',
     );
+    expect(commandSummary(['headroom', 'serve', '--alertmanager', 'https://ops:pw@am.example:9093/am', '--alertmanager=http://u@am'])).toBe(
+      'headroom serve --alertmanager https://***@am.example:9093/am --alertmanager=http://***@am',
+    );
   });
 
   it('is bounded', () => {
