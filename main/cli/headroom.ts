@@ -69,6 +69,11 @@ ${AUDIT_HELP}
 ${HISTORY_HELP}
 ${CONTINGENCY_HELP}
 ${PLANT_HELP}
+  headroom drill list          the drill library (plant failures, cooling, feeds, load spikes, blackout, combined)
+  headroom drill run NAME --auto [--out report.json] [--seed N] [--warm S]
+                               the drill on its site after S s (default 300): Headroom's controller scored beside
+                               nobody responding (score, detectS, firstActionS, overBudgetS, maxInletC, maxGpuC,
+                               brakes, sloImpact; docs/SCENARIOS.md "Drills")
   headroom help                this text
   headroom --version
 
@@ -353,6 +358,8 @@ export async function main(argv: string[]): Promise<number> {
         return (await import('./report.js')).reportCommand(rest);
       case 'contingency':
         return (await import('./contingency.js')).contingencyCommand(rest);
+      case 'drill':
+        return (await import('./drill.js')).drillCommand(rest);
       case 'plant':
         return (await import('./plant.js')).plantCommand(rest);
       case 'import':

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type { ScenarioEvent } from './scenario.js';
+
+/**
+ * The drill library: emergencies built on the plant's devices and the site's rows, each with the rows it scores and
+ * what an operator is expected to do. Times are seconds after the drill starts. The simulator runs them on the
+ * scenario named (`default` or `gb200`); `headroom drill run NAME --auto` scores the automatic controller on it, the
+ * console scores an operator (issue 13 item 9). A "stuck agent" drill is not in the library: the simulator has no
+ * agent to get stuck (the agent's own failure paths are tested against real processes instead).
+ */
+export interface DrillSpec {
+  id: string;
+  title: string;
+  /** What happens, in the operator's words. */
+  description: string;
+  /** What a good response does (the debrief's yardstick). */
+  objective: string;
+  scenario: 'default' | 'gb200';
+  /** Rows whose power, heat and work the score counts. */
+  rows: string[];
+  durationS: number;
+  events: Array<ScenarioEvent & { atS: number }>;
+}
+
+export const DRILLS: readonly DrillSpec[] = [
+  {
+    id: 'cooling-loss-c',
+    title: 'Cooling loss on row C (60 %)',
+    description: 'Row C loses 60 % of its cooling for 10 minutes while its training job runs at full power.',
+    objective: 'Acknowledge, cap row C before its GPUs reach slowdown, keep the inlet under 32 °C where possible, lift the caps when cooling returns.',
+    scenario: 'default',
+    rows: ['C'],
+    durationS: 600,
+    events: [{ kind: 'coolingLoss', atS: 0, durationS: 600, row: 'C', fraction: 0.6 }],
+  },
+  {
+    id: 'crah-failure',
+    title: 'Three CRAH units fail',
+    description: 'Three of the hall\'s six CRAH units stop for 10 minutes (one is redundant): every row runs warmer.',
+    objective: 'Find the rows closest to slowdown and cap them first, low priority first; avoid the brake.',
+    scenario: 'default',
+    rows: ['A', 'B', 'C', 'D'],
+    durationS: 600,
+    events: [{ kind: 'deviceFailure', atS: 0, durationS: 600, devices: ['CRAH-1/unit', 'CRAH-1/unit', 'CRAH-1/unit'], maintenance: false }],
+  },
+  {
+    id: 'cdu-pump-loss',
+    title: 'CDU pump loss on the liquid-cooled row',
+    description: 'With one CDU-G1 pump out for maintenance, a second pump fails for 5 minutes: CDU-G1 runs below its flow.',
+    objective: 'Cap racks G01–G02 before their GPUs reach slowdown; leave the racks on CDU-G2 alone.',
+    scenario: 'gb200',
+    rows: ['G'],
+    durationS: 300,
+    events: [
+      { kind: 'deviceFailure', atS: 0, durationS: 300, devices: ['CDU-G1/pump'], maintenance: true },
+      { kind: 'deviceFailure', atS: 30, durationS: 270, devices: ['CDU-G1/pump'], maintenance: false },
+    ],
+  },
+  {
+    id: 'ups-module-loss',
+    title: 'UPS modules lost during a UPS2 window',
+    description: 'UPS2 is out for maintenance; two of UPS1\'s four modules fail: every row\'s budget drops to 275 kW for 5 minutes.',
+    objective: 'Bring every row under its new budget before the UPS overload curve runs out; no rack lost.',
+    scenario: 'default',
+    rows: ['A', 'B', 'C', 'D'],
+    durationS: 300,
+    events: [
+      { kind: 'deviceFailure', atS: 0, durationS: 300, devices: ['UPS2'], maintenance: true },
+      { kind: 'deviceFailure', atS: 20, durationS: 280, devices: ['UPS1/module', 'UPS1/module'], maintenance: false },
+    ],
+  },
+  {
+    id: 'feed-loss-maintenance',
+    title: 'Feed loss on row C during a maintenance window',
+    description: 'UPS2 is out for maintenance when row C loses 30 % of its feed for 5 minutes.',
+    objective: 'Row C under its new budget within the UPS ride-through (10 s); the high-priority training job keeps running.',
+    scenario: 'default',
+    rows: ['C'],
+    durationS: 300,
+    events: [
+      { kind: 'deviceFailure', atS: 0, durationS: 300, devices: ['UPS2'], maintenance: true },
+      { kind: 'powerBudgetLoss', atS: 20, durationS: 280, row: 'C', fraction: 0.3 },
+    ],
+  },
+  {
+    id: 'load-spike-x2',
+    title: 'Load spike ×2 on rows A and D',
+    description: 'Requests to the services on rows A and D double for 5 minutes.',
+    objective: 'Low priority capped first; row D (oversubscribed) kept under its budget without a brake.',
+    scenario: 'default',
+    rows: ['A', 'D'],
+    durationS: 300,
+    events: [{ kind: 'loadSpike', atS: 0, durationS: 300, factor: 2, rows: ['A', 'D'] }],
+  },
+  {
+    id: 'telemetry-blackout',
+    title: 'Telemetry blackout (60 s)',
+    description: 'The telemetry path delivers nothing for a minute: every GPU counts at its power limit.',
+    objective: 'Recognise the stale source; do not act on assumed power alone; confirm the site once readings return.',
+    scenario: 'default',
+    rows: ['A', 'B', 'C', 'D'],
+    durationS: 180,
+    events: [{ kind: 'sourceStall', atS: 30, durationS: 60 }],
+  },
+  {
+    id: 'combined',
+    title: 'Combined: feed loss, load spike and a CRAH unit on row D',
+    description: 'Row D loses 30 % of its feed, its demand doubles and a CRAH unit fails, within two minutes, for 5 minutes.',
+    objective: 'Row D under its budget with the fewest brakes; high priority protected; heat kept below slowdown.',
+    scenario: 'default',
+    rows: ['D'],
+    durationS: 360,
+    events: [
+      { kind: 'loadSpike', atS: 0, durationS: 300, factor: 2, rows: ['D'] },
+      { kind: 'powerBudgetLoss', atS: 60, durationS: 300, row: 'D', fraction: 0.3 },
+      { kind: 'deviceFailure', atS: 120, durationS: 240, devices: ['CRAH-1/unit', 'CRAH-1/unit'], maintenance: false },
+    ],
+  },
+];
+
+export function drillById(id: string): DrillSpec | undefined {
+  return DRILLS.find((d) => d.id === id);
+}
+
+/** One side of a drill's debrief: what happened on the scored rows from the drill's start to its end. */
+export interface DrillSide {
+  /** Who responded: Headroom's controller, nobody (automation off), or an operator (with automation off or on). */
+  responder: 'automatic' | 'nobody' | 'operator';
+  /** Seconds to detection: the first alert firing on the scored rows (automatic) or the operator's first ack. */
+  detectS: number | null;
+  /** Seconds to the first effective action on the scored rows (a cap, lock or brake commanded). */
+  firstActionS: number | null;
+  /** Seconds during which at least one scored row drew more than its budget in force. */
+  overBudgetS: number;
+  maxInletC: number;
+  maxGpuC: number;
+  brakes: number;
+  /** GPU-seconds in HW thermal slowdown on the scored rows. */
+  throttledGpuS: number;
+  /** Work lost on the scored rows against the same window without the drill (0.05: 5 % less work done). */
+  sloImpact: number;
+  /** 0–100, DRILL_SCORE's penalties (docs/SCENARIOS.md "Drills"). */
+  score: number;
+  penalties: Record<string, number>;
+}
+
+export interface DrillReport {
+  drill: string;
+  title: string;
+  scenario: string;
+  seed: number;
+  /** Simulated second of the site at which the drill started. */
+  startS: number;
+  durationS: number;
+  rows: string[];
+  objective: string;
+  /** The side scored (the CLI's --auto: the automatic controller; the console: the operator). */
+  score: number;
+  detectS: number | null;
+  firstActionS: number | null;
+  overBudgetS: number;
+  maxInletC: number;
+  maxGpuC: number;
+  brakes: number;
+  throttledGpuS: number;
+  sloImpact: number;
+  sides: DrillSide[];
+}
+
+export const DrillRunArgsSchema = z.object({
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  /** Seconds the site runs before the drill starts (its training and demand warm). */
+  warmS: z.number().min(0).max(6 * 3600).default(300),
+});
