@@ -1,3 +1,4 @@
+import type { DrillListing, DrillReport, DrillReportSummary, DrillStatus } from './domain/drills.js';
 import { z } from 'zod';
 import type { Topology } from './domain/topology.js';
 import type { Alert, RangeSeries, Snapshot, Status } from './domain/fleet.js';
@@ -87,6 +88,14 @@ export const requestSchemas = {
   ]),
   /** Drills: start an event on the simulator now (a lost feed, lost cooling, a load spike). */
   'sim:inject': z.object({ event: DrillEventSchema, reason: ReasonSchema }).strict(),
+  /** The drill library (shared/domain/drills.ts), each marked whether it applies to the site running now. */
+  'drill:library': z.object({}).strict(),
+  /** Start a library drill now; `automation: false` switches automation off on its rows for its duration (audited). */
+  'drill:start': z.object({ drill: z.string().min(1).max(80), automation: z.boolean(), reason: ReasonSchema }).strict(),
+  'drill:end': z.object({ reason: ReasonSchema }).strict(),
+  'drill:status': z.object({}).strict(),
+  'drill:reports': z.object({}).strict(),
+  'drill:report': z.object({ id: z.string().min(1).max(200) }).strict(),
   'session:whoami': z.object({}).strict(),
   'control:summary': z.object({}).strict(),
   'control:gpus': z.object({ gpus: z.array(z.number().int().nonnegative()).min(1).max(512) }).strict(),
@@ -204,6 +213,12 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'telemetry:gpu': 'viewer',
   'sim:control': 'operator',
   'sim:inject': 'operator',
+  'drill:library': 'viewer',
+  'drill:start': 'operator',
+  'drill:end': 'operator',
+  'drill:status': 'viewer',
+  'drill:reports': 'viewer',
+  'drill:report': 'viewer',
   'session:whoami': 'viewer',
   'control:summary': 'viewer',
   'control:gpus': 'viewer',
@@ -253,6 +268,12 @@ export interface ResponseTypes {
   'telemetry:gpu': GpuHistory;
   'sim:control': Status;
   'sim:inject': { event: string; atMs: number };
+  'drill:library': DrillListing[];
+  'drill:start': DrillStatus;
+  'drill:end': DrillStatus;
+  'drill:status': DrillStatus;
+  'drill:reports': DrillReportSummary[];
+  'drill:report': { report: DrillReport; fileName: string; html: string };
   'session:whoami': Actor;
   'control:summary': ControlSummary;
   'control:gpus': GpuControl[];

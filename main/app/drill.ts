@@ -42,7 +42,7 @@ export function drillScenario(spec: DrillSpec, warmS: number, withDrill: boolean
 }
 
 /** Feed a tally from an engine's tick (and the control plane, where there is one). */
-export function tallyTick(tally: DrillTally, engine: Engine, control: ControlService | null, maxClockMHz: Float64Array, brakesAtStart: Int32Array | null): void {
+export function tallyTick(tally: DrillTally, engine: Engine, control: ControlService | null, maxClockMHz: Float64Array, brakesAtStart: Int32Array | null, detectByAlerts = true): void {
   const t = engine.topology;
   tally.tick({
     nowMs: engine.nowMs,
@@ -57,9 +57,12 @@ export function tallyTick(tally: DrillTally, engine: Engine, control: ControlSer
     clockMHz: engine.live.clockMHz,
     maxClockMHz,
   });
-  const rows = new Set(tally.scope.rows.map((r) => t.rows[r]!.id));
-  for (const a of engine.alerts.alerts.values()) {
-    if (a.state === 'firing' && (a.row === null || rows.has(a.row)) && a.rule !== 'controllerStage') tally.detected(a.firingSinceMs ?? engine.nowMs);
+  // Headroom detects when an alert on the drill's rows (or the site's) fires; an operator when they acknowledge one.
+  if (detectByAlerts && tally.detectMs === null) {
+    const rows = new Set(tally.scope.rows.map((r) => t.rows[r]!.id));
+    for (const a of engine.alerts.alerts.values()) {
+      if (a.state === 'firing' && (a.row === null || rows.has(a.row)) && a.rule !== 'controllerStage') tally.detected(a.firingSinceMs ?? engine.nowMs);
+    }
   }
   if (control && brakesAtStart) {
     let brakes = 0;
@@ -85,18 +88,27 @@ export function maxClocks(t: Topology): Float64Array {
 /** One headless run of a drill: its tally over the drill's window. */
 export function runDrillSide(spec: DrillSpec, o: { seed?: number; warmS: number; policy: RunPolicy; withDrill: boolean }): DrillTally {
   const loaded = drillScenario(spec, o.warmS, o.withDrill);
+  return runDrillWindow(loaded, { seed: o.seed ?? loaded.scenario.seed, startS: o.warmS, durationS: spec.durationS, rows: spec.rows, policy: o.policy });
+}
+
+/**
+ * Run `loaded` from its start to `startS + durationS` and tally the window after `startS` on `rows` (the CLI's
+ * drills, and the console's automatic side: the live run's timeline re-simulated with the controller on).
+ */
+export function runDrillWindow(loaded: LoadedScenario, o: { seed: number; startS: number; durationS: number; rows: readonly string[]; policy: RunPolicy; onProgress?: (doneS: number, totalS: number) => void }): DrillTally {
   const t = loaded.topology;
-  const scope = drillScope(t, spec.rows);
+  const scope = drillScope(t, o.rows);
   const clocks = maxClocks(t);
   let tally: DrillTally | null = null;
   let brakesAtStart: Int32Array | null = null;
   let startMs = NaN;
   runLoaded(loaded, {
-    seed: o.seed ?? loaded.scenario.seed,
-    durationS: o.warmS + spec.durationS,
+    seed: o.seed,
+    durationS: o.startS + o.durationS,
     policy: o.policy,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     onTick: (engine, control) => {
-      if (Number.isNaN(startMs)) startMs = engine.nowMs - engine.step + o.warmS * 1000;
+      if (Number.isNaN(startMs)) startMs = engine.nowMs - engine.step + o.startS * 1000;
       if (engine.nowMs <= startMs) return;
       if (!tally) {
         tally = new DrillTally(scope, startMs);
@@ -106,7 +118,7 @@ export function runDrillSide(spec: DrillSpec, o: { seed?: number; warmS: number;
       tallyTick(tally, engine, control, clocks, brakesAtStart);
     },
   });
-  if (!tally) throw new Error(`${spec.id}: the drill's window ran no tick`);
+  if (!tally) throw new Error('the drill\'s window ran no tick');
   return tally;
 }
 

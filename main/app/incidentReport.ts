@@ -10,6 +10,10 @@ export interface IncidentData {
   rows: Array<{ id: string; tMs: number[]; avgKW: Array<number | null>; maxKW: Array<number | null>; budgets: Array<{ tMs: number; budgetKW: number }> }>;
   events: Array<{ tMs: number; kind: string; subject: string; text: string }>;
   actions: Array<{ atMs: number; simMs: number; actor: string; role: string; kind: string; target: string; change: string; reason: string; outcome: string }>;
+  /** A table set side by side (a drill's debrief: the operator beside the automatic controller), after the facts. */
+  comparison?: { title: string; columns: string[]; rows: string[][] };
+  /** The closing line (default: a recording's). */
+  footer?: string;
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -101,6 +105,7 @@ svg{width:100%;height:auto;background:#fafbfd;border:1px solid #e3e7ee;border-ra
 <h1>${esc(d.title)}</h1>
 <p class="legend"><span><i style="background:#2f6fdb"></i>row power (10 s average)</span><span><i style="background:#9dbcf0"></i>peak</span><span><i style="background:#d0342c"></i>budget in force</span></p>
 <table class="facts">${facts}</table>
+${d.comparison ? `<h2>${esc(d.comparison.title)}</h2><table class="comparison"><thead><tr>${d.comparison.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${d.comparison.rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th>${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`).join('')}</tbody></table>` : ''}
 <h2>Notes</h2><div class="notes">${d.notes ? esc(d.notes) : '—'}</div>
 <h2>Power by row</h2>
 ${rows}
@@ -108,7 +113,7 @@ ${rows}
 <table class="events"><thead><tr><th>time</th><th>what</th><th>subject</th><th>detail</th></tr></thead><tbody>${events}</tbody></table>
 <h2>Actions</h2>
 <table class="actions"><thead><tr><th>time</th><th>who</th><th>action</th><th>target</th><th>change</th><th>reason</th><th>outcome</th></tr></thead><tbody>${actions}</tbody></table>
-<p class="ax">Made by Headroom from a recording; times are the run's clock (UTC).</p>
+<p class="ax">${esc(d.footer ?? "Made by Headroom from a recording; times are the run's clock (UTC).")}</p>
 </body></html>
 `;
 }

@@ -4,8 +4,6 @@ import { dirname, join } from 'node:path';
 import type { Handlers } from '../../shared/contract.js';
 import type { Actor, ControlSummary } from '../../shared/domain/control.js';
 import { controlEvents } from '../core/controlEvents.js';
-import type { DrillEvent } from '../../shared/domain/scenario.js';
-import { ScenarioError } from '../sim/references.js';
 import { RefusalError } from '../core/ports.js';
 import type { DB } from '../store/db.js';
 import { checkTelemetryDb, openTelemetryDb } from '../store/telemetryDb.js';
@@ -47,6 +45,7 @@ import { commandSummary } from '../core/dataLock.js';
 import { dataFolders, lockDataFolders, type DataLock } from '../node/dataLock.js';
 import { AlertmanagerSender, type AlertmanagerOptions } from '../node/alertmanager.js';
 import { currentRun, runMarker, type RunIdentity } from './runMarker.js';
+import { createLiveDrills } from './liveDrills.js';
 import { fleetPlant, recordingPlant, simPlant, type FleetOptions, type Plant } from './plants.js';
 
 export interface RuntimeOptions {
@@ -273,21 +272,9 @@ async function wire(
     log,
     ...(rp ? { recording: { ...rp.playback, atEnd: (nowMs: number) => rp.recordingSource.atEnd(nowMs) } } : {}),
   });
-  const drill = (event: DrillEvent, reason: string, actor: Actor) => {
-    if (!sim) throw new RefusalError('drills run on the simulator; this console watches a real fleet');
-    let at;
-    try {
-      at = sim.inject(event);
-    } catch (e) {
-      if (e instanceof ScenarioError) throw new RefusalError(e.message);
-      throw e;
-    }
-    const target = 'row' in event ? `row ${event.row}` : 'rows' in event ? `rows ${event.rows.join(', ')}` : `${event.maintenance ? 'maintenance' : 'failure'} ${event.devices.join(', ')}`;
-    audit.append({ actor, kind: event.kind === 'deviceFailure' && event.maintenance ? 'maintenance' : 'drill', target, oldValue: '', newValue: JSON.stringify(at), reason, outcome: 'ok' }, engine.nowMs);
-    // atS: the simulator's second the drill starts at (a replay puts it there on the scenario's timeline).
-    engine.note({ kind: 'scenario', subject: target, body: { event, atS: at.atS, by: actor.user, reason } });
-    return { event: event.kind === 'deviceFailure' ? target : `${event.kind} on ${target}`, atMs: engine.nowMs };
-  };
+  // Drills: events started now (sim:inject) and library drills scored against the automatic controller (liveDrills.ts).
+  const drills = createLiveDrills({ sim: rp ? null : sim, loaded: plant.loaded, seed: o.seed ?? plant.loaded?.scenario.seed ?? 1, engine, control, audit, dir: !rp && o.db && o.db !== ':memory:' ? join(dirname(o.db), 'drills') : null });
+  if (!rp && sim) engine.addService(drills.service);
   const liftArmed = (device: string, reason: string, actor: Actor) => {
     const f = plantWatch?.lift(device);
     if (!f) throw new RefusalError(`no armed response is in force for ${device}`);
@@ -330,7 +317,8 @@ async function wire(
     // A recording's Audit view lists the records it carries (who did what, why, in its window), not this session's.
     audit: rp ? recordedAudit(rp.db) : audit,
     planner: createPlanner(),
-    drill,
+    drill: drills.inject,
+    drills: drills.api,
     sources: sourcesApi,
     incidents,
     replays: createReplays(rp ? o.recording! : null),

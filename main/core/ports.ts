@@ -1,3 +1,4 @@
+import type { DrillListing, DrillReport, DrillReportSummary, DrillStatus } from '../../shared/domain/drills.js';
 import type { RecordingNotes, SavedIncident } from '../../shared/domain/history.js';
 import type { ReplayInfo, ReplayJob, ReplayPolicy } from '../../shared/domain/replay.js';
 import type { SourceConfig, SourcesView, SourceTestResult } from '../../shared/domain/sources.js';
@@ -92,6 +93,16 @@ export interface AlertOps {
 export interface AuditApi {
   list(q: AuditQuery): AuditRecord[];
   verify(): ResponseTypes['audit:verify'];
+}
+
+/** Library drills on the console's simulator, scored against the automatic controller (main/app/liveDrills.ts). */
+export interface DrillApi {
+  library(): DrillListing[];
+  start(req: { drill: string; automation: boolean; reason: string }, actor: Actor): DrillStatus;
+  end(reason: string, actor: Actor): DrillStatus;
+  status(): DrillStatus;
+  reports(): DrillReportSummary[];
+  report(id: string): { report: DrillReport; fileName: string; html: string };
 }
 
 /** Save incident… and the HTML incident report (see main/app/incidents.ts). */

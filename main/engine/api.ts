@@ -6,7 +6,7 @@ import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
 import type { Engine } from './engine.js';
 import type { PlantWatch } from './plantWatch.js';
 import type { PlantView } from '../../shared/domain/plant.js';
-import { RefusalError, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
+import { RefusalError, type DrillApi, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
 
 export interface HandlerDeps {
@@ -20,6 +20,8 @@ export interface HandlerDeps {
   planner: PlannerApi;
   /** Start a drill event on the simulator now (throws RefusalError for an unknown row). */
   drill: (event: DrillEvent, reason: string, actor: Actor) => ResponseTypes['sim:inject'];
+  /** Library drills, scored (main/app/liveDrills.ts). */
+  drills: DrillApi;
   sources: SourcesApi;
   incidents: IncidentApi;
   replays: ReplayApi;
@@ -103,6 +105,12 @@ function baseHandlers(d: HandlerDeps): Handlers {
       return runner.status();
     },
     'sim:inject': (p, actor) => d.drill(p.event, p.reason, actor),
+    'drill:library': () => d.drills.library(),
+    'drill:start': (p, actor) => d.drills.start(p, actor),
+    'drill:end': (p, actor) => d.drills.end(p.reason, actor),
+    'drill:status': () => d.drills.status(),
+    'drill:reports': () => d.drills.reports(),
+    'drill:report': (p) => d.drills.report(p.id),
     'session:whoami': (_p, actor) => actor,
     'control:summary': () => control.summary(),
     'control:gpus': (p) => control.gpus(p.gpus),

@@ -205,11 +205,38 @@ export class Simulator {
    * takes effect from the next step and stays on the timeline, so a run stays reproducible from its audit trail.
    */
   inject(ev: DrillEvent): ScenarioEvent {
-    const at = { ...ev, atS: this.elapsedS } as ScenarioEvent;
-    checkReferences({ ...this.scenario, events: [at] }, this.topology);
-    this.events.push(at);
+    return this.schedule([{ ...ev, atS: 0 }])[0]!;
+  }
+
+  /**
+   * Events `atS` seconds from now (a library drill's timeline), checked together (ScenarioError, nothing added, when
+   * one refers to a row or device the site lacks). Returns them as placed on the timeline.
+   */
+  schedule(evs: readonly ScenarioEvent[]): ScenarioEvent[] {
+    const placed = evs.map((e) => ({ ...e, atS: this.elapsedS + e.atS }));
+    checkReferences({ ...this.scenario, events: placed }, this.topology);
+    this.events.push(...placed);
     this.indexEvents();
-    return at;
+    return placed;
+  }
+
+  /** End events of the timeline now (a drill ended early): those running stop, those not started are dropped. */
+  endEvents(evs: readonly ScenarioEvent[]): void {
+    const now = this.elapsedS;
+    const ending = new Set(evs);
+    this.events = this.events.filter((e) => !(ending.has(e) && e.atS > now));
+    for (const e of this.events) if (ending.has(e) && 'durationS' in e && (e.durationS === undefined || e.atS + e.durationS > now)) (e as { durationS?: number }).durationS = Math.max(0.001, now - e.atS);
+    this.indexEvents();
+  }
+
+  /** The timeline as it stands (the scenario's events and those started while running), for a re-simulation. */
+  timeline(): ScenarioEvent[] {
+    return this.events.map((e) => ({ ...e }));
+  }
+
+  /** Simulated seconds since the start. */
+  get elapsed(): number {
+    return this.elapsedS;
   }
 
   /** Events active during (t, t+dt]. */

@@ -145,6 +145,11 @@ export interface DrillSide {
 }
 
 export interface DrillReport {
+  /** A console drill's report: its id (file name stem), when it started (engine time), who ran it, automation on or off. */
+  id?: string;
+  atMs?: number;
+  by?: string;
+  automation?: boolean;
   drill: string;
   title: string;
   scenario: string;
@@ -172,3 +177,44 @@ export const DrillRunArgsSchema = z.object({
   /** Seconds the site runs before the drill starts (its training and demand warm). */
   warmS: z.number().min(0).max(6 * 3600).default(300),
 });
+
+/** A drill of the library as the console offers it: whether it applies to the site running now, and why not. */
+export interface DrillListing {
+  id: string;
+  title: string;
+  description: string;
+  objective: string;
+  rows: string[];
+  durationS: number;
+  applies: boolean;
+  why: string | null;
+}
+
+/** The console's drill now: the one running (if any), whether its automatic side is being computed, the last report. */
+export interface DrillStatus {
+  active: {
+    drill: string;
+    title: string;
+    objective: string;
+    rows: string[];
+    /** Automation on the drill's rows during the drill (off: the operator responds alone). */
+    automation: boolean;
+    by: string;
+    startedMs: number;
+    endsAtMs: number;
+  } | null;
+  scoring: boolean;
+  lastReport: string | null;
+  error: string | null;
+}
+
+export interface DrillReportSummary {
+  id: string;
+  drill: string;
+  title: string;
+  atMs: number;
+  by: string;
+  automation: boolean;
+  score: number;
+  automaticScore: number | null;
+}

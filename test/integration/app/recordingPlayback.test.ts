@@ -49,6 +49,8 @@ const ACTING: Partial<Record<RequestChannel, unknown>> = {
   'policy:set': { config: {}, reason: 'tune' },
   'alerts:ack': { id: 'a-1' },
   'alerts:ackGroup': { group: 'rowPower80/A' },
+  'drill:start': { drill: 'cooling-loss-c', automation: false, reason: 'drill' },
+  'drill:end': { reason: 'done' },
   'alerts:silence': { matchers: [{ field: 'row', value: 'A' }], durationS: 600, comment: 'noisy' },
   'alerts:unsilence': { id: 's-1', reason: 'done' },
   'sources:test': { source: { kind: 'dcgm', id: 'd1', url: 'http://127.0.0.1:9400/metrics' } },
