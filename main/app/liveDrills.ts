@@ -38,6 +38,7 @@ interface Running {
   tally: DrillTally;
   brakesAtStart: Int32Array;
   bins: RowBins;
+  gpuSet: ReadonlySet<number>;
 }
 
 const KEEP_REPORTS = 200;
@@ -108,8 +109,9 @@ export function createLiveDrills(d: LiveDrillDeps): { api: DrillApi; service: Ti
     running = null;
     const sim = d.sim!;
     if (ended === 'ended early') sim.endEvents(r.placed);
+    const rowsNow = r.pausedRows.length ? control.summary().rows : [];
     for (const row of r.pausedRows) {
-      const rc = engine.rowControl?.find((x) => x.row === row);
+      const rc = rowsNow.find((x) => x.row === row);
       if (rc && !rc.automation) control.setAutomation(row, true, `drill ${r.spec.id} over: automation back on`, actor ?? { user: r.by, role: 'operator' });
     }
     const endMs = engine.nowMs;
@@ -191,16 +193,18 @@ export function createLiveDrills(d: LiveDrillDeps): { api: DrillApi; service: Ti
       }
       const pausedRows: string[] = [];
       if (!req.automation) {
+        const rowsNow = control.summary().rows;
         for (const row of spec.rows) {
-          const rc = engine.rowControl?.find((x) => x.row === row);
+          const rc = rowsNow.find((x) => x.row === row);
           if (rc && !rc.automation) continue;
           control.setAutomation(row, false, `drill ${spec.id}: the operator responds alone`, actor);
           pausedRows.push(row);
         }
       }
-      const tally = new DrillTally(drillScope(engine.topology, spec.rows), engine.nowMs);
+      const scope = drillScope(engine.topology, spec.rows);
+      const tally = new DrillTally(scope, engine.nowMs);
       tally.startControl = engine.rowControl ? [...engine.rowControl] : null;
-      running = { spec, by: actor.user, automation: req.automation, startedMs: engine.nowMs, endsAtMs: engine.nowMs + spec.durationS * 1000, startS, placed, pausedRows, tally, brakesAtStart: Int32Array.from(control.rowBrakes), bins: new RowBins(engine.topology, spec.rows) };
+      running = { spec, by: actor.user, automation: req.automation, startedMs: engine.nowMs, endsAtMs: engine.nowMs + spec.durationS * 1000, startS, placed, pausedRows, tally, brakesAtStart: Int32Array.from(control.rowBrakes), bins: new RowBins(engine.topology, spec.rows), gpuSet: new Set(scope.gpus) };
       audit.append({ actor, kind: 'drill', target: `drill ${spec.id}`, oldValue: '', newValue: `started (${spec.durationS} s, rows ${spec.rows.join(', ')}, automation ${req.automation ? 'on' : 'off'})`, reason: req.reason, outcome: 'ok' }, engine.nowMs);
       engine.note({ kind: 'scenario', subject: `drill ${spec.id}`, body: { started: spec.id, atS: startS, by: actor.user, reason: req.reason, automation: req.automation } });
       return status();
@@ -233,6 +237,12 @@ export function createLiveDrills(d: LiveDrillDeps): { api: DrillApi; service: Ti
       const r = running;
       if (!r) return;
       tallyTick(r.tally, e, control, clocks, r.brakesAtStart, false);
+      // The operator's first action: an override on the drill's GPUs, or a row brake by hand, set since the start
+      // (commanded, not landed: out-of-band caps take 40 s to land).
+      if (r.tally.actionMs === null) {
+        for (const o of control.overridesNow()) if (o.createdAtMs >= r.startedMs && o.gpus.some((g) => r.gpuSet.has(g))) r.tally.acted(o.createdAtMs);
+        for (const c of e.rowControl ?? []) if (c.manualBrake && c.manualBrake.sinceMs >= r.startedMs && r.spec.rows.includes(c.row)) r.tally.acted(c.manualBrake.sinceMs);
+      }
       r.bins.add(e, nowMs);
       // The operator's detection: their first acknowledgement of an alert on the drill's rows (or the site's).
       if (r.tally.detectMs === null) {

@@ -193,6 +193,11 @@ export class ControlService implements ControlApi, TickService {
     return p;
   }
 
+  /** The overrides in force (not copied: read, do not keep). */
+  overridesNow(): Iterable<Override> {
+    return this.ops.overrides.values();
+  }
+
   brakedRows(): ReadonlySet<string> {
     const out = new Set<string>();
     this.engine.topology.rows.forEach((row, r) => {

@@ -99,6 +99,37 @@ export class Operator {
     await confirmDialog(this.page, 'drill-dialog');
   }
 
+  /** Runs a drill of the library: picks it, says who responds (automation off: the operator alone), gives the reason. */
+  async runsALibraryDrill(id: string, automation: boolean, reason: string): Promise<void> {
+    await this.page.getByTestId('drill-library-open').click();
+    await this.page.getByTestId('drill-library-dialog').waitFor();
+    await this.page.getByTestId('drill-library').selectOption(id);
+    await this.page.getByTestId(automation ? 'drill-automation-on' : 'drill-automation-off').check();
+    await this.page.getByTestId('drill-library-reason').fill(reason);
+    await confirmDialog(this.page, 'drill-library-dialog');
+    await this.page.getByTestId('drill-banner').waitFor();
+  }
+
+  /** Ends the drill in progress from its banner, with a reason. */
+  async endsTheDrill(reason: string): Promise<void> {
+    await this.page.getByTestId('drill-end').click();
+    await this.page.getByTestId('drill-end-reason').fill(reason);
+    await confirmDialog(this.page, 'drill-end-dialog');
+  }
+
+  /** Caps every GPU of a row (its label selects it) at `watts` W through the override form. */
+  async capsRow(rowId: string, watts: number, reason: string): Promise<PreviewShown> {
+    await this.page.getByTestId(`row-select-${rowId}`).click();
+    await this.control.kind('powerCap').click();
+    await this.control.value().fill(String(watts));
+    await this.control.reason().fill(reason);
+    await this.control.reviewButton().click();
+    await this.control.confirmDialog().waitFor();
+    const preview = await this.control.preview();
+    await confirmDialog(this.page, 'override-confirm');
+    return preview;
+  }
+
   /** Opens the emergency brake dialog of a row and stops there (the caller types the confirmation). */
   async reachesForTheBrake(rowId: string): Promise<void> {
     await this.control.brakeButton(rowId).click();
