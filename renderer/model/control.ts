@@ -146,8 +146,16 @@ export function describeAction(a: OverrideAction): string {
 
 export const STAGE_LABEL: Record<RowControl['stage'], string> = { normal: 'normal', t1: 'T1', t2: 'T2', brake: 'BRAKE' };
 /** Whether a row's brake is engaged (the controller's brake stage, or braked GPUs from a manual brake or a playbook). */
+/** The row's brake is engaged: by hand (requested: shown at once, before it lands), by the controller, or landed. */
 export function rowBraked(c: RowControl | null | undefined): boolean {
-  return !!c && (c.stage === 'brake' || c.brakedGpus > 0);
+  return !!c && (c.manualBrake !== null || c.stage === 'brake' || c.brakedGpus > 0);
+}
+
+/** "320 GPUs capped" once landed; "320 GPUs commanded, 96 landed" while caps are on their way (one count, as the audit's). */
+export function cappedText(c: RowControl): string {
+  const landed = c.cappedGpus;
+  const commanded = c.commandedGpus ?? landed;
+  return commanded > landed ? `${commanded} GPUs commanded, ${landed} landed` : `${landed} GPUs capped`;
 }
 
 export const STAGE_HELP: Record<RowControl['stage'], string> = {

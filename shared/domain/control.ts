@@ -203,8 +203,11 @@ export interface RowControl {
   automation: boolean;
   stage: 'normal' | 't1' | 't2' | 'brake';
   playbook: string | null;
+  /** GPUs with a cap, lock or brake in effect (landed: read back, or past its modelled latency). */
   cappedGpus: number;
   brakedGpus: number;
+  /** GPUs with a cap, lock or brake requested now (commanded; the audit's batches count these), landed or not. */
+  commandedGpus?: number;
   /** The operator's row brake, if engaged (who, why, since when). */
   manualBrake: { by: string; reason: string; sinceMs: number } | null;
   /** Headroom's deep lock (the stage beyond the brake, after brakes recur) is engaged on the row. */

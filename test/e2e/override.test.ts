@@ -132,7 +132,11 @@ describe('operator overrides, automation and the emergency brake', () => {
 
     await operator.brakesRow(row, 'drill: brake test');
     await operator.page.waitForFunction((r) => Number(document.querySelector(`[data-testid="row-control-${r}"]`)?.getAttribute('data-braked')) > 0, row, { timeout: 15_000 });
-    await operator.floor.rowLabel(row).getByTestId('row-braked').waitFor();
+    // One truth: the floor and the Rows panel say BRAKE (by whom) and offer Release at once; a second brake is refused.
+    await operator.floor.rowLabel(row).getByTestId('row-manual-brake').waitFor();
+    await expect(operator.page.getByTestId(`brake-${row}`).textContent()).resolves.toBe('Release…');
+    const again = await server.tryInvoke('brake:row', { row, engage: true, reason: 'second brake', confirmRow: row }, 'operator');
+    expect(again).toMatchObject({ ok: false, error: expect.stringMatching(/already engaged by operator \(token\)/) });
     const firstRack = site.racks[site.rows[0]!.rackStart]!.id;
     await operator.page.waitForFunction((id) => document.querySelector(`[data-testid="rack-cell-${id}"]`)?.getAttribute('data-control') === 'BRAKE', firstRack, {
       timeout: 10_000,

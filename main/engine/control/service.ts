@@ -174,10 +174,19 @@ export class ControlService implements ControlApi, TickService {
       playbook: ids.length ? ids.join(', ') : null,
       cappedGpus: this.rowCappedGpus[r]!,
       brakedGpus: this.rowBrakedGpus[r]!,
+      commandedGpus: this.commanded(r),
       deepLock: !Number.isNaN(this.rows.polca[r]!.deepSinceMs),
       shedServers: this.rows.polca[r]!.shedServers,
       manualBrake: mb ? { ...mb } : null,
     };
+  }
+
+  /** GPUs of row r with a setpoint requested now (any source). */
+  private commanded(r: number): number {
+    const src = this.arbiter.out.source;
+    let n = 0;
+    for (let g = this.spans.start[r]!; g < this.spans.end[r]!; g++) if (src[g] !== 0) n++;
+    return n;
   }
 
   gpus(ids: readonly number[]): GpuControl[] {
@@ -253,14 +262,22 @@ export class ControlService implements ControlApi, TickService {
   setAutomation(row: string, enabled: boolean, reason: string, actor: Actor): RowControl {
     const why = this.reason(reason);
     const r = this.targets.row(row);
+    if (this.ops.automation[r] === enabled) throw new RefusalError(`automation on row ${row} is already ${enabled ? 'on' : 'paused'}`);
     this.ops.setAutomation(r, enabled, why, actor);
     this.onChange(this.summary());
     return this.rowControl(r);
   }
 
+  /**
+   * The operator's row brake. Refused when it would change nothing: engaging a brake already engaged by hand (who and
+   * since when), releasing one that is not (the controller's own brake releases by itself; pause automation to stop it).
+   */
   brakeRow(row: string, engage: boolean, reason: string, actor: Actor): RowControl {
     const why = this.reason(reason);
     const r = this.targets.row(row);
+    const mb = this.ops.manualBrake[r];
+    if (engage && mb) throw new RefusalError(`row ${row}'s brake is already engaged by ${mb.by} since ${new Date(mb.sinceMs).toISOString()} ("${mb.reason}")`);
+    if (!engage && !mb) throw new RefusalError(this.rows.polca[r]!.stage === 'brake' ? `row ${row}'s brake is the controller's (the row is above its budget): it releases by itself; pause automation on row ${row} to stop the controller` : `row ${row} has no brake engaged by hand to release`);
     this.ops.setManualBrake(r, engage, why, actor);
     this.rows.invalidate(r);
     this.redecide();
