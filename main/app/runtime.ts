@@ -325,6 +325,7 @@ async function wire(
     plant: plantWatch,
     liftArmed,
     realFleet: fp !== null,
+    auditRun: (actor, oldValue, newValue) => audit.append({ actor, kind: 'sim', target: rp ? 'playback' : 'simulation', oldValue, newValue, reason: '', outcome: 'ok' }, engine.nowMs),
     ...(rp ? { recording: rp.playback } : {}),
   });
   // Refusals: the first per (principal, channel) in a minute in full, then one record with the count (never one each).

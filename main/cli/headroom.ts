@@ -31,6 +31,7 @@ Usage:
       --token T                admin access token (default: random, or $HEADROOM_TOKEN)
       --operator-token T       operator token (default: random, or $HEADROOM_OPERATOR_TOKEN)
       --viewer-token T         read-only token (default: random, or $HEADROOM_VIEWER_TOKEN)
+      --users FILE             people with their own tokens (headroom users add): the audit names them
       --recording FILE         play back a .headroom recording instead, read-only (nothing is written; --db unused)
       --inventory FILE         watch a REAL fleet instead of the simulator: hosts and GPU UUIDs → rows, racks, slots
       --sources FILE           with --inventory: agents, dcgm-exporters, Prometheus servers to start with
@@ -69,6 +70,9 @@ ${AUDIT_HELP}
 ${HISTORY_HELP}
 ${CONTINGENCY_HELP}
 ${PLANT_HELP}
+  headroom users add NAME --role viewer|operator|admin --file users.yaml
+                               a person for serve --users: prints their token once, stores its SHA-256
+  headroom users list --file users.yaml
   headroom drill list          the drill library (plant failures, cooling, feeds, load spikes, blackout, combined)
   headroom drill run NAME --auto [--out report.json] [--seed N] [--warm S]
                                the drill on its site after S s (default 300): Headroom's controller scored beside
@@ -126,6 +130,7 @@ async function serve(args: string[]): Promise<void> {
       token: { type: 'string' },
       'operator-token': { type: 'string' },
       'viewer-token': { type: 'string' },
+      users: { type: 'string' },
       'retain-raw': { type: 'string' },
       inventory: { type: 'string' },
       recording: { type: 'string' },
@@ -158,6 +163,8 @@ async function serve(args: string[]): Promise<void> {
     throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');
   }
   // Loaded here, not at the top: `headroom audit` and `help` must work without the engine.
+  // People (--users) are read before anything starts: a bad file is one line and exit 2, nothing locked.
+  const users = values.users ? (await import('./users.js')).loadUsers(values.users) : null;
   const [{ createRuntime }, { generateToken, startServer }, { limitsFor }] = await Promise.all([
     import('../app/runtime.js'),
     import('../server/server.js'),
@@ -207,6 +214,7 @@ async function serve(args: string[]): Promise<void> {
       host: values.host,
       port,
       tokens,
+      ...(users ? { users } : {}),
       handlers: rt.handlers,
       bus: rt.bus,
       staticDir: existsSync(staticDir) ? staticDir : null,
@@ -358,6 +366,8 @@ export async function main(argv: string[]): Promise<number> {
         return (await import('./report.js')).reportCommand(rest);
       case 'contingency':
         return (await import('./contingency.js')).contingencyCommand(rest);
+      case 'users':
+        return (await import('./users.js')).usersCommand(rest);
       case 'drill':
         return (await import('./drill.js')).drillCommand(rest);
       case 'plant':

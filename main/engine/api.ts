@@ -31,6 +31,8 @@ export interface HandlerDeps {
   liftArmed?: (device: string, reason: string, actor: Actor) => ResponseTypes['plant:lift'];
   /** A real fleet runs in wall-clock time: its speed cannot change. */
   realFleet?: boolean;
+  /** Audit a change of the run's state (pause, resume, speed, seek) with the person who made it. */
+  auditRun?: (actor: Actor, oldValue: string, newValue: string) => void;
   /** Playing back a recording: every acting channel but playback control is refused (see `readOnly`). */
   recording?: { file: string; t0Ms: number; t1Ms: number };
 }
@@ -91,7 +93,9 @@ function baseHandlers(d: HandlerDeps): Handlers {
       if (!d.telemetry) return { gpu: p.gpu, fromMs: p.fromMs, toMs: p.toMs, tMs: [], powerW: [], limitW: [], tempC: [], clockMHz: [], util: [], flags: [] };
       return d.telemetry.gpu(p.gpu, p.fromMs, p.toMs);
     },
-    'sim:control': (p) => {
+    'sim:control': (p, actor) => {
+      const was = runner.status();
+      const words = (s: { paused: boolean; speed: number }) => `${s.paused ? 'paused' : 'running'} at ×${s.speed}`;
       // A real fleet runs in real time: pausing would stop watching (and capping) GPUs that keep drawing power.
       if (d.realFleet && p.action !== 'resume') throw new RefusalError(`a real fleet runs in real time: it cannot ${p.action === 'pause' ? 'be paused' : p.action === 'seek' ? 'seek' : 'change speed'}`);
       if (p.action === 'seek') {
@@ -102,7 +106,10 @@ function baseHandlers(d: HandlerDeps): Handlers {
       } else if (p.action === 'pause') runner.pause();
       else if (p.action === 'resume') runner.resume();
       else runner.setSpeed(p.speed);
-      return runner.status();
+      const now = runner.status();
+      if (p.action === 'seek') d.auditRun?.(actor, `at ${new Date(was.simTimeMs).toISOString()}`, `seek to ${new Date(p.tMs).toISOString()}`);
+      else if (words(was) !== words(now)) d.auditRun?.(actor, words(was), words(now));
+      return now;
     },
     'sim:inject': (p, actor) => d.drill(p.event, p.reason, actor),
     'drill:library': () => d.drills.library(),

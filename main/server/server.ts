@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { User } from '../../shared/domain/users.js';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -19,6 +20,8 @@ export interface ServeOptions {
   port: number;
   /** One token per role: whoever presents it acts with that role. */
   tokens: Record<Role, string>;
+  /** People with their own tokens (`--users`): the audit names them. Checked after the role tokens. */
+  users?: readonly User[];
   /** Audit hook for refused acting requests (role, payload, policy refusals). */
   onRefused?: DispatchOptions['onRefused'];
   /** Per-runtime role changes (see DispatchOptions.roles). */
@@ -71,11 +74,19 @@ export function tokenMatches(given: string | null | undefined, expected: string)
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The actor a token stands for, or null for a missing or unknown token (constant-time comparisons). */
-export function actorForToken(tokens: Record<Role, string>, given: string | null | undefined): Actor | null {
+/**
+ * The actor a token stands for, or null for a missing or unknown token (constant-time comparisons): a role token
+ * acts as "<role> (token)"; a person's token (`users`, compared by its SHA-256) as that person.
+ */
+export function actorForToken(tokens: Record<Role, string>, given: string | null | undefined, users: readonly User[] = []): Actor | null {
   let found: Role | null = null;
   for (const role of ['viewer', 'operator', 'admin'] as const) if (tokenMatches(given, tokens[role])) found = role;
-  return found ? { user: `${found} (token)`, role: found } : null;
+  if (found) return { user: `${found} (token)`, role: found };
+  if (!given || users.length === 0) return null;
+  const digest = createHash('sha256').update(given).digest('hex');
+  let person: User | null = null;
+  for (const u of users) if (tokenMatches(digest, u.tokenSha256)) person = u;
+  return person ? { user: person.name, role: person.role } : null;
 }
 
 function requestToken(req: IncomingMessage, url: URL): string | null {
@@ -118,7 +129,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
     const foreign = guard.check(req);
     if (foreign) return json(res, 403, { error: foreign });
     if (url.pathname === '/api/health') return json(res, 200, { ok: true });
-    const actor = url.pathname.startsWith('/api/') ? actorForToken(o.tokens, requestToken(req, url)) : null;
+    const actor = url.pathname.startsWith('/api/') ? actorForToken(o.tokens, requestToken(req, url), o.users) : null;
     const key = clientKey(req, actor);
     const lim = httpClients.get(key);
     const admission = lim.admit(now());
@@ -197,7 +208,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
     };
     if (guard.check(req)) return refuse('403 Forbidden');
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const actor = url.pathname === '/api/ws' ? actorForToken(o.tokens, requestToken(req, url)) : null;
+    const actor = url.pathname === '/api/ws' ? actorForToken(o.tokens, requestToken(req, url), o.users) : null;
     const key = clientKey(req, actor);
     // Connecting counts as a request of this client: a client closed for flooding cannot reconnect at once.
     if (httpClients.get(key).admit(now()) !== 'ok') return refuse('429 Too Many Requests');

@@ -5,7 +5,7 @@ import { describeTarget } from '../../shared/naming.js';
 import { describeAction } from './control.js';
 import { fmtSimTime } from '../charts/format.js';
 
-export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run', 'incident', 'maintenance', 'armed'];
+export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run', 'incident', 'maintenance', 'armed', 'sim'];
 export const AUDIT_OUTCOMES: ReadonlyArray<AuditRecord['outcome']> = ['ok', 'refused', 'failed'];
 
 export interface AuditFilter {
@@ -67,12 +67,13 @@ export const KIND_LABEL: Record<AuditKind, string> = {
   silence: 'silenced',
   unsilence: 'unsilenced',
   refusal: 'refused',
-  drill: 'drill injected',
+  drill: 'drill',
   source: 'source changed',
   run: 'run started/stopped',
   incident: 'incident saved',
   maintenance: 'maintenance window',
   armed: 'armed response lifted',
+  sim: 'paused / resumed / speed',
 };
 
 /**
