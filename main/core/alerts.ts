@@ -85,6 +85,7 @@ export function evaluateAlerts(
     if (a.state === 'pending' && nowMs - a.activeSinceMs >= o.rule.forS * 1000) {
       a.state = 'firing';
       a.firingSinceMs = nowMs;
+      a.firingValue = a.value;
       changed = true;
       if (!a.flaps) {
         fired.push(a);

@@ -26,6 +26,13 @@ export interface PowerData {
   cols: Record<string, Array<number | null>>;
 }
 
+/** An alert shown on the chart: its panel highlighted, a line where it fired. */
+export interface PowerMark {
+  panelId: string;
+  atMs: number;
+  label: string;
+}
+
 /** The time span the axis shows (the window, from its first data on). */
 export interface Frame {
   fromMs: number;
@@ -119,7 +126,7 @@ export function gridLayout(count: number, heightPx: number): Array<{ top: number
  * The full option, built once per set of panels (or resize). Series: every panel's power first (series index =
  * panel index, which the tooltip relies on), then its 100/90/80 % budget step lines.
  */
-export function buildPowerOption(panels: readonly PowerPanel[], heightPx: number, data: PowerData, frame: Frame): Record<string, unknown> {
+export function buildPowerOption(panels: readonly PowerPanel[], heightPx: number, data: PowerData, frame: Frame, mark: PowerMark | null = null): Record<string, unknown> {
   const grids = gridLayout(panels.length, heightPx);
   const axisIdx = panels.map((_, i) => i);
   const update = powerUpdate(panels, data, frame, heightPx);
@@ -135,9 +142,12 @@ export function buildPowerOption(panels: readonly PowerPanel[], heightPx: number
     sampling: 'lttb',
     connectNulls: false,
     z: 3,
-    lineStyle: { width: 1.5, color: p.color },
+    lineStyle: { width: mark?.panelId === p.id ? 3 : 1.5, color: p.color, opacity: mark && mark.panelId !== p.id ? 0.45 : 1 },
     itemStyle: { color: p.color },
-    areaStyle: { color: p.color, opacity: 0.08 },
+    areaStyle: { color: p.color, opacity: mark?.panelId === p.id ? 0.18 : 0.08 },
+    ...(mark?.panelId === p.id
+      ? { markLine: { symbol: 'none', silent: true, lineStyle: { color: THEME.crit, width: 1.5, type: 'solid' }, label: { formatter: mark.label, color: THEME.crit, fontSize: 10, position: 'insideEndTop' }, data: [{ xAxis: mark.atMs }] } }
+      : {}),
   }));
   const budgets = (update.series as ReturnType<typeof budgetSeries>).map((s, k) => {
     const i = Math.floor(k / THRESHOLDS.length);

@@ -25,6 +25,7 @@ import { fmtDuration } from '../charts/format.js';
 import { createPoller } from '../composables/poll.js';
 import { useSimNow } from '../composables/simNow.js';
 import { resolveWindow, type TimeRange, type Window } from '../model/timeRange.js';
+import type { PowerMark } from '../charts/power.js';
 import { useLiveStore } from './live.js';
 import { useTopologyStore } from './topology.js';
 
@@ -179,6 +180,20 @@ export const usePowerStore = defineStore('power', () => {
     range.value = r;
     return load();
   }
+
+  /** An alert to show: its row's panel highlighted and a line where it fired (null: none). */
+  const mark = ref<PowerMark | null>(null);
+  /**
+   * Open on an alert: the rows, a window from 15 min before it fired to 5 min after (or to now), its row highlighted
+   * and a line at the moment it fired.
+   */
+  function showAlert(a: { id: string; row: string | null; firingSinceMs: number | null; activeSinceMs: number }): Promise<void> {
+    const atMs = a.firingSinceMs ?? a.activeSinceMs;
+    mark.value = { panelId: a.row ? `row:${a.row}` : 'site', atMs, label: `${a.id} fired` };
+    scope.value = 'row';
+    const now = simNow.value;
+    return setRange({ kind: 'custom', fromMs: atMs - 15 * 60_000, toMs: Math.max(atMs + 60_000, Math.min(atMs + 5 * 60_000, Number.isFinite(now) ? now : atMs + 5 * 60_000)) });
+  }
   function setScope(s: PowerScope, row = rackRow.value): Promise<void> {
     scope.value = s;
     rackRow.value = row;
@@ -196,5 +211,5 @@ export const usePowerStore = defineStore('power', () => {
     return { text: `History: ${fmtDuration(span.toMs - span.fromMs)} of ${w.resS} s averages from the store${w.live ? ', then live' : ''}`, kind: 'muted' as const };
   });
 
-  return { range, scope, rackRow, status, error, window: window_, version, note, load, setRange, setScope, picture, subscribe };
+  return { range, scope, rackRow, status, error, window: window_, version, note, mark, load, setRange, setScope, showAlert, picture, subscribe };
 });

@@ -83,6 +83,8 @@ export interface Alert {
   inhibitedBy: string | null;
   /** Times this alert came back within its rule's `refireAfterS` of resolving (flap control; absent: never). */
   flaps?: number;
+  /** The value when it started firing (`value` is the latest). */
+  firingValue?: number;
 }
 
 export type SourceState = 'up' | 'stale' | 'down';

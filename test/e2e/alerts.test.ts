@@ -1,5 +1,5 @@
 /**
- * Row D of the default scenario is 30 % oversubscribed: within about a minute of simulated time it crosses 90 % of
+ * Row D of the default scenario is 30 % oversubscribed: within a few minutes of simulated time it crosses 80 % of
  * its budget. The operator sees the alert arrive, acknowledges and silences it, then looks at power over time against
  * the budget lines.
  */
@@ -25,9 +25,11 @@ describe('alerts and power over time', () => {
     await server?.stop();
   });
 
-  it('an alert appears when row D goes over 90 % of its budget', async () => {
-    const alert = await operator.alerts.waitForAlert('rowPower90:D', ['pending', 'firing'], 60_000);
-    expect(alert.severity).toBe('warning');
+  it('an alert appears when row D goes over 80 % of its budget', async () => {
+    // Headroom's controller keeps row D under T2 (89 %) nearly all the time (90 % first fires after ~28 simulated
+    // minutes): its 80 % alert comes within a few minutes.
+    const alert = await operator.alerts.waitForAlert('rowPower80:D', ['pending', 'firing'], 60_000);
+    expect(alert.severity).toBe('info');
     expect(alert.text).toMatch(/row D/i);
     expect(alert.text).toMatch(/\d+(\.\d)? %/);
     expect(alert.text).toMatch(/since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
@@ -96,6 +98,23 @@ describe('alerts and power over time', () => {
     expect(panels).toBeGreaterThan(0);
     // power.png comes from history.test.ts, where the store keeps history and a drill steps a budget.
   }, 30_000);
+
+  it('a click on a row\'s alert opens power over time at the moment it fired, its row highlighted', async () => {
+    await operator.page.getByTestId('nav-floor').click();
+    // Row D's own alerts (its power, the controller acting on it) stay firing for a while: pick one that does now.
+    let id = '';
+    for (let i = 0; i < 100 && !id; i++) {
+      id = (await server.invoke('alerts:list', { includeResolved: false })).find((a) => a.subject.kind === 'row' && a.subject.id === 'D' && a.state === 'firing')?.id ?? '';
+      if (!id) await operator.waits(300);
+    }
+    expect(id).not.toBe('');
+    await operator.alerts.row(id).click();
+    const mark = operator.page.getByTestId('power-alert-mark');
+    await mark.waitFor();
+    await expect(mark.getAttribute('data-panel')).resolves.toBe('row:D');
+    await expect(mark.textContent()).resolves.toMatch(/fired at \d\d:\d\d:\d\d UTC — row D highlighted/);
+    await expect(mark.textContent()).resolves.toContain(`${id} fired`);
+  }, 40_000);
 
   it('raised no page errors', () => {
     expect(browser.errors).toEqual([]);
