@@ -90,7 +90,8 @@ export function fmtValueUnit(value: number, unit: string): string {
   if (u === 'W') return fmtW(value);
   if (u === 'kW') return fmtKW(value);
   if (u === 'MHz') return fmtMHz(value);
-  const digits = Math.abs(value) >= 100 ? 0 : 1;
+  // Counts (GPUs, racks, ticks, servers, rows) are whole numbers.
+  const digits = Math.abs(value) >= 100 || (Number.isInteger(value) && !['%', '°C', 's', '°C/min'].includes(u)) ? 0 : 1;
   return u ? `${value.toFixed(digits)} ${u}` : value.toFixed(digits);
 }
 

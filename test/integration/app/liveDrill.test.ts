@@ -11,6 +11,7 @@ import { createRuntime, type Runtime } from '../../../main/app/runtime.js';
 import { dispatch } from '../../../main/engine/dispatch.js';
 import type { Actor } from '../../../shared/domain/control.js';
 import { alertGroupKey } from '../../../shared/domain/alertGroups.js';
+import type { DrillStatus } from '../../../shared/domain/drills.js';
 import { tempDir } from '../../helpers.js';
 
 const tmp = tempDir();
@@ -66,7 +67,7 @@ describe('a drill in the console', () => {
     for (let i = 0; i < 120; i++) rt.engine.tick();
     await call('drill:end', { reason: 'drill objectives met' });
     expect(rt.control.summary().rows.find((r) => r.row === 'C')!.automation).toBe(true);
-    await until('the automatic side', () => rt.handlers['drill:status']({}, ana).lastReport !== null, 60_000);
+    await until('the automatic side', () => (rt.handlers['drill:status']({}, ana) as DrillStatus).lastReport !== null, 60_000);
     const [summary] = await call<Array<{ id: string; by: string; score: number; automaticScore: number | null }>>('drill:reports', {});
     expect(summary).toMatchObject({ by: 'ana', automation: false });
     const { report, html } = await call<{ report: { sides: Array<{ responder: string; detectS: number | null; firstActionS: number | null; score: number }>; detectS: number }; html: string }>('drill:report', { id: summary!.id });
