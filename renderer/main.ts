@@ -14,5 +14,9 @@ app.use(createPinia());
 startSession(client);
 app.mount('#app');
 
+// Light or dark follows the operating system (styles.css). Charts take their colours when built, so a change of theme
+// reloads the console (its state lives in the engine; the view comes back as the operator left the session).
+window.matchMedia?.('(prefers-color-scheme: light)').addEventListener('change', () => window.location.reload());
+
 // The heatmap bench hook (bench/heatmap.ts) is installed only when asked for with `?bench=1`.
 if (new URLSearchParams(window.location.search).get('bench') === '1') installBench();

@@ -41,17 +41,20 @@ export function limitSteps(h: GpuHistory): Array<[number, number | null]> {
   return out;
 }
 
-const PANELS = [
-  { key: 'power', title: 'Power · W', color: THEME.site },
-  { key: 'temp', title: 'Temperature · °C', color: THEME.warnHigh },
-  { key: 'clock', title: 'SM clock · MHz', color: THEME.series[0] },
-] as const;
+/** The three panels; colours read when a chart is built (the theme's). */
+const panels = () =>
+  [
+    { key: 'power', title: 'Power · W', color: THEME.site },
+    { key: 'temp', title: 'Temperature · °C', color: THEME.warnHigh },
+    { key: 'clock', title: 'SM clock · MHz', color: THEME.series[0]! },
+  ] as const;
 
 /** The chart's option for `h` over [fromMs, toMs], `heightPx` tall. */
 export function buildGpuHistoryOption(h: GpuHistory, frame: { fromMs: number; toMs: number }, heightPx: number): Record<string, unknown> {
   const top = 22;
   const gap = 26;
   const bottom = 26;
+  const PANELS = panels();
   const ph = Math.max(40, (heightPx - top - bottom - gap * (PANELS.length - 1)) / PANELS.length);
   const grids = PANELS.map((_, i) => ({ left: 56, right: 16, top: top + i * (ph + gap), height: ph }));
   const line = (i: number, data: Array<[number, number | null]>, color: string, extra: Record<string, unknown> = {}) => ({

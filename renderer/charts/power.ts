@@ -40,9 +40,10 @@ export interface Frame {
 }
 
 export const THRESHOLDS = [
-  { frac: 1.0, label: '100 %', color: THEME.crit, type: 'solid' },
-  { frac: 0.9, label: '90 %', color: THEME.warnHigh, type: 'dashed' },
-  { frac: 0.8, label: '80 %', color: THEME.warn, type: 'dashed' },
+  // Colours read when drawn (the theme's), not when this module loads.
+  { frac: 1.0, label: '100 %', get color() { return THEME.crit; }, type: 'solid' },
+  { frac: 0.9, label: '90 %', get color() { return THEME.warnHigh; }, type: 'dashed' },
+  { frac: 0.8, label: '80 %', get color() { return THEME.warn; }, type: 'dashed' },
 ] as const;
 
 const budgetSeriesId = (panel: PowerPanel, frac: number) => `budget:${panel.id}:${Math.round(frac * 100)}`;

@@ -7,7 +7,14 @@ import { fmtClock, fmtDuration, fmtPct } from './format.js';
 import { escapeHtml } from './power.js';
 import { axisTooltip, THEME } from './theme.js';
 
-export const REPLAY_INK = { recorded: '#6b7688', base: '#6cc5ff', replay: '#ffb86b', budget: THEME.crit } as const;
+export const REPLAY_INK = {
+  recorded: '#6b7688',
+  base: '#3d9ee0',
+  replay: '#f0a050',
+  get budget() {
+    return THEME.crit;
+  },
+} as const;
 
 const PANEL_H = 150;
 const GAP = 44;

@@ -33,11 +33,11 @@ export interface BrowserSession {
 }
 
 /** The e2e specs need Debian's Chromium (`.ci/run` installs it); they never download a browser, and never skip. */
-export async function openBrowser(): Promise<BrowserSession> {
+export async function openBrowser(o: { width?: number; height?: number; colorScheme?: 'dark' | 'light' } = {}): Promise<BrowserSession> {
   if (!existsSync(chromiumPath)) throw new Error(`e2e: no Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`);
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
-  const page = await browser.newPage();
-  await page.setViewportSize({ width: 1600, height: 1000 });
+  const page = await browser.newPage({ colorScheme: o.colorScheme ?? 'dark' });
+  await page.setViewportSize({ width: o.width ?? 1600, height: o.height ?? 1000 });
   // Fail an action with its own message well before the test's timeout.
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
