@@ -72,7 +72,7 @@ describe('the console at 1280×720', () => {
       const operator = new Operator(browser.page);
       await operator.opensTheConsole(server.urls.viewer);
       const page = browser.page;
-      await page.waitForFunction(() => (document.querySelector('[data-testid="btn-pause"]') as HTMLButtonElement | null)?.disabled === true);
+      await page.waitForFunction(() => document.querySelector<HTMLButtonElement>('[data-testid="btn-pause"]')?.disabled === true);
       await expect(page.getByTestId('speed-select').isDisabled()).resolves.toBe(true);
       await expect(page.getByTestId('speed-select').getAttribute('title')).resolves.toMatch(/is a viewer: pausing and the speed are for operators/);
     } finally {
