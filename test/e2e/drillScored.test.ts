@@ -1,21 +1,21 @@
 /**
- * Issue 13's "done when", end to end in Chromium: an operator runs the cooling-loss drill with automation off,
- * acknowledges the grouped alert, caps the row, ends the drill and reads a scored report beside the automatic
- * response. Needs `npm run build` and Chromium.
+ * Issue 13's "done when", end to end in Chromium at 1280×720, once in each theme: an operator runs the cooling-loss
+ * drill with automation off, acknowledges the grouped alert, caps the row, ends the drill and reads a scored report
+ * beside the automatic response. Needs `npm run build` and Chromium.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { startHeadroom, type RunningServer } from './support/server.js';
 import { Operator } from './pages/Operator.js';
 
-describe('a scored drill', () => {
+describe.each(['dark', 'light'] as const)('a scored drill at 1280×720, %s theme', (scheme) => {
   let server: RunningServer;
   let browser: BrowserSession;
   let operator: Operator;
 
   beforeAll(async () => {
     server = await startHeadroom({ speed: 10 });
-    browser = await openBrowser();
+    browser = await openBrowser({ width: 1280, height: 720, colorScheme: scheme });
     operator = new Operator(browser.page);
     await operator.opensTheConsole(server.urls.operator);
   }, 60_000);
@@ -60,7 +60,7 @@ describe('a scored drill', () => {
     expect(detect).toMatch(/^\d+(\.\d)? s$/);
     expect(firstAction).toMatch(/^\d+(\.\d)? s$/);
     await expect(report.textContent()).resolves.toMatch(/operator \(token\) \(automation off\).*Headroom's controller/s);
-    await operator.console.screenshot('drill-report.png');
+    await operator.console.screenshot(`drill-report-${scheme}.png`);
     await page.getByTestId('drill-report-close').click();
     // Kept and listed; automation back on; audited.
     const reports = await server.invoke('drill:reports', {});
