@@ -19,3 +19,13 @@ export const PLANT_HELP = `  headroom plant import netbox --feeds F --upstream u
                                (amps, volts, breaker curve), racks with their A and B panel (README: Plant import)
                                Both check the plant against the site and write it atomically; any problem: one line
                                naming the file, the object and the field, exit 2, nothing written`;
+
+export const USERS_HELP = `  headroom users add NAME --role viewer|operator|admin --file users.yaml
+                               a person for serve --users: prints their token once, stores its SHA-256
+  headroom users list --file users.yaml`;
+
+export const DRILL_HELP = `  headroom drill list          the drill library (plant failures, cooling, feeds, load spikes, blackout, combined)
+  headroom drill run NAME --auto [--out report.json] [--seed N] [--warm S]
+                               the drill on its site after S s (default 300): Headroom's controller scored beside
+                               nobody responding (score, detectS, firstActionS, overBudgetS, maxInletC, maxGpuC,
+                               brakes, sloImpact; docs/SCENARIOS.md "Drills")`;

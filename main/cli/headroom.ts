@@ -8,7 +8,7 @@ import { AGENT_HELP } from './agent.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { CERTS_HELP } from './certs.js';
 import { HISTORY_HELP } from './historyHelp.js';
-import { CONTINGENCY_HELP, PLANT_HELP } from './contingencyHelp.js';
+import { CONTINGENCY_HELP, DRILL_HELP, PLANT_HELP, USERS_HELP } from './contingencyHelp.js';
 import { progressBar } from './progress.js';
 import { summaryLine } from '../app/simSummary.js';
 import { sweepSummaryLine } from '../app/sweepSummary.js';
@@ -70,14 +70,8 @@ ${AUDIT_HELP}
 ${HISTORY_HELP}
 ${CONTINGENCY_HELP}
 ${PLANT_HELP}
-  headroom users add NAME --role viewer|operator|admin --file users.yaml
-                               a person for serve --users: prints their token once, stores its SHA-256
-  headroom users list --file users.yaml
-  headroom drill list          the drill library (plant failures, cooling, feeds, load spikes, blackout, combined)
-  headroom drill run NAME --auto [--out report.json] [--seed N] [--warm S]
-                               the drill on its site after S s (default 300): Headroom's controller scored beside
-                               nobody responding (score, detectS, firstActionS, overBudgetS, maxInletC, maxGpuC,
-                               brakes, sloImpact; docs/SCENARIOS.md "Drills")
+${USERS_HELP}
+${DRILL_HELP}
   headroom help                this text
   headroom --version
 

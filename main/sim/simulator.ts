@@ -8,7 +8,8 @@ import { InferenceServiceSim } from './inference.js';
 import { createRng, deriveSeed } from './rng.js';
 import type { Trace } from './traces.js';
 import { checkReferences } from './references.js';
-import { applyOut, budgetsIn, capacityKW, copyState, healthyState, plantLoads, resolvePlant, secondsToTrip, type PlantState, type ResolvedPlant } from '../core/plant.js';
+import type { PlantState } from '../core/plant.js';
+import { Facility } from './facility.js';
 import { CoolingSim } from './cooling.js';
 import { composeEmergencies, createRemaining, type Emergency, type Remaining } from '../core/emergencies.js';
 
@@ -65,18 +66,9 @@ export class Simulator {
   private readonly rackBudgetKW: Float64Array;
   private elapsedS = 0;
   /** The plant (topology `plant:`): devices out from events and trips, the budgets it allows, trips building up. */
-  private readonly plant: ResolvedPlant | null;
+  private readonly facility: Facility;
   /** The cooling plant's dynamics (air shares, CDU loops); null without a plant or with no cooling groups. */
   private readonly cooling: CoolingSim | null;
-  private plantNow: PlantState | null = null;
-  private plantKey = '';
-  /** Devices named by the deviceFailure events in force: failures, and those out for maintenance. */
-  private plantRoots: { failed: string[]; maintenance: string[] } = { failed: [], maintenance: [] };
-  private readonly plantBudgetKW: Float64Array;
-  private readonly plantRackKW: Float64Array;
-  private readonly tripped: Uint8Array;
-  private readonly tripAcc: Float64Array;
-  private readonly plantLoadKW: Float64Array;
   private readonly rackKW: Float64Array;
 
   constructor(
@@ -94,15 +86,11 @@ export class Simulator {
     this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
     this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
     this.rackInletC = this.gpu.rackInletC;
-    this.plant = t.plant ? resolvePlant(t.plant, t) : null;
-    this.cooling = this.plant && this.plant.cooling.ids.length ? new CoolingSim(this.plant.cooling, t) : null;
-    this.plantBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
-    this.plantRackKW = Float64Array.from(t.racks, (r) => r.budgetKW);
+    this.facility = new Facility(t);
+    const plant = this.facility.plant;
+    this.cooling = plant && plant.cooling.ids.length ? new CoolingSim(plant.cooling, t) : null;
     this.rackBudgetKW = Float64Array.from(t.racks, (r) => r.budgetKW);
     this.remaining = createRemaining(t);
-    this.tripped = new Uint8Array(this.plant?.ids.length ?? 0);
-    this.tripAcc = new Float64Array(this.plant?.ids.length ?? 0);
-    this.plantLoadKW = new Float64Array(this.plant?.ids.length ?? 0);
     this.rackKW = new Float64Array(t.racks.length);
 
     // Static variation: racks at row ends run warmer (recirculation around the aisle ends); silicon and
@@ -267,16 +255,27 @@ export class Simulator {
       const em = this.emergencies[e];
       if (em) emergencies.push(em);
     }
-    this.updatePlant(active);
+    const dark = this.facility.update(events, active);
+    // Racks with no live side: their GPUs (and servers) go dark.
+    if (dark) {
+      for (let r = 0; r < t.racks.length; r++) {
+        const rack = t.racks[r]!;
+        for (let sv = rack.serverStart; sv < rack.serverStart + rack.serverCount; sv++) {
+          const server = t.servers[sv]!;
+          this.gpu.unpowered.fill(dark[r]!, server.gpuStart, server.gpuStart + server.gpuCount);
+        }
+      }
+    }
+    const plantNow = this.facility.now;
     for (let r = 0; r < t.rows.length; r++) this.rowCoolingKW[r] = t.rows[r]!.coolingKW;
     // Rows with an air group of the plant: its live units' share, in place of the typed capacity.
-    if (this.cooling && this.plantNow) this.cooling.rowCooling(this.plantNow.cooling, this.rowCoolingKW);
+    if (this.cooling && plantNow) this.cooling.rowCooling(plantNow.cooling, this.rowCoolingKW);
     const left = composeEmergencies(t, emergencies, this.remaining);
     for (let r = 0; r < t.rows.length; r++) {
-      this.rowBudgetKW[r] = this.plantBudgetKW[r]! * left.rowBudget[r]!;
+      this.rowBudgetKW[r] = this.facility.rowKW[r]! * left.rowBudget[r]!;
       this.rowCoolingKW[r] = this.rowCoolingKW[r]! * left.rowCooling[r]!;
     }
-    for (let k = 0; k < t.racks.length; k++) this.rackBudgetKW[k] = this.plantRackKW[k]! * left.rackBudget[k]!;
+    for (let k = 0; k < t.racks.length; k++) this.rackBudgetKW[k] = this.facility.rackKW[k]! * left.rackBudget[k]!;
 
     // Workloads: usable clock per server = slowest GPU (ranks wait for each other).
     const gpu = this.gpu;
@@ -317,85 +316,31 @@ export class Simulator {
     }
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
     // Liquid: racks on a CDU see its loop's supply (their heat went into the loop, not the room).
-    if (this.cooling && this.plantNow) {
+    if (this.cooling && plantNow) {
       for (let r = 0; r < this.rackKW.length; r++) this.rackKW[r] = this.agg.rackW[r]! / 1000;
-      this.cooling.step(this.plantNow.cooling, this.rackKW, dtS, this.rackInletC);
+      this.cooling.step(plantNow.cooling, this.rackKW, dtS, this.rackInletC);
     }
 
     stepGpus(gpu, t.models, dtS);
     aggregatePower(t, this.index, gpu, this.agg);
-    this.stepTrips(dtS);
+    this.facility.stepTrips(this.agg, dtS);
     this.elapsedS = tS + dtS;
     return { tMs: this.timeMs, gpu, rackInletC: this.rackInletC, rowBudgetKW: this.rowBudgetKW, rowCoolingKW: this.rowCoolingKW, rackBudgetKW: this.rackBudgetKW };
   }
 
   /** The plant now (devices out, modules lost), or null without a plant. A copy. */
   plantState(): PlantState | null {
-    return this.plantNow ? copyState(this.plantNow) : null;
+    return this.facility.state();
   }
 
   /** What is out of service and why: the devices named by failures (and trips) and by maintenance windows in force. */
   plantOutRoots(): { failed: string[]; maintenance: string[] } {
-    return { failed: [...this.plantRoots.failed], maintenance: [...this.plantRoots.maintenance] };
+    return this.facility.outRoots();
   }
 
   /** Devices that tripped on overload (they stay out: a breaker is reset by a person). */
   trippedDevices(): string[] {
-    return this.plant ? this.plant.ids.filter((_, x) => this.tripped[x] === 1) : [];
-  }
-
-  private updatePlant(active: readonly number[]): void {
-    const p = this.plant;
-    if (!p) return;
-    const s = healthyState(p);
-    const roots: { failed: string[]; maintenance: string[] } = { failed: [], maintenance: [] };
-    for (let x = 0; x < this.tripped.length; x++) {
-      if (!this.tripped[x]) continue;
-      s.out[x] = 1;
-      roots.failed.push(p.ids[x]!);
-    }
-    for (const e of active) {
-      const ev = this.events[e]!;
-      if (ev.kind !== 'deviceFailure') continue;
-      for (const d of ev.devices) applyOut(p, s, d);
-      (ev.maintenance ? roots.maintenance : roots.failed).push(...ev.devices);
-    }
-    this.plantRoots = roots;
-    const key = `${s.out.join('')}|${s.upsModulesLost.join(',')}|${s.cooling.lost.join(',')}|${s.cooling.out.join('')}`;
-    this.plantNow = s;
-    if (key === this.plantKey) return;
-    this.plantKey = key;
-    const t = this.topology;
-    const b = budgetsIn(p, t, s);
-    for (let r = 0; r < t.rows.length; r++) this.plantBudgetKW[r] = Math.min(t.rows[r]!.budgetKW, b.rowKW[r]!);
-    for (let k = 0; k < t.racks.length; k++) this.plantRackKW[k] = Math.min(t.racks[k]!.budgetKW, b.rackKW[k]!);
-    // Racks with no live side: their GPUs (and servers) go dark.
-    for (let r = 0; r < t.racks.length; r++) {
-      const dark = b.rackKW[r] === 0 ? 1 : 0;
-      const rack = t.racks[r]!;
-      for (let sv = rack.serverStart; sv < rack.serverStart + rack.serverCount; sv++) {
-        const server = t.servers[sv]!;
-        this.gpu.unpowered.fill(dark, server.gpuStart, server.gpuStart + server.gpuCount);
-      }
-    }
-  }
-
-  /**
-   * Overloads build up toward a trip: each step adds dt / (time to trip at the current load) for every device above
-   * its capacity (core/plant.ts `secondsToTrip`); at 1 it trips and stays out. Below capacity it cools off over 10 min.
-   */
-  private stepTrips(dtS: number): void {
-    const p = this.plant;
-    const s = this.plantNow;
-    if (!p || !s) return;
-    for (let r = 0; r < this.rackKW.length; r++) this.rackKW[r] = this.agg.rackW[r]! / 1000;
-    const { nodeKW } = plantLoads(p, s, this.rackKW, this.plantLoadKW);
-    for (let x = 0; x < nodeKW.length; x++) {
-      if (s.out[x] || this.tripped[x]) continue;
-      const tt = nodeKW[x]! > capacityKW(p, s, x) ? secondsToTrip(p, s, x, nodeKW[x]!) : null;
-      if (tt === null) this.tripAcc[x] = Math.max(0, this.tripAcc[x]! - dtS / 600);
-      else if ((this.tripAcc[x]! += dtS / Math.max(1e-3, tt)) >= 1) this.tripped[x] = 1;
-    }
+    return this.facility.trippedDevices();
   }
 
   /** Actuator port: set a GPU's power limit (W), clamped to its model's range, as the driver would. */
@@ -422,6 +367,6 @@ export class Simulator {
    * far (the trip accumulator of stepTrips: 0 none, ≥ 1 tripped). Live values, not a copy; null without a plant.
    */
   tripAllowanceUsed(): { ids: readonly string[]; used: ArrayLike<number> } | null {
-    return this.plant ? { ids: this.plant.ids, used: this.tripAcc } : null;
+    return this.facility.allowanceUsed();
   }
 }
