@@ -113,7 +113,10 @@ export class ControlService implements ControlApi, TickService {
     if (st.landed > 0) {
       // Rows whose in-effect values changed since the last count (landed, or adopted from read-back).
       const eff = this.actuation.takeEffChanged();
+      const before = this.rowCappedGpus.join(',') + '|' + this.rowBrakedGpus.join(',');
       countInEffect(this.actuation, this.spans.start, this.spans.end, this.rowCappedGpus, this.rowBrakedGpus, eff.from, eff.to);
+      // Caps that land change what the Rows panel says ("320 commanded, 320 landed"): publish it, not only stages.
+      if (this.rowCappedGpus.join(',') + '|' + this.rowBrakedGpus.join(',') !== before) changed = true;
     }
     if (auditing) this.flushAudit(nowMs);
     // What the alert rules (rowBrake, controllerStage) read: the same per-row state the console shows.
