@@ -19,6 +19,12 @@ export interface PlantOut {
 
 export interface SiteState {
   rackInletC?: Float64Array;
+  /** Per rack, its CDU's design loop supply (°C); NaN for an air-cooled rack. */
+  rackLoopSupplyC?: Float64Array;
+  /** Per row: its heat (W) and the cooling capacity in force (kW); rows with a liquid rack are not judged. */
+  rowW?: ArrayLike<number>;
+  rowCoolingKW?: ArrayLike<number>;
+  rowHasLiquid?: Uint8Array;
   /** Per rack, the inlet's rise over the last `windowS` in °C per minute (NaN: not known yet). */
   inletRise?: (windowS: number) => Float64Array | null;
   flags?: Uint32Array;
@@ -52,9 +58,40 @@ export function observeSite(t: Topology, rules: readonly AlertRule[], rule: Aler
       for (let k = 0; k < t.racks.length; k++) {
         const c = inlet[k]!;
         const rack = t.racks[k]!;
+        // A direct-to-chip rack's "inlet" is its loop's supply: judged by liquidLoop, not the air envelope.
+        if (Number.isFinite(s.rackLoopSupplyC?.[k] ?? NaN)) continue;
         if (!(c > level(rule, rack.id)) || higher.some((h) => c > level(h, rack.id))) continue;
         const row = t.rows[rack.row]!.id;
         out.push({ rule, subject: { kind: 'rack', id: rack.id }, row, value: round1(c), unit: '°C', summary: `Rack ${rack.id} inlet at ${c.toFixed(1)} °C (threshold ${rule.thresholdC} °C)` });
+      }
+      return;
+    }
+    case 'liquidLoop': {
+      const inlet = s.rackInletC;
+      const design = s.rackLoopSupplyC;
+      if (!inlet || !design) return;
+      const level = (r: AlertRule, rack: string) => (r.kind === 'liquidLoop' ? r.riseC - (active(idOf(r, rack)) ? (r.hysteresisC ?? 0) : 0) : Infinity);
+      const higher = rules.filter((r) => r.kind === 'liquidLoop' && r.riseC > rule.riseC);
+      for (let k = 0; k < t.racks.length; k++) {
+        const d = design[k]!;
+        if (!Number.isFinite(d)) continue;
+        const rise = inlet[k]! - d;
+        const rack = t.racks[k]!;
+        if (!(rise > level(rule, rack.id)) || higher.some((h) => rise > level(h, rack.id))) continue;
+        out.push({ rule, subject: { kind: 'rack', id: rack.id }, row: t.rows[rack.row]!.id, value: round1(inlet[k]!), unit: '°C', summary: `Rack ${rack.id}: its loop supply is ${inlet[k]!.toFixed(1)} °C, ${rise.toFixed(1)} °C above design (${d} °C): CDU flow or capacity short` });
+      }
+      return;
+    }
+    case 'coolingShortfall': {
+      const w = s.rowW;
+      const cap = s.rowCoolingKW;
+      if (!w || !cap) return;
+      for (let r = 0; r < t.rows.length; r++) {
+        if (s.rowHasLiquid?.[r]) continue;
+        const pct = (w[r]! / 1000 / cap[r]!) * 100;
+        if (!(pct > rule.pct)) continue;
+        const id = t.rows[r]!.id;
+        out.push({ rule, subject: { kind: 'row', id }, row: id, value: round1(pct), unit: '%', summary: `Row ${id}: its heat (${(w[r]! / 1000).toFixed(0)} kW) is ${pct.toFixed(0)} % of the cooling in force (${cap[r]!.toFixed(0)} kW): inlets will climb` });
       }
       return;
     }

@@ -87,6 +87,9 @@ export class Engine {
   rowControl: readonly RowControl[] | null = null;
   /** Rack inlets of the last minutes, for the inletRise rule (null when no rule needs it). */
   private readonly inletHistory: InletHistory | null;
+  /** Per rack, its CDU's design loop supply (°C; NaN: air-cooled); per row, whether it has a liquid rack. */
+  private readonly rackLoopSupplyC: Float64Array;
+  private readonly rowHasLiquid: Uint8Array;
   /** Ticks the store dropped, in bursts: the storeDropped alert reads the current one. */
   readonly storeDrops = new DropBursts();
   /** Rack-PDU and branch-circuit meters where the source has them, and the power control sees (siteMeters.ts). */
@@ -137,6 +140,16 @@ export class Engine {
     this.rowBudgetKW = Float64Array.from(t.rows, (r) => r.budgetKW);
     this.notedBudgetKW = new Float64Array(t.rows.length).fill(NaN);
     this.rowCoolingKW = Float64Array.from(t.rows, (r) => r.coolingKW);
+    this.rackLoopSupplyC = new Float64Array(t.racks.length).fill(NaN);
+    this.rowHasLiquid = new Uint8Array(t.rows.length);
+    for (const cdu of t.plant?.cooling.liquid ?? []) {
+      for (const id of cdu.racks) {
+        const k = t.racks.findIndex((r) => r.id === id);
+        if (k < 0) continue;
+        this.rackLoopSupplyC[k] = cdu.supplyC;
+        this.rowHasLiquid[t.racks[k]!.row] = 1;
+      }
+    }
     const riseS = Math.max(0, ...this.rules.map((r) => (r.kind === 'inletRise' ? r.windowS : 0)));
     this.inletHistory = riseS > 0 ? new InletHistory(t.racks.length, Math.ceil((riseS * 1000) / this.stepMs) + 2) : null;
     const windowS = Math.max(0, ...this.rules.map((r) => (r.kind === 'meterDrift' ? r.windowS : 0)));
@@ -222,6 +235,9 @@ export class Engine {
       configProblems: this.configProblems,
       meters: (windowS, thresholdPct) => this.meters.drift(this.nowMs, windowS * 1000, thresholdPct),
       rackInletC: this.rackInletC,
+      rackLoopSupplyC: this.rackLoopSupplyC,
+      rowHasLiquid: this.rowHasLiquid,
+      rowCoolingKW: this.rowCoolingKW,
       inletRise: (windowS) => this.inletHistory?.risePerMin(windowS, this.nowMs) ?? null,
       flags: this.live.flags,
       rowControl: this.rowControl,

@@ -37,6 +37,30 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     id: z.string().min(1),
+    /**
+     * A direct-to-chip rack's loop supply `riseC` above its CDU's design supply (flow or capacity short: a pump, a
+     * leak, a failing CDU); liquid racks are judged on this, not on the air inlet thresholds.
+     */
+    kind: z.literal('liquidLoop'),
+    riseC: z.number().positive().max(40),
+    hysteresisC: z.number().min(0).max(20).optional(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(10),
+    keepFiringForS: z.number().min(0).default(60),
+    refireAfterS,
+  }),
+  z.object({
+    id: z.string().min(1),
+    /** An air-cooled row's heat above `pct` % of the cooling capacity in force (units lost, a cooling-loss event). */
+    kind: z.literal('coolingShortfall'),
+    pct: z.number().min(10).max(200).default(100),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(30),
+    keepFiringForS: z.number().min(0).default(60),
+    refireAfterS,
+  }),
+  z.object({
+    id: z.string().min(1),
     /** A rack's inlet rising faster than `cPerMin` over the last `windowS` (a cooling loss shows here first). */
     kind: z.literal('inletRise'),
     cPerMin: z.number().positive().max(60),
@@ -183,6 +207,10 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   // ASHRAE TC 9.9: 27 °C is the top of the recommended inlet envelope, 32 °C of class A1's allowable one.
   { id: 'rackInlet27', kind: 'rackInlet', thresholdC: 27, hysteresisC: 1, severity: 'warning', forS: 30, keepFiringForS: 60, refireAfterS: 1800 },
   { id: 'rackInlet32', kind: 'rackInlet', thresholdC: 32, hysteresisC: 1, severity: 'critical', forS: 10, keepFiringForS: 60 },
+  // Direct-to-chip loops: 5 °C above design supply (warning), 10 °C (critical: 15 °C is slowdown at full load).
+  { id: 'liquidLoop5', kind: 'liquidLoop', riseC: 5, hysteresisC: 1, severity: 'warning', forS: 10, keepFiringForS: 60, refireAfterS: 1800 },
+  { id: 'liquidLoop10', kind: 'liquidLoop', riseC: 10, hysteresisC: 1, severity: 'critical', forS: 0, keepFiringForS: 60 },
+  { id: 'coolingShortfall', kind: 'coolingShortfall', pct: 100, severity: 'warning', forS: 30, keepFiringForS: 60, refireAfterS: 1800 },
   { id: 'inletRise', kind: 'inletRise', cPerMin: 1.5, windowS: 120, severity: 'warning', forS: 0, keepFiringForS: 60, refireAfterS: 1800 },
   { id: 'rowBrake', kind: 'rowBrake', severity: 'critical', forS: 0, keepFiringForS: 0 },
   { id: 'plantOut', kind: 'plantOut', severity: 'warning', forS: 0, keepFiringForS: 0 },

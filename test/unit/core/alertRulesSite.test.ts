@@ -46,6 +46,30 @@ describe('rules for heat, the plant and the controller', () => {
     expect(ids(observe(t, rules, base({ rowW, isActive: (id) => id === 'rowPower80:B' })))).toEqual(['rowPower80:B']);
   });
 
+  it('liquid racks: judged on their loop supply against the CDU\'s design (5 °C warning, 10 °C critical), never on the air thresholds', () => {
+    const inlet = new Float64Array(t.racks.length).fill(24);
+    const design = new Float64Array(t.racks.length).fill(NaN);
+    design[0] = 30;
+    design[1] = 30;
+    design[2] = 30;
+    inlet[0] = 30.5; // nominal: a 30 °C loop is far above the air envelope, and fine
+    inlet[1] = 36;
+    inlet[2] = 41;
+    const rules = [...only('rackInlet'), ...only('liquidLoop')];
+    expect(ids(observe(t, rules, base({ rackInletC: inlet, rackLoopSupplyC: design })))).toEqual([`liquidLoop5:${t.racks[1]!.id}`, `liquidLoop10:${t.racks[2]!.id}`]);
+    // Without the loop's design (an air rack at 36 °C): the air thresholds.
+    expect(ids(observe(t, rules, base({ rackInletC: inlet })))).toEqual(expect.arrayContaining([`rackInlet27:${t.racks[0]!.id}`, `rackInlet32:${t.racks[1]!.id}`]));
+  });
+
+  it('cooling shortfall: an air-cooled row whose heat is above the cooling in force; a row with liquid racks is not judged', () => {
+    const rowW = Float64Array.from(t.rows, (_, i) => (i === 1 ? 300_000 : 100_000));
+    const rowCoolingKW = Float64Array.from(t.rows, () => 250);
+    expect(ids(observe(t, only('coolingShortfall'), base({ rowW, rowCoolingKW })))).toEqual(['coolingShortfall:B']);
+    const liquid = new Uint8Array(t.rows.length);
+    liquid[1] = 1;
+    expect(observe(t, only('coolingShortfall'), base({ rowW, rowCoolingKW, rowHasLiquid: liquid }))).toEqual([]);
+  });
+
   it('inlet rise: a rack climbing 2 °C/min over 2 minutes, not one climbing 1 °C/min', () => {
     const h = new InletHistory(t.racks.length, 125);
     const inlet = new Float64Array(t.racks.length).fill(24);
