@@ -33,6 +33,17 @@ export interface PowerMark {
   label: string;
 }
 
+/**
+ * Vertical lines on a panel: the alert it was opened on (solid, red, on its row) and every drill's start and end
+ * (dashed, on every panel; labelled on the first).
+ */
+function markLines(p: PowerPanel, i: number, mark: PowerMark | null, drills: ReadonlyArray<{ atMs: number; label: string }>): Record<string, unknown> {
+  const data: Array<Record<string, unknown>> = [];
+  if (mark?.panelId === p.id) data.push({ xAxis: mark.atMs, lineStyle: { color: THEME.crit, width: 1.5, type: 'solid' }, label: { formatter: mark.label, color: THEME.crit, fontSize: 10, position: 'insideEndTop' } });
+  for (const d of drills) data.push({ xAxis: d.atMs, lineStyle: { color: THEME.warn, width: 1, type: 'dashed' }, label: { show: i === 0, formatter: d.label, color: THEME.warn, fontSize: 10, position: 'insideEndTop' } });
+  return data.length ? { markLine: { symbol: 'none', silent: true, data } } : {};
+}
+
 /** The time span the axis shows (the window, from its first data on). */
 export interface Frame {
   fromMs: number;
@@ -127,7 +138,7 @@ export function gridLayout(count: number, heightPx: number): Array<{ top: number
  * The full option, built once per set of panels (or resize). Series: every panel's power first (series index =
  * panel index, which the tooltip relies on), then its 100/90/80 % budget step lines.
  */
-export function buildPowerOption(panels: readonly PowerPanel[], heightPx: number, data: PowerData, frame: Frame, mark: PowerMark | null = null): Record<string, unknown> {
+export function buildPowerOption(panels: readonly PowerPanel[], heightPx: number, data: PowerData, frame: Frame, mark: PowerMark | null = null, drills: ReadonlyArray<{ atMs: number; label: string }> = []): Record<string, unknown> {
   const grids = gridLayout(panels.length, heightPx);
   const axisIdx = panels.map((_, i) => i);
   const update = powerUpdate(panels, data, frame, heightPx);
@@ -146,9 +157,7 @@ export function buildPowerOption(panels: readonly PowerPanel[], heightPx: number
     lineStyle: { width: mark?.panelId === p.id ? 3 : 1.5, color: p.color, opacity: mark && mark.panelId !== p.id ? 0.45 : 1 },
     itemStyle: { color: p.color },
     areaStyle: { color: p.color, opacity: mark?.panelId === p.id ? 0.18 : 0.08 },
-    ...(mark?.panelId === p.id
-      ? { markLine: { symbol: 'none', silent: true, lineStyle: { color: THEME.crit, width: 1.5, type: 'solid' }, label: { formatter: mark.label, color: THEME.crit, fontSize: 10, position: 'insideEndTop' }, data: [{ xAxis: mark.atMs }] } }
-      : {}),
+    ...markLines(p, i, mark, drills),
   }));
   const budgets = (update.series as ReturnType<typeof budgetSeries>).map((s, k) => {
     const i = Math.floor(k / THRESHOLDS.length);

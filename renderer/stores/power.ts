@@ -46,6 +46,19 @@ const TAIL_MS = 5_000;
  * series without a seam. While subscribed, a live window follows the snapshots and re-reads its newest stored
  * buckets every 5 s. Large arrays stay outside Vue's reactivity; `version` says when the picture changed.
  */
+/** A drill's start and end, and single drill events, from the run's stored events (kind 'scenario'). */
+export function drillMarkers(events: ReadonlyArray<{ tMs: number; kind: string; subject: string; body: Record<string, unknown> }>): Array<{ atMs: number; label: string }> {
+  const out: Array<{ atMs: number; label: string }> = [];
+  for (const e of events) {
+    if (e.kind !== 'scenario') continue;
+    const b = e.body;
+    if (typeof b.started === 'string') out.push({ atMs: e.tMs, label: `drill ${b.started} starts` });
+    else if (typeof b.ended === 'string') out.push({ atMs: e.tMs, label: `${e.subject} ${b.ended}` });
+    else if (b.event && typeof b.event === 'object') out.push({ atMs: e.tMs, label: `${String((b.event as { kind?: unknown }).kind ?? 'drill')} on ${e.subject}` });
+  }
+  return out;
+}
+
 export const usePowerStore = defineStore('power', () => {
   const topo = useTopologyStore();
   const live = useLiveStore();
@@ -95,7 +108,7 @@ export const usePowerStore = defineStore('power', () => {
     const w = resolveWindow(range.value, now);
     status.value = 'loading';
     error.value = null;
-    const [r, ev] = await Promise.all([readRange(w, w.fromMs, w.toMs), attempt('telemetry:events', { fromMs: w.fromMs, toMs: w.toMs, kinds: ['budget'] })]);
+    const [r, ev] = await Promise.all([readRange(w, w.fromMs, w.toMs), attempt('telemetry:events', { fromMs: w.fromMs, toMs: w.toMs, kinds: ['budget', 'scenario'] })]);
     if (my !== loadSeq) return;
     const ids = columnIds();
     const resMs = w.resS * 1000;
@@ -106,6 +119,7 @@ export const usePowerStore = defineStore('power', () => {
     const events: EventWindow = ev.ok ? ev.value : { fromMs: w.fromMs, toMs: w.toMs, events: [], budgetsBefore: [], truncated: false };
     const current = t.rows.map((row, i) => live.snapshot?.row.budgetKW[i] || row.budgetKW);
     rowBudgets = budgetStepsFromEvents(events, t.rows.map((row) => row.id), current);
+    drillMarks.value = drillMarkers(events.events);
     liveBins = emptyLive(resMs, ids.length);
     window_.value = w;
     status.value = 'ready';
@@ -181,6 +195,19 @@ export const usePowerStore = defineStore('power', () => {
     return load();
   }
 
+  /** Drills in the window (a library drill's start and end, a single event started): a line on every panel. */
+  const drillMarks = shallowRef<Array<{ atMs: number; label: string }>>([]);
+  /** Re-read the drill markers of the window (a drill started or ended while the view is open). */
+  async function refreshMarks(): Promise<void> {
+    const w = window_.value;
+    if (!w) return;
+    const ev = await attempt('telemetry:events', { fromMs: w.fromMs, toMs: Math.max(w.toMs, simNow.value) + 1, kinds: ['scenario'] });
+    if (ev.ok) {
+      drillMarks.value = drillMarkers(ev.value.events);
+      version.value++;
+    }
+  }
+
   /** An alert to show: its row's panel highlighted and a line where it fired (null: none). */
   const mark = ref<PowerMark | null>(null);
   /**
@@ -211,5 +238,5 @@ export const usePowerStore = defineStore('power', () => {
     return { text: `History: ${fmtDuration(span.toMs - span.fromMs)} of ${w.resS} s averages from the store${w.live ? ', then live' : ''}`, kind: 'muted' as const };
   });
 
-  return { range, scope, rackRow, status, error, window: window_, version, note, mark, load, setRange, setScope, showAlert, picture, subscribe };
+  return { range, scope, rackRow, status, error, window: window_, version, note, mark, drillMarks, load, setRange, setScope, showAlert, refreshMarks, picture, subscribe };
 });
