@@ -70,7 +70,7 @@ describe('capacity planner and policy (admin)', () => {
     bad.polca.t1Pct = 95; // above T2 (89 %): for the engine to refuse
     await admin.policy.json().fill(JSON.stringify(bad, null, 2));
     await admin.policy.reviewButton().click();
-    await expect(admin.policy.dialog().textContent()).resolves.toMatch(/polca\.t1Pct: 80 → 95/);
+    await expect(admin.policy.dialog().textContent()).resolves.toMatch(/Lock low-priority GPUs when the row is above \(polca\.t1Pct\): 80 → 95/);
     await admin.page.getByTestId('policy-reason').fill('tighten T1 (test)');
     await admin.page.getByTestId('policy-dialog-confirm').click();
     await expect(admin.policy.dialogError().textContent()).resolves.toMatch(/T1 \(95 %\) must be below T2/);
@@ -80,7 +80,7 @@ describe('capacity planner and policy (admin)', () => {
     good.polca.t1Pct = 78;
     await admin.policy.json().fill(JSON.stringify(good, null, 2));
     await admin.policy.reviewButton().click();
-    await expect(admin.policy.dialog().textContent()).resolves.toMatch(/polca\.t1Pct: 80 → 78/);
+    await expect(admin.policy.dialog().textContent()).resolves.toMatch(/Lock low-priority GPUs when the row is above \(polca\.t1Pct\): 80 → 78/);
     await admin.page.getByTestId('policy-reason').fill('tighten T1 (test)');
     await admin.page.getByTestId('policy-dialog-confirm').click();
     await admin.page.getByTestId('policy-message').waitFor();
