@@ -21,6 +21,8 @@ export interface AlertBook {
   resolved: Alert[];
   /** When each alert id last resolved after firing, and how often it had come back (flap control). */
   lastResolved: Map<string, { atMs: number; flaps: number }>;
+  /** When each alert id last started firing as a new firing (notified; flap returns do not count). */
+  lastFiredMs: Map<string, number>;
   /** When each group (rule × row) last notified. */
   groupNotifiedMs: Map<string, number>;
 }
@@ -28,15 +30,16 @@ export interface AlertBook {
 export const RESOLVED_HISTORY = 500;
 
 export function createAlertBook(): AlertBook {
-  return { alerts: new Map(), lastTrueMs: new Map(), resolved: [], lastResolved: new Map(), groupNotifiedMs: new Map() };
+  return { alerts: new Map(), lastTrueMs: new Map(), resolved: [], lastResolved: new Map(), lastFiredMs: new Map(), groupNotifiedMs: new Map() };
 }
 
 /**
  * Advance the lifecycle (Prometheus semantics): inactive → pending when the condition first holds; pending → firing
  * once it has held `forS`; pending → dropped if it clears before; firing → resolved once it has been false for
  * `keepFiringForS`. Subjects without an observation this round count as false.
- * Flap control: an alert that resolved less than its rule's `refireAfterS` ago and fires again resumes without
- * counting as a new firing (`flaps` + 1, not in `fired`, no notification).
+ * Flap control: an alert that comes back less than its rule's `refireAfterS` after it last fired (as a new firing)
+ * resumes without counting as a new firing (`flaps` + 1, not in `fired`, no notification): a row riding waves around a
+ * threshold notifies at most once per `refireAfterS`, however long it flaps.
  * Notifications, Alertmanager-style: grouped by rule × row; a new firing notifies its group unless the group notified
  * less than GROUP_INTERVAL_S ago (members joining within that interval ride on the notification already sent).
  * Returns whether anything changed, which alerts started firing (new, not resumed) and the groups notified.
@@ -74,8 +77,8 @@ export function evaluateAlerts(
         silencedBy: null,
         inhibitedBy: null,
       };
-      const prev = book.lastResolved.get(id);
-      if (prev && nowMs - prev.atMs < (o.rule.refireAfterS ?? 0) * 1000) a.flaps = prev.flaps + 1;
+      const lastFired = book.lastFiredMs.get(id);
+      if (lastFired !== undefined && nowMs - lastFired < (o.rule.refireAfterS ?? 0) * 1000) a.flaps = (book.lastResolved.get(id)?.flaps ?? 0) + 1;
       book.alerts.set(id, a);
       changed = true;
     } else {
@@ -89,6 +92,7 @@ export function evaluateAlerts(
       changed = true;
       if (!a.flaps) {
         fired.push(a);
+        book.lastFiredMs.set(id, nowMs);
         const g = alertGroupKey(a);
         if (!(nowMs - (book.groupNotifiedMs.get(g) ?? -Infinity) < GROUP_INTERVAL_S * 1000)) {
           book.groupNotifiedMs.set(g, nowMs);
@@ -114,9 +118,10 @@ export function evaluateAlerts(
     }
   }
   // Flap memory older than any rule's window is dropped (bounded by the subjects that ever fired).
-  if (book.lastResolved.size > RESOLVED_HISTORY) {
+  if (book.lastResolved.size > RESOLVED_HISTORY || book.lastFiredMs.size > RESOLVED_HISTORY) {
     const keepMs = Math.max(0, ...rules.map((r) => (r.refireAfterS ?? 0) * 1000));
     for (const [id, r] of book.lastResolved) if (nowMs - r.atMs >= keepMs) book.lastResolved.delete(id);
+    for (const [id, t] of book.lastFiredMs) if (nowMs - t >= keepMs && !book.alerts.has(id)) book.lastFiredMs.delete(id);
   }
   return { changed, fired, notified };
 }

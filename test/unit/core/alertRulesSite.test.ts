@@ -137,6 +137,13 @@ describe('flap control and grouped notifications', () => {
     expect([r.fired.length, r.notified]).toEqual([1, ['rowPower80/B']]);
   });
 
+  it('flapping without a pause for 65 minutes notifies at the start, after 30 and after 60 minutes — not never again', () => {
+    const book = createAlertBook();
+    const at: number[] = [];
+    for (let s = 0; s < 3900; s++) if (evaluateAlerts(book, [rule], s % 20 < 10 ? [obs('B')] : [], s * 1000).fired.length) at.push(s);
+    expect(at).toEqual([0, 1800, 3600]);
+  });
+
   it('without refireAfterS every return fires again', () => {
     const book = createAlertBook();
     const plain = { ...rule, refireAfterS: 0 };
