@@ -165,3 +165,42 @@ describe('flap control and grouped notifications', () => {
     expect(more('C09-S2-G1', 301_000)).toEqual(['gpuNearSlowdown/C']);
   });
 });
+
+describe('lifecycle boundaries', () => {
+  const slow: AlertRule = { id: 'rowPower90', kind: 'rowPower', thresholdPct: 90, severity: 'warning', forS: 5, keepFiringForS: 10, refireAfterS: 0 };
+  const o = (row: string) => ({ rule: slow, subject: { kind: 'row' as const, id: row }, row, value: 95, unit: '%', summary: '' });
+  const T0 = 1_767_225_600_000;
+
+  it('pending for forS of engine time (epoch clock), then firing once; keep-firing holds 10 s after it clears', () => {
+    const book = createAlertBook();
+    const fired: number[] = [];
+    for (let s = 0; s <= 6; s++) if (evaluateAlerts(book, [slow], [o('D')], T0 + s * 1000).fired.length) fired.push(s);
+    expect(fired).toEqual([5]);
+    expect(book.alerts.get('rowPower90:D')?.firingValue).toBe(95);
+    // Cleared at 7 s: still firing until 10 s after the last true reading (6 s) → resolved at 16 s, not before.
+    for (let s = 7; s < 16; s++) evaluateAlerts(book, [slow], [], T0 + s * 1000);
+    expect(book.alerts.get('rowPower90:D')?.state).toBe('firing');
+    expect(evaluateAlerts(book, [slow], [], T0 + 16_000).changed).toBe(true);
+    expect(book.alerts.has('rowPower90:D')).toBe(false);
+    expect(book.resolved.at(-1)).toMatchObject({ id: 'rowPower90:D', state: 'resolved', resolvedAtMs: T0 + 16_000 });
+  });
+
+  it('a group notifies again for a new member exactly GROUP_INTERVAL_S (300 s) after its last notification, not before', () => {
+    const book = createAlertBook();
+    const now = (rows: string[], s: number) => evaluateAlerts(book, [{ ...slow, forS: 0 }], rows.map((r) => ({ ...o(r), rule: { ...slow, forS: 0 }, subject: { kind: 'rack' as const, id: `${r}-x${s}` }, row: 'D' })), T0 + s * 1000).notified;
+    expect(now(['a'], 0)).toEqual(['rowPower90/D']);
+    expect(now(['a', 'b'], 299)).toEqual([]);
+    expect(now(['a', 'b', 'c'], 300)).toEqual(['rowPower90/D']);
+  });
+
+  it('the history of resolved alerts is bounded', () => {
+    const book = createAlertBook();
+    const quick: AlertRule = { ...slow, forS: 0, keepFiringForS: 0 };
+    for (let i = 0; i < 520; i++) {
+      evaluateAlerts(book, [quick], [{ ...o('D'), rule: quick, subject: { kind: 'row', id: `R${i}` } }], T0 + i * 2000);
+      evaluateAlerts(book, [quick], [], T0 + i * 2000 + 1000);
+    }
+    expect(book.resolved.length).toBe(500);
+    expect(book.resolved[0]!.subject.id).toBe('R20');
+  });
+});

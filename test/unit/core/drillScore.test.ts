@@ -78,3 +78,39 @@ describe('drill tally and score', () => {
     expect(t.side('operator', null)).toMatchObject({ detectS: 2, firstActionS: 10 });
   });
 });
+
+describe('drill tally: steps, boundaries and rounding', () => {
+  it('a 2 s step counts 2 s over budget, 2 GPU-seconds per throttled GPU, and work × 2; exactly at the budget is not over', () => {
+    const t = new DrillTally(scope, 0);
+    const flags = new Uint32Array(6);
+    flags[4] = ClockEvent.hwThermal;
+    t.tick(tick({ stepS: 2, rowW: [0, 100_000], flags }));
+    expect(t.overBudgetS).toBe(0);
+    t.tick(tick({ stepS: 2, rowW: [0, 100_001], flags }));
+    expect(t.overBudgetS).toBe(2);
+    expect(t.throttledGpuS).toBe(4);
+    expect(t.workGpuS).toBeCloseTo(4, 9);
+    // 36 °C for one 2 s step: 4 °C × 2 s = 8 °C·s = 0.1333 °C·min; exactly 32 °C adds nothing.
+    t.tick(tick({ stepS: 2, rackInletC: [0, 0, 36, 30] }));
+    t.tick(tick({ stepS: 2, rackInletC: [0, 0, 32, 30] }));
+    expect(t.hotInletCMin).toBeCloseTo(8 / 60, 9);
+    expect(t.maxInletC).toBe(36);
+  });
+
+  it('the hottest GPU and rack are the maxima over every tick; a GPU at zero utilisation does no work', () => {
+    const t = new DrillTally(scope, 0);
+    t.tick(tick({ tempC: [0, 0, 0, 0, 81, 70], rackInletC: [0, 0, 28, 27] }));
+    t.tick(tick({ tempC: [0, 0, 0, 0, 79, 80], rackInletC: [0, 0, 25, 26], util: [0, 0, 0, 0, 0, 0] }));
+    expect([t.maxGpuC, t.maxInletC, t.workGpuS]).toEqual([81, 28, 1]);
+  });
+
+  it('the side: seconds rounded to 0.1, detection at the very start counts 0 s, no baseline means no work lost', () => {
+    const t = new DrillTally(scope, 10_000);
+    t.detected(10_000);
+    t.acted(12_345);
+    const s = t.side('operator', 0);
+    expect([s.detectS, s.firstActionS, s.sloImpact]).toEqual([0, 2.3, 0]);
+    // Penalties of non-unit weights.
+    expect(scorePenalties({ overBudgetS: 0, hotInletCMin: 8, brakes: 0, throttledGpuS: 55, sloImpact: 0.123, detectS: 42 })).toEqual({ overBudget: 0, hotInlet: 2, throttling: 5.5, brakes: 0, sloImpact: 6.2, detect: 2.4 });
+  });
+});
