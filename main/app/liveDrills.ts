@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Actor } from '../../shared/domain/control.js';
-import { DRILLS, drillById, type DrillListing, type DrillReport, type DrillReportSummary, type DrillSide, type DrillSpec, type DrillStatus } from '../../shared/domain/drills.js';
+import { DRILLS, drillById, drillEventText, type DrillListing, type DrillReport, type DrillReportSummary, type DrillSide, type DrillSpec, type DrillStatus } from '../../shared/domain/drills.js';
 import type { DrillEvent, ScenarioEvent } from '../../shared/domain/scenario.js';
 import { DrillTally } from '../core/drillScore.js';
 import { RefusalError, type AuditApi, type AuditSink, type DrillApi } from '../core/ports.js';
@@ -81,7 +81,7 @@ export function createLiveDrills(d: LiveDrillDeps): { api: DrillApi; service: Ti
     audit.append({ actor, kind: event.kind === 'deviceFailure' && event.maintenance ? 'maintenance' : 'drill', target, oldValue: '', newValue: JSON.stringify(at), reason, outcome: 'ok' }, engine.nowMs);
     // atS: the simulator's second the drill starts at (a replay puts it there on the scenario's timeline).
     engine.note({ kind: 'scenario', subject: target, body: { event, atS: at.atS, by: actor.user, reason } });
-    return { event: event.kind === 'deviceFailure' ? target : `${event.kind} on ${target}`, atMs: engine.nowMs };
+    return { event: drillEventText(event), atMs: engine.nowMs };
   };
 
   const status = (): DrillStatus => ({

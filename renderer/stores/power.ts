@@ -1,3 +1,4 @@
+import { drillEventText } from '../../shared/domain/drills.js';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { RangeSeries, Snapshot } from '../../shared/domain/fleet.js';
@@ -54,7 +55,7 @@ export function drillMarkers(events: ReadonlyArray<{ tMs: number; kind: string; 
     const b = e.body;
     if (typeof b.started === 'string') out.push({ atMs: e.tMs, label: `drill ${b.started} starts` });
     else if (typeof b.ended === 'string') out.push({ atMs: e.tMs, label: `${e.subject} ${b.ended}` });
-    else if (b.event && typeof b.event === 'object') out.push({ atMs: e.tMs, label: `${String((b.event as { kind?: unknown }).kind ?? 'drill')} on ${e.subject}` });
+    else if (b.event && typeof b.event === 'object') out.push({ atMs: e.tMs, label: drillEventText(b.event as { kind: string }) });
   }
   return out;
 }

@@ -218,3 +218,23 @@ export interface DrillReportSummary {
   score: number;
   automaticScore: number | null;
 }
+
+/** A drill event in words, for the console's messages and chart markers (never the schema's kind names). */
+export function drillEventText(e: { kind: string; row?: string; rows?: readonly string[]; fraction?: number; factor?: number; devices?: readonly string[]; maintenance?: boolean; durationS?: number }): string {
+  const pct = e.fraction !== undefined ? `${Math.round(e.fraction * 100)} %` : '';
+  const dur = e.durationS !== undefined ? ` for ${e.durationS} s` : '';
+  switch (e.kind) {
+    case 'powerBudgetLoss':
+      return `lost feed: row ${e.row} loses ${pct} of its power budget${dur}`;
+    case 'coolingLoss':
+      return `cooling loss: row ${e.row} loses ${pct} of its cooling${dur}`;
+    case 'loadSpike':
+      return `load spike: demand ×${e.factor} on row${(e.rows?.length ?? 0) === 1 ? '' : 's'} ${(e.rows ?? []).join(', ')}${dur}`;
+    case 'deviceFailure':
+      return `${e.maintenance ? 'maintenance' : 'failure'}: ${(e.devices ?? []).join(', ')} out of service${dur}`;
+    case 'sourceStall':
+      return `telemetry blackout${dur}`;
+    default:
+      return e.kind;
+  }
+}

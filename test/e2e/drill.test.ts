@@ -26,7 +26,7 @@ describe('emergency drill: a lost feed', () => {
   it('cuts 30 % of row C’s feed and sees the controller bring the row under its new budget', async () => {
     const before = (await server.invoke('fleet:snapshot', {}))!.row.budgetKW[2]!;
     await operator.startsADrill('powerBudgetLoss', 'C', 30, 300, 'quarterly feed-loss drill');
-    await expect(operator.control.message().textContent()).resolves.toMatch(/Drill started: powerBudgetLoss on row C/);
+    await expect(operator.control.message().textContent()).resolves.toMatch(/Drill started: lost feed: row C loses 30 % of its power budget for 300 s/);
     // The row's budget falls to 70 % and, within the UPS ride-through and the brake's latency, its power follows.
     let snap = await server.invoke('fleet:snapshot', {});
     for (let i = 0; i < 40 && snap!.row.budgetKW[2]! > before * 0.71; i++) {

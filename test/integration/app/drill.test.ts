@@ -18,7 +18,7 @@ describe('drills: an operator starts an emergency on the running simulator', () 
   it('a lost feed on row D lowers its budget from the next tick, the controller answers, and the drill is audited', async () => {
     const before = rt.engine.rowBudgetKW[3]!;
     const r = await call(operator, 'sim:inject', { event: { kind: 'powerBudgetLoss', row: 'D', fraction: 0.3, durationS: 60 }, reason: 'feed B drill' });
-    expect(r).toMatchObject({ ok: true, result: { event: 'powerBudgetLoss on row D' } });
+    expect(r).toMatchObject({ ok: true, result: { event: 'lost feed: row D loses 30 % of its power budget for 60 s' } });
     rt.engine.tick();
     expect(rt.engine.rowBudgetKW[3]).toBeCloseTo(before * 0.7, 6);
     for (let i = 0; i < 15; i++) rt.engine.tick();

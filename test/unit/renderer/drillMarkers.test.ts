@@ -14,7 +14,7 @@ describe('drill markers on the power chart', () => {
       ]),
     ).toEqual([
       { atMs: 1000, label: 'drill cooling-loss-c starts' },
-      { atMs: 3000, label: 'powerBudgetLoss on row C' },
+      { atMs: 3000, label: 'lost feed: row C loses 30 % of its power budget' },
       { atMs: 4000, label: 'drill cooling-loss-c ended early' },
     ]);
   });
