@@ -1,3 +1,5 @@
+// zod must run jitless under the console's CSP: configured before the schemas are used.
+import './zodCsp.js';
 import { PolicyConfigSchema, type PolicyConfig } from '../../shared/domain/control.js';
 import type { GpuModel } from '../../shared/domain/topology.js';
 export { FORM_FIELDS } from './policyText.js';

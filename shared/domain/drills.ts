@@ -1,4 +1,4 @@
-import { z } from 'zod';
+/* No zod here: the console's main bundle reads drillEventText (zod there would need renderer/model/zodCsp.ts). */
 import type { ScenarioEvent } from './scenario.js';
 
 /**
@@ -172,11 +172,6 @@ export interface DrillReport {
   sides: DrillSide[];
 }
 
-export const DrillRunArgsSchema = z.object({
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-  /** Seconds the site runs before the drill starts (its training and demand warm). */
-  warmS: z.number().min(0).max(6 * 3600).default(300),
-});
 
 /** A drill of the library as the console offers it: whether it applies to the site running now, and why not. */
 export interface DrillListing {

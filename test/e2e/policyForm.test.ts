@@ -4,7 +4,7 @@
  * words before it is applied, and the engine applies and audits it. Needs `npm run build` and Chromium.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, type BrowserSession } from './support/browser.js';
+import { openBrowser, reportCspViolations, type BrowserSession } from './support/browser.js';
 import { startHeadroom, type RunningServer } from './support/server.js';
 import { Operator } from './pages/Operator.js';
 import { confirmDialog } from './pages/dialogs.js';
@@ -17,6 +17,8 @@ describe('the policy form', () => {
   beforeAll(async () => {
     server = await startHeadroom({ speed: 1 });
     browser = await openBrowser({ width: 1280, height: 720 });
+    // The form checks with zod: it must not try eval under the console's CSP (renderer/model/zodCsp.ts).
+    await reportCspViolations(browser.page, browser.errors);
     operator = new Operator(browser.page);
     await operator.opensTheConsole(server.urls.admin);
   }, 60_000);
