@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../../shared/domain/control.js';
-import type { DrillReport, DrillSide, DrillSpec } from '../../shared/domain/drills.js';
+import { DRILL_FIGURES, responderName, type DrillReport, type DrillSide, type DrillSpec } from '../../shared/domain/drills.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import type { Engine } from '../engine/engine.js';
 import { incidentHtml, type IncidentData } from './incidentReport.js';
@@ -47,29 +47,15 @@ export class RowBins {
   }
 }
 
-const num = (v: number | null, unit: string) => (v === null ? '—' : `${v}${unit}`);
-
-/** The debrief table: one row per figure, a column per side. */
+/** The debrief table: one row per figure (the score first), a column per side. */
 export function comparisonRows(sides: readonly DrillSide[]): string[][] {
-  const f: Array<[string, (s: DrillSide) => string]> = [
-    ['Score (of 100)', (s) => String(s.score)],
-    ['Time to detect', (s) => num(s.detectS, ' s')],
-    ['Time to first action', (s) => num(s.firstActionS, ' s')],
-    ['Over budget (measured)', (s) => `${s.overBudgetS} s`],
-    ['Hottest rack inlet', (s) => `${s.maxInletC} °C`],
-    ['Hottest GPU', (s) => `${s.maxGpuC} °C`],
-    ['Brakes', (s) => String(s.brakes)],
-    ['Thermal slowdown', (s) => `${s.throttledGpuS} GPU·s`],
-    ['Work lost (vs no drill)', (s) => `${(s.sloImpact * 100).toFixed(1)} %`],
-    ['Penalties', (s) => Object.entries(s.penalties).filter(([, v]) => v > 0).map(([k, v]) => `${k} −${v}`).join(', ') || 'none'],
-  ];
-  return f.map(([label, get]) => [label, ...sides.map(get)]);
+  return [['Score (of 100)', ...sides.map((s) => String(s.score))], ...DRILL_FIGURES.map(([label, get]) => [label, ...sides.map(get)])];
 }
 
 /** The after-action report as the incident report's HTML (same exporter): facts, side by side, charts, alerts, actions. */
 export function drillHtml(r: DrillReport, bins: RowBins | null, spec: DrillSpec | null, actions: readonly AuditRecord[], events: IncidentData['events']): string {
   bins?.flush();
-  const who = (s: DrillSide) => (s.responder === 'operator' ? `${r.by ?? 'operator'} (automation ${r.automation === false ? 'off' : 'on'})` : s.responder === 'automatic' ? "Headroom's controller" : 'nobody');
+  const who = (s: DrillSide) => responderName(s, r);
   const fromMs = r.atMs ?? 0;
   const data: IncidentData = {
     title: `After-action report: ${r.title} — ${r.score} / 100`,

@@ -144,7 +144,8 @@ export interface DrillSide {
   penalties: Record<string, number>;
 }
 
-export interface DrillReport {
+/** A drill's report: the scored side's figures at the top level, and every side in `sides`. */
+export interface DrillReport extends Omit<DrillSide, 'responder' | 'penalties'> {
   /** A console drill's report: its id (file name stem), when it started (engine time), who ran it, automation on or off. */
   id?: string;
   atMs?: number;
@@ -159,18 +160,28 @@ export interface DrillReport {
   durationS: number;
   rows: string[];
   objective: string;
-  /** The side scored (the CLI's --auto: the automatic controller; the console: the operator). */
-  score: number;
-  detectS: number | null;
-  firstActionS: number | null;
-  overBudgetS: number;
-  maxInletC: number;
-  maxGpuC: number;
-  brakes: number;
-  throttledGpuS: number;
-  sloImpact: number;
   sides: DrillSide[];
 }
+
+/** Who a side is, in the debrief's words. */
+export function responderName(s: Pick<DrillSide, 'responder'>, r: Pick<DrillReport, 'by' | 'automation'>): string {
+  return s.responder === 'operator' ? `${r.by ?? 'operator'} (automation ${r.automation === false ? 'off' : 'on'})` : s.responder === 'automatic' ? "Headroom's controller" : 'nobody';
+}
+
+const orDash = (v: number | null, unit: string) => (v === null ? '—' : `${v}${unit}`);
+
+/** The debrief's figures, one label and one formatter each: the console's dialog and the HTML report show the same. */
+export const DRILL_FIGURES: ReadonlyArray<readonly [string, (s: DrillSide) => string]> = [
+  ['Time to detect', (s) => orDash(s.detectS, ' s')],
+  ['Time to first action', (s) => orDash(s.firstActionS, ' s')],
+  ['Over budget (measured)', (s) => `${s.overBudgetS} s`],
+  ['Hottest rack inlet', (s) => `${s.maxInletC} °C`],
+  ['Hottest GPU', (s) => `${s.maxGpuC} °C`],
+  ['Brakes', (s) => String(s.brakes)],
+  ['Thermal slowdown', (s) => `${s.throttledGpuS} GPU·s`],
+  ['Work lost (vs no drill)', (s) => `${(s.sloImpact * 100).toFixed(1)} %`],
+  ['Penalties', (s) => Object.entries(s.penalties).filter(([, v]) => v > 0).map(([k, v]) => `${k} −${v}`).join(', ') || 'none'],
+];
 
 
 /** A drill of the library as the console offers it: whether it applies to the site running now, and why not. */
