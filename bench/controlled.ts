@@ -40,12 +40,15 @@ const child = <T>(code: string, cwd: string | undefined, env: Record<string, str
 };
 
 export const COLD_TICKS = 30;
+/** Warm ticks: the default timeline's s 840…1500, its row-A load spike (900 s, 180 s: caps commanded and released) inside. */
+const WARM_FROM = 840;
+const WARM_TO = 1500;
 
 /**
  * The whole engine tick for 10,240 GPUs (default site × 8) with the default controller (Headroom's): simulator step (the source poll), ingest and
  * validation, aggregates and meters, the store hand-off (StoreWriter worker, as benchTick), the whole ControlService
  * (reconcile, Headroom's controller + playbooks + arbiter, actuation model, commands to the simulator), alerts. Cold: the first
- * COLD_TICKS ticks of a fresh process; warm: the 600 after the next 30.
+ * COLD_TICKS ticks of a fresh process; warm: ticks WARM_FROM…WARM_TO, where the controller acts (the load spike on row A).
  */
 export function benchFullTick(dir: string, cwd?: string) {
   const code = `
@@ -61,28 +64,32 @@ export function benchFullTick(dir: string, cwd?: string) {
     const writer = await StoreWriter.start(file, run, { rows: topology.rows.length, racks: topology.racks.length });
     const engine = new Engine({ topology, source: new SimSource(sim), stepMs: scenario.stepMs, startMs: sim.timeMs, alertRules: scenario.alertRules, sink: writer });
     const control = controlled(engine, sim);
-    const tick = [], source = [], service = [];
+    const tick = [], source = [], service = [], storeWait = [];
     const onTick = control.onTick.bind(control);
     control.onTick = (e, nowMs, stale) => {
       const t0 = performance.now();
       onTick(e, nowMs, stale);
       service.push(performance.now() - t0);
     };
-    for (let i = 0; i < ${COLD_TICKS + 30 + 600}; i++) {
+    for (let i = 0; i < ${WARM_TO}; i++) {
       engine.tick();
       tick.push(engine.lastTickMs);
       source.push(engine.lastSourceMs);
-      // Real time gives the store worker a second per tick; leave it a little room so the lag stays bounded.
-      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 200));
+      // Real time gives the store worker a second per tick (\`--speed 10\` 100 ms) and it needs a few ms: the next tick
+      // starts once it has written this one, as live, so the tick is not timed against the worker on the other core.
+      const w0 = performance.now();
+      await writer.idle();
+      storeWait.push(performance.now() - w0);
     }
     const dropped = writer.stats().dropped;
     await writer.close();
-    console.log(JSON.stringify({ gpus: topology.gpuCount, tick, source, service, dropped, brakes: control.counts.brakes, caps: control.counts.caps }));`;
-  const r = child<{ gpus: number; tick: number[]; source: number[]; service: number[]; dropped: number; brakes: number; caps: number }>(code, cwd, { BENCH_DB: `${dir}/full-tick.db` });
+    console.log(JSON.stringify({ gpus: topology.gpuCount, tick, source, service, storeWait, dropped, brakes: control.counts.brakes, caps: control.counts.caps }));`;
+  const r = child<{ gpus: number; tick: number[]; source: number[]; service: number[]; storeWait: number[]; dropped: number; brakes: number; caps: number }>(code, cwd, { BENCH_DB: `${dir}/full-tick.db` });
   const cold = r.tick.slice(0, COLD_TICKS);
-  const warm = r.tick.slice(COLD_TICKS + 30);
-  const warmSource = r.source.slice(COLD_TICKS + 30);
-  const warmService = r.service.slice(COLD_TICKS + 30);
+  const warm = r.tick.slice(WARM_FROM);
+  const warmSource = r.source.slice(WARM_FROM);
+  const warmService = r.service.slice(WARM_FROM);
+  const warmStoreWait = r.storeWait.slice(WARM_FROM);
   return {
     gpus: r.gpus,
     fullP50Ms: r3(quantile(warm, 0.5)),
@@ -94,6 +101,8 @@ export function benchFullTick(dir: string, cwd?: string) {
     fullSimStepP99Ms: r3(quantile(warmSource, 0.99)),
     fullControlP50Ms: r3(quantile(warmService, 0.5)),
     fullControlP99Ms: r3(quantile(warmService, 0.99)),
+    fullStoreWaitP50Ms: r3(quantile(warmStoreWait, 0.5)),
+    fullStoreWaitP99Ms: r3(quantile(warmStoreWait, 0.99)),
     fullStoreDropped: r.dropped,
     fullCapCommands: r.caps,
     fullBrakes: r.brakes,
@@ -101,8 +110,10 @@ export function benchFullTick(dir: string, cwd?: string) {
       `full*: the whole engine tick at ${r.gpus.toLocaleString('en-US')} GPUs (default site × 8, Headroom's controller as \`headroom sim\` (default policy) builds it): ` +
       'simulator step (source poll) + ingest and validation + aggregates and meters + store hand-off (StoreWriter worker) + ControlService ' +
       "(read-back reconcile, Headroom's controller and playbooks per row, arbiter, actuation model, commands to the simulator) + alerts; compiled build, fresh child process; " +
-      `fullCold*: its first ${COLD_TICKS} ticks (fullFirstTickMs: the very first); full*: the ${warm.length} ticks after ${COLD_TICKS + 30}; ` +
-      'fullSimStep*, fullControl*: the simulator step and the ControlService inside those warm ticks',
+      `fullCold*: its first ${COLD_TICKS} ticks (fullFirstTickMs: the very first); full*: the ${warm.length} ticks from s ${WARM_FROM} (the row-A load spike of the default timeline at 900 s inside: fullCapCommands, fullBrakes count the whole run); ` +
+      'fullSimStep*, fullControl*: the simulator step and the ControlService inside those warm ticks; each tick starts once the store worker has ' +
+      'written the one before (fullStoreWait*: that wait, after the tick, not in it), as at real time (1 s per tick) or `--speed 10`, where ' +
+      'the worker idles between ticks: back-to-back ticks would time the tick against the worker on the second of 2 cores',
   };
 }
 

@@ -55,8 +55,11 @@ export function observeSite(t: Topology, rules: readonly AlertRule[], rule: Aler
       // Only the highest inlet threshold a rack is above reports (27 °C warning gives way to 32 °C critical).
       const level = (r: AlertRule, rack: string) => (r.kind === 'rackInlet' ? r.thresholdC - (active(idOf(r, rack)) ? (r.hysteresisC ?? 0) : 0) : Infinity);
       const higher = rules.filter((r) => r.kind === 'rackInlet' && r.thresholdC > rule.thresholdC);
+      // Below the threshold less its hysteresis nothing can hold: skip the per-rack alert lookups (most racks, most ticks).
+      const floor = rule.thresholdC - (rule.hysteresisC ?? 0);
       for (let k = 0; k < t.racks.length; k++) {
         const c = inlet[k]!;
+        if (!(c > floor)) continue;
         const rack = t.racks[k]!;
         // A direct-to-chip rack's "inlet" is its loop's supply: judged by liquidLoop, not the air envelope.
         if (Number.isFinite(s.rackLoopSupplyC?.[k] ?? NaN)) continue;
@@ -72,10 +75,12 @@ export function observeSite(t: Topology, rules: readonly AlertRule[], rule: Aler
       if (!inlet || !design) return;
       const level = (r: AlertRule, rack: string) => (r.kind === 'liquidLoop' ? r.riseC - (active(idOf(r, rack)) ? (r.hysteresisC ?? 0) : 0) : Infinity);
       const higher = rules.filter((r) => r.kind === 'liquidLoop' && r.riseC > rule.riseC);
+      const floor = rule.riseC - (rule.hysteresisC ?? 0);
       for (let k = 0; k < t.racks.length; k++) {
         const d = design[k]!;
         if (!Number.isFinite(d)) continue;
         const rise = inlet[k]! - d;
+        if (!(rise > floor)) continue;
         const rack = t.racks[k]!;
         if (!(rise > level(rule, rack.id)) || higher.some((h) => rise > level(h, rack.id))) continue;
         out.push({ rule, subject: { kind: 'rack', id: rack.id }, row: t.rows[rack.row]!.id, value: round1(inlet[k]!), unit: '°C', summary: `Rack ${rack.id}: its loop supply is ${inlet[k]!.toFixed(1)} °C, ${rise.toFixed(1)} °C above design (${d} °C): CDU flow or capacity short` });

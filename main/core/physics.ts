@@ -210,8 +210,18 @@ export function stepGpus(c: GpuColumns, models: readonly GpuModel[], dtS: number
           power = m.idleW * scale + (m.maxLimitW - m.idleW) * scale * a * pow[mi]!;
         }
         if (power > limit) {
-          clock = Math.min(fmax, clockForLimit(m, a, limit, scale));
-          power = Math.min(power, powerAt(m, a, clock, scale));
+          // clockForLimit inlined: where its clock is not clamped (the common case), the power at that clock is the
+          // limit itself (the inverse of powerAt), so the second Math.pow is only taken at a clamped clock.
+          const dyn = (m.maxLimitW - m.idleW) * scale * a;
+          const head = limit - m.idleW * scale;
+          const f = head <= 0 ? m.minClockMHz : m.maxClockMHz * Math.pow(head / dyn, 1 / m.clockPowerExponent);
+          if (f > m.minClockMHz && f < fmax) {
+            clock = f;
+            power = limit;
+          } else {
+            clock = Math.min(fmax, Math.min(m.maxClockMHz, Math.max(m.minClockMHz, f)));
+            power = Math.min(power, powerAt(m, a, clock, scale));
+          }
           flags |= ClockEvent.swPowerCap;
         }
         if (clock === m.maxClockMHz) thr = 1;
