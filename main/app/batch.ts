@@ -6,6 +6,7 @@ import { SimActuator } from '../actuators/simActuator.js';
 import { loadTraces, type LoadedScenario } from '../sim/config.js';
 import type { Scenario } from '../../shared/domain/scenario.js';
 import { Simulator } from '../sim/simulator.js';
+import type { RoutingMode } from '../sim/routing.js';
 import { SimSource } from '../sources/simSource.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { syncSink, TelemetryWriter } from '../store/telemetry.js';
@@ -18,9 +19,10 @@ import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } 
 /**
  * The control plane of a batch run: Headroom's controller (main/core/control/headroom.ts); POLCA with priorities; POLCA with every GPU treated as low priority; `none`
  * (no caps, no playbooks: only the power brake above the row budget, the last resort every row has); or
- * `unconstrained` (no controller at all: the reference for throughput and latency ratios).
+ * `unconstrained` (no controller at all: the reference for throughput and latency ratios); `tapas`: POLCA's caps with
+ * TAPAS's routing (SaaS requests toward thermal and power slack, sim/routing.ts), to measure the lever beside caps alone.
  */
-export type SimPolicy = 'headroom' | 'polca' | 'polca-no-priority' | 'none';
+export type SimPolicy = 'headroom' | 'polca' | 'polca-no-priority' | 'none' | 'tapas';
 export type RunPolicy = SimPolicy | 'unconstrained';
 
 /** The controller a run, a sweep's default and the console use unless told otherwise: Headroom's own. */
@@ -29,6 +31,11 @@ export const DEFAULT_SIM_POLICY: SimPolicy = 'headroom';
 /** The control service's mode for a policy: `none` is brake-only; POLCA without priorities is POLCA's mode. */
 export function controlModeOf(policy: SimPolicy): ControlMode {
   return policy === 'none' ? 'brake-only' : policy === 'headroom' ? 'headroom' : 'polca';
+}
+
+/** The simulator's routing under a policy: TAPAS routes toward slack; every other policy leaves requests where dealt. */
+export function routingOf(policy: RunPolicy): RoutingMode {
+  return policy === 'tapas' ? 'slack' : 'affinity';
 }
 
 export interface LoadedRun {
@@ -71,6 +78,7 @@ export function runLoaded(
 ): LoadedRun {
   const { scenario, topology, source } = loaded;
   const sim = new Simulator(topology, scenario, loadTraces(), o.seed);
+  sim.setRouting(routingOf(o.policy));
   const name = source === 'default' ? 'default' : scenario.name;
   if (o.db && o.db !== ':memory:') mkdirSync(dirname(o.db), { recursive: true });
   const db = o.db ? openTelemetryDb(o.db) : null;

@@ -4,6 +4,7 @@ import type { InferenceServiceSim } from '../sim/inference.js';
 import type { TrainingJobSim } from '../sim/training.js';
 import type { Engine } from '../engine/engine.js';
 import { RowTracker, type PlantReportSource } from './reportRows.js';
+import { HeatTracker } from './reportHeat.js';
 
 export type { PlantReportSource } from './reportRows.js';
 
@@ -52,6 +53,17 @@ export interface SimReport {
     /** Share of the row's GPU-time under a cap, lock or brake in effect (%). */
     pctGpuTimeCapped: number;
   }>;
+  /**
+   * Heat and throttling as TAPAS counts them (app/reportHeat.ts): events = GPUs entering thermal throttling (SW/HW
+   * thermal slowdown) or power throttling (a controller's lock, cap or brake holding them); GPU-seconds in each; the
+   * hottest valid GPU reading and rack inlet (°C).
+   */
+  thermalThrottleEvents: number;
+  thermalThrottleGpuS: number;
+  powerThrottleEvents: number;
+  powerThrottleGpuS: number;
+  maxGpuC: number | null;
+  maxInletC: number | null;
   /** peakKW: measured (ticks with every reading fresh and valid); peakAssumedKW: as control saw it. */
   site: { peakKW: number; peakAssumedKW: number; energyKWh: number };
   /**
@@ -165,6 +177,7 @@ export class ReportBuilder {
   private sitePeakKW = 0;
   private sitePeakAssumedKW = 0;
   private readonly rowsTracked: RowTracker;
+  private readonly heat: HeatTracker;
   private readonly measured: Uint8Array;
   private readonly startMs: number;
   private siteEnergyKWh = 0;
@@ -189,6 +202,7 @@ export class ReportBuilder {
     for (const s of t.servers) this.rowGpus[t.racks[s.rack]!.row]! += s.gpuCount;
     this.pct = Array.from({ length: rows }, () => new Float32Array(totalTicks));
     this.rowsTracked = new RowTracker(t, plant);
+    this.heat = new HeatTracker(t);
     this.measured = new Uint8Array(rows);
     this.startMs = engine.nowMs;
     this.peakPct = new Float64Array(rows);
@@ -210,6 +224,7 @@ export class ReportBuilder {
     const dtH = e.step / 3_600_000;
     const tracked = this.rowsTracked;
     tracked.record(e.agg.rowW, e.rowBudgetKW, e.live.flags, (e.nowMs - this.startMs) / 1000, e.step / 1000, this.measured);
+    this.heat.record(e.live, e.rackInletC, e.step / 1000);
     for (let r = 0; r < this.pct.length; r++) {
       const kw = e.agg.rowW[r]! / 1000;
       // Unmeasured ticks are NaN: they sort last and are left out of the p99.
@@ -277,6 +292,7 @@ export class ReportBuilder {
           pctGpuTimeCapped: this.n > 0 && this.rowGpus[r]! > 0 ? r2((this.cappedGpuS[r]! / (this.rowGpus[r]! * this.n * (this.engine.step / 1000))) * 100) : 0,
         };
       }),
+      ...this.heat.figures(),
       site: { peakKW: r2(this.sitePeakKW), peakAssumedKW: r2(this.sitePeakAssumedKW), energyKWh: r2(this.siteEnergyKWh) },
       warnings: tr.warnings((this.engine.nowMs - this.startMs) / 1000),
       alerts: { fired: [...this.fired.values()].reduce((a, b) => a + b, 0), byRule, notifications: this.notifications },

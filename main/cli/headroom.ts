@@ -53,7 +53,7 @@ Usage:
       --alertmanager URL       send firing and resolved alerts to this Prometheus Alertmanager (API v2, e.g.
                                http://alertmanager:9093); firing ones again every 30 s, expiring there after 2 min
   headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
-               [--policy headroom|polca|polca-no-priority|none] [--demand production|bursty] [--compare]
+               [--policy headroom|polca|polca-no-priority|none|tapas] [--demand production|bursty] [--compare]
                [--record F.headroom]
                                run a scenario as fast as possible and write a JSON report; --compare adds
                                throughput and p99 latency ratios against an unconstrained run. Default policy:
@@ -272,12 +272,14 @@ async function sim(args: string[]): Promise<void> {
   const demands = ['production', 'bursty'] as const;
   const demand = values.demand === undefined ? undefined : demands.find((d) => d === values.demand);
   if (values.demand !== undefined && !demand) throw new UsageError(`--demand must be one of ${demands.join(', ')}, got "${values.demand}"`);
-  const allPolicies = ['headroom', 'polca', 'polca-no-priority', 'none'] as const;
-  const policyOf = (name: string, flag: string) => {
-    const p = allPolicies.find((x) => x === name);
-    if (!p) throw new UsageError(`${flag} must be one of ${allPolicies.join(', ')}, got "${name}"`);
+  const allPolicies = ['headroom', 'polca', 'polca-no-priority', 'none', 'tapas'] as const;
+  const policyOf = <P extends string>(name: string, flag: string, among: readonly P[]): P => {
+    const p = among.find((x) => x === name);
+    if (!p) throw new UsageError(`${flag} must be one of ${among.join(', ')}, got "${name}"`);
     return p;
   };
+  // A sweep runs one row with one service: nothing for TAPAS's routing to steer between, so it is not among them.
+  const sweepPolicies = allPolicies.filter((p) => p !== 'tapas');
   if (values.sweep !== undefined) {
     const m = /^servers=(\d+)(?:\.\.(\d+)(?::(\d+))?)?$/.exec(values.sweep);
     if (!m) throw new UsageError(`--sweep must look like servers=56, servers=40..60 or servers=40..60:2, got "${values.sweep}"`);
@@ -286,7 +288,7 @@ async function sim(args: string[]): Promise<void> {
     if (values.scenario !== 'default' || values.scale || values.db) throw new UsageError('--sweep runs its own one-row scenario: --scenario, --scale and --db do not apply');
     if (values.policy !== undefined) throw new UsageError('--sweep runs every policy of --policies (comma-separated), not --policy');
     if (values.seeds !== undefined && values.seed !== undefined) throw new UsageError('give --seed N or --seeds A..B, not both');
-    const policies = values.policies === undefined ? undefined : [...new Set(values.policies.split(',').map((x) => policyOf(x.trim(), '--policies')))];
+    const policies = values.policies === undefined ? undefined : [...new Set(values.policies.split(',').map((x) => policyOf(x.trim(), '--policies', sweepPolicies)))];
     let seeds: number[] | undefined;
     if (values.seeds !== undefined) {
       const sm = /^(\d+)\.\.(\d+)$/.exec(values.seeds);
@@ -305,7 +307,7 @@ async function sim(args: string[]): Promise<void> {
     return;
   }
   if (values.policies !== undefined || values.seeds !== undefined) throw new UsageError('--policies and --seeds apply to --sweep');
-  const policy = values.policy === undefined ? DEFAULT_SIM_POLICY : policyOf(values.policy, '--policy');
+  const policy = values.policy === undefined ? DEFAULT_SIM_POLICY : policyOf(values.policy, '--policy', allPolicies);
   if (values.record && (values.compare || values.db)) throw new UsageError('--record keeps its own telemetry: --compare and --db do not apply');
   const t0 = performance.now();
   const common = {

@@ -1,6 +1,7 @@
 import type { PlantSpec } from '../../shared/domain/plant.js';
 import type { Topology } from '../../shared/domain/topology.js';
 import { inletTargetC, ROOM_TAU_S } from './thermal.js';
+import { MAX_RACK_RECIRC_C } from './rackThermal.js';
 
 /**
  * The cooling plant as arrays the analysis and the simulator compute on (pure). Two kinds of group:
@@ -154,15 +155,18 @@ export function coolingHeatKW(c: ResolvedCooling, rackKW: ArrayLike<number>): Fl
 
 /**
  * Seconds until group g overheats carrying `heatKW` with `capKW` of cooling (null: it would not): a CDU, when its loop
- * has risen LOOP_MARGIN_C; air, when the row inlet (from supply) would cross AIR_ALLOWABLE_C.
+ * has risen LOOP_MARGIN_C; air, when the row's hottest rack (its aisle + MAX_RACK_RECIRC_C) would cross AIR_ALLOWABLE_C.
  */
 export function secondsToOverheat(c: ResolvedCooling, g: number, heatKW: number, capKW: number): number | null {
   if (heatKW <= capKW + 1e-9) return null;
   if (c.kinds[g] === 'cdu') return (c.capacityKW[g]! * c.holdS[g]!) / (heatKW - capKW);
   const supply = c.supplyC[g]!;
   const target = inletTargetC(supply, heatKW, capKW);
-  if (target <= AIR_ALLOWABLE_C) return null;
-  return -ROOM_TAU_S * Math.log((target - AIR_ALLOWABLE_C) / (target - supply));
+  // The row's aisle against the allowable less what its hottest rack adds (an end rack at nominal power): that rack
+  // passes 32 °C first.
+  const limit = AIR_ALLOWABLE_C - MAX_RACK_RECIRC_C;
+  if (target <= limit) return null;
+  return -ROOM_TAU_S * Math.log((target - limit) / (target - supply));
 }
 
 /** The ids of group g's single failures: one unit or pump, and (a CDU) the whole unit. */

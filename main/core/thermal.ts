@@ -4,7 +4,8 @@
  * heat exceeds its cooling capacity (hot-air recirculation), capped at MAX_RISE_C above supply.
  */
 export const ROOM_TAU_S = 60;
-const LOAD_RISE_C = 4;
+/** The row's mean rise at full cooling load; racks add their own recirculation on top (core/rackThermal.ts). */
+const LOAD_RISE_C = 3.2;
 const OVERLOAD_RISE_C_PER_UNIT = 40;
 const MAX_RISE_C = 35;
 

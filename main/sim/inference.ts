@@ -1,6 +1,7 @@
 import type { InferenceService } from '../../shared/domain/scenario.js';
 import { LatencyHistogram } from '../core/histogram.js';
 import type { Rng } from './rng.js';
+import { Router } from './routing.js';
 import type { Trace } from './traces.js';
 
 /**
@@ -232,6 +233,13 @@ export class InferenceServiceSim {
   private cursor = 0;
   private lap = 0;
   private rr = 0;
+  /** Which server each request goes to (sim/routing.ts); 'affinity' (the dealt server) unless a policy routes. */
+  readonly router: Router;
+  /** Requests queued or in flight on server i (the router's load signal). */
+  readonly backlogOf = (i: number): number => {
+    const q = this.queues[i]!;
+    return q.prefill.size + q.waiting.size + q.batch.size;
+  };
 
   constructor(
     readonly spec: InferenceService,
@@ -239,8 +247,11 @@ export class InferenceServiceSim {
     readonly servers: readonly number[],
     private readonly rng: Rng,
     readonly demand: DemandProfile = 'production',
+    /** The router's own draws (so that routing never changes the requests themselves). */
+    routerRng: Rng = rng,
   ) {
     this.queues = servers.map(() => ({ prefill: new Fifo(), waiting: new Fifo(), decoded: 0, batch: new DecodeBatch(SERVING.maxBatch) }));
+    this.router = new Router(servers.length, routerRng, SERVING.maxBatch);
     const traceRate = trace.arrivalS.length / trace.durationS;
     this.scale = (spec.ratePerServer * servers.length) / traceRate;
     this.streams = demand === 'production' && servers.length > 0 ? new Streams(trace, servers.length, spec.ratePerServer / traceRate, spec.traceOffsetS, rng) : null;
@@ -268,8 +279,10 @@ export class InferenceServiceSim {
       const ctx = tr.contextTokens[this.cursor]!;
       const gen = tr.generatedTokens[this.cursor]!;
       const arrivalS = at - this.spec.traceOffsetS;
+      const routed = this.router.mode !== 'affinity';
       for (let c = 0; c < copies; c++) {
-        this.queues[this.rr]!.prefill.push(arrivalS, ctx, Math.max(1, gen));
+        const to = routed ? this.router.pick(this.rr, this.backlogOf) : this.rr;
+        this.queues[to]!.prefill.push(arrivalS, ctx, Math.max(1, gen));
         if (++this.rr === this.queues.length) this.rr = 0;
       }
       this.stats.arrived += copies;
@@ -283,12 +296,14 @@ export class InferenceServiceSim {
     const tr = this.trace;
     const whole = Math.floor(spike);
     const frac = spike - whole;
+    const routed = this.router.mode !== 'affinity';
     for (let k = 0; k < st.server.length; k++) {
-      const q = this.queues[st.server[k]!]!.prefill;
+      const own = st.server[k]!;
+      const q = this.queues[own]!.prefill;
       for (let at = st.nextAt(k); at <= end; at = st.nextAt(k)) {
         const i = st.idx[k]!;
         const copies = frac > 0 ? whole + (this.rng() < frac ? 1 : 0) : whole;
-        for (let c = 0; c < copies; c++) q.push(at, tr.contextTokens[i]!, Math.max(1, tr.generatedTokens[i]!));
+        for (let c = 0; c < copies; c++) (routed ? this.queues[this.router.pick(own, this.backlogOf)]!.prefill : q).push(at, tr.contextTokens[i]!, Math.max(1, tr.generatedTokens[i]!));
         this.stats.arrived += copies;
         st.next(k);
       }

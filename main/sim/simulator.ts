@@ -3,6 +3,9 @@ import type { DrillEvent, Scenario, ScenarioEvent } from '../../shared/domain/sc
 import { aggregatePower, createAggregates, type Aggregates } from '../core/aggregate.js';
 import { createGpuColumns, stepGpus, type GpuColumns } from '../core/physics.js';
 import { stepInletC } from '../core/thermal.js';
+import { rackAirLayout, stepRackAir, type RackAirLayout } from '../core/rackThermal.js';
+import { serverPenalties } from '../core/slack.js';
+import type { RoutingMode } from './routing.js';
 import { indexTopology, type TopologyIndex } from '../core/topology.js';
 import { InferenceServiceSim } from './inference.js';
 import { createRng, deriveSeed } from './rng.js';
@@ -14,7 +17,8 @@ import { CoolingSim } from './cooling.js';
 import { composeEmergencies, createRemaining, type Emergency, type Remaining } from '../core/emergencies.js';
 
 export { ScenarioError } from './references.js';
-import { TrainingJobSim } from './training.js';
+import type { TrainingJobSim } from './training.js';
+import { buildWorkloads, type Workload } from './workloads.js';
 
 /** What the simulator reports each step: the GPU columns as a real fleet would, plus facility readings. */
 export interface SimSample {
@@ -28,16 +32,6 @@ export interface SimSample {
   rackBudgetKW: Float64Array;
 }
 
-interface Workload {
-  servers: readonly number[];
-  /** GPU range [gpuStart, gpuEnd) of each of the workload's servers. */
-  gpuStart: Int32Array;
-  gpuEnd: Int32Array;
-  clockRatio: Float64Array;
-  activity: Float64Array;
-  memBound: Float64Array;
-  rows: Set<number>;
-}
 
 /**
  * The built-in datacenter simulator: trace-driven inference services, synchronous training, GPU physics, row air
@@ -48,10 +42,14 @@ export class Simulator {
   readonly index: TopologyIndex;
   readonly services: InferenceServiceSim[] = [];
   readonly training: TrainingJobSim[] = [];
-  private readonly workloads: Array<{ sim: InferenceServiceSim | TrainingJobSim } & Workload> = [];
+  private readonly workloads: Workload[];
   private readonly agg: Aggregates;
   private readonly rowInletC: Float64Array;
+  /** Per rack: its static offset (°C, seeded), recirculation in force (°C, core/rackThermal.ts) and scratch. */
   private readonly rackOffsetC: Float64Array;
+  private readonly rackRecircC: Float64Array;
+  private readonly rackOwnC: Float64Array;
+  private readonly rackAir: RackAirLayout;
   private readonly rackInletC: Float64Array;
   private readonly rowBudgetKW: Float64Array;
   private readonly rowCoolingKW: Float64Array;
@@ -70,6 +68,7 @@ export class Simulator {
   /** The cooling plant's dynamics (air shares, CDU loops); null without a plant or with no cooling groups. */
   private readonly cooling: CoolingSim | null;
   private readonly rackKW: Float64Array;
+  private routing: RoutingMode = 'affinity';
 
   constructor(
     readonly topology: Topology,
@@ -93,65 +92,42 @@ export class Simulator {
     this.remaining = createRemaining(t);
     this.rackKW = new Float64Array(t.racks.length);
 
-    // Static variation: racks at row ends run warmer (recirculation around the aisle ends); silicon and
-    // thermal-paste lottery per GPU; about 1 in 500 GPUs has a poor heatsink contact (the "odd one out").
+    // Static variation: ±0.5 °C per rack (tiles, blanking); silicon and thermal-paste lottery per GPU; about 1 in 500
+    // GPUs has a poor heatsink contact (the "odd one out"). Row ends run warmer by recirculation, with their power
+    // (core/rackThermal.ts).
     const rng = createRng(deriveSeed(seed, 'hardware'));
-    this.rackOffsetC = Float64Array.from(t.racks, (r, i) => {
-      const row = t.rows[r.row]!;
-      const pos = i - row.rackStart;
-      const end = pos === 0 || pos === row.rackCount - 1 ? 1.5 : 0;
-      return end + (rng() - 0.5);
-    });
+    this.rackOffsetC = Float64Array.from(t.racks, () => rng() - 0.5);
+    this.rackRecircC = new Float64Array(t.racks.length);
+    this.rackOwnC = new Float64Array(t.racks.length);
+    this.rackAir = rackAirLayout(t.rows, Float64Array.from(t.racks, (r) => r.budgetKW));
     for (let g = 0; g < t.gpuCount; g++) {
       this.gpu.powerScale[g] = 0.97 + 0.06 * rng();
       this.gpu.thermalOffsetC[g] = 3 * (rng() - 0.5) + (rng() < 0.002 ? 9 : 0);
     }
 
     checkReferences(scenario, t);
-    /** Servers of a placement (references already checked), in topology order. */
-    const claim = (placement: { rows?: string[]; racks?: string[] }): number[] => {
-      const rackIdx = new Set<number>();
-      for (const rowId of placement.rows ?? []) {
-        const row = t.rows.find((x) => x.id === rowId)!;
-        for (let i = 0; i < row.rackCount; i++) rackIdx.add(row.rackStart + i);
-      }
-      for (const rackId of placement.racks ?? []) rackIdx.add(t.racks.findIndex((x) => x.id === rackId));
-      const servers: number[] = [];
-      for (const ri of [...rackIdx].sort((a, b) => a - b)) {
-        const rack = t.racks[ri]!;
-        for (let s = rack.serverStart; s < rack.serverStart + rack.serverCount; s++) servers.push(s);
-      }
-      return servers;
-    };
-    const addWorkload = (sim: InferenceServiceSim | TrainingJobSim, servers: number[]) => {
-      const n = servers.length;
-      this.workloads.push({
-        sim,
-        servers,
-        gpuStart: Int32Array.from(servers, (s) => t.servers[s]!.gpuStart),
-        gpuEnd: Int32Array.from(servers, (s) => t.servers[s]!.gpuStart + t.servers[s]!.gpuCount),
-        clockRatio: new Float64Array(n).fill(1),
-        activity: new Float64Array(n),
-        memBound: new Float64Array(n),
-        rows: new Set(servers.map((s) => this.index.rackRow[this.index.serverRack[s]!]!)),
-      });
-    };
-    scenario.services.forEach((svc) => {
-      const servers = claim(svc.placement);
-      const sim = new InferenceServiceSim(svc, traces[svc.trace], servers, createRng(deriveSeed(seed, `svc:${svc.id}`)), scenario.demand);
-      this.services.push(sim);
-      addWorkload(sim, servers);
-    });
-    scenario.training.forEach((job) => {
-      const servers = claim(job.placement);
-      const sim = new TrainingJobSim(job, servers, createRng(deriveSeed(seed, `job:${job.id}`)), scenario.demand);
-      this.training.push(sim);
-      addWorkload(sim, servers);
-    });
+    this.workloads = buildWorkloads(t, this.index, scenario, traces, seed);
+    for (const w of this.workloads) {
+      if (w.sim instanceof InferenceServiceSim) this.services.push(w.sim);
+      else this.training.push(w.sim);
+    }
     this.events = [...scenario.events];
     this.spikeApplies = [];
     this.indexEvents();
     for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
+  }
+
+  /**
+   * How the SaaS services' requests are routed (sim/routing.ts): 'affinity' (the default: no router), 'leastLoaded', or
+   * 'slack' (TAPAS: toward thermal and power slack). IaaS services are never routed.
+   */
+  setRouting(mode: RoutingMode): void {
+    this.routing = mode;
+    for (const w of this.workloads) if (w.sim instanceof InferenceServiceSim && w.sim.spec.kind !== 'iaas') w.sim.router.mode = mode;
+  }
+
+  get routingMode(): RoutingMode {
+    return this.routing;
   }
 
   /** Per GPU: 1 if it serves a high-priority workload, 0 otherwise (low priority or idle). */
@@ -291,6 +267,12 @@ export class Simulator {
         w.clockRatio[i] = r;
       }
       if (w.sim instanceof InferenceServiceSim) {
+        const router = w.sim.router;
+        if (router.mode === 'slack') {
+          // Slack from the last step's state: what a router reading published weights would see.
+          serverPenalties(w, gpu.tempC, this.rackInletC, this.agg.rowW, this.rowBudgetKW, w.raw);
+          router.observe(w.raw, dtS);
+        }
         let spike = 1;
         for (const e of active) {
           const ev = events[e]!;
@@ -314,7 +296,7 @@ export class Simulator {
     for (let r = 0; r < t.rows.length; r++) {
       this.rowInletC[r] = stepInletC(this.rowInletC[r]!, t.rows[r]!.supplyC, this.agg.rowW[r]! / 1000, this.rowCoolingKW[r]!, dtS);
     }
-    for (let r = 0; r < t.racks.length; r++) this.rackInletC[r] = this.rowInletC[t.racks[r]!.row]! + this.rackOffsetC[r]!;
+    stepRackAir(this.rackAir, this.agg.rackW, this.rowInletC, this.index.rackRow, this.rackOffsetC, dtS, this.rackOwnC, this.rackRecircC, this.rackInletC);
     // Liquid: racks on a CDU see its loop's supply (their heat went into the loop, not the room).
     if (this.cooling && plantNow) {
       for (let r = 0; r < this.rackKW.length; r++) this.rackKW[r] = this.agg.rackW[r]! / 1000;

@@ -22,6 +22,11 @@ export const InferenceServiceSchema = z.object({
   ratePerServer: z.number().positive().max(100),
   /** Start offset into the trace (s), so services on the same trace don't burst together. */
   traceOffsetS: Seconds.default(0),
+  /**
+   * 'saas' (default): the operator's own service, whose requests a router may steer and whose configuration may change
+   * (TAPAS); 'iaas': customers' VMs, opaque: they can only be capped.
+   */
+  kind: z.enum(['saas', 'iaas']).default('saas'),
 });
 
 export const TrainingJobSchema = z.object({

@@ -22,7 +22,8 @@ function fakeEngine() {
     rules: DEFAULT_ALERT_RULES,
     agg: { rowW: new Float64Array(rows), siteW: 0 },
     rowBudgetKW: Float64Array.from(t.rows, (r) => r.budgetKW),
-    live: { flags: new Uint32Array(t.gpuCount) },
+    live: { flags: new Uint32Array(t.gpuCount), tempC: new Float64Array(t.gpuCount).fill(50), limitW: new Float64Array(t.gpuCount).fill(700) },
+    rackInletC: new Float64Array(t.racks.length).fill(24),
   };
 }
 

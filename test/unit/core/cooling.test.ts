@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coolingCapacityKW, healthyCooling, LOOP_MARGIN_C, secondsToOverheat } from '../../../main/core/cooling.js';
+import { MAX_RACK_RECIRC_C } from '../../../main/core/rackThermal.js';
 import { contingencies, worstByRow } from '../../../main/core/contingency.js';
 import { maintenanceState, PlantError, resolvePlant } from '../../../main/core/plant.js';
 import { resolveTopology } from '../../../main/core/topology.js';
@@ -60,9 +61,12 @@ describe('the cooling plant (core/cooling.ts)', () => {
     expect(secondsToOverheat(c, 0, 240, 125)).toBeCloseTo((250 * 30) / 115, 9);
     expect(secondsToOverheat(c, 0, 240, 250)).toBeNull();
     expect(LOOP_MARGIN_C).toBe(15);
-    // Air: 10 % over capacity lifts the target to 22 + 4 + 4 = 30 °C: never 32 °C. 50 % over: 22 + 4 + 20 = 46 °C.
+    // Air: 10 % over capacity lifts the aisle to 22 + 3.2 + 4 = 29.2 °C; its hottest rack (an end rack at nominal
+    // power) adds MAX_RACK_RECIRC_C = 1.375 °C: never 32 °C. 50 % over: 22 + 3.2 + 20 = 45.2 °C, the end rack at
+    // 32 °C once the aisle passes 30.625 °C.
+    expect(MAX_RACK_RECIRC_C).toBeCloseTo(1.375, 12);
     expect(secondsToOverheat(c, 1, 88, 80)).toBeNull();
-    expect(secondsToOverheat(c, 1, 120, 80)).toBeCloseTo(-60 * Math.log((46 - 32) / (46 - 22)), 9);
+    expect(secondsToOverheat(c, 1, 120, 80)).toBeCloseTo(-60 * Math.log((45.2 - (32 - 1.375)) / (45.2 - 22)), 9);
   });
 
   it('single failures: a pump is harmless (N+1); the whole CDU leaves tens of seconds that caps cannot fill; with a pump out for maintenance, the next one is answered by caps on the liquid racks in time', () => {
