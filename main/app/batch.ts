@@ -7,6 +7,7 @@ import { loadTraces, type LoadedScenario } from '../sim/config.js';
 import type { Scenario } from '../../shared/domain/scenario.js';
 import { Simulator } from '../sim/simulator.js';
 import type { RoutingMode } from '../sim/routing.js';
+import type { AuditSink } from '../core/ports.js';
 import { SimSource } from '../sources/simSource.js';
 import { openTelemetryDb } from '../store/telemetryDb.js';
 import { syncSink, TelemetryWriter } from '../store/telemetry.js';
@@ -14,6 +15,7 @@ import { beginRun, endRun } from '../store/runs.js';
 import { ControlService } from '../engine/control/service.js';
 import type { ControlMode } from '../engine/control/options.js';
 import { Engine } from '../engine/engine.js';
+import { SaasLevers } from '../engine/control/saasLevers.js';
 import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } from './report.js';
 
 /**
@@ -72,6 +74,8 @@ export function runLoaded(
     onProgress?: (doneS: number, totalS: number) => void;
     /** Row figures of the report count only ticks at or after this engine time (a replayed window); default: all. */
     reportFromMs?: number;
+    /** Where the control plane's and the SaaS levers' actions are audited (default: nowhere, as batch runs are). */
+    audit?: AuditSink | null;
     /** Called after every tick with the engine and the control plane (series of a replay). */
     onTick?: (engine: Engine, control: ControlService | null, sim: Simulator) => void;
   },
@@ -106,7 +110,7 @@ export function runLoaded(
     control = new ControlService({
       engine,
       actuator: new SimActuator(sim),
-      audit: null,
+      audit: o.audit ?? null,
       priorities: o.policy === 'polca-no-priority' ? new Uint8Array(topology.gpuCount) : sim.gpuPriority(),
       store: null,
       onChange: (c) => {
@@ -118,9 +122,13 @@ export function runLoaded(
     });
     engine.addService(control);
   }
+  // TAPAS: the SaaS levers beside the caps (routing is the simulator's load balancer, set above).
+  const levers = o.policy === 'tapas' ? new SaasLevers(engine, { reconfigure: (r, rung) => sim.reconfigureRow(r, rung) }, o.audit ?? null) : null;
+  if (levers) engine.addService(levers);
   const ticks = Math.round((o.durationS * 1000) / scenario.stepMs);
   const fromMs = o.reportFromMs ?? -Infinity;
   const report = new ReportBuilder(engine, ticks, control, sim);
+  report.levers = levers;
   const progressEvery = Math.max(1, Math.floor(ticks / 200));
   try {
     let begun = fromMs === -Infinity;

@@ -78,7 +78,7 @@ export interface SimReport {
    */
   alerts: { fired: number; byRule: Record<string, number>; notifications: number };
   /** caps / releases: GPU commands issued (lock or limit lowered; raised or removed, brake off); brakes: row brake engagements. */
-  actions: { caps: number; brakes: number; releases: number };
+  actions: { caps: number; brakes: number; releases: number; reconfigurations: number };
   workloads: Array<{
     id: string;
     kind: 'inference' | 'training';
@@ -90,6 +90,12 @@ export interface SimReport {
     throughputRatio: number | null;
     /** p99 end-to-end latency relative to an unconstrained run (inference); null without `compare` or for training. */
     p99LatencyRatio: number | null;
+    /**
+     * Quality given up by reconfiguration (TAPAS): the share of quality lost averaged over the output tokens, each at
+     * the cost of the configuration that served it (0.005: every token in FP8). 0 when never reconfigured; null for
+     * training.
+     */
+    qualityCost: number | null;
   }>;
 }
 
@@ -211,8 +217,13 @@ export class ReportBuilder {
     this.baseBrakes = new Int32Array(rows);
   }
 
+  /** TAPAS's SaaS levers when the run has them (engine/control/saasLevers.ts): their reconfigurations are counted. */
+  levers: { reconfigurations: number } | null = null;
+  private baseReconfigurations = 0;
+
   /** Count from here on: brakes and actions before this call are left out (call it before the window's first tick). */
   begin(): void {
+    this.baseReconfigurations = this.levers?.reconfigurations ?? 0;
     if (!this.control) return;
     this.baseBrakes = Int32Array.from(this.control.rowBrakes);
     this.baseCounts = { ...this.control.counts };
@@ -296,9 +307,12 @@ export class ReportBuilder {
       site: { peakKW: r2(this.sitePeakKW), peakAssumedKW: r2(this.sitePeakAssumedKW), energyKWh: r2(this.siteEnergyKWh) },
       warnings: tr.warnings((this.engine.nowMs - this.startMs) / 1000),
       alerts: { fired: [...this.fired.values()].reduce((a, b) => a + b, 0), byRule, notifications: this.notifications },
-      actions: this.control
-        ? { caps: this.control.counts.caps - this.baseCounts.caps, brakes: this.control.counts.brakes - this.baseCounts.brakes, releases: this.control.counts.releases - this.baseCounts.releases }
-        : { caps: 0, brakes: 0, releases: 0 },
+      actions: {
+        ...(this.control
+          ? { caps: this.control.counts.caps - this.baseCounts.caps, brakes: this.control.counts.brakes - this.baseCounts.brakes, releases: this.control.counts.releases - this.baseCounts.releases }
+          : { caps: 0, brakes: 0, releases: 0 }),
+        reconfigurations: (this.levers?.reconfigurations ?? 0) - this.baseReconfigurations,
+      },
       workloads: (() => {
         const mine = workloadFigures(services, training);
         const base = new Map((baseline ?? []).map((w) => [w.id, w]));
@@ -317,6 +331,7 @@ export class ReportBuilder {
             p50LatencyS: q(s.stats.latency.quantile(0.5)),
             p99LatencyS: q(s.stats.latency.quantile(0.99)),
             ...ratios(mine[i]!),
+            qualityCost: s.stats.tokens > 0 ? Math.round((s.stats.qualityLoss / s.stats.tokens) * 1e5) / 1e5 : 0,
           })),
           ...training.map((j, i) => ({
             id: j.spec.id,
@@ -326,6 +341,7 @@ export class ReportBuilder {
             p50LatencyS: null,
             p99LatencyS: null,
             ...ratios(mine[services.length + i]!),
+            qualityCost: null,
           })),
         ];
       })(),

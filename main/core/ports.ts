@@ -44,6 +44,15 @@ export interface AuditSink {
  * Carries setpoints out to GPUs. The simulator's actuator applies them to the simulated GPUs; an agent actuator
  * (later) sends leased commands. Values are already clamped and validated; `apply` must not throw for a valid GPU.
  */
+/**
+ * A SaaS platform's knobs (TAPAS): ask the SaaS instances of row r for rung `rung` of the reconfiguration ladder
+ * (shared/domain/reconfig.ts); each takes the deepest rung its service allows. Returns how many instances will change
+ * (0: none can). The simulator implements it; on a real fleet, the orchestrator that owns the instances.
+ */
+export interface SaasPort {
+  reconfigure(row: number, rung: number): number;
+}
+
 export interface Actuator {
   readonly id: string;
   setPowerLimit(gpu: number, watts: number): void;

@@ -2,6 +2,7 @@ import type { InferenceService } from '../../shared/domain/scenario.js';
 import { LatencyHistogram } from '../core/histogram.js';
 import type { Rng } from './rng.js';
 import { Router } from './routing.js';
+import { RECONFIG_LADDER } from '../../shared/domain/reconfig.js';
 import type { Trace } from './traces.js';
 
 /**
@@ -127,6 +128,8 @@ export interface ServiceStats {
   completed: number;
   /** Generated (output) tokens of completed requests. */
   tokens: number;
+  /** Σ tokens × the quality cost of the configuration that served them (shared/domain/reconfig.ts). */
+  qualityLoss: number;
   latency: LatencyHistogram;
   ttft: LatencyHistogram;
 }
@@ -226,13 +229,15 @@ function lowerBound(xs: Float64Array, x: number): number {
 
 /** One inference service fed from a trace across its servers ('production' or 'bursty' demand, see DemandProfile). */
 export class InferenceServiceSim {
-  readonly stats: ServiceStats = { arrived: 0, completed: 0, tokens: 0, latency: new LatencyHistogram(), ttft: new LatencyHistogram() };
+  readonly stats: ServiceStats = { arrived: 0, completed: 0, tokens: 0, qualityLoss: 0, latency: new LatencyHistogram(), ttft: new LatencyHistogram() };
   private readonly queues: ServerQueue[];
   private readonly scale: number;
   private readonly streams: Streams | null;
   private cursor = 0;
   private lap = 0;
   private rr = 0;
+  /** Per server: its rung of the reconfiguration ladder in effect (0: as deployed). */
+  readonly rung: Uint8Array;
   /** Which server each request goes to (sim/routing.ts); 'affinity' (the dealt server) unless a policy routes. */
   readonly router: Router;
   /** Requests queued or in flight on server i (the router's load signal). */
@@ -252,6 +257,7 @@ export class InferenceServiceSim {
   ) {
     this.queues = servers.map(() => ({ prefill: new Fifo(), waiting: new Fifo(), decoded: 0, batch: new DecodeBatch(SERVING.maxBatch) }));
     this.router = new Router(servers.length, routerRng, SERVING.maxBatch);
+    this.rung = new Uint8Array(servers.length);
     const traceRate = trace.arrivalS.length / trace.durationS;
     this.scale = (spec.ratePerServer * servers.length) / traceRate;
     this.streams = demand === 'production' && servers.length > 0 ? new Streams(trace, servers.length, spec.ratePerServer / traceRate, spec.traceOffsetS, rng) : null;
@@ -319,15 +325,19 @@ export class InferenceServiceSim {
     const S = SERVING;
     const endS = tS + dtS;
     const stats = this.stats;
+    let quality = 0;
     const onDone = (arrival: number, tokens: number) => {
       stats.completed++;
       stats.tokens += tokens;
+      stats.qualityLoss += tokens * quality;
       stats.latency.record(endS - arrival);
     };
     for (let i = 0; i < this.queues.length; i++) {
       const q = this.queues[i]!;
       const r = clockRatio[i]!;
-      const prefillRate = S.prefillTokensPerS * r;
+      const cfg = RECONFIG_LADDER[this.rung[i]!]!;
+      quality = cfg.qualityCost;
+      const prefillRate = S.prefillTokensPerS * r * cfg.prefillX;
       // Chunked prefill: while sequences are decoding, prefill gets at most PREFILL_SHARE of the step.
       const cap = prefillRate * dtS * (q.batch.size > 0 ? PREFILL_SHARE : 1);
       let used = 0;
@@ -354,7 +364,7 @@ export class InferenceServiceSim {
       }
       const busy = prefillRate > 0 ? Math.min(1, used / prefillRate / dtS) : 0;
       const active = q.batch.size;
-      if (active > 0) q.decoded += S.decodeTokensPerSeqPerS * (r === 1 ? 1 : Math.pow(r, 0.3)) * dtS * (1 - busy);
+      if (active > 0) q.decoded += S.decodeTokensPerSeqPerS * cfg.decodeX * (r === 1 ? 1 : Math.pow(r, 0.3)) * dtS * (1 - busy);
       q.batch.finish(q.decoded, onDone);
       const decodeAct = active > 0 ? S.decodeBaseActivity + (S.decodeBatchActivity * active) / S.maxBatch : 0;
       activity[i] = busy * S.prefillActivity + (1 - busy) * decodeAct;

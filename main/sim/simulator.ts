@@ -19,6 +19,7 @@ import { composeEmergencies, createRemaining, type Emergency, type Remaining } f
 export { ScenarioError } from './references.js';
 import type { TrainingJobSim } from './training.js';
 import { buildWorkloads, type Workload } from './workloads.js';
+import { Reconfigurator } from './reconfigure.js';
 
 /** What the simulator reports each step: the GPU columns as a real fleet would, plus facility readings. */
 export interface SimSample {
@@ -69,6 +70,8 @@ export class Simulator {
   private readonly cooling: CoolingSim | null;
   private readonly rackKW: Float64Array;
   private routing: RoutingMode = 'affinity';
+  /** The SaaS instances' configurations asked per row and landing (sim/reconfigure.ts). */
+  readonly reconfig: Reconfigurator;
 
   constructor(
     readonly topology: Topology,
@@ -107,6 +110,7 @@ export class Simulator {
 
     checkReferences(scenario, t);
     this.workloads = buildWorkloads(t, this.index, scenario, traces, seed);
+    this.reconfig = new Reconfigurator(this.workloads, t.rows.length);
     for (const w of this.workloads) {
       if (w.sim instanceof InferenceServiceSim) this.services.push(w.sim);
       else this.training.push(w.sim);
@@ -124,6 +128,11 @@ export class Simulator {
   setRouting(mode: RoutingMode): void {
     this.routing = mode;
     for (const w of this.workloads) if (w.sim instanceof InferenceServiceSim && w.sim.spec.kind !== 'iaas') w.sim.router.mode = mode;
+  }
+
+  /** SaaS port: row r's SaaS instances to rung `rung` of the reconfiguration ladder (they land after their reload). */
+  reconfigureRow(r: number, rung: number): number {
+    return this.reconfig.request(r, rung, this.elapsedS);
   }
 
   get routingMode(): RoutingMode {
@@ -254,6 +263,7 @@ export class Simulator {
     for (let k = 0; k < t.racks.length; k++) this.rackBudgetKW[k] = this.facility.rackKW[k]! * left.rackBudget[k]!;
 
     // Workloads: usable clock per server = slowest GPU (ranks wait for each other).
+    this.reconfig.apply(tS);
     const gpu = this.gpu;
     for (let wi = 0; wi < this.workloads.length; wi++) {
       const w = this.workloads[wi]!;

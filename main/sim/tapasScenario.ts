@@ -19,7 +19,7 @@ export function tapasScenario(): ScenarioFile {
     seed: 1,
     stepMs: 1000,
     services: [
-      { id: 'chat', priority: 'high', trace: 'conv', placement: { racks: racks('A', 6, 10), rows: ['B'] }, ratePerServer: 3.6 },
+      { id: 'chat', priority: 'high', trace: 'conv', placement: { racks: racks('A', 6, 10), rows: ['B'] }, ratePerServer: 3.6, forbid: ['smallModel'] },
       { id: 'code', priority: 'low', trace: 'code', placement: { rows: ['C', 'D'] }, ratePerServer: 2.8, traceOffsetS: 600 },
     ],
     training: [{ id: 'vms-a', priority: 'high', placement: { racks: racks('A', 1, 5) }, periodS: 12, duty: 0.75, startS: 30, computeActivity: 1, commActivity: 0.4 }],

@@ -74,6 +74,7 @@ export const KIND_LABEL: Record<AuditKind, string> = {
   maintenance: 'maintenance window',
   armed: 'armed response lifted',
   sim: 'paused / resumed / speed',
+  lever: 'lever changed (TAPAS)',
 };
 
 /**

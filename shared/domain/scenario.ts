@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECONFIG_STEP_IDS } from './reconfig.js';
 import { TopologyFileSchema } from './topology.js';
 import { AlertRuleSchema } from './alerts.js';
 
@@ -27,6 +28,8 @@ export const InferenceServiceSchema = z.object({
    * (TAPAS); 'iaas': customers' VMs, opaque: they can only be capped.
    */
   kind: z.enum(['saas', 'iaas']).default('saas'),
+  /** Reconfiguration steps this service must never take (shared/domain/reconfig.ts), e.g. ['smallModel']. */
+  forbid: z.array(z.enum(RECONFIG_STEP_IDS)).default([]),
 });
 
 export const TrainingJobSchema = z.object({

@@ -1,3 +1,5 @@
+import { RECONFIG_LADDER } from '../../../shared/domain/reconfig.js';
+
 /**
  * The levers the control plane can pull, and the one rule for which acts first. Pure data and functions: the row
  * controllers (rows.ts: POLCA, Headroom), the playbooks and later work (grid smoothing, TAPAS placement and routing,
@@ -45,17 +47,19 @@ export interface Lever {
 /**
  * The catalogue for a DGX-class inference row, with the actuation path's latencies. Costs: a low-priority clock lock
  * slows prefill of work nobody waits on (1), the deep step more (2), a high-priority lock slows interactive work (4),
- * routing away moves load to a row with room (1.5, free of slowdown but bounded by that room), a lower-power
- * configuration (quantisation, fewer GPUs) trades quality (3), the brake drops clocks to ~288 MHz (10).
+ * routing away moves load to a row with room (1.5, free of slowdown but bounded by that room), FP8 costs 0.5 % quality
+ * and no speed (0.8: the cheapest, but a reload takes a minute), the smaller model 10 % quality (3.5), the brake drops
+ * clocks to ~288 MHz (10).
  * Reductions are the model's (docs/MODEL.md): POLCA's locks cut up to 20 % of peak power (../shared/domain/PAPERS.md
  * §1), the brake ~75 % of GPU power.
  */
-export function leverCatalogue(p: { capLatencyS: number; brakeLatencyS: number; routeLatencyS?: number; reconfigureLatencyS?: number }): Lever[] {
+export function leverCatalogue(p: { capLatencyS: number; brakeLatencyS: number; routeLatencyS?: number; reconfigureLatencyS?: number; fp8LatencyS?: number }): Lever[] {
   return [
+    { id: 'reconfigure-fp8', scope: 'service', latencyS: p.fp8LatencyS ?? RECONFIG_LADDER[1]!.latencyS, maxRemovePct: 6, cost: 0.8, merge: 'most-conservative', note: 'SaaS instances to FP8 (TAPAS; quality −0.5 %, no slowdown, shared/domain/reconfig.ts)' },
     { id: 'lock-low', scope: 'gpu', latencyS: p.capLatencyS, maxRemovePct: 8, cost: 1, merge: 'lowest', note: 'low-priority GPUs to POLCA T1/T2 clocks' },
     { id: 'route-away', scope: 'service', latencyS: p.routeLatencyS ?? 10, maxRemovePct: 10, cost: 1.5, merge: 'most-conservative', note: 'routing weight away from the row (TAPAS), bounded by the room elsewhere' },
     { id: 'lock-low-deep', scope: 'gpu', latencyS: p.capLatencyS, maxRemovePct: 12, cost: 2, merge: 'lowest', note: "low-priority GPUs to Headroom's deep clock" },
-    { id: 'reconfigure', scope: 'service', latencyS: p.reconfigureLatencyS ?? 120, maxRemovePct: 25, cost: 3, merge: 'most-conservative', note: 'a lower-power configuration of a service (TAPAS, workflows)' },
+    { id: 'reconfigure-model', scope: 'service', latencyS: p.reconfigureLatencyS ?? RECONFIG_LADDER[2]!.latencyS, maxRemovePct: 25, cost: 3.5, merge: 'most-conservative', note: 'SaaS instances to the smaller model variant (TAPAS; quality −10 %, shared/domain/reconfig.ts)' },
     { id: 'lock-high', scope: 'gpu', latencyS: p.capLatencyS, maxRemovePct: 18, cost: 4, merge: 'lowest', note: 'high-priority GPUs to POLCA T2 clocks as well' },
     { id: 'brake', scope: 'row', latencyS: p.brakeLatencyS, maxRemovePct: 60, cost: 10, merge: 'any', note: 'power brake on every GPU of the row' },
     { id: 'floor', scope: 'gpu', latencyS: p.capLatencyS, maxRemovePct: 0, cost: 0, merge: 'highest-below-cap', note: 'minimum draw held for grid smoothing (never above a cap)' },

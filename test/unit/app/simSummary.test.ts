@@ -32,6 +32,7 @@ const workload = (id: string, priority: 'high' | 'low', kind: 'inference' | 'tra
   p99LatencyS: null,
   throughputRatio,
   p99LatencyRatio,
+  qualityCost: kind === 'inference' ? 0 : null,
 });
 
 function report(o: Partial<SimReport> = {}): SimReport {
@@ -52,7 +53,7 @@ function report(o: Partial<SimReport> = {}): SimReport {
     site: { peakKW: 600, peakAssumedKW: 600, energyKWh: 20 },
     warnings: [],
     alerts: { fired: 7, byRule: {}, notifications: 3 },
-    actions: { caps: 0, brakes: 2, releases: 0 },
+    actions: { caps: 0, brakes: 2, releases: 0, reconfigurations: 0 },
     workloads: [workload('code', 'low', 'inference', null, null), workload('chat', 'high', 'inference', null, null)],
     ...o,
   };

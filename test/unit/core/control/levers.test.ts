@@ -61,10 +61,12 @@ describe('which lever acts first', () => {
 
   it('on the catalogue: out-of-band (40 s) with a minute to go locks low priority; with 10 s, only the brake lands', () => {
     const oob = leverCatalogue({ capLatencyS: 40, brakeLatencyS: 5 });
-    expect(chooseLever(oob, 5, 60)!.id).toBe('lock-low');
+    // A minute to go: FP8 (0.5 % quality, no slowdown) lands in time and is the cheapest; 45 s: the low-priority locks.
+    expect(chooseLever(oob, 5, 60)!.id).toBe('reconfigure-fp8');
+    expect(chooseLever(oob, 5, 45)!.id).toBe('lock-low');
     expect(chooseLever(oob, 10, 60)!.id).toBe('route-away');
-    expect(chooseLever(oob, 15, 200)!.id).toBe('reconfigure');
-    // A reconfiguration takes 2 minutes: with one minute to go, the high-priority lock.
+    expect(chooseLever(oob, 15, 200)!.id).toBe('reconfigure-model');
+    // The smaller model takes 2 minutes: with one minute to go, the high-priority lock.
     expect(chooseLever(oob, 15, 60)!.id).toBe('lock-high');
     expect(chooseLever(oob, 15, 10)!.id).toBe('brake');
     // In-band (1 s) locks land inside a 10 s ride-through: no brake needed for what a lock can remove.
@@ -94,10 +96,11 @@ describe('the catalogue and the tie-breaks', () => {
   it('is pinned: ids, scopes, latencies on the path, reductions, costs and merge rules', () => {
     const c = leverCatalogue({ capLatencyS: 40, brakeLatencyS: 5 });
     expect(c.map((l) => [l.id, l.scope, l.latencyS, l.maxRemovePct, l.cost, l.merge])).toEqual([
+      ['reconfigure-fp8', 'service', 60, 6, 0.8, 'most-conservative'],
       ['lock-low', 'gpu', 40, 8, 1, 'lowest'],
       ['route-away', 'service', 10, 10, 1.5, 'most-conservative'],
       ['lock-low-deep', 'gpu', 40, 12, 2, 'lowest'],
-      ['reconfigure', 'service', 120, 25, 3, 'most-conservative'],
+      ['reconfigure-model', 'service', 120, 25, 3.5, 'most-conservative'],
       ['lock-high', 'gpu', 40, 18, 4, 'lowest'],
       ['brake', 'row', 5, 60, 10, 'any'],
       ['floor', 'gpu', 40, 0, 0, 'highest-below-cap'],
@@ -105,7 +108,7 @@ describe('the catalogue and the tie-breaks', () => {
     for (const l of c) expect(l.note.length).toBeGreaterThan(10);
     const other = leverCatalogue({ capLatencyS: 1, brakeLatencyS: 5, routeLatencyS: 3, reconfigureLatencyS: 60 });
     expect(other.find((l) => l.id === 'route-away')!.latencyS).toBe(3);
-    expect(other.find((l) => l.id === 'reconfigure')!.latencyS).toBe(60);
+    expect(other.find((l) => l.id === 'reconfigure-model')!.latencyS).toBe(60);
   });
 
   const L = (id: string, latencyS: number, cost: number, maxRemovePct = 10): Lever => ({ id, scope: 'gpu', latencyS, maxRemovePct, cost, merge: 'lowest', note: '' });
