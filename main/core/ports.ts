@@ -162,6 +162,8 @@ export interface TickRecord {
   rackMaxTempC: Float64Array;
   rowW: Float64Array;
   rowMaxTempC: Float64Array;
+  /** Per rack, its inlet air (°C; NaN where unknown): stored in the rack channel with rackW. Absent: not stored. */
+  rackInletC?: Float64Array;
   siteW: number;
   /** What changed at this tick (budgets, stages, brakes, overrides, scenario events), stored with it. */
   events?: TickEvent[];

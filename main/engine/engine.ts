@@ -345,6 +345,7 @@ export class Engine {
       flags: L.flags,
       rackW: a.rackW,
       rackMaxTempC: a.rackMaxTempC,
+      rackInletC: this.rackInletC,
       rowW: a.rowW,
       rowMaxTempC: a.rowMaxTempC,
       siteW: a.siteW,

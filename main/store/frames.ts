@@ -47,8 +47,27 @@ export const GPU_CHANNEL: ChannelSpec = Object.freeze({
   ] satisfies FieldSpec[]),
 });
 
+/**
+ * Per-rack power and inlet air at the engine's tick (1 Hz): what thermal profiles are fitted from (core/profiles.ts:
+ * a rack's inlet against its own power). Power is the engine's rack aggregate (GPUs + servers); inlet NaN where
+ * unknown. Registered in a database by the first writer that writes it (store/telemetry.ts).
+ */
+export const RACK_CHANNEL: ChannelSpec = Object.freeze({
+  id: 2,
+  name: 'rack',
+  entity: 'rack',
+  rateHz: 1,
+  fields: Object.freeze([
+    { name: 'powerW', unit: 'W', quantum: 1, bytes: 4, signed: false },
+    { name: 'inletC', unit: '°C', quantum: 0.1, bytes: 2, signed: true },
+  ] satisfies FieldSpec[]),
+});
+
 /** Every channel this build writes or reads, by id. */
-export const CHANNELS: ReadonlyMap<number, ChannelSpec> = new Map([[GPU_CHANNEL.id, GPU_CHANNEL]]);
+export const CHANNELS: ReadonlyMap<number, ChannelSpec> = new Map([
+  [GPU_CHANNEL.id, GPU_CHANNEL],
+  [RACK_CHANNEL.id, RACK_CHANNEL],
+]);
 
 const FORMAT = 1;
 const HEADER_BYTES = 5;

@@ -104,7 +104,7 @@ export function writeRecording(o: RecordOptions): RecordingInfo {
       // ticks the recording does not hold.
       db.prepare(`INSERT INTO run_rollups SELECT ${RECORDED_RUN}, scope, res_s, t_ms, n, avg_w, max_w, max_temp_c FROM src.run_rollups WHERE run = ? AND t_ms >= ? AND t_ms + res_s * 1000 <= ? + 1`).run(...w);
       rollUpEdges(db, run.topology, fromMs, toMs);
-      const span = db.prepare('SELECT min(t_ms) AS t0, max(t_ms) AS t1, count(*) AS ticks FROM frames').get() as { t0: number | null; t1: number | null; ticks: number };
+      const span = db.prepare('SELECT min(t_ms) AS t0, max(t_ms) AS t1, count(*) AS ticks FROM frames WHERE channel = ?').get(GPU_CHANNEL.id) as { t0: number | null; t1: number | null; ticks: number };
       db.prepare('UPDATE runs SET t0_ms = ?, t1_ms = ?, ticks = ?, samples = ? * gpus').run(span.t0, span.t1, span.ticks, span.ticks);
       const meta = { ...o.meta, fromMs, toMs, source: run.kind, recordedAt: new Date().toISOString() };
       const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');

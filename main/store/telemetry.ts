@@ -1,7 +1,8 @@
 import type { RangeSeries } from '../../shared/domain/fleet.js';
 import type { DB } from './db.js';
 import type { TelemetrySink, TickRecord } from '../core/ports.js';
-import { decodeEntities, encodeFrame, GPU_CHANNEL } from './frames.js';
+import { decodeEntities, encodeFrame, GPU_CHANNEL, RACK_CHANNEL } from './frames.js';
+import { insertChannels } from './migrations/telemetry.js';
 import { countTicks } from './runs.js';
 
 /** Rollup scopes as stored in `rollups.scope`. */
@@ -65,6 +66,8 @@ export class TelemetryWriter {
     layout: { rows: number; racks: number },
     private readonly retention: Retention = DEFAULT_RETENTION,
   ) {
+    // The channels this writer writes, described in the database (a database older than a channel learns it here).
+    insertChannels(db);
     this.insertFrame = db.prepare(INSERT_FRAME_SQL);
     this.insertEvent = db.prepare('INSERT INTO events (run, t_ms, seq, kind, subject, body) VALUES (?, ?, ?, ?, ?, ?)');
     // A bucket is rewritten when a partial one was flushed at shutdown and the run goes on: replace is right here.
@@ -96,6 +99,7 @@ export class TelemetryWriter {
   private insertTick(t: TickRecord): number {
     const frame = encodeFrame(GPU_CHANNEL, [t.powerW, t.tempC, t.clockMHz, t.limitW, t.util, t.flags]);
     this.insertFrame.run(this.run, GPU_CHANNEL.id, t.tMs, frame);
+    if (t.rackInletC) this.insertFrame.run(this.run, RACK_CHANNEL.id, t.tMs, encodeFrame(RACK_CHANNEL, [t.rackW, t.rackInletC]));
     for (const e of t.events ?? []) this.insertEvent.run(this.run, t.tMs, this.eventSeq++, e.kind, e.subject, JSON.stringify(e.body));
     return t.powerW.length;
   }
@@ -146,7 +150,7 @@ export class TelemetryWriter {
    */
   prune(nowMs: number, wallMs = Date.now()): number {
     const r = this.retention;
-    let n = this.db.prepare('DELETE FROM frames WHERE run = ? AND channel = ? AND t_ms < ?').run(this.run, GPU_CHANNEL.id, nowMs - r.rawS * 1000).changes;
+    let n = this.db.prepare('DELETE FROM frames WHERE run = ? AND t_ms < ?').run(this.run, nowMs - r.rawS * 1000).changes;
     const del = this.db.prepare('DELETE FROM run_rollups WHERE run = ? AND scope = ? AND res_s = ? AND t_ms < ?');
     for (const scope of Object.values(Scope)) {
       n += del.run(this.run, scope, 10, nowMs - r.rollup10S * 1000).changes;

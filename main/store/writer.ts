@@ -4,7 +4,7 @@ import type { Retention } from './telemetry.js';
 import type { TelemetrySink, TickRecord } from '../core/ports.js';
 
 /** The typed columns of a tick, moved to the worker by transfer. */
-const COLUMNS = ['powerW', 'tempC', 'clockMHz', 'limitW', 'util', 'flags', 'rackW', 'rackMaxTempC', 'rowW', 'rowMaxTempC'] as const;
+const COLUMNS = ['powerW', 'tempC', 'clockMHz', 'limitW', 'util', 'flags', 'rackW', 'rackMaxTempC', 'rowW', 'rowMaxTempC', 'rackInletC'] as const;
 
 function allocSlot(rec: TickRecord): TickRecord {
   return {
@@ -18,6 +18,7 @@ function allocSlot(rec: TickRecord): TickRecord {
     flags: new Uint32Array(rec.flags.length),
     rackW: new Float64Array(rec.rackW.length),
     rackMaxTempC: new Float64Array(rec.rackMaxTempC.length),
+    rackInletC: new Float64Array(rec.rackW.length),
     rowW: new Float64Array(rec.rowW.length),
     rowMaxTempC: new Float64Array(rec.rowMaxTempC.length),
   };
@@ -100,11 +101,16 @@ export class StoreWriter implements TelemetrySink {
     slot.tMs = rec.tMs;
     slot.siteW = rec.siteW;
     slot.events = rec.events?.length ? rec.events : undefined;
-    for (const k of COLUMNS) (slot[k]).set(rec[k]);
+    for (const k of COLUMNS) {
+      const from = rec[k];
+      // A source that knows no inlets: the rack channel stores them as missing.
+      if (from) slot[k]!.set(from);
+      else slot[k]!.fill(NaN);
+    }
     this.pending++;
     const dropped = this.dropped - this.droppedSent;
     this.droppedSent = this.dropped;
-    this.worker.postMessage({ kind: 'ticks', ticks: [slot], dropped }, COLUMNS.map((k) => (slot[k]).buffer as ArrayBuffer));
+    this.worker.postMessage({ kind: 'ticks', ticks: [slot], dropped }, COLUMNS.map((k) => slot[k]!.buffer as ArrayBuffer));
   }
 
   stats() {

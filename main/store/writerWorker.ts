@@ -18,7 +18,7 @@ type Msg = { kind: 'ticks'; ticks: TickRecord[]; dropped: number } | { kind: 'cl
 /** Give the tick buffers back to the engine's pool. */
 function transferables(ticks: TickRecord[]): ArrayBuffer[] {
   return ticks.flatMap((t) =>
-    [t.powerW, t.tempC, t.clockMHz, t.limitW, t.util, t.flags, t.rackW, t.rackMaxTempC, t.rowW, t.rowMaxTempC].map((a) => a.buffer as ArrayBuffer),
+    [t.powerW, t.tempC, t.clockMHz, t.limitW, t.util, t.flags, t.rackW, t.rackMaxTempC, t.rowW, t.rowMaxTempC, t.rackInletC].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])),
   );
 }
 

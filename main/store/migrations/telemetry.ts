@@ -1,5 +1,5 @@
 import type { DB, Migration } from '../db.js';
-import { encodeFrame, GPU_CHANNEL } from '../frames.js';
+import { CHANNELS, encodeFrame, GPU_CHANNEL, type ChannelSpec } from '../frames.js';
 
 /**
  * Runs, channels, frames, events and per-run rollups: telemetry.db since version 2, and the body of every recording
@@ -101,7 +101,7 @@ export const TELEMETRY_MIGRATIONS: readonly Migration[] = [
     name: 'runs, named channels with compact frames, events; samples and rollups move into run 1',
     up: (db) => {
       db.exec(RUN_TABLES_SQL);
-      insertChannels(db);
+      insertChannels(db, [GPU_CHANNEL]);
       moveLegacy(db);
       db.exec('DROP TABLE samples; DROP TABLE rollups;');
     },
@@ -144,8 +144,8 @@ function moveLegacy(db: DB): void {
   }
 }
 
-/** The channels this build knows, with their schemas (a database describes its own frames). */
-export function insertChannels(db: DB): void {
+/** Register channels with their schemas (a database describes its own frames); default: every channel this build knows. */
+export function insertChannels(db: DB, channels: Iterable<ChannelSpec> = CHANNELS.values()): void {
   const ins = db.prepare('INSERT OR IGNORE INTO channels (id, name, schema) VALUES (?, ?, ?)');
-  ins.run(GPU_CHANNEL.id, GPU_CHANNEL.name, JSON.stringify(GPU_CHANNEL));
+  for (const c of channels) ins.run(c.id, c.name, JSON.stringify(c));
 }

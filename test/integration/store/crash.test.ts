@@ -23,11 +23,11 @@ describe('crash safety of telemetry.db through the store worker', () => {
         checked += ing.acked.length;
         // Every committed tick is complete (each frame decodes to all GPUs) and counted on its run in the same
         // transaction: no half-written one.
-        for (const f of db.prepare('SELECT data FROM frames').pluck().all() as Buffer[]) expect(decodeFrame(GPU_CHANNEL, f)[0]).toHaveLength(INGEST_GPUS);
+        for (const f of db.prepare('SELECT data FROM frames WHERE channel = ?').pluck().all(GPU_CHANNEL.id) as Buffer[]) expect(decodeFrame(GPU_CHANNEL, f)[0]).toHaveLength(INGEST_GPUS);
         const runs = listRuns(db);
         expect(runs).toHaveLength(round + 1);
         for (const r of runs) {
-          const frames = db.prepare('SELECT count(*) FROM frames WHERE run = ?').pluck().get(r.id) as number;
+          const frames = db.prepare('SELECT count(*) FROM frames WHERE run = ? AND channel = ?').pluck().get(r.id, GPU_CHANNEL.id) as number;
           expect(r.samples).toBe(frames * INGEST_GPUS);
           expect(r.ticks).toBe(frames);
         }
