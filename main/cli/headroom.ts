@@ -360,6 +360,8 @@ export async function main(argv: string[]): Promise<number> {
         return await replay(rest);
       case 'report':
         return (await import('./report.js')).reportCommand(rest);
+      case 'place':
+        return (await import('./place.js')).placeCommand(rest);
       case 'contingency':
         return (await import('./contingency.js')).contingencyCommand(rest);
       case 'users':

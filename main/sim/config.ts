@@ -7,7 +7,7 @@ import { ScenarioSchema, type Scenario } from '../../shared/domain/scenario.js';
 import { TopologyFileSchema, type Topology } from '../../shared/domain/topology.js';
 import { defaultTopologySpec, resolveTopology, TopologyError } from '../core/topology.js';
 import { gb200Scenario } from './gb200Scenario.js';
-import { tapasScenario } from './tapasScenario.js';
+import { tapasFreeScenario, tapasScenario } from './tapasScenario.js';
 import { defaultScenario } from './defaultScenario.js';
 import { parseAzureTrace, type Trace } from './traces.js';
 import { checkReferences, ScenarioError } from './references.js';
@@ -158,7 +158,7 @@ export interface LoadedScenario {
   source: string;
 }
 
-/** Load "default" (optionally scaled), "gb200" (sim/gb200Scenario.ts), "tapas" (sim/tapasScenario.ts) or a scenario file; resolve its topology. Throws ConfigError. */
+/** Load "default" (optionally scaled), "gb200" (sim/gb200Scenario.ts), "tapas" / "tapas-free" (sim/tapasScenario.ts) or a scenario file; resolve its topology. Throws ConfigError. */
 export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: string } = {}): LoadedScenario {
   let scenario: Scenario;
   let source: string;
@@ -171,9 +171,9 @@ export function loadScenario(nameOrFile: string, opts: { scale?: number; cwd?: s
   } else if (nameOrFile === 'gb200') {
     scenario = ScenarioSchema.parse(gb200Scenario());
     source = 'gb200';
-  } else if (nameOrFile === 'tapas') {
-    scenario = ScenarioSchema.parse(tapasScenario());
-    source = 'tapas';
+  } else if (nameOrFile === 'tapas' || nameOrFile === 'tapas-free') {
+    scenario = ScenarioSchema.parse(nameOrFile === 'tapas' ? tapasScenario() : tapasFreeScenario());
+    source = nameOrFile;
   } else {
     source = isAbsolute(nameOrFile) ? nameOrFile : resolve(opts.cwd ?? process.cwd(), nameOrFile);
     const read = readConfig(ScenarioSchema, readText(source), source);
