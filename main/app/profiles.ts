@@ -1,6 +1,9 @@
 import { Profiler, type SiteProfiles } from '../core/profiles.js';
 import type { DB } from '../store/db.js';
-import { decodeFrame, GPU_CHANNEL, RACK_CHANNEL } from '../store/frames.js';
+import { decodeEntities, decodeFrame, GPU_CHANNEL, RACK_CHANNEL } from '../store/frames.js';
+
+/** The GPU channel's fields a fit reads: powerW, tempC, util. */
+const GPU_FIELDS: ReadonlySet<number> = new Set([0, 1, 4]);
 import { getRun } from '../store/runs.js';
 import type { Topology } from '../../shared/domain/topology.js';
 
@@ -44,8 +47,8 @@ export function fitProfiles(
     p.rackTick(tMs, powerW!, inletC!);
     const g = gpuAt.get(run, GPU_CHANNEL.id, tMs) as Buffer | undefined;
     if (!g) continue;
-    const cols = decodeFrame(GPU_CHANNEL, g);
-    // GPU_CHANNEL: powerW, tempC, clockMHz, limitW, util, flags.
+    // GPU_CHANNEL: powerW, tempC, clockMHz, limitW, util, flags — the fit reads three.
+    const cols = decodeEntities(GPU_CHANNEL, g, 0, Infinity, GPU_FIELDS);
     p.gpuTick(cols[0]!, cols[1]!, cols[4]!, inletC!);
   }
   o.onProgress?.(total, total);

@@ -69,8 +69,10 @@ export class Router {
       return backlog(other) < backlog(own) ? other : own;
     }
     other = lowerBound(this.cumulative, this.rng() * this.total);
-    const cost = (i: number) => backlog(i) / this.maxBatch + PENALTY_COST * this.penalty[i]!;
-    return cost(other) < cost(own) ? other : own;
+    if (other === own) return own;
+    const costOther = backlog(other) / this.maxBatch + PENALTY_COST * this.penalty[other]!;
+    const costOwn = backlog(own) / this.maxBatch + PENALTY_COST * this.penalty[own]!;
+    return costOther < costOwn ? other : own;
   }
 }
 

@@ -136,8 +136,11 @@ export function decodeFrame(spec: ChannelSpec, data: Uint8Array): Float64Array[]
   return decodeEntities(spec, data, 0, Infinity);
 }
 
-/** Decode only the entities `from … to - 1` of a frame (per-GPU history reads one GPU of many frames). */
-export function decodeEntities(spec: ChannelSpec, data: Uint8Array, from: number, to: number): Float64Array[] {
+/**
+ * Decode only the entities `from … to - 1` of a frame (per-GPU history reads one GPU of many frames); with `only`, only
+ * those fields (by index; the others come back empty: profiles read 3 of the GPU channel's 6).
+ */
+export function decodeEntities(spec: ChannelSpec, data: Uint8Array, from: number, to: number, only?: ReadonlySet<number>): Float64Array[] {
   const raw = inflateRawSync(data);
   if (raw.length < HEADER_BYTES || raw.readUInt8(0) !== FORMAT) throw new Error(`channel ${spec.name}: unknown frame format`);
   const n = raw.readUInt32LE(1);
@@ -146,14 +149,28 @@ export function decodeEntities(spec: ChannelSpec, data: Uint8Array, from: number
   const lo = Math.max(0, from);
   const hi = Math.min(n, to);
   let off = HEADER_BYTES;
-  return spec.fields.map((f) => {
-    const out = new Float64Array(Math.max(0, hi - lo));
-    for (let e = lo; e < hi; e++) {
-      let z = 0;
-      for (let b = 0; b < f.bytes; b++) z += raw[off + b * n + e]! * 2 ** (8 * b);
-      out[e - lo] = dequantise(z, f);
-    }
+  return spec.fields.map((f, i) => {
+    const base = off;
     off += f.bytes * n;
+    if (only && !only.has(i)) return new Float64Array(0);
+    const out = new Float64Array(Math.max(0, hi - lo));
+    // dequantise(z, f) with the field's constants hoisted out of the loop (the same arithmetic, the same values).
+    const top = missing(f.bytes);
+    const sc = scaleOf(f.quantum);
+    const two = f.bytes === 2;
+    for (let e = lo; e < hi; e++) {
+      let z: number;
+      if (two) z = raw[base + e]! + raw[base + n + e]! * 256;
+      else {
+        z = 0;
+        for (let b = 0; b < f.bytes; b++) z += raw[base + b * n + e]! * 2 ** (8 * b);
+      }
+      if (z === top) out[e - lo] = NaN;
+      else {
+        const q = f.signed ? (z % 2 === 0 ? z / 2 : -(z + 1) / 2) : z;
+        out[e - lo] = Math.round(q * f.quantum * sc) / sc;
+      }
+    }
     return out;
   });
 }
