@@ -37,6 +37,7 @@ export const REQUEST_CHANNELS = [
   'audit:verify',
   'planner:sweep',
   'planner:cancel',
+  'placement:query',
   'sources:list',
   'sources:test',
   'sources:add',

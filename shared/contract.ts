@@ -20,6 +20,7 @@ import {
   type Silence,
 } from './domain/control.js';
 import type { PlannerPolicy, SweepResult } from './domain/planner.js';
+import type { PlacementAdvice } from './domain/placement.js';
 import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
 import { ReplayPolicySchema, type ReplayInfo, type ReplayJob } from './domain/replay.js';
@@ -153,6 +154,16 @@ export const requestSchemas = {
         ctx.addIssue({ code: 'custom', path: ['durationS'], message: `at most ${PLANNER_MAX_SIMULATED_S / 3600} h of simulated time per sweep (server counts × duration), got ${counts} × ${p.durationS} s = ${((counts * p.durationS) / 3600).toFixed(1)} h` });
       }
     }),
+  /** Where should the next N GPUs go (TAPAS placement): profiles from this run's stored history, free servers ranked. */
+  'placement:query': z
+    .object({
+      gpus: z.number().int().min(1).max(100_000),
+      kind: z.enum(['saas', 'iaas']).default('iaas'),
+      profile: z.enum(['inference', 'training']).default('training'),
+      /** History to learn from (s): the run's last hour by default, up to a week. */
+      windowS: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
+    })
+    .strict(),
   /** Stop the capacity sweep in progress (its requester gets an error); `cancelled` is false when none runs. */
   'planner:cancel': z.object({}).strict(),
   /** Settings → Sources: where a real fleet's telemetry comes from. */
@@ -239,6 +250,8 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   // A sweep pins a core for minutes: operators only, one at a time, bounded in size, cancellable.
   'planner:sweep': 'operator',
   'planner:cancel': 'operator',
+  // Advice reads history and changes nothing.
+  'placement:query': 'viewer',
   'sources:list': 'viewer',
   'sources:test': 'operator',
   'sources:add': 'admin',
@@ -293,6 +306,7 @@ export interface ResponseTypes {
   'audit:verify': { ok: boolean; records: number; brokenAtSeq: number | null; message: string };
   'planner:sweep': SweepResult;
   'planner:cancel': { cancelled: boolean };
+  'placement:query': PlacementAdvice;
   'sources:list': SourcesView;
   'sources:test': SourceTestResult;
   'sources:add': SourcesView;

@@ -6,6 +6,8 @@ import { decodeEntities, decodeFrame, GPU_CHANNEL, RACK_CHANNEL } from '../store
 const GPU_FIELDS: ReadonlySet<number> = new Set([0, 1, 4]);
 import { getRun } from '../store/runs.js';
 import type { Topology } from '../../shared/domain/topology.js';
+import type { PlacementAdvice, PlacementRequest } from '../../shared/domain/placement.js';
+import { place } from '../core/placement.js';
 
 /** Default window: the last day of the run. */
 export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
@@ -53,4 +55,30 @@ export function fitProfiles(
   }
   o.onProgress?.(total, total);
   return { profiles: p.result(strideMs / 1000), topology: t };
+}
+
+/** Samples per entity a fit aims at: the stride grows with the window beyond this (a day at 10 s). */
+const TARGET_SAMPLES = 8640;
+
+/**
+ * Advice for a request from a run's last `windowS` of stored history (the console's Placement view, `headroom place`):
+ * profiles fitted at a stride that keeps ~TARGET_SAMPLES ticks (1 s for a window up to 2.4 h, 10 s for a day), then
+ * the placement, and the racks that run off their row.
+ */
+export function adviseFromHistory(db: DB, run: number, req: PlacementRequest, o: { windowS?: number; strideS?: number; onProgress?: (done: number, total: number) => void } = {}): PlacementAdvice {
+  const info = getRun(db, run);
+  if (!info || info.t1Ms === null) throw new ProfileError(`run ${run} has no stored ticks yet`);
+  const windowS = o.windowS ?? DEFAULT_WINDOW_MS / 1000;
+  const strideS = o.strideS ?? Math.max(1, Math.ceil(windowS / TARGET_SAMPLES));
+  const f0 = performance.now();
+  const { profiles, topology } = fitProfiles(db, run, { fromMs: Math.max(info.t0Ms ?? 0, info.t1Ms - windowS * 1000), toMs: info.t1Ms, strideS, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+  const fitMs = Math.round(performance.now() - f0);
+  const p0 = performance.now();
+  const placement = place(topology, profiles, req);
+  const placeMs = Math.round((performance.now() - p0) * 10) / 10;
+  const racksOffRow = profiles.racks
+    .filter((r) => r.inlet?.from === 'rack' && r.hotterThanRowC !== null && Math.abs(r.hotterThanRowC) >= 0.5)
+    .map((r) => ({ rack: r.rack, row: r.row, hotterThanRowC: r.hotterThanRowC!, sigmaC: r.inlet?.sigma ?? null }))
+    .sort((a, b) => b.hotterThanRowC - a.hotterThanRowC);
+  return { ...placement, window: { fromMs: profiles.fromMs, toMs: profiles.toMs, ticks: profiles.ticks, strideS: profiles.strideS }, fitMs, placeMs, racksOffRow };
 }

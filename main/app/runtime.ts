@@ -25,6 +25,7 @@ import { createHandlers } from '../engine/api.js';
 import { ControlService } from '../engine/control/service.js';
 import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
+import { createPlacement } from './placementApi.js';
 import { RefusalAudit } from './refusalAudit.js';
 import { createIncidents } from './incidents.js';
 import { createReplays } from './replayJobs.js';
@@ -317,6 +318,7 @@ async function wire(
     // A recording's Audit view lists the records it carries (who did what, why, in its window), not this session's.
     audit: rp ? recordedAudit(rp.db) : audit,
     planner: createPlanner(),
+    placement: createPlacement(!rp && readDb && writer && telemetryFile ? { file: telemetryFile, run, idle: () => writer.idle() } : null, rp ? 'a recording plays back: advise on the live site' : undefined),
     drill: drills.inject,
     drills: drills.api,
     sources: sourcesApi,

@@ -1,5 +1,8 @@
 import type { Topology } from '../../shared/domain/topology.js';
 import type { SiteProfiles } from './profiles.js';
+import type { Candidate, Effect, Placement, PlacementRequest } from '../../shared/domain/placement.js';
+
+export type { Candidate, Effect, Placement, PlacementRequest } from '../../shared/domain/placement.js';
 
 /**
  * Placement advisor (TAPAS's first lever; docs/MODEL.md "Placement"): where should the next N GPUs go? Pure, from
@@ -25,46 +28,6 @@ export const PEAK_SHARE = { training: 1, inference: 0.85 } as const;
 const NON_GPU_UTIL = { training: 1, inference: 0.8 } as const;
 const INLET_RECOMMENDED_C = 27;
 const INLET_ALLOWABLE_C = 32;
-
-export interface PlacementRequest {
-  gpus: number;
-  kind: 'saas' | 'iaas';
-  profile: 'inference' | 'training';
-}
-
-export interface Candidate {
-  server: string;
-  rack: string;
-  row: string;
-  /** Least headroom share (≤ 0: infeasible); higher is better. */
-  score: number;
-  feasible: boolean;
-  rowPctBefore: number;
-  rowPctAfter: number;
-  inletBeforeC: number | null;
-  inletAfterC: number | null;
-  inletSigmaC: number | null;
-  gpuAfterC: number | null;
-  /** Why here, in words. */
-  reason: string;
-}
-
-export interface Placement {
-  request: PlacementRequest;
-  /** Free servers ranked alone (the first pick's view), best first. */
-  ranked: Candidate[];
-  /** The servers chosen together, in pick order, and what they do to the rows and inlets. */
-  chosen: Candidate[];
-  firstFit: Candidate[];
-  placedGpus: number;
-  summary: { advisor: Effect; firstFit: Effect };
-}
-
-export interface Effect {
-  worstRowPct: number;
-  hottestInletC: number | null;
-  feasible: boolean;
-}
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 

@@ -8,6 +8,7 @@ import type { PlantWatch } from './plantWatch.js';
 import type { PlantView } from '../../shared/domain/plant.js';
 import { RefusalError, type DrillApi, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
+import type { PlacementApi } from '../app/placementApi.js';
 
 export interface HandlerDeps {
   engine: Engine;
@@ -18,6 +19,8 @@ export interface HandlerDeps {
   alertOps: AlertOps;
   audit: AuditApi;
   planner: PlannerApi;
+  /** TAPAS placement advice from stored history (main/app/placementApi.ts); absent: refused. */
+  placement?: PlacementApi;
   /** Start a drill event on the simulator now (throws RefusalError for an unknown row). */
   drill: (event: DrillEvent, reason: string, actor: Actor) => ResponseTypes['sim:inject'];
   /** Library drills, scored (main/app/liveDrills.ts). */
@@ -143,6 +146,10 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'audit:verify': () => audit.verify(),
     'planner:sweep': (p, _actor, ctx) => d.planner.sweep(p, ctx?.signal),
     'planner:cancel': () => ({ cancelled: d.planner.cancel() }),
+    'placement:query': (p) => {
+      if (!d.placement) throw new RefusalError('placement advice needs stored history (start with --db)');
+      return d.placement.query(p);
+    },
     'sources:list': () => d.sources.view(),
     'sources:test': (p) => d.sources.test(p.source),
     'sources:add': (p, actor) => d.sources.add(p.source, p.reason, actor),

@@ -20,7 +20,7 @@ export const HOW_TO_READ: Record<View, { title: string; text: string }> = {
   },
   planner: {
     title: 'Planner',
-    text: 'How many servers a row provisioned for 40 can hold under each policy: brakes per hour, seconds over budget and the high- and low-priority throughput and p99 latency against an unconstrained row, per server count. The knee — where brakes begin — is the oversubscription a policy buys.',
+    text: 'How many servers a row provisioned for 40 can hold under each policy: brakes per hour, seconds over budget and the high- and low-priority throughput and p99 latency against an unconstrained row, per server count. The knee — where brakes begin — is the oversubscription a policy buys. Placement: where the next GPUs should go — idle servers ranked by the row power and inlet headroom left after placing them, learnt from this run\'s stored history, beside first fit.',
   },
   policy: {
     title: 'Policy',
