@@ -40,7 +40,7 @@ export function benchTapas(dir: string) {
       const wave = 0.75 + 0.15 * Math.sin((2 * Math.PI * s) / day);
       t.racks.forEach((rack, k) => {
         rackW[k] = rack.budgetKW * 1000 * wave * (0.9 + 0.2 * rng());
-        inlet[k] = 23 + 0.05 * (rackW[k]! / 1000) + (rng() - 0.5) * 0.3;
+        inlet[k] = 23 + 0.05 * (rackW[k] / 1000) + (rng() - 0.5) * 0.3;
       });
       ins.run(run, RACK_CHANNEL.id, tMs, encodeFrame(RACK_CHANNEL, [rackW, inlet]));
       if (s % 10 !== 0) continue;

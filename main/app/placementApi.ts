@@ -1,11 +1,7 @@
-import type { PlacementAdvice, PlacementRequest } from '../../shared/domain/placement.js';
-import { RefusalError } from '../core/ports.js';
+import type { PlacementAdvice } from '../../shared/domain/placement.js';
+import { RefusalError, type PlacementApi } from '../core/ports.js';
 import { startWorker } from '../node/workers.js';
 
-export interface PlacementApi {
-  /** Advice from the stored history of this run's last `windowS` (one query at a time, off the engine's thread). */
-  query(p: PlacementRequest & { windowS: number }): Promise<PlacementAdvice>;
-}
 
 /**
  * The console's placement advisor: each query fits profiles in a worker thread from telemetry.db (what the store
@@ -25,7 +21,7 @@ export function createPlacement(store: { file: string; run: number; idle: () => 
         return await new Promise<PlacementAdvice>((resolve, reject) => {
           worker.on('message', (m: { kind: string; advice?: PlacementAdvice; error?: string }) => {
             if (m.kind === 'result') resolve(m.advice!);
-            else if (m.kind === 'error') reject(new RefusalError(m.error!));
+            else if (m.kind === 'error') reject(new RefusalError(m.error ?? 'placement failed'));
           });
           worker.once('error', reject);
           worker.once('exit', (code) => reject(new Error(`the placement worker stopped (exit ${code})`)));

@@ -3,6 +3,7 @@ import type { RecordingNotes, SavedIncident } from '../../shared/domain/history.
 import type { ReplayInfo, ReplayJob, ReplayPolicy } from '../../shared/domain/replay.js';
 import type { SourceConfig, SourcesView, SourceTestResult } from '../../shared/domain/sources.js';
 import type { Actor, AuditKind, AuditQuery, AuditRecord } from '../../shared/domain/control.js';
+import type { PlacementAdvice, PlacementRequest } from '../../shared/domain/placement.js';
 import type { Alert } from '../../shared/domain/fleet.js';
 import type {
   ControlSummary,
@@ -132,6 +133,12 @@ export interface ReplayApi {
 }
 
 /** The capacity planner (POLCA's sweep): one sweep at a time, stopped by `cancel` or when `signal` aborts. */
+/** TAPAS placement advice from stored history (main/app/placementApi.ts). */
+export interface PlacementApi {
+  /** Advice from the stored history of this run's last `windowS` (one query at a time, off the engine's thread). */
+  query(p: PlacementRequest & { windowS: number }): Promise<PlacementAdvice>;
+}
+
 export interface PlannerApi {
   sweep(
     p: { fromServers: number; toServers: number; step: number; durationS: number; policies?: readonly PlannerPolicy[]; demand?: SweepResult['demand'] },

@@ -6,9 +6,8 @@ import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
 import type { Engine } from './engine.js';
 import type { PlantWatch } from './plantWatch.js';
 import type { PlantView } from '../../shared/domain/plant.js';
-import { RefusalError, type DrillApi, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
+import { RefusalError, type DrillApi, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlacementApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
-import type { PlacementApi } from '../app/placementApi.js';
 
 export interface HandlerDeps {
   engine: Engine;

@@ -93,15 +93,6 @@ function scaleOf(quantum: number): number {
   return sc;
 }
 
-function dequantise(z: number, f: FieldSpec): number {
-  if (z === missing(f.bytes)) return NaN;
-  const q = f.signed ? (z % 2 === 0 ? z / 2 : -(z + 1) / 2) : z;
-  // Rounded to the quantum's decimals, so 0.1 W reads back as 412.3, not 412.30000000000001: q·quantum·10^d is an
-  // integer up to rounding noise, and an integer divided by 10^d is the double nearest that decimal (what
-  // Number(x.toFixed(d)) gave, at a thirtieth of the cost).
-  const sc = scaleOf(f.quantum);
-  return Math.round(q * f.quantum * sc) / sc;
-}
 
 function decimals(q: number): number {
   const s = String(q);
@@ -154,7 +145,9 @@ export function decodeEntities(spec: ChannelSpec, data: Uint8Array, from: number
     off += f.bytes * n;
     if (only && !only.has(i)) return new Float64Array(0);
     const out = new Float64Array(Math.max(0, hi - lo));
-    // dequantise(z, f) with the field's constants hoisted out of the loop (the same arithmetic, the same values).
+    // The stored integer back to its value: the missing marker is NaN, zigzag undone when signed, and rounded to the
+    // quantum's decimals, so 0.1 W reads back as 412.3, not 412.30000000000001 (q·quantum·10^d is an integer up to
+    // rounding noise, and an integer divided by 10^d is the double nearest that decimal). Constants out of the loop.
     const top = missing(f.bytes);
     const sc = scaleOf(f.quantum);
     const two = f.bytes === 2;
