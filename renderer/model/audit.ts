@@ -5,7 +5,7 @@ import { describeTarget } from '../../shared/naming.js';
 import { describeAction } from './control.js';
 import { fmtSimTime } from '../charts/format.js';
 
-export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run', 'incident', 'maintenance', 'armed', 'sim'];
+export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run', 'incident', 'maintenance', 'armed', 'sim', 'lever'];
 export const AUDIT_OUTCOMES: ReadonlyArray<AuditRecord['outcome']> = ['ok', 'refused', 'failed'];
 
 export interface AuditFilter {

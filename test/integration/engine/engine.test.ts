@@ -95,7 +95,7 @@ describe('engine + simulator', () => {
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     expect(Object.keys(a)).toEqual(expect.arrayContaining(['scenario', 'seed', 'durationS', 'gpus', 'rows', 'site', 'alerts', 'actions']));
     expect(Object.keys(a.rows[0]!)).toEqual(expect.arrayContaining(['id', 'budgetKW', 'peakKW', 'peakPct', 'p99Pct', 'secondsOver100', 'energyKWh']));
-    expect(Object.keys(a.actions).sort()).toEqual(['brakes', 'caps', 'releases']);
+    expect(Object.keys(a.actions).sort()).toEqual(['brakes', 'caps', 'reconfigurations', 'releases']);
     for (const v of Object.values(a.actions)) expect(Number.isInteger(v) && v >= 0).toBe(true);
     expect(a.gpus).toBe(1280);
     const d = a.rows.find((r) => r.id === 'D')!;
