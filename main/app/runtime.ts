@@ -26,6 +26,7 @@ import { ControlService } from '../engine/control/service.js';
 import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
 import { createPlacement } from './placementApi.js';
+import { SaasLevers } from '../engine/control/saasLevers.js';
 import { RefusalAudit } from './refusalAudit.js';
 import { createIncidents } from './incidents.js';
 import { createReplays } from './replayJobs.js';
@@ -75,6 +76,11 @@ export interface RuntimeOptions {
   command?: string;
   /** Send alerts to a Prometheus Alertmanager (main/node/alertmanager.ts); not while playing back a recording. */
   alertmanager?: AlertmanagerOptions;
+  /**
+   * The simulator with TAPAS's levers beside the caps (`serve --tapas`): SaaS requests routed toward thermal and power
+   * slack, SaaS instances reconfigured before caps, each change audited and shown on its row. Simulator only.
+   */
+  tapas?: boolean;
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator or a real fleet and the store. */
@@ -273,6 +279,11 @@ async function wire(
     log,
     ...(rp ? { recording: { ...rp.playback, atEnd: (nowMs: number) => rp.recordingSource.atEnd(nowMs) } } : {}),
   });
+  // TAPAS's levers (simulator only): the simulated load balancer routes toward slack; the SaaS levers reconfigure.
+  if (o.tapas && sim && !rp) {
+    sim.setRouting('slack');
+    engine.addService(new SaasLevers(engine, { reconfigure: (r, rung) => sim.reconfigureRow(r, rung) }, audit, () => bus.emit('control:changed', control.summary())));
+  }
   // Drills: events started now (sim:inject) and library drills scored against the automatic controller (liveDrills.ts).
   const drills = createLiveDrills({ sim: rp ? null : sim, loaded: plant.loaded, seed: o.seed ?? plant.loaded?.scenario.seed ?? 1, engine, control, audit, dir: !rp && o.db && o.db !== ':memory:' ? join(dirname(o.db), 'drills') : null });
   if (!rp && sim) engine.addService(drills.service);

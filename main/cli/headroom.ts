@@ -28,6 +28,8 @@ Usage:
       --scale N                multiply racks per row of the default site (8 → 10,240 GPUs)
       --seed N                 simulator seed
       --speed X                simulated seconds per wall second (default 1)
+      --tapas                  the simulator with TAPAS's levers beside the caps: SaaS requests routed toward thermal
+                               and power slack, SaaS instances reconfigured (FP8, a smaller model) before caps
       --token T                admin access token (default: random, or $HEADROOM_TOKEN)
       --operator-token T       operator token (default: random, or $HEADROOM_OPERATOR_TOKEN)
       --viewer-token T         read-only token (default: random, or $HEADROOM_VIEWER_TOKEN)
@@ -133,6 +135,7 @@ async function serve(args: string[]): Promise<void> {
       'retain-raw': { type: 'string' },
       inventory: { type: 'string' },
       recording: { type: 'string' },
+      tapas: { type: 'boolean', default: false },
       sources: { type: 'string' },
       certs: { type: 'string' },
       'cert-name': { type: 'string' },
@@ -181,6 +184,7 @@ async function serve(args: string[]): Promise<void> {
     command: commandSummary(['headroom', 'serve', ...args]),
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
     recording: values.recording,
+    tapas: values.tapas,
     alertmanager,
     auditAnchor:
       anchorDir !== undefined

@@ -83,6 +83,8 @@ export class Engine {
   configProblems: readonly ConfigProblem[] = [];
   /** Plant devices out by failure and the rows whose budget each lowered (PlantWatch sets it): plantOut reads it. */
   plantOut: readonly PlantOut[] = [];
+  /** Per row, a lever other than caps in force (TAPAS's SaaS levers set it; the control summary shows it); null: none. */
+  rowLever: Array<{ label: string; reason: string } | null> | null = null;
   /** Each row's controller state (the control service sets it): rowBrake and controllerStage read it. */
   rowControl: readonly RowControl[] | null = null;
   /** Rack inlets of the last minutes, for the inletRise rule (null when no rule needs it). */

@@ -58,6 +58,7 @@ export const LEGENDS: Array<[string, string]> = [
   ['BRAKE', 'the power brake: every GPU of the row at its lowest clock (~5 s to land); by hand it says who'],
   ['DEEP', 'Headroom\'s deep lock: brakes recurred, so the row is locked deeper until it has held'],
   ['shed N', 'even the deep lock leaves the row above its budget: shed N servers (a recommendation)'],
+  ['FP8 / small model', 'TAPAS (serve --tapas): the row\'s SaaS instances reconfigured before caps, at a quality cost; hover for why'],
   ['N-1', 'the row\'s worst single failure of the plant: ok, caps armed, or UNSAFE'],
   ['critical / warning / info', 'alert severities; a card with × N groups N alerts of one rule on one row'],
   ['commanded / landed', 'caps sent to GPUs, and those in effect (out-of-band caps take up to 40 s)'],

@@ -214,6 +214,11 @@ export interface RowControl {
   deepLock: boolean;
   /** Servers Headroom recommends shedding: even the deep lock leaves the row above its brake level (0: none). */
   shedServers: number;
+  /**
+   * A lever other than caps acting on the row now (TAPAS: its SaaS instances reconfigured, e.g. "FP8"), with the reason
+   * it was pulled; absent or null: none.
+   */
+  lever?: { label: string; reason: string } | null;
 }
 
 export interface ControlSummary {

@@ -22,8 +22,11 @@ export class SaasLevers implements TickService {
     engine: Engine,
     private readonly saas: SaasPort,
     private readonly audit: AuditSink | null,
+    /** Called when a row's lever changes (the console re-publishes the control summary, which carries it). */
+    private readonly onChange: () => void = () => {},
   ) {
     const t = engine.topology;
+    engine.rowLever = t.rows.map(() => null);
     this.state = t.rows.map(() => initialReconfig());
     this.pressure = new Float64Array(t.rows.length);
     // A row's slowdown: its first GPU's model (rows hold one model in every site Headroom models).
@@ -59,6 +62,9 @@ export class SaasLevers implements TickService {
       this.state[r] = state;
       if (!change) continue;
       this.reconfigurations++;
+      const rung = RECONFIG_LADDER[change.to]!;
+      engine.rowLever![r] = change.to === 0 ? null : { label: rung.id === 'fp8' ? 'FP8' : 'small model', reason: `TAPAS: the row's SaaS instances → ${rung.label} (quality −${(rung.qualityCost * 100).toFixed(1)} %): ${change.reason}` };
+      this.onChange();
       this.audit?.append(
         {
           actor: 'system',

@@ -181,6 +181,7 @@ export class ControlService implements ControlApi, TickService {
       deepLock: !Number.isNaN(this.rows.polca[r]!.deepSinceMs),
       shedServers: this.rows.polca[r]!.shedServers,
       manualBrake: mb ? { ...mb } : null,
+      lever: this.engine.rowLever?.[r] ?? null,
     };
   }
 

@@ -1,0 +1,41 @@
+/**
+ * Issue 14, the controller's choice of lever in the console (`serve --tapas` on the tapas hall): as row D's code load
+ * nears its oversubscribed budget, TAPAS reconfigures its SaaS instances to FP8 before POLCA's T1 locks would come;
+ * the floor's row label says so, with the reason on hover, and the Audit view lists the change (kind "lever") with
+ * its reason. Needs `npm run build` and Chromium.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, type BrowserSession } from './support/browser.js';
+import { startHeadroom, type RunningServer } from './support/server.js';
+import { Operator } from './pages/Operator.js';
+
+describe("TAPAS's levers in the console", () => {
+  let server: RunningServer;
+  let browser: BrowserSession;
+  let operator: Operator;
+
+  beforeAll(async () => {
+    server = await startHeadroom({ speed: 20, scenario: 'tapas', extraArgs: ['--tapas'] });
+    browser = await openBrowser();
+    operator = new Operator(browser.page);
+    await operator.opensTheConsole(server.urls.operator);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('row D goes to FP8 before caps: the row label shows the lever and why, the audit lists it', async () => {
+    const page = browser.page;
+    const lever = page.getByTestId('row-lever-D');
+    await lever.waitFor({ timeout: 60_000 });
+    await expect(lever.textContent()).resolves.toBe('FP8');
+    await expect(lever.getAttribute('title')).resolves.toMatch(/^TAPAS: the row's SaaS instances → FP8 weights and activations \(quality −0\.5 %\): pressure \d\.\d\d ≥ 0\.5 for 20 s \(row at \d+ % of its budget/);
+    await operator.console.screenshot('tapas-floor.png');
+    await page.locator('body').press('5');
+    const rec = page.locator('[data-testid="audit-row"]', { hasText: 'TAPAS reconfiguration' }).first();
+    await rec.waitFor({ timeout: 15_000 });
+    await expect(rec.textContent()).resolves.toMatch(/row D/);
+    expect(browser.errors).toEqual([]);
+  }, 120_000);
+});
