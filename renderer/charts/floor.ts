@@ -3,6 +3,7 @@ import type { Topology } from '../../shared/domain/topology.js';
 import type { Snapshot } from '../../shared/domain/fleet.js';
 import type { RackMetric } from './scales.js';
 import { fmtC, fmtKWFromW, fmtPct } from './format.js';
+import { thermalPenalty } from '../../shared/domain/slack.js';
 
 /** Value of `metric` for rack `r` (NaN when the snapshot lacks it). */
 export function rackValue(topo: Topology, snap: Snapshot, metric: RackMetric, r: number): number {
@@ -16,7 +17,19 @@ export function rackValue(topo: Topology, snap: Snapshot, metric: RackMetric, r:
       return snap.rack.inletC[r] ?? NaN;
     case 'maxTempC':
       return snap.rack.maxTempC[r] ?? NaN;
+    case 'thermalPct': {
+      const t = snap.rack.maxTempC[r] ?? NaN;
+      const inlet = snap.rack.inletC[r] ?? NaN;
+      // A rack with no GPU reading yet has no pressure to show (not a full one).
+      return Number.isFinite(t) ? 100 * thermalPenalty(t, rackSlowdownC(topo, r), inlet) : NaN;
+    }
   }
+}
+
+/** The slowdown temperature of a rack's GPUs (its first server's model). */
+function rackSlowdownC(topo: Topology, r: number): number {
+  const sv = topo.servers[topo.racks[r]!.serverStart];
+  return sv ? (topo.models[sv.model]?.slowdownC ?? NaN) : NaN;
 }
 
 /** Values of `metric` for every rack, into `out` (reused between snapshots to spare the garbage collector). */

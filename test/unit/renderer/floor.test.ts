@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cellGeometry, countAtOrAbove, floorWrap, rackAriaLabel, rackDetail, rackTooltipLines, rackValues, rowSummaries } from '../../../renderer/charts/floor.js';
 import { makeSnapshot, makeTopology } from './fixtures.js';
+import { BUILTIN_MODELS } from '../../../main/core/models.js';
 
 describe('floor heatmap data', () => {
   const t = makeTopology([3, 2]);
@@ -13,6 +14,25 @@ describe('floor heatmap data', () => {
     s.rack.powerW[4] = 36_000;
     expect(rackValues(t, s, 'budgetPct')[4]).toBeCloseTo(90);
     expect(countAtOrAbove(rackValues(t, s, 'budgetPct'), 80)).toBe(1);
+  });
+
+  it("thermal pressure: TAPAS's slack of the rack's air and hottest GPU, 0 % when clear, 100 % at 35 °C inlet or 5 °C from slowdown", () => {
+    const t = { ...makeTopology([3, 2]), models: [BUILTIN_MODELS[0]!] };
+    const slowdown = t.models[0]!.slowdownC;
+    const x = makeSnapshot(t, { rackW: 30_000 });
+    x.rack.inletC[0] = 24;
+    x.rack.maxTempC[0] = 60;
+    x.rack.inletC[1] = 31;
+    x.rack.maxTempC[1] = 60;
+    x.rack.inletC[2] = 24;
+    x.rack.maxTempC[2] = slowdown - 5;
+    x.rack.maxTempC[3] = NaN;
+    const v = rackValues(t, x, 'thermalPct');
+    expect(v[0]).toBe(0);
+    expect(v[1]).toBeCloseTo(50, 9);
+    expect(v[2]).toBeCloseTo(100, 9);
+    // No GPU reading yet: nothing to show, not a full pressure.
+    expect(Number.isNaN(v[3]!)).toBe(true);
   });
 
   it('reuses the output buffer', () => {
