@@ -67,10 +67,11 @@ Usage:
                                policy (default polca,polca-no-priority,none); with --seeds, brakes per 100 row-hours
                                with a 95 % interval and useful work per kW of budget (see docs/RESULTS.md)
   headroom place --gpus N [--kind iaas|saas] [--profile training|inference] (--db FILE [--run N] |
-                 --scenario NAME|FILE [--duration S] [--seed N]) [--stride S] [--top K] [--json] [--out F]
+                 --scenario NAME|FILE [--duration S] [--seed N] [--simulate]) [--stride S] [--top K] [--json] [--out F]
                                where the next N GPUs should go: profiles learned from stored history (or a simulated
                                run), free servers ranked by power and thermal headroom with reasons, beside first
-                               fit; exit 1 when they do not fit feasibly (docs/MODEL.md, "Profiles")
+                               fit; --simulate runs both placements in the scenario; exit 1 when they do not fit
+                               feasibly (docs/MODEL.md, "Profiles")
 ${AGENT_HELP}
 ${CERTS_HELP}
 ${AUDIT_HELP}

@@ -14,9 +14,10 @@ import { openTelemetryDb } from '../store/telemetryDb.js';
 import { progressBar } from './progress.js';
 import { num, UsageError } from './usage.js';
 import { writeJsonAtomic } from './sim.js';
+import { simulatePlacement, type PlacedRun } from '../app/placementSim.js';
 
 const USAGE =
-  'usage: headroom place --gpus N [--kind iaas|saas] [--profile training|inference] (--db telemetry.db [--run N] | --scenario NAME|FILE [--duration S] [--seed N]) [--stride S] [--top K] [--json] [--out F]';
+  'usage: headroom place --gpus N [--kind iaas|saas] [--profile training|inference] (--db telemetry.db [--run N] | --scenario NAME|FILE [--duration S] [--seed N] [--simulate]) [--stride S] [--top K] [--json] [--out F]';
 
 /** Profiles from stored history (`--db`) or from a simulated run of a scenario (`--scenario`, recorded to a temporary store). */
 function profilesFrom(values: Record<string, string | boolean | undefined>): { profiles: SiteProfiles; topology: Topology; source: string } {
@@ -76,8 +77,10 @@ export function placeCommand(args: string[]): number {
       top: { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
+      simulate: { type: 'boolean', default: false },
     },
   });
+  if (values.simulate && values.scenario === undefined) throw new UsageError('--simulate runs the placements in the scenario: give --scenario');
   const gpus = num(values.gpus, 'gpus', { int: true, min: 1, max: 100_000 });
   if (gpus === undefined) throw new UsageError(USAGE);
   if (values.kind !== 'iaas' && values.kind !== 'saas') throw new UsageError(`--kind must be iaas or saas, got "${values.kind}"`);
@@ -89,7 +92,14 @@ export function placeCommand(args: string[]): number {
   const t0 = performance.now();
   const r = place(topology, profiles, req);
   const placeMs = Math.round((performance.now() - t0) * 10) / 10;
-  const out = { source, window: { fromMs: profiles.fromMs, toMs: profiles.toMs, ticks: profiles.ticks, strideS: profiles.strideS }, placeMs, ...r, ranked: r.ranked.slice(0, top) };
+  // --simulate: the advisor's pick and first fit each added to the scenario and run (under POLCA), side by side.
+  let simulated: { advisor: PlacedRun; firstFit: PlacedRun } | undefined;
+  if (values.simulate && r.chosen.length > 0) {
+    const loaded = loadScenario(values.scenario!);
+    const o = { seed: num(values.seed, 'seed', { int: true, min: 0 }) ?? loaded.scenario.seed, durationS: num(values.duration, 'duration', { int: true, min: 600, max: 7 * 86_400 }) ?? 3600 };
+    simulated = { advisor: simulatePlacement(loaded, req, r.chosen, o), firstFit: simulatePlacement(loaded, req, r.firstFit, o) };
+  }
+  const out = { source, window: { fromMs: profiles.fromMs, toMs: profiles.toMs, ticks: profiles.ticks, strideS: profiles.strideS }, placeMs, ...r, ranked: r.ranked.slice(0, top), ...(simulated ? { simulated } : {}) };
   if (values.out) writeJsonAtomic(values.out, { ...out, profiles });
   if (values.json) {
     console.log(JSON.stringify(out, null, 2));
@@ -107,5 +117,12 @@ export function placeCommand(args: string[]): number {
   console.log(`  advisor:   ${fx(r.summary.advisor)}`);
   console.log(`  first fit: ${fx(r.summary.firstFit)} (${r.firstFit.map((c) => c.server).join(', ')})`);
   if (r.placedGpus < gpus) console.log(`only ${r.placedGpus} of ${gpus} GPUs fit in the free servers`);
+  if (simulated) {
+    const ran = (x: PlacedRun) =>
+      `worst row ${x.worstRow} peak ${x.worstRowPeakPct} %, ${x.powerThrottleEvents} power-throttling events, ${x.thermalThrottleEvents} thermal, hottest GPU ${x.maxGpuC ?? '?'} °C, inlet ${x.maxInletC ?? '?'} °C, ${x.brakes} brakes; the placed work at ${x.placedThroughputRatio ?? '?'} of its unconstrained throughput`;
+    console.log('simulated under POLCA:');
+    console.log(`  advisor:   ${ran(simulated.advisor)}`);
+    console.log(`  first fit: ${ran(simulated.firstFit)}`);
+  }
   return r.summary.advisor.feasible && r.placedGpus >= gpus ? 0 : 1;
 }

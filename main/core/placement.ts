@@ -75,7 +75,7 @@ export function place(t: Topology, p: SiteProfiles, req: PlacementRequest): Plac
       feasible ? '' : after > 100 ? 'INFEASIBLE: row over its budget' : 'INFEASIBLE: inlet unknown or past 32 °C',
     ].filter(Boolean);
     return {
-      server: `${rack.id}-s${s - rack.serverStart + 1}`,
+      server: sv.id,
       rack: rack.id,
       row: row.id,
       score: r1(score * 100) / 100,

@@ -13,26 +13,42 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Every row, rack and service a scenario names must exist, and no rack may host two workloads. `path` names the field. */
+/**
+ * Every row, rack, server and service a scenario names must exist, and no server may host two workloads (a rack or row
+ * placement takes all its servers). `path` names the field.
+ */
 export function checkReferences(scenario: Scenario, topology: Topology): void {
   const rows = new Set(topology.rows.map((r) => r.id));
-  const racks = new Map(topology.racks.map((r) => [r.id, r.row]));
-  const used = new Map<string, string>();
-  const place = (p: { rows?: string[]; racks?: string[] }, path: string, who: string) => {
-    const mine = new Set<string>();
+  const racks = new Map(topology.racks.map((r, i) => [r.id, i]));
+  const servers = new Map(topology.servers.map((s, i) => [s.id, i]));
+  /** Per server index: the workload on it. */
+  const used = new Map<number, string>();
+  const place = (p: { rows?: string[]; racks?: string[]; servers?: string[] }, path: string, who: string) => {
+    const mine = new Set<number>();
+    const rack = (k: number) => {
+      const r = topology.racks[k]!;
+      for (let s = r.serverStart; s < r.serverStart + r.serverCount; s++) mine.add(s);
+    };
     (p.rows ?? []).forEach((id, k) => {
       if (!rows.has(id)) throw new ScenarioError(`unknown row "${id}" (rows: ${[...rows].join(', ')})`, `${path}.placement.rows[${k}]`);
       const r = topology.rows.find((x) => x.id === id)!;
-      for (let i = r.rackStart; i < r.rackStart + r.rackCount; i++) mine.add(topology.racks[i]!.id);
+      for (let i = r.rackStart; i < r.rackStart + r.rackCount; i++) rack(i);
     });
     (p.racks ?? []).forEach((id, k) => {
-      if (!racks.has(id)) throw new ScenarioError(`unknown rack "${id}"`, `${path}.placement.racks[${k}]`);
-      mine.add(id);
+      const i = racks.get(id);
+      if (i === undefined) throw new ScenarioError(`unknown rack "${id}"`, `${path}.placement.racks[${k}]`);
+      rack(i);
     });
-    for (const id of mine) {
-      const other = used.get(id);
-      if (other) throw new ScenarioError(`rack ${id} is already used by ${other}`, `${path}.placement`);
-      used.set(id, who);
+    (p.servers ?? []).forEach((id, k) => {
+      const i = servers.get(id);
+      if (i === undefined) throw new ScenarioError(`unknown server "${id}" (e.g. ${topology.servers[0]?.id ?? '—'})`, `${path}.placement.servers[${k}]`);
+      mine.add(i);
+    });
+    for (const s of mine) {
+      const other = used.get(s);
+      const sv = topology.servers[s]!;
+      if (other) throw new ScenarioError(`${p.servers?.includes(sv.id) ? `server ${sv.id}` : `rack ${topology.racks[sv.rack]!.id}`} is already used by ${other}`, `${path}.placement`);
+      used.set(s, who);
     }
   };
   scenario.services.forEach((s, i) => place(s.placement, `services[${i}]`, `service ${s.id}`));

@@ -31,9 +31,9 @@ export function tapasScenario(): ScenarioFile {
 }
 
 /**
- * `--scenario tapas-free`: the tapas hall with room to place new work (`headroom place`): chat on A06–A10 and B01–B08,
- * code on C01–C06 and D01–D06, the VMs on A01–A05 — B09–B10, C07–C10 and D07–D10 idle (40 servers, 320 GPUs). No
- * events: a day as usual, for the profiles to learn from.
+ * `--scenario tapas-free`: the tapas hall with room to place new work (`headroom place`): chat on A06–A08 and B01–B08,
+ * code on C01–C06 and D01–D06, the VMs on A01–A05 — A09–A10 (beside the VMs, on the row nearest its budget), B09–B10,
+ * C07–C10 and D07–D10 idle (48 servers, 384 GPUs). No events: a day as usual, for the profiles to learn from.
  */
 export function tapasFreeScenario(): ScenarioFile {
   const base = tapasScenario();
@@ -41,9 +41,9 @@ export function tapasFreeScenario(): ScenarioFile {
   return {
     ...base,
     name: 'tapas-free',
-    description: 'The tapas hall with 40 servers free (B09–B10, C07–C10, D07–D10) and no events: what `headroom place` learns from.',
+    description: 'The tapas hall with 48 servers free (A09–A10, B09–B10, C07–C10, D07–D10) and no events: what `headroom place` learns from.',
     services: [
-      { ...base.services![0]!, placement: { racks: [...racks('A', 6, 10), ...racks('B', 1, 8)] } },
+      { ...base.services![0]!, placement: { racks: [...racks('A', 6, 8), ...racks('B', 1, 8)] } },
       { ...base.services![1]!, placement: { racks: [...racks('C', 1, 6), ...racks('D', 1, 6)] } },
     ],
     events: [],

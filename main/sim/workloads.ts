@@ -25,19 +25,20 @@ export interface Workload {
 }
 
 /** Servers of a placement (references already checked), in topology order. */
-function claim(t: Topology, placement: { rows?: string[] | undefined; racks?: string[] | undefined }): number[] {
+function claim(t: Topology, placement: { rows?: string[] | undefined; racks?: string[] | undefined; servers?: string[] | undefined }): number[] {
   const rackIdx = new Set<number>();
   for (const rowId of placement.rows ?? []) {
     const row = t.rows.find((x) => x.id === rowId)!;
     for (let i = 0; i < row.rackCount; i++) rackIdx.add(row.rackStart + i);
   }
   for (const rackId of placement.racks ?? []) rackIdx.add(t.racks.findIndex((x) => x.id === rackId));
-  const servers: number[] = [];
-  for (const ri of [...rackIdx].sort((a, b) => a - b)) {
+  const out = new Set<number>();
+  for (const ri of rackIdx) {
     const rack = t.racks[ri]!;
-    for (let s = rack.serverStart; s < rack.serverStart + rack.serverCount; s++) servers.push(s);
+    for (let s = rack.serverStart; s < rack.serverStart + rack.serverCount; s++) out.add(s);
   }
-  return servers;
+  for (const id of placement.servers ?? []) out.add(t.servers.findIndex((x) => x.id === id));
+  return [...out].sort((a, b) => a - b);
 }
 
 /**

@@ -9,10 +9,10 @@ const YEAR_S = 365 * 24 * 3600;
 const Seconds = z.number().min(0).max(YEAR_S);
 const Duration = z.number().positive().max(YEAR_S);
 
-/** Where a workload runs: whole rows, or explicit rack ids. */
+/** Where a workload runs: whole rows, explicit rack ids, or explicit server ids (e.g. "C08-S1": a placement's pick). */
 const PlacementSchema = z
-  .object({ rows: z.array(Id).optional(), racks: z.array(Id).optional() })
-  .refine((p) => (p.rows?.length ?? 0) + (p.racks?.length ?? 0) > 0, { message: 'give rows or racks' });
+  .object({ rows: z.array(Id).optional(), racks: z.array(Id).optional(), servers: z.array(Id).optional() })
+  .refine((p) => (p.rows?.length ?? 0) + (p.racks?.length ?? 0) + (p.servers?.length ?? 0) > 0, { message: 'give rows, racks or servers' });
 
 export const InferenceServiceSchema = z.object({
   id: Id,

@@ -44,7 +44,7 @@ describe('placement advisor in the console', () => {
     const chosen = (await page.getByTestId('placement-chosen').textContent())!.split(', ');
     expect(chosen).toHaveLength(8);
     // Only the idle servers (B09–B10, C07–C10, D07–D10) are candidates; the pick avoids first fit's B09–B10 end of row B.
-    for (const s of chosen) expect(s).toMatch(/^(B09|B10|C07|C08|C09|C10|D07|D08|D09|D10)-s[1-4]$/);
+    for (const s of chosen) expect(s).toMatch(/^(B09|B10|C07|C08|C09|C10|D07|D08|D09|D10)-S[1-4]$/);
     const rows = page.getByTestId('placement-row');
     await expect(rows.count()).resolves.toBeGreaterThan(5);
     await expect(rows.first().textContent()).resolves.toMatch(/row [B-D] peak [\d.]+ → [\d.]+ % of [\d.]+ kW; rack [B-D]\d\d inlet [\d.]+ → [\d.]+ °C/);

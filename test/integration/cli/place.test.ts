@@ -24,12 +24,12 @@ describe('headroom place', () => {
     };
     // 900 s at a 5 s stride.
     expect(out.window.ticks).toBe(180);
-    // 40 free servers (B09–B10, C07–C10, D07–D10); the first fit takes B09–B10 in topology order.
+    // 48 free servers (A09–A10, B09–B10, C07–C10, D07–D10); the first fit takes A09–A10 in topology order.
     expect(out.ranked.length).toBe(10);
     expect(out.placedGpus).toBe(64);
     expect(out.summary.advisor.feasible).toBe(true);
     expect(out.summary.advisor.worstRowPct).toBeLessThan(out.summary.firstFit.worstRowPct);
-    expect(out.chosen.every((c) => /^(B09|B10|C07|C08|C09|C10|D07|D08|D09|D10)-s[1-4]$/.test(c.server))).toBe(true);
+    expect(out.chosen.every((c) => /^(B09|B10|C07|C08|C09|C10|D07|D08|D09|D10)-S[1-4]$/.test(c.server))).toBe(true);
     for (const c of out.ranked) expect(c.reason).toMatch(/^row [A-D] peak [\d.]+ → [\d.]+ % of [\d.]+ kW; rack [A-D]\d\d inlet [\d.]+ → [\d.]+ °C/);
     // The profiles written with --out: busy racks fitted on their own history, with their uncertainty.
     // (In this model a rack's own recirculation is ~0.012 °C per kW, under the 0.1 °C the store keeps: a quarter hour
@@ -43,8 +43,27 @@ describe('headroom place', () => {
     expect(saved.profiles.racks.find((x) => x.rack === 'C08')!.inlet!.from).toBe('row');
   }, 180_000);
 
+  it('--simulate: each placement added to the hall and run; the advisor keeps the worst row lower than first fit', () => {
+    const r = headroom('place', '--scenario', 'tapas-free', '--duration', '900', '--gpus', '64', '--simulate', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      firstFit: Array<{ server: string }>;
+      simulated: Record<'advisor' | 'firstFit', { servers: string[]; worstRow: string; worstRowPeakPct: number; brakes: number; placedThroughputRatio: number }>;
+    };
+    // First fit takes the first idle servers in order: A09–A10, beside row A's VMs, the row nearest its budget.
+    expect(out.firstFit.map((c) => c.server)).toEqual(['A09-S1', 'A09-S2', 'A09-S3', 'A09-S4', 'A10-S1', 'A10-S2', 'A10-S3', 'A10-S4']);
+    const { advisor, firstFit } = out.simulated;
+    expect(firstFit.worstRow).toBe('A');
+    expect(advisor.servers.some((s) => s.startsWith('A'))).toBe(false);
+    expect(advisor.worstRowPeakPct).toBeLessThan(firstFit.worstRowPeakPct - 5);
+    for (const x of [advisor, firstFit]) {
+      expect(x.brakes).toBe(0);
+      expect(x.placedThroughputRatio).toBeGreaterThan(0.99);
+    }
+  }, 180_000);
+
   it('bad input: one line, exit 2', () => {
-    for (const args of [['--gpus', '0', '--scenario', 'tapas-free'], ['--gpus', '8'], ['--gpus', '8', '--db', `${tmp.dir}/none.db`], ['--gpus', '8', '--kind', 'vm', '--scenario', 'tapas-free']]) {
+    for (const args of [['--gpus', '0', '--scenario', 'tapas-free'], ['--gpus', '8'], ['--gpus', '8', '--db', `${tmp.dir}/none.db`], ['--gpus', '8', '--kind', 'vm', '--scenario', 'tapas-free'], ['--gpus', '8', '--db', `${tmp.dir}/telemetry.db`, '--simulate']]) {
       const r = headroom('place', ...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
