@@ -43,7 +43,10 @@ export class SaasLevers implements TickService {
     for (let r = 0; r < t.rows.length; r++) {
       const row = t.rows[r]!;
       let inlet = NaN;
-      for (let k = row.rackStart; k < row.rackStart + row.rackCount; k++) if (!(engine.rackInletC[k]! <= inlet)) inlet = engine.rackInletC[k]!;
+      for (let k = row.rackStart; k < row.rackStart + row.rackCount; k++) {
+        const x = engine.rackInletC[k]!;
+        if (Number.isFinite(x) && !(x <= inlet)) inlet = x;
+      }
       const budgetKW = engine.rowBudgetKW[r]!;
       const v: ReconfigView = {
         rowPct: budgetKW > 0 ? engine.controlRowW[r]! / (budgetKW * 10) : Infinity,
