@@ -22,7 +22,8 @@ import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } 
  * The control plane of a batch run: Headroom's controller (main/core/control/headroom.ts); POLCA with priorities; POLCA with every GPU treated as low priority; `none`
  * (no caps, no playbooks: only the power brake above the row budget, the last resort every row has); or
  * `unconstrained` (no controller at all: the reference for throughput and latency ratios); `tapas`: POLCA's caps with
- * TAPAS's routing (SaaS requests toward thermal and power slack, sim/routing.ts), to measure the lever beside caps alone.
+ * TAPAS's levers beside them — SaaS requests routed toward thermal and power slack (sim/routing.ts), SaaS instances
+ * reconfigured before caps (engine/control/saasLevers.ts) — to measure the levers against caps alone.
  */
 export type SimPolicy = 'headroom' | 'polca' | 'polca-no-priority' | 'none' | 'tapas';
 export type RunPolicy = SimPolicy | 'unconstrained';
