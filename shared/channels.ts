@@ -38,6 +38,7 @@ export const REQUEST_CHANNELS = [
   'planner:sweep',
   'planner:cancel',
   'placement:query',
+  'routing:weights',
   'sources:list',
   'sources:test',
   'sources:add',

@@ -20,7 +20,7 @@ import {
   type Silence,
 } from './domain/control.js';
 import type { PlannerPolicy, SweepResult } from './domain/planner.js';
-import type { PlacementAdvice } from './domain/placement.js';
+import type { PlacementAdvice, RoutingWeights } from './domain/placement.js';
 import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
 import { ReplayPolicySchema, type ReplayInfo, type ReplayJob } from './domain/replay.js';
@@ -164,6 +164,8 @@ export const requestSchemas = {
       windowS: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
     })
     .strict(),
+  /** TAPAS routing weights for a fleet's load balancers: per server, its thermal and power slack now. */
+  'routing:weights': z.object({}).strict(),
   /** Stop the capacity sweep in progress (its requester gets an error); `cancelled` is false when none runs. */
   'planner:cancel': z.object({}).strict(),
   /** Settings → Sources: where a real fleet's telemetry comes from. */
@@ -250,8 +252,9 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   // A sweep pins a core for minutes: operators only, one at a time, bounded in size, cancellable.
   'planner:sweep': 'operator',
   'planner:cancel': 'operator',
-  // Advice reads history and changes nothing.
+  // Advice reads history and changes nothing; the weights are what a load balancer polls.
   'placement:query': 'viewer',
+  'routing:weights': 'viewer',
   'sources:list': 'viewer',
   'sources:test': 'operator',
   'sources:add': 'admin',
@@ -307,6 +310,7 @@ export interface ResponseTypes {
   'planner:sweep': SweepResult;
   'planner:cancel': { cancelled: boolean };
   'placement:query': PlacementAdvice;
+  'routing:weights': RoutingWeights;
   'sources:list': SourcesView;
   'sources:test': SourceTestResult;
   'sources:add': SourcesView;

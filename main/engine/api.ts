@@ -8,6 +8,7 @@ import type { PlantWatch } from './plantWatch.js';
 import type { PlantView } from '../../shared/domain/plant.js';
 import { RefusalError, type DrillApi, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlacementApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
+import { routingWeights, serverLayout, type ServerLayout } from '../core/routingWeights.js';
 
 export interface HandlerDeps {
   engine: Engine;
@@ -69,6 +70,8 @@ function readOnly(h: Handlers, file: string): Handlers {
 function baseHandlers(d: HandlerDeps): Handlers {
   const { engine, runner, control, alertOps, audit } = d;
   const t = engine.topology;
+  /** Per server, where its GPUs, rack, row and slowdown are (built on the first routing:weights). */
+  let layout: ServerLayout | null = null;
   return {
     'fleet:topology': () => t,
     'fleet:snapshot': () => (engine.ticks > 0 ? engine.snapshot() : null),
@@ -145,6 +148,10 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'audit:verify': () => audit.verify(),
     'planner:sweep': (p, _actor, ctx) => d.planner.sweep(p, ctx?.signal),
     'planner:cancel': () => ({ cancelled: d.planner.cancel() }),
+    'routing:weights': () => {
+      layout ??= serverLayout(engine.topology);
+      return routingWeights(engine.topology, layout, { tMs: engine.nowMs, tempC: engine.live.tempC, rackInletC: engine.rackInletC, rowW: engine.controlRowW, rowBudgetKW: engine.rowBudgetKW });
+    },
     'placement:query': (p) => {
       if (!d.placement) throw new RefusalError('placement advice needs stored history (start with --db)');
       return d.placement.query(p);

@@ -51,3 +51,10 @@ export interface PlacementAdvice extends Placement {
   /** Racks whose inlet runs ≥ 0.5 °C from their row's at the same power (their own history), hottest first. */
   racksOffRow: Array<{ rack: string; row: string; hotterThanRowC: number; sigmaC: number | null }>;
 }
+
+/** Routing weights for a fleet's load balancers (main/core/routingWeights.ts): per server, its slack now. */
+export interface RoutingWeights {
+  /** Engine time of the readings they come from (epoch ms). */
+  tMs: number;
+  servers: Array<{ id: string; rack: string; row: string; penalty: number; weight: number }>;
+}

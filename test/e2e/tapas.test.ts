@@ -2,7 +2,8 @@
  * Issue 14, the controller's choice of lever in the console (`serve --tapas` on the tapas hall): as row D's code load
  * nears its oversubscribed budget, TAPAS reconfigures its SaaS instances to FP8 before POLCA's T1 locks would come;
  * the floor's row label says so, with the reason on hover, and the Audit view lists the change (kind "lever") with
- * its reason; the floor colours by thermal pressure (TAPAS's slack). Needs `npm run build` and Chromium.
+ * its reason; the floor colours by thermal pressure (TAPAS's slack); the routing weights a load balancer polls. Needs
+ * `npm run build` and Chromium.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type BrowserSession } from './support/browser.js';
@@ -39,6 +40,15 @@ describe("TAPAS's levers in the console", () => {
       if (snap && Math.max(...snap.rack.inletC.slice(0, 10)) > 28) break;
       await operator.waits(250);
     }
+    // The weights a load balancer polls (POST /api/invoke/routing:weights): row A's servers, behind the hot aisle,
+    // weigh less than row C's.
+    const w = await server.invoke('routing:weights', {});
+    const mean = (row: string) => {
+      const xs = w.servers.filter((s) => s.row === row).map((s) => s.weight);
+      return xs.reduce((a, b) => a + b, 0) / xs.length;
+    };
+    expect(w.servers).toHaveLength(160);
+    expect(mean('A')).toBeLessThan(mean('C'));
     await page.getByTestId('metric-select').selectOption('thermalPct');
     await expect(page.locator('body').textContent()).resolves.toContain('Thermal pressure, % (inlet and GPUs)');
     await operator.console.screenshot('tapas-thermal.png');

@@ -52,6 +52,7 @@ const validPayloads: Record<string, unknown> = {
   'recording:annotate': { kind: 'bookmark', tMs: 0 },
   'plant:lift': { device: 'UPS1/module', reason: 'operator takes over' },
   'placement:query': { gpus: 64 },
+  'routing:weights': {},
 };
 
 describe('dispatch: roles × actions', () => {
