@@ -25,7 +25,9 @@ describe('grouped alerts in a cooling-loss drill', () => {
   });
 
   it('many hot GPUs of row C are one card with their count and worst member; "Ack all" acknowledges them with one audit record', async () => {
-    await operator.startsADrill('coolingLoss', 'C', 60, 900, 'cooling drill: grouped alerts');
+    // An hour's loss (a minute of wall time at ×60): the group stays firing while the operator acts on it, however busy
+    // the machine (a 15-minute drill ended, and its alerts resolved, before a loaded CI run expanded the card).
+    await operator.startsADrill('coolingLoss', 'C', 60, 3600, 'cooling drill: grouped alerts');
     // Wait for a group of row C with several members (GPUs near slowdown, or racks' inlets).
     let key = '';
     for (let i = 0; i < 240 && !key; i++) {
