@@ -9,8 +9,7 @@ import type { DB } from '../store/db.js';
 import { checkTelemetryDb, openTelemetryDb } from '../store/telemetryDb.js';
 import { AnchorLog } from '../store/anchors.js';
 import { StoreWriter } from '../store/writer.js';
-import { DEFAULT_RETENTION, queryRange } from '../store/telemetry.js';
-import { eventWindow, gpuHistory } from '../store/history.js';
+import { DEFAULT_RETENTION } from '../store/telemetry.js';
 import { AuditTrail, recordedAudit } from '../store/audit.js';
 import { checkControlDb, openControlDb } from '../store/controlDb.js';
 import { countersigWriter } from '../store/countersigs.js';
@@ -32,7 +31,8 @@ import { createIncidents } from './incidents.js';
 import { createReplays } from './replayJobs.js';
 import { controlModeOf, DEFAULT_SIM_POLICY, replayOrigin } from './batch.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
-import type { SourcesApi, TelemetryReader } from '../core/ports.js';
+import type { SourcesApi } from '../core/ports.js';
+import { simSources, telemetryReader } from './runtimeAdapters.js';
 import type { LoadedScenario } from '../sim/config.js';
 import type { Simulator } from '../sim/simulator.js';
 import type { AgentActuator } from '../fleet/agentActuator.js';
@@ -376,27 +376,4 @@ async function wire(
       session.lock?.release();
     },
   };
-}
-
-/** Settings → Sources while the simulator runs: its one source, nothing to add. */
-function simSources(engine: Engine): SourcesApi {
-  const refuse = (): never => {
-    throw new RefusalError('this console runs the built-in simulator; start it with --inventory (and --sources) to watch real GPUs');
-  };
-  return {
-    view: () => ({ mode: 'sim', sources: engine.sourceHealth().map((health) => ({ config: null, health })), inventory: null, identity: null }),
-    test: async () => refuse(),
-    add: () => refuse(),
-    remove: async () => refuse(),
-  };
-}
-
-function telemetryReader(db: DB | null, run: number): TelemetryReader | null {
-  return db
-    ? {
-        range: (q, ids) => queryRange(db, run, q, ids),
-        events: (q, rows) => eventWindow(db, run, q, rows),
-        gpu: (gpu, fromMs, toMs) => gpuHistory(db, run, gpu, fromMs, toMs),
-      }
-    : null;
 }

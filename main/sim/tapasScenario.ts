@@ -1,5 +1,8 @@
 import type { ScenarioFile } from '../../shared/domain/scenario.js';
 
+/** Rack ids from..to (1-based, inclusive) of a row: racks('A', 6, 10) → A06 … A10. */
+const racks = (row: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${row}${String(from + i).padStart(2, '0')}`);
+
 /**
  * The embedded "tapas" scenario (`--scenario tapas`): the default site (rows A–D, 40 H100 servers a row, row D 30 %
  * oversubscribed) with mixed SaaS and IaaS load, as TAPAS's evaluation hall (arXiv 2501.02600, docs/SCENARIOS.md):
@@ -11,7 +14,6 @@ import type { ScenarioFile } from '../../shared/domain/scenario.js';
  * (sim/routing.ts): chat away from the derated row A, code away from row D as it nears its budget.
  */
 export function tapasScenario(): ScenarioFile {
-  const racks = (row: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${row}${String(from + i).padStart(2, '0')}`);
   return {
     name: 'tapas',
     description: 'TAPAS hall: IaaS VMs and SaaS chat on row A, chat on B, code on C and D (D 30 % oversubscribed); row-A cooling derating, code load spike.',
@@ -37,7 +39,6 @@ export function tapasScenario(): ScenarioFile {
  */
 export function tapasFreeScenario(): ScenarioFile {
   const base = tapasScenario();
-  const racks = (row: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${row}${String(from + i).padStart(2, '0')}`);
   return {
     ...base,
     name: 'tapas-free',
