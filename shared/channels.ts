@@ -38,6 +38,8 @@ export const REQUEST_CHANNELS = [
   'planner:sweep',
   'planner:cancel',
   'placement:query',
+  'profiles:rack',
+  'profiles:forecast',
   'routing:weights',
   'sources:list',
   'sources:test',

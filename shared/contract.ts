@@ -20,7 +20,7 @@ import {
   type Silence,
 } from './domain/control.js';
 import type { PlannerPolicy, SweepResult } from './domain/planner.js';
-import type { PlacementAdvice, RoutingWeights } from './domain/placement.js';
+import type { PlacementAdvice, RackProfileView, RoutingWeights, SiteForecast } from './domain/placement.js';
 import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
 import { ReplayPolicySchema, type ReplayInfo, type ReplayJob } from './domain/replay.js';
@@ -164,6 +164,21 @@ export const requestSchemas = {
       windowS: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
     })
     .strict(),
+  /** One rack's learned profile for the rack view: inlet against its power, vs its row, its servers' rise (stored history). */
+  'profiles:rack': z
+    .object({
+      rack: z.number().int().min(0).max(1_000_000),
+      /** History to learn from (s): the run's last hour by default, up to a week. */
+      windowS: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
+    })
+    .strict(),
+  /** Every rack's predicted pressure over the coming day from its learned profile (the floor's "predicted" colouring). */
+  'profiles:forecast': z
+    .object({
+      /** History to learn from (s): the run's last hour by default, up to a week. */
+      windowS: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
+    })
+    .strict(),
   /** TAPAS routing weights for a fleet's load balancers: per server, its thermal and power slack now. */
   'routing:weights': z.object({}).strict(),
   /** Stop the capacity sweep in progress (its requester gets an error); `cancelled` is false when none runs. */
@@ -254,6 +269,8 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'planner:cancel': 'operator',
   // Advice reads history and changes nothing; the weights are what a load balancer polls.
   'placement:query': 'viewer',
+  'profiles:rack': 'viewer',
+  'profiles:forecast': 'viewer',
   'routing:weights': 'viewer',
   'sources:list': 'viewer',
   'sources:test': 'operator',
@@ -310,6 +327,8 @@ export interface ResponseTypes {
   'planner:sweep': SweepResult;
   'planner:cancel': { cancelled: boolean };
   'placement:query': PlacementAdvice;
+  'profiles:rack': RackProfileView;
+  'profiles:forecast': SiteForecast;
   'routing:weights': RoutingWeights;
   'sources:list': SourcesView;
   'sources:test': SourceTestResult;

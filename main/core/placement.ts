@@ -1,6 +1,7 @@
 import type { Topology } from '../../shared/domain/topology.js';
 import type { SiteProfiles } from './profiles.js';
-import type { Candidate, Effect, Placement, PlacementRequest } from '../../shared/domain/placement.js';
+import type { Candidate, Effect, Placement, PlacementRequest, RackForecast } from '../../shared/domain/placement.js';
+import { powerPenalty, thermalPenalty } from '../../shared/domain/slack.js';
 
 export type { Candidate, Effect, Placement, PlacementRequest } from '../../shared/domain/placement.js';
 
@@ -132,4 +133,38 @@ export function place(t: Topology, p: SiteProfiles, req: PlacementRequest): Plac
   const adv = pick('advisor');
   const ff = pick('firstFit');
   return { request: req, ranked, chosen: adv.out, firstFit: ff.out, placedGpus: adv.placed, summary: { advisor: effect(adv.out), firstFit: effect(ff.out) } };
+}
+
+/**
+ * Each rack's predicted pressure as it stands (the floor's "predicted" colouring): its row at its window p99, its
+ * inlet from its fit at its p95 power (as `place` predicts "before"), its hottest GPU from its servers' rise fits with
+ * the busy servers' GPUs at their power limit (idle ones at idle power) — the day's worst case. The pressure is the
+ * routing penalty's (shared/domain/slack.ts): the worse of the row's power and the heat, × 100. Pure.
+ */
+export function forecast(t: Topology, p: SiteProfiles): RackForecast[] {
+  return t.racks.map((rack, k) => {
+    const row = t.rows[rack.row]!;
+    const rowP99Pct = row.budgetKW > 0 ? ((p.rows[rack.row]?.power?.p99KW ?? 0) / row.budgetKW) * 100 : NaN;
+    const fit = p.racks[k]?.inlet ?? null;
+    const inlet = fit ? fit.a + fit.b * (p.racks[k]?.power?.p95KW ?? 0) : null;
+    let gpu = -Infinity;
+    let slowdownC = Infinity;
+    for (let s = rack.serverStart; s < rack.serverStart + rack.serverCount; s++) {
+      const rise = p.servers[s]?.rise;
+      const m = t.models[t.servers[s]!.model]!;
+      slowdownC = Math.min(slowdownC, m.slowdownC);
+      if (!rise || inlet === null) continue;
+      const w = (p.serverUtil[s] ?? 0) >= FREE_UTIL ? m.maxLimitW : m.idleW;
+      gpu = Math.max(gpu, inlet + rise.c + rise.rPerW * w);
+    }
+    const base = { rack: rack.id, row: row.id, rowP99Pct: r1(rowP99Pct), inletC: inlet === null ? null : r1(inlet), gpuC: Number.isFinite(gpu) ? r1(gpu) : null };
+    if (inlet === null) return { ...base, pressurePct: null, by: null };
+    const power = powerPenalty(rowP99Pct);
+    // No rise fit (an idle rack's GPUs never varied): the air alone judges its heat (a GPU far below slowdown).
+    const COLD = -1e9;
+    const heat = thermalPenalty(Number.isFinite(gpu) ? gpu : COLD, slowdownC, inlet);
+    const air = thermalPenalty(COLD, slowdownC, inlet);
+    const worst = Math.max(power, heat);
+    return { ...base, pressurePct: Math.round(worst * 1000) / 10, by: worst <= 0 ? null : power >= heat ? 'power' : air >= heat ? 'air' : 'gpu' };
+  });
 }

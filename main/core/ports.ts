@@ -3,7 +3,7 @@ import type { RecordingNotes, SavedIncident } from '../../shared/domain/history.
 import type { ReplayInfo, ReplayJob, ReplayPolicy } from '../../shared/domain/replay.js';
 import type { SourceConfig, SourcesView, SourceTestResult } from '../../shared/domain/sources.js';
 import type { Actor, AuditKind, AuditQuery, AuditRecord } from '../../shared/domain/control.js';
-import type { PlacementAdvice, PlacementRequest } from '../../shared/domain/placement.js';
+import type { PlacementAdvice, PlacementRequest, RackProfileView, SiteForecast } from '../../shared/domain/placement.js';
 import type { Alert } from '../../shared/domain/fleet.js';
 import type {
   ControlSummary,
@@ -137,6 +137,10 @@ export interface ReplayApi {
 export interface PlacementApi {
   /** Advice from the stored history of this run's last `windowS` (one query at a time, off the engine's thread). */
   query(p: PlacementRequest & { windowS: number }): Promise<PlacementAdvice>;
+  /** One rack's profile from the same history (its own query at a time, off the engine's thread). */
+  rackProfile(p: { rack: number; windowS: number }): Promise<RackProfileView>;
+  /** Every rack's predicted pressure from the same history (its own query at a time). */
+  forecast(p: { windowS: number }): Promise<SiteForecast>;
 }
 
 export interface PlannerApi {

@@ -1,4 +1,7 @@
 import type { Topology } from '../../shared/domain/topology.js';
+import type { PowerEnvelope, SiteProfiles } from '../../shared/domain/placement.js';
+
+export type { PowerEnvelope, RackProfile, RowProfile, ServerProfile, SiteProfiles } from '../../shared/domain/placement.js';
 
 /**
  * Profiles learned from history (TAPAS's first ingredient; docs/MODEL.md "Profiles"): per rack its inlet's response to
@@ -86,54 +89,6 @@ class Envelope {
   }
 }
 
-export interface PowerEnvelope {
-  p50KW: number;
-  p95KW: number;
-  p99KW: number;
-  maxKW: number;
-}
-
-export interface RackProfile {
-  rack: string;
-  row: string;
-  /**
-   * inlet = a + b · P (°C, kW); null when the window does not support a fit. `from`: 'rack' (its own fit) or 'row' (its
-   * power never varied — an idle rack —: the row's pooled slope through the rack's own mean inlet and power).
-   */
-  inlet: { a: number; b: number; bStdErr: number; sigma: number; n: number; from: 'rack' | 'row' } | null;
-  /** Predicted inlet at the row's mean rack power less the row's racks' mean prediction there (°C); null: no fit. */
-  hotterThanRowC: number | null;
-  power: PowerEnvelope | null;
-}
-
-export interface ServerProfile {
-  server: number;
-  rack: string;
-  /** GPUs' mean temperature above the inlet = c + R · P (P: mean GPU power, W); null when no fit. */
-  rise: { c: number; rPerW: number; rStdErr: number; sigma: number; n: number } | null;
-}
-
-export interface RowProfile {
-  row: string;
-  budgetKW: number;
-  power: PowerEnvelope | null;
-  /** The row's mean rack inlet = a + b · row power (°C, kW): how its aisle warms with its heat; null: no fit. */
-  aisle: { a: number; b: number; bStdErr: number; sigma: number; n: number } | null;
-}
-
-export interface SiteProfiles {
-  fromMs: number;
-  toMs: number;
-  /** Ticks read (after the stride) and the stride between them. */
-  ticks: number;
-  strideS: number;
-  racks: RackProfile[];
-  servers: ServerProfile[];
-  rows: RowProfile[];
-  /** Per server: its GPUs' mean utilisation over the window (0…1): about 0 = idle, a candidate for placement. */
-  serverUtil: number[];
-}
-
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const envelope = (e: Envelope): PowerEnvelope | null =>
   e.samples === 0 ? null : { p50KW: r3(e.quantile(0.5)), p95KW: r3(e.quantile(0.95)), p99KW: r3(e.quantile(0.99)), maxKW: r3(e.max) };
@@ -201,16 +156,21 @@ export class Profiler {
     }
   }
 
-  gpuTick(powerW: ArrayLike<number>, tempC: ArrayLike<number>, util: ArrayLike<number>, rackInletC: ArrayLike<number>): void {
+  /**
+   * One tick of GPU readings. `servers` limits it to a range of servers [from, to) whose GPUs the arrays hold from
+   * index 0 (the rack view reads one rack's GPUs: `gpuBase` is its first GPU); the default is every server.
+   */
+  gpuTick(powerW: ArrayLike<number>, tempC: ArrayLike<number>, util: ArrayLike<number>, rackInletC: ArrayLike<number>, servers?: { from: number; to: number; gpuBase: number }): void {
     const t = this.t;
     this.utilTicks++;
-    for (let s = 0; s < t.servers.length; s++) {
+    const base = servers?.gpuBase ?? 0;
+    for (let s = servers?.from ?? 0; s < (servers?.to ?? t.servers.length); s++) {
       const sv = t.servers[s]!;
       let p = 0;
       let temp = 0;
       let u = 0;
       let n = 0;
-      for (let g = sv.gpuStart; g < sv.gpuStart + sv.gpuCount; g++) {
+      for (let g = sv.gpuStart - base; g < sv.gpuStart - base + sv.gpuCount; g++) {
         if (!Number.isFinite(powerW[g]!) || !Number.isFinite(tempC[g]!)) continue;
         p += powerW[g]!;
         temp += tempC[g]!;
@@ -221,6 +181,12 @@ export class Profiler {
       this.utilSum[s]! += u / n;
       this.serverFit[s]!.add(p / n, temp / n - rackInletC[sv.rack]!);
     }
+  }
+
+  /** Row r's racks pooled: inlet = a + b · rack kW (the line a rack's own fit is compared with); null: no fit. */
+  rowLine(r: number): { a: number; b: number } | null {
+    const f = this.rowPooled[r]!.result();
+    return f ? { a: r3(f.a), b: r3(f.b) } : null;
   }
 
   result(strideS: number): SiteProfiles {

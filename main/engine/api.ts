@@ -156,6 +156,14 @@ function baseHandlers(d: HandlerDeps): Handlers {
       if (!d.placement) throw new RefusalError('placement advice needs stored history (start with --db)');
       return d.placement.query(p);
     },
+    'profiles:rack': (p) => {
+      if (!d.placement) throw new RefusalError('a rack profile needs stored history (start with --db)');
+      return d.placement.rackProfile(p);
+    },
+    'profiles:forecast': (p) => {
+      if (!d.placement) throw new RefusalError('a forecast needs stored history (start with --db)');
+      return d.placement.forecast(p);
+    },
     'sources:list': () => d.sources.view(),
     'sources:test': (p) => d.sources.test(p.source),
     'sources:add': (p, actor) => d.sources.add(p.source, p.reason, actor),

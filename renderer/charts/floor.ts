@@ -1,13 +1,16 @@
 /** Pure data shaping for the floor (rack-level) heatmap and its tooltips. */
 import type { Topology } from '../../shared/domain/topology.js';
 import type { Snapshot } from '../../shared/domain/fleet.js';
+import type { RackForecast } from '../../shared/domain/placement.js';
 import type { RackMetric } from './scales.js';
 import { fmtC, fmtKWFromW, fmtPct } from './format.js';
 import { thermalPenalty } from '../../shared/domain/slack.js';
 
-/** Value of `metric` for rack `r` (NaN when the snapshot lacks it). */
-export function rackValue(topo: Topology, snap: Snapshot, metric: RackMetric, r: number): number {
+/** Value of `metric` for rack `r` (NaN when the snapshot lacks it); `predicted`: the forecast's pressure per rack. */
+export function rackValue(topo: Topology, snap: Snapshot, metric: RackMetric, r: number, predicted?: ArrayLike<number>): number {
   switch (metric) {
+    case 'predictedPct':
+      return predicted?.[r] ?? NaN;
     case 'budgetPct': {
       const budgetW = topo.racks[r]!.budgetKW * 1000;
       const p = snap.rack.powerW[r];
@@ -33,10 +36,10 @@ function rackSlowdownC(topo: Topology, r: number): number {
 }
 
 /** Values of `metric` for every rack, into `out` (reused between snapshots to spare the garbage collector). */
-export function rackValues(topo: Topology, snap: Snapshot, metric: RackMetric, out?: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+export function rackValues(topo: Topology, snap: Snapshot, metric: RackMetric, out?: Float64Array<ArrayBuffer>, predicted?: ArrayLike<number>): Float64Array<ArrayBuffer> {
   const n = topo.racks.length;
   const values = out && out.length === n ? out : new Float64Array(n);
-  for (let r = 0; r < n; r++) values[r] = rackValue(topo, snap, metric, r);
+  for (let r = 0; r < n; r++) values[r] = rackValue(topo, snap, metric, r, predicted);
   return values;
 }
 
@@ -78,6 +81,20 @@ export function rackTooltipLines(d: RackDetail): Array<[string, string]> {
     ['Budget', fmtPct(d.budgetPct, 1)],
     ['Inlet', fmtC(d.inletC)],
     ['Hottest GPU', fmtC(d.maxTempC)],
+  ];
+}
+
+const BY = { power: "its row's power", air: 'its inlet', gpu: 'its hottest GPU' } as const;
+
+/** Tooltip lines of a rack's forecast: the pressure and what sets it, and the peaks it comes from. */
+export function forecastTooltipLines(f: RackForecast | undefined): Array<[string, string]> {
+  if (!f) return [['Predicted', 'no forecast yet']];
+  if (f.pressurePct === null) return [['Predicted', 'unknown: no inlet profile']];
+  return [
+    ['Predicted', `${f.pressurePct.toFixed(0)} %${f.by ? `, set by ${BY[f.by]}` : ''}`],
+    ['Row p99', fmtPct(f.rowP99Pct, 1)],
+    ['Inlet at p95', fmtC(f.inletC ?? NaN)],
+    ['Hottest GPU at TDP', fmtC(f.gpuC ?? NaN)],
   ];
 }
 

@@ -9,7 +9,7 @@ import { ClockEvent, SampleFlag } from '../../shared/domain/fleet.js';
 export type Rgb = readonly [number, number, number];
 export interface Stop { at: number; rgb: Rgb }
 
-export type RackMetric = 'budgetPct' | 'inletC' | 'maxTempC' | 'thermalPct';
+export type RackMetric = 'budgetPct' | 'inletC' | 'maxTempC' | 'thermalPct' | 'predictedPct';
 export type GpuMetric = 'gpuTempC' | 'gpuPowerPct' | 'gpuEvents';
 export type Metric = RackMetric | GpuMetric;
 
@@ -74,6 +74,8 @@ export const SCALES: Readonly<Record<Metric, ColorScale>> = {
   maxTempC: thresholdScale('maxTempC', 'Hottest GPU (°C)', '°C', 30, 83, 87, 95),
   // TAPAS's thermal slack (shared/domain/slack.ts): 0 % clear, 100 % inlet at 35 °C or GPUs 5 °C from slowdown.
   thermalPct: thresholdScale('thermalPct', 'Thermal pressure, % (inlet and GPUs)', '%', 0, 50, 80, 100),
+  // The same penalty at the peaks its learned profile predicts for the day (row power and heat; main/core/placement.ts forecast).
+  predictedPct: thresholdScale('predictedPct', 'Predicted pressure, % (profile peaks: row power, inlet, GPUs)', '%', 0, 50, 80, 100),
   gpuTempC: thresholdScale('gpuTempC', 'GPU temperature (°C)', '°C', 30, 83, 87, 95),
   gpuPowerPct: {
     metric: 'gpuPowerPct',
@@ -104,7 +106,7 @@ export const SCALES: Readonly<Record<Metric, ColorScale>> = {
   },
 };
 
-export const RACK_METRICS: readonly RackMetric[] = ['budgetPct', 'inletC', 'maxTempC', 'thermalPct'];
+export const RACK_METRICS: readonly RackMetric[] = ['budgetPct', 'inletC', 'maxTempC', 'thermalPct', 'predictedPct'];
 export const GPU_METRICS: readonly GpuMetric[] = ['gpuTempC', 'gpuPowerPct', 'gpuEvents'];
 
 /** Colour of `v` on a continuous scale; NaN/±Inf → the missing colour. Values outside min..max clamp. */

@@ -1,6 +1,6 @@
 /** ECharts, tree-shaken to what Headroom draws. */
 import * as echarts from 'echarts/core';
-import { LineChart } from 'echarts/charts';
+import { LineChart, ScatterChart } from 'echarts/charts';
 import {
   AxisPointerComponent,
   DataZoomComponent,
@@ -13,7 +13,7 @@ import {
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, DataZoomComponent, DatasetComponent, MarkLineComponent, TitleComponent, AxisPointerComponent, CanvasRenderer]);
+echarts.use([LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, DataZoomComponent, DatasetComponent, MarkLineComponent, TitleComponent, AxisPointerComponent, CanvasRenderer]);
 
 export { echarts };
 export type EChartsInstance = ReturnType<typeof echarts.init>;

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers.js';
+import { openTelemetryDb } from '../../../main/store/telemetryDb.js';
+import { fitProfiles, rackProfileFromHistory } from '../../../main/app/profiles.js';
 
 /** `headroom place` through the real CLI (dist/, built by `npm test`'s pretest), from stored history and from a simulated day. */
 const tmp = tempDir();
@@ -9,10 +11,14 @@ afterAll(() => tmp.cleanup());
 const headroom = (...args: string[]) => spawnSync(process.execPath, ['bin/headroom.js', ...args], { encoding: 'utf8', timeout: 180_000 });
 
 describe('headroom place', () => {
-  it('from a telemetry.db: profiles fitted from the stored rack inlets, the free servers ranked, the advisor beside first fit', () => {
-    const db = `${tmp.dir}/telemetry.db`;
+  /** A quarter hour of the tapas-free hall stored by `headroom sim --db`: the history every fit below reads. */
+  const db = `${tmp.dir}/telemetry.db`;
+  beforeAll(() => {
     const sim = headroom('sim', '--scenario', 'tapas-free', '--duration', '900', '--policy', 'polca', '--db', db, '--out', `${tmp.dir}/r.json`);
     expect(sim.status, sim.stderr).toBe(0);
+  }, 180_000);
+
+  it('from a telemetry.db: profiles fitted from the stored rack inlets, the free servers ranked, the advisor beside first fit', () => {
     const r = headroom('place', '--db', db, '--gpus', '64', '--kind', 'iaas', '--profile', 'training', '--stride', '5', '--json', '--out', `${tmp.dir}/place.json`);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
@@ -42,6 +48,46 @@ describe('headroom place', () => {
     // An idle rack borrows its row's slope through its own mean.
     expect(saved.profiles.racks.find((x) => x.rack === 'C08')!.inlet!.from).toBe('row');
   }, 180_000);
+
+  it("the rack view's profile: one rack read from the same store agrees with the whole site's fit, with its scatter and its servers", () => {
+    const d = openTelemetryDb(db, true);
+    try {
+      const run = 1;
+      // 600 s at a 1 s stride: the rack view reads its GPUs at every tick (≤ 720), as the whole-site fit does.
+      const { profiles, topology } = fitProfiles(d, run, { fromMs: 0, toMs: Infinity, strideS: 1 });
+      const t1 = profiles.toMs;
+      const site = fitProfiles(d, run, { fromMs: t1 - 600_000, toMs: t1, strideS: 1 }).profiles;
+      for (const id of ['A01', 'C01', 'C08', 'D10']) {
+        const k = topology.racks.findIndex((r) => r.id === id);
+        const v = rackProfileFromHistory(d, run, k, { windowS: 600 });
+        expect(v.rack).toBe(id);
+        expect(v.window.ticks).toBe(site.ticks);
+        expect(v.profile).toEqual(site.racks[k]);
+        // Its servers' rise over the inlet: the same fits as the site's, read from this rack's slice of each GPU frame.
+        const rk = topology.racks[k]!;
+        expect(v.servers.map((s) => s.rise)).toEqual(site.servers.slice(rk.serverStart, rk.serverStart + rk.serverCount).map((s) => s.rise));
+        expect(v.servers.map((s) => s.id)).toEqual(topology.servers.slice(rk.serverStart, rk.serverStart + rk.serverCount).map((s) => s.id));
+        expect(v.points.length).toBeGreaterThan(250);
+        expect(v.points.length).toBeLessThanOrEqual(300);
+        for (const [kw, c] of v.points) {
+          expect(kw).toBeGreaterThan(0);
+          expect(c).toBeGreaterThan(15);
+        }
+        expect(v.summary).toMatch(new RegExp(`^rack ${id} `));
+      }
+      // Busy servers get a rise fit of their own; C08's are idle (tapas-free): their power never varied enough.
+      const c01 = rackProfileFromHistory(d, run, topology.racks.findIndex((r) => r.id === 'C01'), { windowS: 600 });
+      expect(c01.servers.every((s) => s.rise !== null && s.rise.rPerW > 0 && (s.meanGpuW ?? 0) > 200)).toBe(true);
+      expect(c01.profile.inlet?.from).toBe('rack');
+      const c08 = rackProfileFromHistory(d, run, topology.racks.findIndex((r) => r.id === 'C08'), { windowS: 600 });
+      expect(c08.profile.inlet?.from).toBe('row');
+      expect(c08.summary).toMatch(/its power never varied/);
+      expect(() => rackProfileFromHistory(d, run, topology.racks.length, { windowS: 600 })).toThrow(/rack \d+: the site has \d+ racks/);
+      expect(profiles.ticks).toBeGreaterThan(site.ticks);
+    } finally {
+      d.close();
+    }
+  });
 
   it('--simulate: each placement added to the hall and run; the advisor keeps the worst row lower than first fit', () => {
     const r = headroom('place', '--scenario', 'tapas-free', '--duration', '900', '--gpus', '64', '--simulate', '--json');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { place } from '../../../main/core/placement.js';
+import { forecast, place } from '../../../main/core/placement.js';
 import type { SiteProfiles } from '../../../main/core/profiles.js';
 import { defaultTopologySpec, resolveTopology } from '../../../main/core/topology.js';
 
@@ -83,5 +83,36 @@ describe('placement advisor: its arithmetic', () => {
     const p = profiles();
     p.serverUtil = p.serverUtil.map((u, s) => (t.servers[s]!.rack === B05 ? (s % 2 ? 0.049 : 0.05) : u));
     expect(place(t, p, { gpus: 8, kind: 'iaas', profile: 'training' }).ranked.map((c) => c.server)).toEqual(['B05-S2', 'B05-S4']);
+  });
+});
+
+describe("the floor's predicted pressure: each rack at its profile's peaks", () => {
+  it('the worse of its row at p99 and its heat (inlet at its p95, busy GPUs at their limit), and which one sets it', () => {
+    const f = forecast(t, profiles());
+    const a01 = f.find((x) => x.rack === 'A01')!;
+    // Inlet 20 + 0.1 × 20 = 22 °C; busy GPUs 22 + 14 + 0.03 × 700 = 57 °C (slowdown 89: 32 °C short of it, clear);
+    // row B at 200 of 408 kW = 49 %, under the 60 % where power starts to press.
+    expect(a01).toMatchObject({ rowP99Pct: 49, inletC: 22, gpuC: 57, pressurePct: 0, by: null });
+    // B05's servers idle: its GPUs at idle power (22 + 14 + 0.03 × 70 = 38.1 °C).
+    expect(f.find((x) => x.rack === 'B05')!.gpuC).toBe(38.1);
+    // The row at 70 % of its budget: half of the 60 → 80 % ramp.
+    const hot = forecast(t, profiles({ rowP99KW: 0.7 * 408 }));
+    expect(hot.find((x) => x.rack === 'B01')).toMatchObject({ rowP99Pct: 70, pressurePct: 50, by: 'power' });
+    // Warm air: inlet 31 °C is half of the 27 → 35 °C ramp; its GPUs (66 °C) press less (from 69 °C).
+    const warm = forecast(t, profiles({ inletA: 29 }));
+    expect(warm.find((x) => x.rack === 'B01')).toMatchObject({ inletC: 31, gpuC: 66, pressurePct: 50, by: 'air' });
+    // Cool air, hot GPUs (14 °C more rise): 22 + 28 + 21 = 71 °C, 2 of the 15 °C ramp from 69 °C.
+    const p = profiles();
+    p.servers = p.servers.map((x) => ({ ...x, rise: { ...x.rise!, c: 28 } }));
+    expect(forecast(t, p).find((x) => x.rack === 'B01')).toMatchObject({ inletC: 22, gpuC: 71, pressurePct: 13.3, by: 'gpu' });
+  });
+
+  it('a rack without an inlet profile is unknown, not clear; without a rise fit its air alone judges', () => {
+    const p = profiles();
+    p.racks[0] = { ...p.racks[0]!, inlet: null };
+    for (let s = t.racks[1]!.serverStart; s < t.racks[1]!.serverStart + t.racks[1]!.serverCount; s++) p.servers[s] = { ...p.servers[s]!, rise: null };
+    const f = forecast(t, p);
+    expect(f[0]).toMatchObject({ pressurePct: null, by: null, inletC: null, gpuC: null });
+    expect(f[1]).toMatchObject({ pressurePct: 0, gpuC: null, inletC: 22 });
   });
 });

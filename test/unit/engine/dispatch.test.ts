@@ -52,6 +52,8 @@ const validPayloads: Record<string, unknown> = {
   'recording:annotate': { kind: 'bookmark', tMs: 0 },
   'plant:lift': { device: 'UPS1/module', reason: 'operator takes over' },
   'placement:query': { gpus: 64 },
+  'profiles:rack': { rack: 3 },
+  'profiles:forecast': {},
   'routing:weights': {},
 };
 
