@@ -222,7 +222,7 @@ async function benchHeatmapViews() {
 // For development: BENCH_ONLY=storeSpeed,scrub (comma-separated step names below) runs only those steps (scrub makes
 // its recording first); BENCH_QUICK=1 shortens the store-speed run (15 s) and the recording (5 min). Either prints the
 // figures without writing bench/results.json, which holds full runs only.
-const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'contingency', 'tapas', 'agents', 'heatmap'] as const;
+const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'contingency', 'tapas', 'grid', 'agents', 'heatmap'] as const;
 type Step = (typeof STEPS)[number];
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 for (const x of only) if (!(STEPS as readonly string[]).includes(x)) throw new Error(`BENCH_ONLY: unknown step "${x}" (steps: ${STEPS.join(', ')})`);
@@ -330,6 +330,11 @@ try {
     const { benchTapas } = await import('./tapas.js');
     results.tapas = benchTapas(dir);
   }
+  if (wants('grid')) {
+    log('grid: PSD of 10 min at 100 Hz, the training-swings site for 1 h at 10 ms steps…');
+    const { benchGrid } = await import('./grid.js');
+    results.grid = benchGrid();
+  }
   if (wants('agents')) {
     log('128 simulated agents → one console over mutual TLS (~30 s)…');
     results.agents = await benchAgents({ log });
@@ -366,6 +371,8 @@ try {
     ['tapas', 'tapas.fitMs <= 30000', () => num(section('tapas'), 'fitMs') <= 30_000],
     ['tapas', 'tapas.placeMs <= 100', () => num(section('tapas'), 'placeMs') <= 100],
     ['tapas', 'tapas.simSpeedup >= 5000', () => num(section('tapas'), 'simSpeedup') >= 5000],
+    ['grid', 'grid.psdMs <= 50', () => num(section('grid'), 'psdMs') <= 50],
+    ['grid', 'grid.simSpeedup >= 100', () => num(section('grid'), 'simSpeedup') >= 100],
     ['agents', 'agents: all 128 up, 0 errors', () => section('agents').agentsUpAtEnd === 128 && section('agents').errors === 0],
   ];
   results.goals = Object.fromEntries(goals.filter(([step]) => wants(step)).map(([, name, ok]) => [name, ok()]));

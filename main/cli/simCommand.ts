@@ -23,6 +23,7 @@ export async function simCommand(args: string[]): Promise<void> {
       demand: { type: 'string' },
       compare: { type: 'boolean', default: false },
       record: { type: 'string' },
+      mitigation: { type: 'string' },
     },
   });
   const { runSim, writeJsonAtomic, DEFAULT_SIM_POLICY } = await import('./sim.js');
@@ -65,6 +66,7 @@ export async function simCommand(args: string[]): Promise<void> {
     return;
   }
   if (values.policies !== undefined || values.seeds !== undefined) throw new UsageError('--policies and --seeds apply to --sweep');
+  if (values.scenario === 'training-swings' || values.mitigation !== undefined) return gridCommand(values, durationS, writeJsonAtomic);
   const policy = values.policy === undefined ? DEFAULT_SIM_POLICY : policyOf(values.policy, '--policy', allPolicies);
   if (values.record && (values.compare || values.db)) throw new UsageError('--record keeps its own telemetry: --compare and --db do not apply');
   const t0 = performance.now();
@@ -82,4 +84,22 @@ export async function simCommand(args: string[]): Promise<void> {
   if (values.out) writeJsonAtomic(values.out, report);
   else console.log(JSON.stringify(report, null, 2));
   console.error(summaryLine(report, wallS, durationS, values.out));
+}
+
+/** `headroom sim --scenario training-swings --mitigation none|smoothing|burn|storage|stagger|all` (issue 15): app/gridSim.ts. */
+async function gridCommand(values: Record<string, string | boolean | undefined>, durationS: number, writeJsonAtomic: (file: string, data: unknown) => void): Promise<void> {
+  const { MITIGATIONS } = await import('../../shared/domain/grid.js');
+  if (values.scenario !== 'training-swings') throw new UsageError(`--mitigation applies to --scenario training-swings, not "${String(values.scenario)}"`);
+  for (const flag of ['scale', 'db', 'policy', 'demand', 'record'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --scenario training-swings`);
+  if (values.compare) throw new UsageError('--compare does not apply to --scenario training-swings: every run reports the unmitigated baseline beside it');
+  const name = (values.mitigation as string | undefined) ?? 'none';
+  const mitigation = MITIGATIONS.find((m) => m === name);
+  if (!mitigation) throw new UsageError(`--mitigation must be one of ${MITIGATIONS.join(', ')}, got "${name}"`);
+  if (durationS > 24 * 3600) throw new UsageError(`--duration: at most 86400 s for training-swings (10 ms steps), got ${durationS}`);
+  const { runGridScenario, gridSummaryLine } = await import('../app/gridSim.js');
+  const t0 = performance.now();
+  const report = runGridScenario({ mitigation, durationS, seed: num(values.seed as string | undefined, 'seed', { int: true, min: 0 }), onProgress: progressBar(`sim training-swings ${mitigation}`) });
+  if (values.out) writeJsonAtomic(values.out as string, report);
+  else console.log(JSON.stringify(report, null, 2));
+  console.error(gridSummaryLine(report, (performance.now() - t0) / 1000, values.out as string | undefined));
 }

@@ -13,7 +13,10 @@ export const ITERATION_JITTER = 0.04;
  * Under 'production' demand each iteration's length varies by ±ITERATION_JITTER (so the waves drift against any fixed
  * period); under 'bursty' every iteration is exactly `periodS`.
  */
-export class TrainingJobSim {
+/** What the job's pace needs of its scenario entry; `firstCheckpointS`: job time of its first checkpoint (default one interval). */
+export type TrainingSpec = Pick<TrainingJob, 'periodS' | 'duty' | 'computeActivity' | 'commActivity' | 'startS' | 'checkpointEveryS' | 'checkpointS'> & { firstCheckpointS?: number };
+
+export class TrainingJobSim<S extends TrainingSpec = TrainingJob> {
   iterations = 0;
   private phase: 'wait' | 'compute' | 'comm' | 'checkpoint' = 'wait';
   private left = 0;
@@ -22,11 +25,16 @@ export class TrainingJobSim {
   private jobS = 0;
 
   constructor(
-    readonly spec: TrainingJob,
+    readonly spec: S,
     readonly servers: readonly number[],
     private readonly rng: Rng | null = null,
     readonly demand: DemandProfile = 'production',
   ) {}
+
+  /** Whether the job has started (it idles before its start). */
+  get started(): boolean {
+    return this.phase !== 'wait';
+  }
 
   /** Length factor of the next iteration (1 under bursty demand). */
   private jitter(): number {
@@ -44,7 +52,7 @@ export class TrainingJobSim {
       dt = tS + dtS - Math.max(tS, s.startS);
       this.phase = 'compute';
       this.left = s.periodS * s.duty * this.jitter();
-      this.nextCheckpointS = s.checkpointEveryS > 0 && s.checkpointS > 0 ? s.checkpointEveryS : Infinity;
+      this.nextCheckpointS = s.checkpointEveryS > 0 && s.checkpointS > 0 ? (s.firstCheckpointS ?? s.checkpointEveryS) : Infinity;
     }
     // Walk through phase boundaries inside the step; activity is the time-weighted mix.
     while (dt > 1e-9) {

@@ -1,0 +1,73 @@
+/**
+ * Grid requirements and training-power mitigations (issue 15; PAPERS.md §3). Zod-free: the renderer imports it.
+ *
+ * A utility's interconnection requirements are data: ramp limits (MW/s over `rampWindowS`), a dynamic-range limit
+ * (the largest swing, MW, within any `rangeWindowS`), and a cap on the share of the fluctuation energy in a critical
+ * band. The paper names the kinds of limit and one example (≤ 20 % of the energy in 0.1–20 Hz); the MW values of
+ * EXAMPLE_UTILITY are ours [r], scaled to a site of ~1.5 MW (1,280 GPUs): a tenth of it per second, a tenth within 10 s.
+ */
+export interface GridRequirement {
+  name: string;
+  rampMWps: number;
+  rampWindowS: number;
+  dynamicRangeMW: number;
+  rangeWindowS: number;
+  band: { loHz: number; hiHz: number; maxSharePct: number };
+}
+
+export const EXAMPLE_UTILITY: GridRequirement = {
+  name: 'example utility (ours: ramp 0.15 MW/s, swing 0.15 MW in 10 s, ≤ 20 % of the energy in 0.1–20 Hz)',
+  rampMWps: 0.15,
+  rampWindowS: 1,
+  dynamicRangeMW: 0.15,
+  rangeWindowS: 10,
+  band: { loHz: 0.1, hiHz: 20, maxSharePct: 20 },
+};
+
+/**
+ * GPU power smoothing as GB200-class GPUs expose it through NVML (PERCENT_TMP_FLOOR, RAMP_UP_RATE, RAMP_DOWN_RATE,
+ * RAMP_DOWN_HYSTERESIS): a floor while the job runs, and slew limits on its power.
+ */
+export interface Smoothing {
+  floorPct: number;
+  rampUpWps: number;
+  rampDownWps: number;
+  hysteresisMs: number;
+}
+
+/** Software burn: dummy work in communication lulls and checkpoints keeps each GPU at ≥ floorPct of its TDP. */
+export interface Burn {
+  floorPct: number;
+}
+
+/**
+ * Rack energy storage (battery or capacitors), summed over the site: the grid draws a slow average of the load and the
+ * store supplies or absorbs the difference, within its power and state-of-charge limits, losing 1 − efficiency of
+ * the energy it cycles.
+ */
+export interface Storage {
+  joulesPerGpu: number;
+  wattsPerGpu: number;
+  roundTripEfficiency: number;
+  socMin: number;
+  socMax: number;
+  /** Time constant (s) of the average the grid follows. */
+  tauS: number;
+  /** The grid draw's slew limit, W/s per GPU (the site's ramp toward that average); 0: none. */
+  gridRampWpsPerGpu: number;
+}
+
+/** Staggered checkpoints (spread over the interval instead of together) and controlled job ramps (start and restart). */
+export interface Stagger {
+  rampS: number;
+}
+
+export interface Mitigation {
+  smoothing?: Smoothing;
+  burn?: Burn;
+  storage?: Storage;
+  stagger?: Stagger;
+}
+
+export const MITIGATIONS = ['none', 'smoothing', 'burn', 'storage', 'stagger', 'all'] as const;
+export type MitigationName = (typeof MITIGATIONS)[number];

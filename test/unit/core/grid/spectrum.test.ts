@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { bandStats, maxRamp, swings, welch } from '../../../../main/core/grid/spectrum.js';
+
+const FS = 100;
+const series = (seconds: number, f: (t: number) => number) => Float64Array.from({ length: seconds * FS }, (_, i) => f(i / FS));
+
+describe('what a utility judges in a power series', () => {
+  it("Welch's PSD keeps the variance (Parseval) and puts a 1 Hz swing in the 0.1–20 Hz band", () => {
+    const x = series(600, (t) => 5 + 0.3 * Math.sin(2 * Math.PI * 1 * t));
+    const p = welch(x, FS, 4096);
+    expect(p.df).toBeCloseTo(100 / 4096, 9);
+    expect(p.segments).toBe(28);
+    const b = bandStats(p, 0.1, 20);
+    // A sine of amplitude A has variance A²/2: all of it in band, RMS A/√2.
+    expect(b.total).toBeCloseTo(0.045, 3);
+    expect(b.sharePct).toBeGreaterThan(99.9);
+    expect(b.rms).toBeCloseTo(0.3 / Math.SQRT2, 3);
+    // The peak sits at 1 Hz.
+    let k = 1;
+    for (let i = 1; i < p.psd.length; i++) if (p.psd[i]! > p.psd[k]!) k = i;
+    expect(k * p.df).toBeCloseTo(1, 1);
+  });
+
+  it('a slow swing (0.05 Hz) and a fast one (30 Hz) fall outside 0.1–20 Hz: the share sees only the band', () => {
+    const slow = bandStats(welch(series(600, (t) => Math.sin(2 * Math.PI * 0.05 * t)), FS), 0.1, 20);
+    expect(slow.sharePct).toBeLessThan(5);
+    const fast = bandStats(welch(series(600, (t) => Math.sin(2 * Math.PI * 30 * t)), FS), 0.1, 20);
+    expect(fast.sharePct).toBeLessThan(1);
+    // Both together, equal amplitudes, plus an in-band 2 Hz one: a third of the energy in band.
+    const mix = bandStats(welch(series(600, (t) => Math.sin(2 * Math.PI * 0.05 * t) + Math.sin(2 * Math.PI * 2 * t) + Math.sin(2 * Math.PI * 30 * t)), FS), 0.1, 20);
+    expect(mix.sharePct).toBeGreaterThan(30);
+    expect(mix.sharePct).toBeLessThan(36);
+  });
+
+  it('a flat series has no fluctuation energy; a short one uses a shorter segment; a bad segment is refused', () => {
+    expect(bandStats(welch(new Float64Array(10_000).fill(3), FS), 0.1, 20)).toEqual({ band: 0, total: 0, sharePct: 0, rms: 0 });
+    expect(welch(series(20, (t) => Math.sin(t)), FS, 4096).df).toBeCloseTo(100 / 1024, 9);
+    expect(() => welch(new Float64Array(100), FS, 1000)).toThrow(/power of two/);
+  });
+
+  it('ramp: the steepest change over the window; a step counts over the whole window', () => {
+    expect(maxRamp(series(60, (t) => 0.3 * t), FS, 1)).toBeCloseTo(0.3, 9);
+    expect(maxRamp(series(60, (t) => (t >= 30 ? 1 : 0)), FS, 1)).toBeCloseTo(1, 9);
+    expect(maxRamp(series(60, (t) => (t >= 30 ? 1 : 0)), FS, 2)).toBeCloseTo(0.5, 9);
+  });
+
+  it('swings: the worst max − min over any sliding window and the median over consecutive ones', () => {
+    // A 2 s square wave of ±0.25 with one 1.0 dip lasting 3 s: typical swing 0.5, worst 1.25.
+    const x = series(120, (t) => (t >= 60 && t < 63 ? -1 : Math.floor(t) % 2 === 0 ? 0.25 : -0.25));
+    const s = swings(x, FS, 10);
+    expect(s.median).toBeCloseTo(0.5, 9);
+    expect(s.worst).toBeCloseTo(1.25, 9);
+    expect(swings(new Float64Array(500).fill(2), FS, 1)).toEqual({ worst: 0, median: 0 });
+  });
+});
