@@ -180,7 +180,7 @@ export function rackProfileFromHistory(db: DB, run: number, rack: number, o: { w
 /** A rack's profile in one sentence for the rack view. */
 export function rackSummary(r: RackProfileView['profile']): string {
   if (!r.inlet) return `not enough history to fit rack ${r.rack}'s inlet (needs 30 samples with some spread of power)`;
-  const per = `inlet +${(r.inlet.b * 10).toFixed(2)} °C per 10 kW`;
+  const per = `inlet ${r.inlet.b >= 0 ? '+' : '−'}${Math.abs(r.inlet.b * 10).toFixed(2)} °C per 10 kW`;
   const own = r.inlet.from === 'row' ? ` (its power never varied: the row's slope through its own mean, ${per})` : ` (${per}, σ ${r.inlet.sigma.toFixed(2)} °C)`;
   const d = r.hotterThanRowC;
   if (d === null) return `rack ${r.rack}${own}`;

@@ -64,7 +64,7 @@ describe('placement advisor in the console', () => {
     await summary.waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('rack-profile-error').count()).toBe(0);
     // A01 is a row end of a busy row: its own fit, and a place in the air against its row.
-    await expect(summary.textContent()).resolves.toMatch(/^Rack A01 runs (as warm as its row|[\d.]+ °C (hotter|cooler) than its row) at the same power \(inlet [+-][\d.]+ °C per 10 kW, σ [\d.]+ °C\)\.$/);
+    await expect(summary.textContent()).resolves.toMatch(/^Rack A01 runs (as warm as its row|[\d.]+ °C (hotter|cooler) than its row) at the same power \(inlet [+−][\d.]+ °C per 10 kW, σ [\d.]+ °C\)\.$/);
     const offset = Number(await summary.getAttribute('data-hotter'));
     expect(Number.isFinite(offset)).toBe(true);
     await expect(page.getByTestId('rack-profile-chart').getAttribute('data-points')).resolves.toMatch(/^[1-9]\d+$/);

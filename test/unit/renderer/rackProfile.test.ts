@@ -36,6 +36,7 @@ describe("the rack view's profile", () => {
   it('says in words how the rack runs against its row, with the slope and its source', () => {
     expect(rackSummary(profile())).toBe('rack A01 runs 1.2 °C hotter than its row at the same power (inlet +0.50 °C per 10 kW, σ 0.12 °C)');
     expect(rackSummary(profile({ hotterThanRowC: -0.6 }))).toMatch(/^rack A01 runs 0\.6 °C cooler than its row/);
+    expect(rackSummary(profile({ inlet: { a: 24, b: -0.012, bStdErr: 0.004, sigma: 0.12, n: 600, from: 'rack' } }))).toMatch(/\(inlet −0\.12 °C per 10 kW, σ 0\.12 °C\)$/);
     expect(rackSummary(profile({ hotterThanRowC: 0.2 }))).toMatch(/^rack A01 runs as warm as its row/);
     expect(rackSummary(profile({ inlet: { a: 24, b: 0.05, bStdErr: 0.004, sigma: 0.12, n: 600, from: 'row' } }))).toMatch(/its power never varied: the row's slope/);
     expect(rackSummary(profile({ inlet: null }))).toMatch(/^not enough history/);
