@@ -198,9 +198,9 @@ function benchRollupQuery() {
 }
 
 /** Floor and all-GPU view update times in Chromium against a live 10,240-GPU `headroom serve`. */
-async function benchHeatmapViews() {
-  const { benchHeatmap } = await import('./heatmap.js');
-  const child = spawn(process.execPath, ['bin/headroom.js', 'serve', '--port', '0', '--scale', '8', '--db', join(dir, 'serve.db'), '--speed', '1'], {
+/** `headroom serve` with these arguments on a free port while `use` runs with its URL (token included). */
+async function withServe<T>(args: string[], use: (url: string) => Promise<T>): Promise<T> {
+  const child = spawn(process.execPath, ['bin/headroom.js', 'serve', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -213,10 +213,15 @@ async function benchHeatmapViews() {
       });
       child.once('exit', (c) => reject(new Error(`headroom serve exited with ${c}`)));
     });
-    return await benchHeatmap({ baseUrl: url });
+    return await use(url);
   } finally {
     child.kill('SIGTERM');
   }
+}
+
+async function benchHeatmapViews() {
+  const { benchHeatmap } = await import('./heatmap.js');
+  return withServe(['--scale', '8', '--db', join(dir, 'serve.db'), '--speed', '1'], (url) => benchHeatmap({ baseUrl: url }));
 }
 
 // For development: BENCH_ONLY=storeSpeed,scrub (comma-separated step names below) runs only those steps (scrub makes
@@ -333,7 +338,9 @@ try {
   if (wants('grid')) {
     log('grid: PSD of 10 min at 100 Hz, the training-swings site for 1 h at 10 ms steps…');
     const { benchGrid } = await import('./grid.js');
-    results.grid = benchGrid();
+    const { benchGridView } = await import('./gridView.js');
+    const view = await withServe(['--db', ':memory:', '--speed', '10', '--grid-meter', 'none'], (url) => benchGridView({ baseUrl: url }));
+    results.grid = { ...benchGrid(), ...view };
   }
   if (wants('agents')) {
     log('128 simulated agents → one console over mutual TLS (~30 s)…');
@@ -373,6 +380,7 @@ try {
     ['tapas', 'tapas.simSpeedup >= 5000', () => num(section('tapas'), 'simSpeedup') >= 5000],
     ['grid', 'grid.psdMs <= 50', () => num(section('grid'), 'psdMs') <= 50],
     ['grid', 'grid.simSpeedup >= 100', () => num(section('grid'), 'simSpeedup') >= 100],
+    ['grid', 'grid.viewFrameMs <= 16 (10 Hz refresh, no dropped frames)', () => num(section('grid'), 'viewFrameMs') <= 16 && num(section('grid'), 'longFrames') === 0],
     ['agents', 'agents: all 128 up, 0 errors', () => section('agents').agentsUpAtEnd === 128 && section('agents').errors === 0],
   ];
   results.goals = Object.fromEntries(goals.filter(([step]) => wants(step)).map(([, name, ok]) => [name, ok()]));

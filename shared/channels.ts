@@ -40,6 +40,7 @@ export const REQUEST_CHANNELS = [
   'placement:query',
   'profiles:rack',
   'profiles:forecast',
+  'grid:window',
   'routing:weights',
   'sources:list',
   'sources:test',

@@ -20,6 +20,7 @@ import {
   type Silence,
 } from './domain/control.js';
 import type { PlannerPolicy, SweepResult } from './domain/planner.js';
+import type { GridWindow } from './domain/grid.js';
 import type { PlacementAdvice, RackProfileView, RoutingWeights, SiteForecast } from './domain/placement.js';
 import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
@@ -179,6 +180,12 @@ export const requestSchemas = {
       windowS: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
     })
     .strict(),
+  /** The grid view: the newest `seconds` of site power at full resolution, its ramp, and the analysis against the grid's limits. */
+  'grid:window': z
+    .object({
+      seconds: z.number().int().min(5).max(600).default(30),
+    })
+    .strict(),
   /** TAPAS routing weights for a fleet's load balancers: per server, its thermal and power slack now. */
   'routing:weights': z.object({}).strict(),
   /** Stop the capacity sweep in progress (its requester gets an error); `cancelled` is false when none runs. */
@@ -271,6 +278,7 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'placement:query': 'viewer',
   'profiles:rack': 'viewer',
   'profiles:forecast': 'viewer',
+  'grid:window': 'viewer',
   'routing:weights': 'viewer',
   'sources:list': 'viewer',
   'sources:test': 'operator',
@@ -329,6 +337,7 @@ export interface ResponseTypes {
   'placement:query': PlacementAdvice;
   'profiles:rack': RackProfileView;
   'profiles:forecast': SiteForecast;
+  'grid:window': GridWindow;
   'routing:weights': RoutingWeights;
   'sources:list': SourcesView;
   'sources:test': SourceTestResult;

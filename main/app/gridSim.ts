@@ -1,6 +1,9 @@
-import { EXAMPLE_UTILITY, type GridRequirement, type Mitigation, type MitigationName } from '../../shared/domain/grid.js';
+import { EXAMPLE_UTILITY, type GridFigures, type GridRequirement, type Mitigation, type MitigationName } from '../../shared/domain/grid.js';
+
+export type { GridFigures } from '../../shared/domain/grid.js';
+export { gridFigures } from '../core/grid/figures.js';
 import { BUILTIN_MODELS } from '../core/models.js';
-import { bandStats, maxRamp, swings, welch } from '../core/grid/spectrum.js';
+import { gridFigures } from '../core/grid/figures.js';
 import { runSwings, type SwingRun, type SwingSite } from '../sim/gridSwings.js';
 
 /**
@@ -62,43 +65,6 @@ export function mitigationOf(name: MitigationName): Mitigation {
   if (name === 'none') return {};
   if (name === 'all') return ALL;
   return REMEDIES[name];
-}
-
-export interface GridFigures {
-  rampMaxMWps: number;
-  dynamicRangeMW: number;
-  bandEnergyPct: number;
-  bandRmsMW: number;
-  swingAmplitudeMW: number;
-  peakMW: number;
-  meanMW: number;
-  within: { ramp: boolean; dynamicRange: boolean; band: boolean };
-}
-
-const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
-
-/** The grid's view of a series (MW at fs Hz) against a requirement. */
-export function gridFigures(mw: Float32Array, fs: number, req: GridRequirement): GridFigures {
-  const psd = welch(mw, fs, 4096);
-  const band = bandStats(psd, req.band.loHz, req.band.hiHz);
-  const ramp = maxRamp(mw, fs, req.rampWindowS);
-  const sw = swings(mw, fs, req.rangeWindowS);
-  let peak = 0;
-  let sum = 0;
-  for (let i = 0; i < mw.length; i++) {
-    if (mw[i]! > peak) peak = mw[i]!;
-    sum += mw[i]!;
-  }
-  return {
-    rampMaxMWps: r4(ramp),
-    dynamicRangeMW: r4(sw.worst),
-    bandEnergyPct: Math.round(band.sharePct * 10) / 10,
-    bandRmsMW: r4(band.rms),
-    swingAmplitudeMW: r4(sw.median),
-    peakMW: r4(peak),
-    meanMW: r4(sum / Math.max(1, mw.length)),
-    within: { ramp: ramp <= req.rampMWps, dynamicRange: sw.worst <= req.dynamicRangeMW, band: band.sharePct <= req.band.maxSharePct },
-  };
 }
 
 export interface GridReport {

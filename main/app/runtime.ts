@@ -25,6 +25,8 @@ import { ControlService } from '../engine/control/service.js';
 import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
 import { createPlacement } from './placementApi.js';
+import { GridFeed } from './gridFeed.js';
+import type { MitigationName } from '../../shared/domain/grid.js';
 import { SaasLevers } from '../engine/control/saasLevers.js';
 import { RefusalAudit } from './refusalAudit.js';
 import { createIncidents } from './incidents.js';
@@ -81,6 +83,11 @@ export interface RuntimeOptions {
    * slack, SaaS instances reconfigured before caps, each change audited and shown on its row. Simulator only.
    */
   tapas?: boolean;
+  /**
+   * The grid view's source (`serve --grid-meter`): a simulated grid meter at 100 Hz on the training-swings site with
+   * that remedy; absent: the site's power from the engine at 1 Hz. Simulator only.
+   */
+  gridMeter?: MitigationName;
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator or a real fleet and the store. */
@@ -284,6 +291,9 @@ async function wire(
     sim.setRouting('slack');
     engine.addService(new SaasLevers(engine, { reconfigure: (r, rung) => sim.reconfigureRow(r, rung) }, audit, () => bus.emit('control:changed', control.summary())));
   }
+  // The grid view's feed: a simulated meter at the point of interconnection, or the engine's site power at 1 Hz.
+  const grid = new GridFeed({ meter: o.gridMeter && sim && !rp ? { mitigation: o.gridMeter, seed: o.seed ?? 1 } : null });
+  engine.addService(grid);
   // Drills: events started now (sim:inject) and library drills scored against the automatic controller (liveDrills.ts).
   const drills = createLiveDrills({ sim: rp ? null : sim, loaded: plant.loaded, seed: o.seed ?? plant.loaded?.scenario.seed ?? 1, engine, control, audit, dir: !rp && o.db && o.db !== ':memory:' ? join(dirname(o.db), 'drills') : null });
   if (!rp && sim) engine.addService(drills.service);
@@ -330,6 +340,7 @@ async function wire(
     audit: rp ? recordedAudit(rp.db) : audit,
     planner: createPlanner(),
     placement: createPlacement(!rp && readDb && writer && telemetryFile ? { file: telemetryFile, run, idle: () => writer.idle() } : null, rp ? 'a recording plays back: advise on the live site' : undefined),
+    grid,
     drill: drills.inject,
     drills: drills.api,
     sources: sourcesApi,

@@ -27,6 +27,9 @@ Usage:
       --speed X                simulated seconds per wall second (default 1)
       --tapas                  the simulator with TAPAS's levers beside the caps: SaaS requests routed toward thermal
                                and power slack, SaaS instances reconfigured (FP8, a smaller model) before caps
+      --grid-meter MITIGATION  the grid view's source: a simulated grid meter at 100 Hz on the training-swings site
+                               with that remedy (none|smoothing|burn|storage|stagger|all); default the site's
+                               power summed from the GPUs at 1 Hz (it cannot show the 0.5–20 Hz band)
       --token T                admin access token (default: random, or $HEADROOM_TOKEN)
       --operator-token T       operator token (default: random, or $HEADROOM_OPERATOR_TOKEN)
       --viewer-token T         read-only token (default: random, or $HEADROOM_VIEWER_TOKEN)
@@ -134,6 +137,7 @@ async function serve(args: string[]): Promise<void> {
       inventory: { type: 'string' },
       recording: { type: 'string' },
       tapas: { type: 'boolean', default: false },
+      'grid-meter': { type: 'string' },
       sources: { type: 'string' },
       certs: { type: 'string' },
       'cert-name': { type: 'string' },
@@ -158,6 +162,10 @@ async function serve(args: string[]): Promise<void> {
   if (anchorDir === undefined && (values['audit-anchor-records'] || values['audit-anchor-seconds'])) throw new UsageError('--audit-anchor-records and --audit-anchor-seconds need --audit-anchor DIR');
   if (anchorDir !== undefined && (values.recording || values.db === ':memory:')) throw new UsageError('--audit-anchor needs a control.db on disk: not with --recording or --db :memory:');
   if (values.recording && values.inventory) throw new UsageError('--recording plays back a file: it does not take --inventory');
+  const { MITIGATIONS } = await import('../../shared/domain/grid.js');
+  const gridMeter = values['grid-meter'] === undefined ? undefined : MITIGATIONS.find((m) => m === values['grid-meter']);
+  if (values['grid-meter'] !== undefined && !gridMeter) throw new UsageError(`--grid-meter must be one of ${MITIGATIONS.join(', ')}, got "${values['grid-meter']}"`);
+  if (gridMeter && (values.recording || values.inventory)) throw new UsageError('--grid-meter simulates a grid meter: not with --recording or --inventory');
   if (values.recording && values.alertmanager) throw new UsageError('--alertmanager sends live alerts: not with --recording');
   if (!values.inventory && (values.sources || values.certs || values['cert-name'] || values['lease-ms'])) {
     throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');
@@ -183,6 +191,7 @@ async function serve(args: string[]): Promise<void> {
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
     recording: values.recording,
     tapas: values.tapas,
+    ...(gridMeter ? { gridMeter } : {}),
     alertmanager,
     auditAnchor:
       anchorDir !== undefined

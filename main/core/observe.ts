@@ -24,6 +24,8 @@ export interface ObservedState extends SiteState {
   contingencyUnsafe?: readonly Contingency[];
   /** Problems of the configuration (core/configSanity.ts; a real fleet's agents report them; absent: none known). */
   configProblems?: readonly ConfigProblem[];
+  /** The grid limits crossed at the point of interconnection, in words (the grid feed; absent or empty: none). */
+  gridCrossed?: readonly string[];
   /** The site's meters against the model over a window (core/meters.ts); absent or null: no meters. */
   meters?: (windowS: number, thresholdPct: number) => { racks: Drift; rows: Drift } | null;
 }
@@ -150,6 +152,11 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
         for (const f of unreachableRows(t, s.rowBudgetKW)) {
           out.push({ rule, subject: { kind: 'row', id: f.id }, row: f.id, value: f.shedServers, unit: 'servers', summary: unreachableText(f) });
         }
+        break;
+      }
+      case 'gridLimit': {
+        const c = s.gridCrossed ?? [];
+        if (c.length > 0) out.push({ rule, subject: { kind: 'plant', id: 'grid connection' }, row: null, value: c.length, unit: 'limits', summary: `Grid limits crossed at the point of interconnection: ${c.join('; ')}` });
         break;
       }
       case 'meterDrift': {

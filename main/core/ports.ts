@@ -3,6 +3,7 @@ import type { RecordingNotes, SavedIncident } from '../../shared/domain/history.
 import type { ReplayInfo, ReplayJob, ReplayPolicy } from '../../shared/domain/replay.js';
 import type { SourceConfig, SourcesView, SourceTestResult } from '../../shared/domain/sources.js';
 import type { Actor, AuditKind, AuditQuery, AuditRecord } from '../../shared/domain/control.js';
+import type { GridWindow } from '../../shared/domain/grid.js';
 import type { PlacementAdvice, PlacementRequest, RackProfileView, SiteForecast } from '../../shared/domain/placement.js';
 import type { Alert } from '../../shared/domain/fleet.js';
 import type {
@@ -141,6 +142,11 @@ export interface PlacementApi {
   rackProfile(p: { rack: number; windowS: number }): Promise<RackProfileView>;
   /** Every rack's predicted pressure from the same history (its own query at a time). */
   forecast(p: { windowS: number }): Promise<SiteForecast>;
+}
+
+/** The grid view's feed (main/app/gridFeed.ts): the newest stretch of site power and its analysis. */
+export interface GridApi {
+  window(p: { seconds: number }): GridWindow;
 }
 
 export interface PlannerApi {

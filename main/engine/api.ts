@@ -6,7 +6,7 @@ import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
 import type { Engine } from './engine.js';
 import type { PlantWatch } from './plantWatch.js';
 import type { PlantView } from '../../shared/domain/plant.js';
-import { RefusalError, type DrillApi, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlacementApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
+import { RefusalError, type DrillApi, type GridApi, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlacementApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
 import { routingWeights, serverLayout, type ServerLayout } from '../core/routingWeights.js';
 
@@ -21,6 +21,8 @@ export interface HandlerDeps {
   planner: PlannerApi;
   /** TAPAS placement advice from stored history (main/app/placementApi.ts); absent: refused. */
   placement?: PlacementApi;
+  /** The grid view's feed (main/app/gridFeed.ts); absent: refused. */
+  grid?: GridApi;
   /** Start a drill event on the simulator now (throws RefusalError for an unknown row). */
   drill: (event: DrillEvent, reason: string, actor: Actor) => ResponseTypes['sim:inject'];
   /** Library drills, scored (main/app/liveDrills.ts). */
@@ -151,6 +153,10 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'routing:weights': () => {
       layout ??= serverLayout(engine.topology);
       return routingWeights(engine.topology, layout, { tMs: engine.nowMs, tempC: engine.live.tempC, rackInletC: engine.rackInletC, rowW: engine.controlRowW, rowBudgetKW: engine.rowBudgetKW });
+    },
+    'grid:window': (p) => {
+      if (!d.grid) throw new RefusalError('no grid feed in this console');
+      return d.grid.window(p);
     },
     'placement:query': (p) => {
       if (!d.placement) throw new RefusalError('placement advice needs stored history (start with --db)');

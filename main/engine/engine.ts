@@ -81,6 +81,8 @@ export class Engine {
   contingencyUnsafe: readonly Contingency[] = [];
   /** What is wrong with the configuration (a real fleet's SourceManager sets it): the configSanity alert reads it. */
   configProblems: readonly ConfigProblem[] = [];
+  /** The grid limits crossed at the point of interconnection (the grid feed sets it): the gridLimit alert reads it. */
+  gridCrossed: readonly string[] = [];
   /** Plant devices out by failure and the rows whose budget each lowered (PlantWatch sets it): plantOut reads it. */
   plantOut: readonly PlantOut[] = [];
   /** Per row, a lever other than caps in force (TAPAS's SaaS levers set it; the control summary shows it); null: none. */
@@ -235,6 +237,7 @@ export class Engine {
       storeDrops: this.storeDrops.current,
       contingencyUnsafe: this.contingencyUnsafe,
       configProblems: this.configProblems,
+      gridCrossed: this.gridCrossed,
       meters: (windowS, thresholdPct) => this.meters.drift(this.nowMs, windowS * 1000, thresholdPct),
       rackInletC: this.rackInletC,
       rackLoopSupplyC: this.rackLoopSupplyC,

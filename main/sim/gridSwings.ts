@@ -48,116 +48,179 @@ export interface SwingRun {
   storage: { minSocPct: number; maxSocPct: number; endSocPct: number; cycledMWh: number } | null;
 }
 
-export function runSwings(site: SwingSite, mitigation: Mitigation, durationS: number, o: { stepS?: number; seed?: number; onProgress?: (done: number, total: number) => void } = {}): SwingRun {
-  const dt = o.stepS ?? 0.01;
-  const steps = Math.round(durationS / dt);
-  const m = site.model;
-  const tdp = m.maxLimitW;
-  const { smoothing, burn, storage, stagger } = mitigation;
-  const J = site.jobs.length;
-  const base = o.seed ?? 1;
-  const sims = site.jobs.map((j, k) => newSim(j, k, base, stagger ? (k * j.checkpointEveryS) / Math.max(1, J) : 0));
-  const done = new Array<number>(J).fill(0);
-  const rate = site.jobs.map(() => new Float64Array(1).fill(1));
-  const act = site.jobs.map(() => new Float64Array(1));
-  const mem = site.jobs.map(() => new Float64Array(1));
-  const pOut = new Float64Array(J).fill(m.idleW);
-  const lowFor = new Float64Array(J);
-  const startedAt = site.jobs.map((j) => j.startS);
-  const failed = new Uint8Array(J);
-  const gridMW = new Float32Array(steps);
-  const loadMW = new Float32Array(steps);
-  const gpus = site.jobs.reduce((s, j) => s + j.gpus, 0);
-  const cap = storage ? storage.joulesPerGpu * gpus : 0;
-  const pMax = storage ? storage.wattsPerGpu * gpus : 0;
-  const eta = storage ? Math.sqrt(storage.roundTripEfficiency) : 1;
-  let soc = cap / 2;
-  let minSoc = soc;
-  let maxSoc = soc;
-  let cycledJ = 0;
-  let avg = NaN;
-  let drawn = NaN;
-  let energyJ = 0;
-  const every = Math.max(1, Math.floor(steps / 100));
+/**
+ * The site stepped one sample at a time (`step()`: the next `stepS`), for runs (runSwings) and for a live simulated
+ * grid meter (main/app/gridFeed.ts) that keeps pace with the engine's clock. After a step: `gridW` (after storage),
+ * `loadW`, and per job `jobW` (its GPUs and servers).
+ */
+export class SwingSim {
+  readonly dt: number;
+  /** Steps taken; the time of the next one is i · dt. */
+  i = 0;
+  gridW = 0;
+  loadW = 0;
+  readonly jobW: Float64Array;
+  energyJ = 0;
+  private readonly sims: TrainingJobSim<SwingJob>[];
+  private readonly done: number[];
+  private readonly rate: Float64Array[];
+  private readonly act: Float64Array[];
+  private readonly mem: Float64Array[];
+  private readonly pOut: Float64Array;
+  private readonly lowFor: Float64Array;
+  private readonly startedAt: number[];
+  private readonly failed: Uint8Array;
+  private readonly gpus: number;
+  private readonly cap: number;
+  private readonly pMax: number;
+  private readonly eta: number;
+  private soc: number;
+  minSoc: number;
+  maxSoc: number;
+  cycledJ = 0;
+  private avg = NaN;
+  private drawn = NaN;
+  private readonly seed: number;
 
-  for (let i = 0; i < steps; i++) {
-    const t = i * dt;
+  constructor(
+    readonly site: SwingSite,
+    readonly mitigation: Mitigation,
+    o: { stepS?: number; seed?: number } = {},
+  ) {
+    this.dt = o.stepS ?? 0.01;
+    const J = site.jobs.length;
+    const seed = o.seed ?? 1;
+    const stagger = mitigation.stagger;
+    this.sims = site.jobs.map((j, k) => newSim(j, k, seed, stagger ? (k * j.checkpointEveryS) / Math.max(1, J) : 0));
+    this.done = new Array<number>(J).fill(0);
+    this.rate = site.jobs.map(() => new Float64Array(1).fill(1));
+    this.act = site.jobs.map(() => new Float64Array(1));
+    this.mem = site.jobs.map(() => new Float64Array(1));
+    this.pOut = new Float64Array(J).fill(site.model.idleW);
+    this.lowFor = new Float64Array(J);
+    this.startedAt = site.jobs.map((j) => j.startS);
+    this.failed = new Uint8Array(J);
+    this.jobW = new Float64Array(J);
+    this.gpus = site.jobs.reduce((s, j) => s + j.gpus, 0);
+    const st = mitigation.storage;
+    this.cap = st ? st.joulesPerGpu * this.gpus : 0;
+    this.pMax = st ? st.wattsPerGpu * this.gpus : 0;
+    this.eta = st ? Math.sqrt(st.roundTripEfficiency) : 1;
+    this.soc = this.cap / 2;
+    this.minSoc = this.soc;
+    this.maxSoc = this.soc;
+    this.seed = seed;
+  }
+
+  step(): void {
+    const { site, dt } = this;
+    const m = site.model;
+    const tdp = m.maxLimitW;
+    const { smoothing, burn, storage, stagger } = this.mitigation;
+    const t = this.i * dt;
     let load = 0;
-    for (let k = 0; k < J; k++) {
+    for (let k = 0; k < site.jobs.length; k++) {
       const j = site.jobs[k]!;
-      if (!failed[k] && j.failAtS !== undefined && t >= j.failAtS) {
-        failed[k] = 1;
-        done[k]! += sims[k]!.iterations;
+      if (!this.failed[k] && j.failAtS !== undefined && t >= j.failAtS) {
+        this.failed[k] = 1;
+        this.done[k]! += this.sims[k]!.iterations;
         const restartS = j.failAtS + (j.restartAfterS ?? 60);
-        sims[k] = newSim({ ...j, startS: restartS }, k, base + 1000, 0);
-        startedAt[k] = restartS;
+        this.sims[k] = newSim({ ...j, startS: restartS }, k, this.seed + 1000, 0);
+        this.startedAt[k] = restartS;
       }
-      const sim = sims[k]!;
-      sim.step(t, dt, rate[k]!, act[k]!, mem[k]!);
+      const sim = this.sims[k]!;
+      sim.step(t, dt, this.rate[k]!, this.act[k]!, this.mem[k]!);
       const running = sim.started;
-      const demand = running ? powerAt(m, act[k]![0]!, m.maxClockMHz) : m.idleW;
+      const demand = running ? powerAt(m, this.act[k]![0]!, m.maxClockMHz) : m.idleW;
       // A controlled ramp: the job's GPUs may rise to idle + f · (TDP − idle), f over rampS from its start.
-      const f = stagger && running ? Math.min(1, Math.max(0, (t - startedAt[k]!) / stagger.rampS)) : 1;
+      const f = stagger && running ? Math.min(1, Math.max(0, (t - this.startedAt[k]!) / stagger.rampS)) : 1;
       const ceiling = m.idleW + f * (tdp - m.idleW);
       let target = Math.min(demand, ceiling);
       if (burn && running) target = Math.max(target, Math.min(ceiling, (burn.floorPct / 100) * tdp));
       let p = target;
       if (smoothing) {
         if (running) target = Math.max(target, Math.min(ceiling, (smoothing.floorPct / 100) * tdp));
-        const prev = pOut[k]!;
+        const prev = this.pOut[k]!;
         if (target >= prev) {
           p = Math.min(target, prev + smoothing.rampUpWps * dt);
-          lowFor[k] = 0;
+          this.lowFor[k] = 0;
         } else {
-          lowFor[k]! += dt;
-          p = lowFor[k]! * 1000 >= smoothing.hysteresisMs ? Math.max(target, prev - smoothing.rampDownWps * dt) : prev;
+          this.lowFor[k]! += dt;
+          p = this.lowFor[k]! * 1000 >= smoothing.hysteresisMs ? Math.max(target, prev - smoothing.rampDownWps * dt) : prev;
         }
       }
-      pOut[k] = p;
+      this.pOut[k] = p;
       // Pace of the next step's compute: the share of its demanded dynamic power it gets.
       const want = demand - m.idleW;
-      rate[k]![0] = want > 1 ? Math.min(1, Math.max(1e-3, (Math.min(p, ceiling) - m.idleW) / want)) : 1;
+      this.rate[k]![0] = want > 1 ? Math.min(1, Math.max(1e-3, (Math.min(p, ceiling) - m.idleW) / want)) : 1;
       const util = Math.min(1, Math.max(0, (p - m.idleW) / (tdp - m.idleW)));
       const servers = Math.ceil(j.gpus / site.gpusPerServer);
-      load += j.gpus * p + servers * (site.serverIdleW + site.serverActiveW * util);
+      const w = j.gpus * p + servers * (site.serverIdleW + site.serverActiveW * util);
+      this.jobW[k] = w;
+      load += w;
     }
     let grid = load;
     if (storage) {
-      avg = Number.isNaN(avg) ? load : avg + ((load - avg) * dt) / storage.tauS;
-      // The grid follows the average, nudged toward half charge over four time constants.
-      let want = avg - (soc - cap / 2) / (4 * storage.tauS);
-      if (storage.gridRampWpsPerGpu > 0 && !Number.isNaN(drawn)) {
-        const step = storage.gridRampWpsPerGpu * gpus * dt;
-        want = Math.max(drawn - step, Math.min(drawn + step, want));
+      const { cap, pMax, eta } = this;
+      this.avg = Number.isNaN(this.avg) ? load : this.avg + ((load - this.avg) * dt) / storage.tauS;
+      // The grid follows the average, nudged toward half charge over four time constants, slewed at its limit.
+      let want = this.avg - (this.soc - cap / 2) / (4 * storage.tauS);
+      if (storage.gridRampWpsPerGpu > 0 && !Number.isNaN(this.drawn)) {
+        const slew = storage.gridRampWpsPerGpu * this.gpus * dt;
+        want = Math.max(this.drawn - slew, Math.min(this.drawn + slew, want));
       }
       let b = Math.max(-pMax, Math.min(pMax, load - want));
-      if (b > 0) b = Math.max(0, Math.min(b, ((soc - storage.socMin * cap) * eta) / dt));
-      else b = Math.min(0, Math.max(b, -((storage.socMax * cap - soc) / eta) / dt));
+      if (b > 0) b = Math.max(0, Math.min(b, ((this.soc - storage.socMin * cap) * eta) / dt));
+      else b = Math.min(0, Math.max(b, -((storage.socMax * cap - this.soc) / eta) / dt));
       // Discharging draws b / η from the store; charging puts η · |b| in.
-      if (b > 0) soc -= (b * dt) / eta;
-      else soc += -b * dt * eta;
-      cycledJ += Math.abs(b) * dt;
-      if (soc < minSoc) minSoc = soc;
-      if (soc > maxSoc) maxSoc = soc;
+      if (b > 0) this.soc -= (b * dt) / eta;
+      else this.soc += -b * dt * eta;
+      this.cycledJ += Math.abs(b) * dt;
+      if (this.soc < this.minSoc) this.minSoc = this.soc;
+      if (this.soc > this.maxSoc) this.maxSoc = this.soc;
       grid = load - b;
-      drawn = grid;
+      this.drawn = grid;
     }
-    energyJ += grid * dt;
-    gridMW[i] = grid / 1e6;
-    loadMW[i] = load / 1e6;
+    this.energyJ += grid * dt;
+    this.gridW = grid;
+    this.loadW = load;
+    this.i++;
+  }
+
+  /** Iterations each job has completed so far (across a restart). */
+  iterations(): number[] {
+    return this.sims.map((s, k) => this.done[k]! + s.iterations);
+  }
+
+  storageState(): SwingRun['storage'] {
+    if (!this.mitigation.storage) return null;
+    const cap = this.cap;
+    return { minSocPct: Math.round((this.minSoc / cap) * 1000) / 10, maxSocPct: Math.round((this.maxSoc / cap) * 1000) / 10, endSocPct: (this.soc / cap) * 100, cycledMWh: this.cycledJ / 3.6e9 };
+  }
+}
+
+export function runSwings(site: SwingSite, mitigation: Mitigation, durationS: number, o: { stepS?: number; seed?: number; onProgress?: (done: number, total: number) => void } = {}): SwingRun {
+  const sim = new SwingSim(site, mitigation, o);
+  const steps = Math.round(durationS / sim.dt);
+  const gridMW = new Float32Array(steps);
+  const loadMW = new Float32Array(steps);
+  const every = Math.max(1, Math.floor(steps / 100));
+  for (let i = 0; i < steps; i++) {
+    sim.step();
+    gridMW[i] = sim.gridW / 1e6;
+    loadMW[i] = sim.loadW / 1e6;
     if (o.onProgress && i % every === 0) o.onProgress(i, steps);
   }
   o.onProgress?.(steps, steps);
-  const iterations = sims.map((s, k) => done[k]! + s.iterations);
-  const workGpuS = site.jobs.reduce((s, j, k) => s + j.gpus * j.periodS * iterations[k]!, 0);
+  const iterations = sim.iterations();
   return {
-    fs: 1 / dt,
+    fs: 1 / sim.dt,
     gridMW,
     loadMW,
     iterations,
-    workGpuS,
-    energyMWh: energyJ / 3.6e9,
-    storage: storage ? { minSocPct: Math.round((minSoc / cap) * 1000) / 10, maxSocPct: Math.round((maxSoc / cap) * 1000) / 10, endSocPct: (soc / cap) * 100, cycledMWh: cycledJ / 3.6e9 } : null,
+    workGpuS: site.jobs.reduce((s, j, k) => s + j.gpus * j.periodS * iterations[k]!, 0),
+    energyMWh: sim.energyJ / 3.6e9,
+    storage: sim.storageState(),
   };
 }
 

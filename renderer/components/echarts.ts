@@ -7,13 +7,14 @@ import {
   DatasetComponent,
   GridComponent,
   LegendComponent,
+  MarkAreaComponent,
   MarkLineComponent,
   TitleComponent,
   TooltipComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, DataZoomComponent, DatasetComponent, MarkLineComponent, TitleComponent, AxisPointerComponent, CanvasRenderer]);
+echarts.use([LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, DataZoomComponent, DatasetComponent, MarkLineComponent, MarkAreaComponent, TitleComponent, AxisPointerComponent, CanvasRenderer]);
 
 export { echarts };
 export type EChartsInstance = ReturnType<typeof echarts.init>;

@@ -194,6 +194,19 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     keepFiringForS: z.number().min(0).default(0),
     refireAfterS,
   }),
+  z.object({
+    id: z.string().min(1),
+    /**
+     * The site's power at the point of interconnection crossed a limit of the grid requirement over the grid view's
+     * analysis window (main/app/gridFeed.ts: ramp, swing within the range window, energy share in the critical band).
+     * One alert for the connection, its summary naming each limit crossed.
+     */
+    kind: z.literal('gridLimit'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(30),
+    refireAfterS,
+  }),
 ]);
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
@@ -221,4 +234,6 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { id: 'configSanity', kind: 'configSanity', severity: 'warning', forS: 0, keepFiringForS: 0 },
   { id: 'meterDrift', kind: 'meterDrift', thresholdPct: 10, windowS: 60, severity: 'warning', forS: 60, keepFiringForS: 30 },
   { id: 'budgetUnreachable', kind: 'budgetUnreachable', severity: 'critical', forS: 0, keepFiringForS: 0 },
+  // The grid's limits (utility requirement, shared/domain/grid.ts): a crossing notifies at most every 30 min.
+  { id: 'gridLimit', kind: 'gridLimit', severity: 'warning', forS: 0, keepFiringForS: 30, refireAfterS: 1800 },
 ];

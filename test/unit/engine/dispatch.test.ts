@@ -54,6 +54,7 @@ const validPayloads: Record<string, unknown> = {
   'placement:query': { gpus: 64 },
   'profiles:rack': { rack: 3 },
   'profiles:forecast': {},
+  'grid:window': { seconds: 30 },
   'routing:weights': {},
 };
 

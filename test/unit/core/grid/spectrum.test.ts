@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bandStats, maxRamp, swings, welch } from '../../../../main/core/grid/spectrum.js';
+import { gridFigures } from '../../../../main/core/grid/figures.js';
+import { EXAMPLE_UTILITY } from '../../../../shared/domain/grid.js';
 
 const FS = 100;
 const series = (seconds: number, f: (t: number) => number) => Float64Array.from({ length: seconds * FS }, (_, i) => f(i / FS));
@@ -51,5 +53,18 @@ describe('what a utility judges in a power series', () => {
     expect(s.median).toBeCloseTo(0.5, 9);
     expect(s.worst).toBeCloseTo(1.25, 9);
     expect(swings(new Float64Array(500).fill(2), FS, 1)).toEqual({ worst: 0, median: 0 });
+  });
+});
+
+describe('the figures against a requirement', () => {
+  it('a swinging site crosses the band limit; a flat one with a tiny in-band ripple does not, though all its fluctuation is in band', () => {
+    const swinging = gridFigures(Float32Array.from(series(300, (t) => 1.2 + 0.3 * Math.sign(Math.sin(Math.PI * t)))), FS, EXAMPLE_UTILITY);
+    expect(swinging.bandEnergyPct).toBeGreaterThan(90);
+    expect(swinging.within).toEqual({ ramp: false, dynamicRange: false, band: false });
+    const flat = gridFigures(Float32Array.from(series(300, (t) => 1.2 + 0.003 * Math.sin(2 * Math.PI * t))), FS, EXAMPLE_UTILITY);
+    expect(flat.bandEnergyPct).toBeGreaterThan(90);
+    expect(flat.bandRmsMW).toBeLessThan(EXAMPLE_UTILITY.band.minRmsMW);
+    expect(flat.within).toEqual({ ramp: true, dynamicRange: true, band: true });
+    expect(flat.meanMW).toBeCloseTo(1.2, 3);
   });
 });

@@ -1,0 +1,161 @@
+import { EXAMPLE_UTILITY, type GridRequirement, type GridSource, type GridWindow, type MitigationName } from '../../shared/domain/grid.js';
+import { gridFigures } from '../core/grid/figures.js';
+import { bandStats, welch } from '../core/grid/spectrum.js';
+import type { GridApi } from '../core/ports.js';
+import type { Engine, TickService } from '../engine/engine.js';
+import { SwingSim } from '../sim/gridSwings.js';
+import { mitigationOf, trainingSwingsSite } from './gridSim.js';
+
+/** What the analysis gives (the window's series are added per request). */
+type Analysis = Omit<GridWindow, 'siteMW' | 'rampMWps' | 'tEndMs'>;
+
+/** The longest stretch kept and shown (s). */
+export const GRID_KEEP_S = 600;
+/** The analysis (figures, spectrum, contributors, the gridLimit alert) covers the last this many seconds. */
+export const GRID_ANALYSIS_S = 120;
+/** At most this many spectrum points go to the view (log-spaced). */
+const SPECTRUM_POINTS = 300;
+/** Re-analyse at most this often (wall ms) and after at least a second of new samples. */
+const ANALYSE_EVERY_MS = 500;
+
+/**
+ * The grid view's feed (issue 15; `grid:window`), an engine service. Its source is either
+ *  - a **simulated grid meter** (`serve --grid-meter sim`): the training-swings site (main/sim/gridSwings.ts) stepped
+ *    at 10 ms in step with the engine's clock, with a remedy; per job its own power too (the contributors);
+ *  - or the **engine's site power** at 1 Hz (any run): honest about what it is — the sum of per-GPU readings, ~1 s
+ *    averages, which cannot show anything above 0.5 Hz.
+ * It keeps the last GRID_KEEP_S in rings, analyses the last GRID_ANALYSIS_S against the requirement (throttled), and
+ * sets `engine.gridCrossed` for the gridLimit alert.
+ */
+export class GridFeed implements TickService, GridApi {
+  readonly source: GridSource;
+  private readonly fs: number;
+  private readonly cap: number;
+  private readonly site: Float32Array;
+  private readonly jobs: Float32Array[];
+  private readonly jobIds: Array<{ id: string; gpus: number }>;
+  private count = 0;
+  private head = 0;
+  private tEndMs = 0;
+  private meter: SwingSim | null;
+  /** Engine time (ms) at the meter's step 0. */
+  private meterT0Ms = NaN;
+  private analysed: { wallMs: number; tEndMs: number; result: Analysis } | null = null;
+
+  constructor(
+    o: { meter: { mitigation: MitigationName; seed?: number } | null; requirement?: GridRequirement; analyseEveryMs?: number },
+    private readonly requirement = o.requirement ?? EXAMPLE_UTILITY,
+    private readonly mitigation: MitigationName | null = o.meter?.mitigation ?? null,
+    private readonly analyseEveryMs = o.analyseEveryMs ?? ANALYSE_EVERY_MS,
+  ) {
+    if (o.meter) {
+      const site = trainingSwingsSite();
+      this.meter = new SwingSim(site, mitigationOf(o.meter.mitigation), { seed: o.meter.seed ?? 1 });
+      this.fs = Math.round(1 / this.meter.dt);
+      this.jobIds = site.jobs.map((j) => ({ id: j.id, gpus: j.gpus }));
+      this.source = { kind: 'sim-meter', rateHz: this.fs, label: `simulated grid meter at the point of interconnection, ${this.fs} Hz (training-swings site, ${o.meter.mitigation})`, resolves: `0–${this.fs / 2} Hz: every band the requirement names` };
+    } else {
+      this.meter = null;
+      this.fs = 1;
+      this.jobIds = [];
+      this.source = { kind: 'engine', rateHz: 1, label: 'site power summed from per-GPU readings, 1 Hz (each ~1 s averages, not time-synchronised)', resolves: 'below 0.5 Hz only: the 0.5–20 Hz part of the band needs a grid meter' };
+    }
+    this.cap = GRID_KEEP_S * this.fs;
+    this.site = new Float32Array(this.cap);
+    this.jobs = this.jobIds.map(() => new Float32Array(this.cap));
+  }
+
+  private push(mw: number, jobMW?: ArrayLike<number>): void {
+    this.site[this.head] = mw;
+    if (jobMW) for (let k = 0; k < this.jobs.length; k++) this.jobs[k]![this.head] = jobMW[k]!;
+    this.head = (this.head + 1) % this.cap;
+    if (this.count < this.cap) this.count++;
+  }
+
+  onTick(engine: Engine, nowMs: number): void {
+    const m = this.meter;
+    if (!m) {
+      this.push(engine.agg.siteW / 1e6);
+      this.tEndMs = nowMs;
+    } else {
+      if (Number.isNaN(this.meterT0Ms)) this.meterT0Ms = nowMs;
+      const stepMs = m.dt * 1000;
+      // Catch up with the engine's clock; past a whole kept window behind, skip ahead (nothing older is shown).
+      let due = Math.floor((nowMs - this.meterT0Ms) / stepMs) - m.i;
+      if (due > this.cap) {
+        this.meterT0Ms += (due - this.cap) * stepMs;
+        due = this.cap;
+      }
+      const jobMW = new Float64Array(this.jobs.length);
+      for (let n = 0; n < due; n++) {
+        m.step();
+        for (let k = 0; k < jobMW.length; k++) jobMW[k] = m.jobW[k]! / 1e6;
+        this.push(m.gridW / 1e6, jobMW);
+      }
+      this.tEndMs = this.meterT0Ms + m.i * stepMs;
+    }
+    const a = this.analyse();
+    engine.gridCrossed = a ? a.crossed : [];
+  }
+
+  /** The last n samples of a ring, oldest first. */
+  private last(ring: Float32Array, n: number): Float32Array {
+    const out = new Float32Array(n);
+    const start = (this.head - n + this.cap) % this.cap;
+    for (let i = 0; i < n; i++) out[i] = ring[(start + i) % this.cap]!;
+    return out;
+  }
+
+  private analyse(): Analysis | null {
+    if (this.count < 2 * this.fs) return this.analysed?.result ?? null;
+    const now = performance.now();
+    const prev = this.analysed;
+    if (prev && (now - prev.wallMs < this.analyseEveryMs || this.tEndMs - prev.tEndMs < 1000)) return prev.result;
+    const n = Math.min(this.count, GRID_ANALYSIS_S * this.fs);
+    const x = this.last(this.site, n);
+    const req = this.requirement;
+    const figures = gridFigures(x, this.fs, req);
+    const psd = welch(x, this.fs, 4096);
+    const spectrum = { hz: [] as number[], psd: [] as number[] };
+    const bins = psd.psd.length - 1;
+    let lastK = 0;
+    for (let i = 0; i < SPECTRUM_POINTS; i++) {
+      const k = Math.round(Math.exp((Math.log(bins) * (i + 1)) / SPECTRUM_POINTS));
+      if (k <= lastK) continue;
+      lastK = k;
+      spectrum.hz.push(Math.round(k * psd.df * 1e4) / 1e4);
+      spectrum.psd.push(psd.psd[k]!);
+    }
+    const per = this.jobs.map((ring) => bandStats(welch(this.last(ring, n), this.fs, 4096), req.band.loHz, req.band.hiHz).band);
+    const sum = per.reduce((s, e) => s + e, 0);
+    const contributors = this.jobIds
+      .map((j, k) => ({ id: j.id, gpus: j.gpus, bandRmsMW: Math.round(Math.sqrt(per[k]!) * 1e4) / 1e4, sharePct: sum > 0 ? Math.round((per[k]! / sum) * 1000) / 10 : 0 }))
+      .sort((a, b) => b.bandRmsMW - a.bandRmsMW);
+    const crossed: string[] = [];
+    if (!figures.within.ramp) crossed.push(`ramp ${figures.rampMaxMWps} MW/s over ${req.rampWindowS} s, limit ${req.rampMWps}`);
+    if (!figures.within.dynamicRange) crossed.push(`swing ${figures.dynamicRangeMW} MW within ${req.rangeWindowS} s, limit ${req.dynamicRangeMW}`);
+    if (!figures.within.band) crossed.push(`${figures.bandEnergyPct} % of the energy in ${req.band.loHz}–${req.band.hiHz} Hz, limit ${req.band.maxSharePct} %`);
+    const result = { source: this.source, requirement: req, mitigation: this.mitigation, fs: this.fs, analysisS: n / this.fs, figures, spectrum, contributors, crossed };
+    this.analysed = { wallMs: now, tEndMs: this.tEndMs, result };
+    return result;
+  }
+
+  window(p: { seconds: number }): GridWindow {
+    const n = Math.min(this.count, Math.max(1, Math.round(p.seconds * this.fs)));
+    const x = this.last(this.site, n);
+    const w = Math.max(1, Math.round(this.requirement.rampWindowS * this.fs));
+    const rampMWps: Array<number | null> = Array.from(x, (v, i) => (i >= w ? Math.round((Math.abs(v - x[i - w]!) / this.requirement.rampWindowS) * 1e4) / 1e4 : null));
+    const a = this.analyse() ?? {
+      source: this.source,
+      requirement: this.requirement,
+      mitigation: this.mitigation,
+      fs: this.fs,
+      analysisS: 0,
+      figures: gridFigures(x, this.fs, this.requirement),
+      spectrum: { hz: [], psd: [] },
+      contributors: [],
+      crossed: [],
+    };
+    return { ...a, tEndMs: this.tEndMs, siteMW: Array.from(x, (v) => Math.round(v * 1e5) / 1e5), rampMWps };
+  }
+}
