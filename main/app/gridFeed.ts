@@ -19,7 +19,9 @@ const SPECTRUM_POINTS = 300;
 const ANALYSE_EVERY_MS = 500;
 
 /**
- * The grid view's feed (issue 15; `grid:window`), an engine service. Its source is either
+ * The grid view's feed (issue 15; `grid:window`), an engine service. Its source is one of
+ *  - a **grid meter** (`serve --grid-meter modbus://…`, main/sources/gridMeter.ts): its readings, time-stamped on the
+ *    console's clock, are put on an even grid at its poll rate (`sample`), the last value held over a gap;
  *  - a **simulated grid meter** (`serve --grid-meter sim`): the training-swings site (main/sim/gridSwings.ts) stepped
  *    at 10 ms in step with the engine's clock, with a remedy; per job its own power too (the contributors);
  *  - or the **engine's site power** at 1 Hz (any run): honest about what it is — the sum of per-GPU readings, ~1 s
@@ -38,17 +40,33 @@ export class GridFeed implements TickService, GridApi {
   private head = 0;
   private tEndMs = 0;
   private meter: SwingSim | null;
-  /** Engine time (ms) at the meter's step 0. */
+  /** Engine time (ms) at the meter's step 0; for a real meter, the console time of its first slot. */
   private meterT0Ms = NaN;
+  private readonly external: { hz: number; label: string; connected: () => boolean } | null = null;
+  /** A real meter's last slot written, and the slots held over gaps (per slot, 1 = held). */
+  private lastSlot = -1;
+  private readonly held: Uint8Array = new Uint8Array(0);
   private analysed: { wallMs: number; tEndMs: number; result: Analysis } | null = null;
 
   constructor(
-    o: { meter: { mitigation: MitigationName; seed?: number } | null; requirement?: GridRequirement; analyseEveryMs?: number },
+    o: {
+      meter: { mitigation: MitigationName; seed?: number } | null;
+      /** A real meter pushing readings through `sample` (its rate, what it is, whether it is connected). */
+      external?: { hz: number; label: string; connected: () => boolean };
+      requirement?: GridRequirement;
+      analyseEveryMs?: number;
+    },
     private readonly requirement = o.requirement ?? EXAMPLE_UTILITY,
     private readonly mitigation: MitigationName | null = o.meter?.mitigation ?? null,
     private readonly analyseEveryMs = o.analyseEveryMs ?? ANALYSE_EVERY_MS,
   ) {
-    if (o.meter) {
+    if (o.external) {
+      this.meter = null;
+      this.fs = o.external.hz;
+      this.jobIds = [];
+      this.external = o.external;
+      this.source = { kind: 'meter', rateHz: this.fs, label: o.external.label, resolves: `0–${this.fs / 2} Hz${this.fs / 2 < this.requirement.band.hiHz ? ` (the band above ${this.fs / 2} Hz needs a faster meter)` : ''}` };
+    } else if (o.meter) {
       const site = trainingSwingsSite();
       this.meter = new SwingSim(site, mitigationOf(o.meter.mitigation), { seed: o.meter.seed ?? 1 });
       this.fs = Math.round(1 / this.meter.dt);
@@ -62,19 +80,52 @@ export class GridFeed implements TickService, GridApi {
     }
     this.cap = GRID_KEEP_S * this.fs;
     this.site = new Float32Array(this.cap);
+    this.held = new Uint8Array(this.cap);
     this.jobs = this.jobIds.map(() => new Float32Array(this.cap));
   }
 
-  private push(mw: number, jobMW?: ArrayLike<number>): void {
+  private heldCount = 0;
+
+  private push(mw: number, jobMW?: ArrayLike<number>, held = 0): void {
+    this.heldCount += held - this.held[this.head]!;
+    this.held[this.head] = held;
     this.site[this.head] = mw;
     if (jobMW) for (let k = 0; k < this.jobs.length; k++) this.jobs[k]![this.head] = jobMW[k]!;
     this.head = (this.head + 1) % this.cap;
     if (this.count < this.cap) this.count++;
   }
 
+  /**
+   * A real meter's reading at console time tMs: it lands in its slot of the even grid at the meter's rate; slots
+   * skipped since the last reading hold that reading's value (counted as held); a second reading in a slot replaces
+   * the first; one older than the last slot is dropped.
+   */
+  sample(tMs: number, mw: number): void {
+    if (!this.external) return;
+    if (Number.isNaN(this.meterT0Ms)) this.meterT0Ms = tMs;
+    const slot = Math.floor(((tMs - this.meterT0Ms) * this.fs) / 1000);
+    if (slot < this.lastSlot) return;
+    if (slot === this.lastSlot) this.site[(this.head - 1 + this.cap) % this.cap] = mw;
+    else {
+      const prev = this.count ? this.site[(this.head - 1 + this.cap) % this.cap]! : mw;
+      // A long silence: at most the kept window is filled.
+      for (let s = Math.max(this.lastSlot + 1, slot - this.cap); s < slot; s++) this.push(prev, undefined, 1);
+      this.push(mw);
+      this.lastSlot = slot;
+    }
+    this.tEndMs = this.meterT0Ms + (this.lastSlot * 1000) / this.fs;
+  }
+
+  /** The source now (a real meter's held slots and connection change). */
+  private describeSource(): GridSource {
+    return this.external ? { ...this.source, gapsHeld: this.heldCount, connected: this.external.connected() } : this.source;
+  }
+
   onTick(engine: Engine, nowMs: number): void {
     const m = this.meter;
-    if (!m) {
+    if (this.external) {
+      // Its readings arrive on their own (sample); the tick only analyses.
+    } else if (!m) {
       this.push(engine.agg.siteW / 1e6);
       this.tEndMs = nowMs;
     } else {
@@ -135,7 +186,7 @@ export class GridFeed implements TickService, GridApi {
     if (!figures.within.ramp) crossed.push(`ramp ${figures.rampMaxMWps} MW/s over ${req.rampWindowS} s, limit ${req.rampMWps}`);
     if (!figures.within.dynamicRange) crossed.push(`swing ${figures.dynamicRangeMW} MW within ${req.rangeWindowS} s, limit ${req.dynamicRangeMW}`);
     if (!figures.within.band) crossed.push(`${figures.bandEnergyPct} % of the energy in ${req.band.loHz}–${req.band.hiHz} Hz, limit ${req.band.maxSharePct} %`);
-    const result = { source: this.source, requirement: req, mitigation: this.mitigation, fs: this.fs, analysisS: n / this.fs, figures, spectrum, contributors, crossed };
+    const result = { source: this.describeSource(), requirement: req, mitigation: this.mitigation, fs: this.fs, analysisS: n / this.fs, figures, spectrum, contributors, crossed };
     this.analysed = { wallMs: now, tEndMs: this.tEndMs, result };
     return result;
   }
@@ -146,7 +197,7 @@ export class GridFeed implements TickService, GridApi {
     const w = Math.max(1, Math.round(this.requirement.rampWindowS * this.fs));
     const rampMWps: Array<number | null> = Array.from(x, (v, i) => (i >= w ? Math.round((Math.abs(v - x[i - w]!) / this.requirement.rampWindowS) * 1e4) / 1e4 : null));
     const a = this.analyse() ?? {
-      source: this.source,
+      source: this.describeSource(),
       requirement: this.requirement,
       mitigation: this.mitigation,
       fs: this.fs,
@@ -156,6 +207,6 @@ export class GridFeed implements TickService, GridApi {
       contributors: [],
       crossed: [],
     };
-    return { ...a, tEndMs: this.tEndMs, siteMW: Array.from(x, (v) => Math.round(v * 1e5) / 1e5), rampMWps };
+    return { ...a, source: this.describeSource(), tEndMs: this.tEndMs, siteMW: Array.from(x, (v) => Math.round(v * 1e5) / 1e5), rampMWps };
   }
 }

@@ -26,6 +26,7 @@ import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
 import { createPlacement } from './placementApi.js';
 import { GridFeed } from './gridFeed.js';
+import { describeGridMeter, ModbusGridMeter, type GridMeterSpec } from '../sources/gridMeter.js';
 import type { MitigationName } from '../../shared/domain/grid.js';
 import { SaasLevers } from '../engine/control/saasLevers.js';
 import { RefusalAudit } from './refusalAudit.js';
@@ -85,9 +86,9 @@ export interface RuntimeOptions {
   tapas?: boolean;
   /**
    * The grid view's source (`serve --grid-meter`): a simulated grid meter at 100 Hz on the training-swings site with
-   * that remedy; absent: the site's power from the engine at 1 Hz. Simulator only.
+   * that remedy (simulator only), or a real meter over Modbus/TCP; absent: the site's power from the engine at 1 Hz.
    */
-  gridMeter?: MitigationName;
+  gridMeter?: MitigationName | { modbus: GridMeterSpec };
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator or a real fleet and the store. */
@@ -292,7 +293,15 @@ async function wire(
     engine.addService(new SaasLevers(engine, { reconfigure: (r, rung) => sim.reconfigureRow(r, rung) }, audit, () => bus.emit('control:changed', control.summary())));
   }
   // The grid view's feed: a simulated meter at the point of interconnection, or the engine's site power at 1 Hz.
-  const grid = new GridFeed({ meter: o.gridMeter && sim && !rp ? { mitigation: o.gridMeter, seed: o.seed ?? 1 } : null });
+  const modbus = typeof o.gridMeter === 'object' && !rp ? o.gridMeter.modbus : null;
+  let gridMeter: ModbusGridMeter | null = null;
+  const grid = modbus
+    ? new GridFeed({ meter: null, external: { hz: modbus.hz, label: describeGridMeter(modbus), connected: () => gridMeter?.stats.connected ?? false } })
+    : new GridFeed({ meter: typeof o.gridMeter === 'string' && sim && !rp ? { mitigation: o.gridMeter, seed: o.seed ?? 1 } : null });
+  if (modbus) {
+    gridMeter = new ModbusGridMeter(modbus, (tMs, mw) => grid.sample(tMs, mw), log);
+    gridMeter.start();
+  }
   engine.addService(grid);
   // Drills: events started now (sim:inject) and library drills scored against the automatic controller (liveDrills.ts).
   const drills = createLiveDrills({ sim: rp ? null : sim, loaded: plant.loaded, seed: o.seed ?? plant.loaded?.scenario.seed ?? 1, engine, control, audit, dir: !rp && o.db && o.db !== ':memory:' ? join(dirname(o.db), 'drills') : null });
@@ -372,6 +381,7 @@ async function wire(
     auditRefusal: (actor, channel, error) => refusals.record(actor, channel, error),
     async close() {
       runner.stop();
+      gridMeter?.stop();
       alertmanager?.close();
       control.close();
       fp?.agentActuator.close();

@@ -27,9 +27,12 @@ Usage:
       --speed X                simulated seconds per wall second (default 1)
       --tapas                  the simulator with TAPAS's levers beside the caps: SaaS requests routed toward thermal
                                and power slack, SaaS instances reconfigured (FP8, a smaller model) before caps
-      --grid-meter MITIGATION  the grid view's source: a simulated grid meter at 100 Hz on the training-swings site
-                               with that remedy (none|smoothing|burn|storage|stagger|all); default the site's
-                               power summed from the GPUs at 1 Hz (it cannot show the 0.5–20 Hz band)
+      --grid-meter SOURCE      the grid view's source: a power meter at the point of interconnection over Modbus/TCP,
+                               modbus://HOST[:PORT]?register=N[&unitId=1][&table=holding|input]
+                               [&format=float32|float32le|int32][&scale=W|kW|MW][&hz=20]; or a remedy
+                               (none|smoothing|burn|storage|stagger|all): a simulated meter at 100 Hz on the
+                               training-swings site; default the site's power summed from the GPUs at 1 Hz (it
+                               cannot show the 0.5–20 Hz band)
       --token T                admin access token (default: random, or $HEADROOM_TOKEN)
       --operator-token T       operator token (default: random, or $HEADROOM_OPERATOR_TOKEN)
       --viewer-token T         read-only token (default: random, or $HEADROOM_VIEWER_TOKEN)
@@ -163,9 +166,21 @@ async function serve(args: string[]): Promise<void> {
   if (anchorDir !== undefined && (values.recording || values.db === ':memory:')) throw new UsageError('--audit-anchor needs a control.db on disk: not with --recording or --db :memory:');
   if (values.recording && values.inventory) throw new UsageError('--recording plays back a file: it does not take --inventory');
   const { MITIGATIONS } = await import('../../shared/domain/grid.js');
-  const gridMeter = values['grid-meter'] === undefined ? undefined : MITIGATIONS.find((m) => m === values['grid-meter']);
-  if (values['grid-meter'] !== undefined && !gridMeter) throw new UsageError(`--grid-meter must be one of ${MITIGATIONS.join(', ')}, got "${values['grid-meter']}"`);
-  if (gridMeter && (values.recording || values.inventory)) throw new UsageError('--grid-meter simulates a grid meter: not with --recording or --inventory');
+  const gm = values['grid-meter'];
+  let gridMeter: import('../../shared/domain/grid.js').MitigationName | { modbus: import('../sources/gridMeter.js').GridMeterSpec } | undefined;
+  if (gm?.startsWith('modbus://')) {
+    const { parseGridMeterUrl, GridMeterUrlError } = await import('../sources/gridMeter.js');
+    try {
+      gridMeter = { modbus: parseGridMeterUrl(gm) };
+    } catch (e) {
+      throw e instanceof GridMeterUrlError ? new UsageError(`--grid-meter: ${e.message}`) : e;
+    }
+    if (values.recording) throw new UsageError('--grid-meter reads a live meter: not with --recording');
+  } else if (gm !== undefined) {
+    gridMeter = MITIGATIONS.find((m) => m === gm);
+    if (!gridMeter) throw new UsageError(`--grid-meter must be modbus://… or one of ${MITIGATIONS.join(', ')} (a simulated meter), got "${gm}"`);
+    if (values.recording || values.inventory) throw new UsageError('--grid-meter with a remedy simulates a grid meter: not with --recording or --inventory');
+  }
   if (values.recording && values.alertmanager) throw new UsageError('--alertmanager sends live alerts: not with --recording');
   if (!values.inventory && (values.sources || values.certs || values['cert-name'] || values['lease-ms'])) {
     throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');

@@ -79,11 +79,14 @@ export type MitigationName = (typeof MITIGATIONS)[number];
 
 /** Where the grid view's power comes from, at what rate, and what it can and cannot show. */
 export interface GridSource {
-  kind: 'sim-meter' | 'engine';
+  kind: 'sim-meter' | 'meter' | 'engine';
   rateHz: number;
   label: string;
   /** In words: the band it resolves (a 1 Hz series cannot show 0.5–20 Hz). */
   resolves: string;
+  /** A real meter: sample slots with no reading (the previous value held) over the kept window, and whether it is connected. */
+  gapsHeld?: number;
+  connected?: boolean;
 }
 
 /** The figures of a stretch of site power against a requirement (main/core/grid/spectrum.ts). */

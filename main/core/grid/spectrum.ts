@@ -93,11 +93,12 @@ export function maxRamp(x: ArrayLike<number>, fs: number, windowS = 1): number {
 
 /**
  * Swing within windows of `windowS` (max − min): the worst over every sliding window (the utility's dynamic range,
- * O(n) with monotonic queues) and the median over consecutive windows (the typical swing).
+ * O(n) with monotonic queues) and the median over consecutive windows (the typical swing). A series shorter than one
+ * window is one window.
  */
 export function swings(x: ArrayLike<number>, fs: number, windowS: number): { worst: number; median: number } {
-  const w = Math.max(2, Math.round(windowS * fs));
   const n = x.length;
+  const w = Math.max(2, Math.min(n, Math.round(windowS * fs)));
   const maxQ = new Int32Array(n);
   const minQ = new Int32Array(n);
   let mh = 0;

@@ -53,6 +53,8 @@ describe('what a utility judges in a power series', () => {
     expect(s.median).toBeCloseTo(0.5, 9);
     expect(s.worst).toBeCloseTo(1.25, 9);
     expect(swings(new Float64Array(500).fill(2), FS, 1)).toEqual({ worst: 0, median: 0 });
+    // Shorter than the window: the whole series is the window.
+    expect(swings(Float64Array.from([1, 3, 2]), FS, 10)).toEqual({ worst: 2, median: 2 });
   });
 });
 
