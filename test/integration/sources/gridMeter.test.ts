@@ -72,10 +72,10 @@ describe('grid meter over Modbus/TCP', () => {
     const feed = new GridFeed({ meter: null, external: { hz: 20, label: 'test meter', connected: () => m?.stats.connected ?? false }, analyseEveryMs: 0 });
     m = new ModbusGridMeter(spec, (t, mw) => feed.sample(t, mw));
     m.start();
-    stops.push(() => m!.stop());
+    stops.push(() => m.stop());
     stops.push(() => meter.close());
     const engine = { agg: { siteW: 0 }, gridCrossed: [] as readonly string[] } as never;
-    await until('four seconds of readings', () => m!.stats.answered >= 70, 15_000);
+    await until('four seconds of readings', () => m.stats.answered >= 70, 15_000);
     feed.onTick(engine, Date.now());
     const w = feed.window({ seconds: 60 });
     expect(w.source).toMatchObject({ kind: 'meter', rateHz: 20, connected: true });
@@ -95,12 +95,12 @@ describe('grid meter over Modbus/TCP', () => {
     // The meter goes away: the connection is seen lost; back on the same port, it reconnects and the gap is held.
     const port = meter.port;
     await meter.close();
-    await until('the loss seen', () => !m!.stats.connected, 5000);
+    await until('the loss seen', () => !m.stats.connected, 5000);
     await new Promise((r) => setTimeout(r, 600));
     const again = await startMeter(port);
     stops.push(() => again.close());
     const before = m.stats.answered;
-    await until('reconnected and reading', () => m!.stats.connected && m!.stats.answered > before + 10, 15_000);
+    await until('reconnected and reading', () => m.stats.connected && m.stats.answered > before + 10, 15_000);
     const after = feed.window({ seconds: 60 });
     expect(after.source.gapsHeld).toBeGreaterThan(5);
     expect(after.source.connected).toBe(true);
