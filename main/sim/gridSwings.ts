@@ -1,6 +1,7 @@
 import type { GpuModel } from '../../shared/domain/topology.js';
 import type { Mitigation } from '../../shared/domain/grid.js';
 import { powerAt } from '../core/physics.js';
+import { floorInForce } from '../core/control/arbiter.js';
 import { createRng } from './rng.js';
 import { TrainingJobSim, type TrainingSpec } from './training.js';
 
@@ -57,6 +58,11 @@ export class SwingSim {
   readonly dt: number;
   /** Steps taken; the time of the next one is i · dt. */
   i = 0;
+  /**
+   * Per job, the power limit per GPU a controller holds (W; 0: none) — POLCA's or Headroom's caps, an operator's:
+   * the GPUs never draw above it, and every floor (smoothing, burn) yields to it (arbiter.ts floorInForce).
+   */
+  readonly capW: Float64Array;
   gridW = 0;
   loadW = 0;
   readonly jobW: Float64Array;
@@ -66,7 +72,8 @@ export class SwingSim {
   private readonly rate: Float64Array[];
   private readonly act: Float64Array[];
   private readonly mem: Float64Array[];
-  private readonly pOut: Float64Array;
+  /** Per job, each of its GPUs' power after the step (W). */
+  readonly gpuW: Float64Array;
   private readonly lowFor: Float64Array;
   private readonly startedAt: number[];
   private readonly failed: Uint8Array;
@@ -96,11 +103,12 @@ export class SwingSim {
     this.rate = site.jobs.map(() => new Float64Array(1).fill(1));
     this.act = site.jobs.map(() => new Float64Array(1));
     this.mem = site.jobs.map(() => new Float64Array(1));
-    this.pOut = new Float64Array(J).fill(site.model.idleW);
+    this.gpuW = new Float64Array(J).fill(site.model.idleW);
     this.lowFor = new Float64Array(J);
     this.startedAt = site.jobs.map((j) => j.startS);
     this.failed = new Uint8Array(J);
     this.jobW = new Float64Array(J);
+    this.capW = new Float64Array(J);
     this.gpus = site.jobs.reduce((s, j) => s + j.gpus, 0);
     const st = mitigation.storage;
     this.cap = st ? st.joulesPerGpu * this.gpus : 0;
@@ -134,13 +142,15 @@ export class SwingSim {
       const demand = running ? powerAt(m, this.act[k]![0]!, m.maxClockMHz) : m.idleW;
       // A controlled ramp: the job's GPUs may rise to idle + f · (TDP − idle), f over rampS from its start.
       const f = stagger && running ? Math.min(1, Math.max(0, (t - this.startedAt[k]!) / stagger.rampS)) : 1;
-      const ceiling = m.idleW + f * (tdp - m.idleW);
+      const cap = this.capW[k]!;
+      const ceiling = Math.min(m.idleW + f * (tdp - m.idleW), cap > 0 ? Math.max(m.idleW, cap) : Infinity);
       let target = Math.min(demand, ceiling);
-      if (burn && running) target = Math.max(target, Math.min(ceiling, (burn.floorPct / 100) * tdp));
+      // Floors yield to the ceiling in force (a cap, or a start ramp's): one rule, the arbiter's.
+      if (burn && running) target = Math.max(target, floorInForce((burn.floorPct / 100) * tdp, ceiling, false));
       let p = target;
       if (smoothing) {
-        if (running) target = Math.max(target, Math.min(ceiling, (smoothing.floorPct / 100) * tdp));
-        const prev = this.pOut[k]!;
+        if (running) target = Math.max(target, floorInForce((smoothing.floorPct / 100) * tdp, ceiling, false));
+        const prev = this.gpuW[k]!;
         if (target >= prev) {
           p = Math.min(target, prev + smoothing.rampUpWps * dt);
           this.lowFor[k] = 0;
@@ -149,7 +159,9 @@ export class SwingSim {
           p = this.lowFor[k]! * 1000 >= smoothing.hysteresisMs ? Math.max(target, prev - smoothing.rampDownWps * dt) : prev;
         }
       }
-      this.pOut[k] = p;
+      // A cap lands at once (the GPU's own limit): smoothing slews only what the ceiling allows.
+      if (p > ceiling) p = ceiling;
+      this.gpuW[k] = p;
       // Pace of the next step's compute: the share of its demanded dynamic power it gets.
       const want = demand - m.idleW;
       this.rate[k]![0] = want > 1 ? Math.min(1, Math.max(1e-3, (Math.min(p, ceiling) - m.idleW) / want)) : 1;

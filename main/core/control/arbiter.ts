@@ -14,6 +14,16 @@ import type { SetpointSource } from '../../../shared/domain/control.js';
  */
 
 export const SOURCE = { none: 0, auto: 1, manual: 2, emergency: 3 } as const;
+
+/**
+ * The floor in force given the winning power limit and brake (the rule above: a cap always beats a floor). Every
+ * floor — the arbiter's merge, the training-swings site's smoothing and burn (main/sim/gridSwings.ts) — goes through it.
+ * `limitW` ≤ 0 means no limit.
+ */
+export function floorInForce(floorW: number, limitW: number, brake: boolean): number {
+  if (!(floorW > 0) || brake) return 0;
+  return limitW > 0 && floorW > limitW ? limitW : floorW;
+}
 export const SOURCE_NAMES: readonly SetpointSource[] = ['none', 'auto', 'manual', 'emergency'];
 type SourceCode = (typeof SOURCE)[keyof typeof SOURCE];
 
@@ -220,11 +230,11 @@ export class Arbiter {
     for (let g = from; g < to; g++) {
       // A cap beats a floor: held at or below the winning limit; none under a brake.
       if (oFloor[g]! > 0) {
-        if (oBrake[g] === 1) {
-          oFloor[g] = 0;
+        oFloor[g] = floorInForce(oFloor[g]!, oLimit[g]!, oBrake[g] === 1);
+        if (oFloor[g] === 0) {
           oFloorSrc[g] = 0;
           oFloorWhy[g] = 0;
-        } else if (oLimit[g]! > 0 && oFloor[g]! > oLimit[g]!) oFloor[g] = oLimit[g]!;
+        }
       }
       const a = oLockSrc[g]!;
       const b = oLimitSrc[g]!;

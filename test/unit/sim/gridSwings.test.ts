@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSwings, type SwingSite } from '../../../main/sim/gridSwings.js';
+import { runSwings, SwingSim, type SwingSite } from '../../../main/sim/gridSwings.js';
 import { H100 } from '../../helpers.js';
 
 /** One job of 80 H100s (10 servers): 2 s iterations, 80 % compute; optionally a failure. */
@@ -89,5 +89,24 @@ describe('training power at 10 ms steps', () => {
     expect(Math.max(...r.loadMW.subarray(0, 500)) - idle).toBeLessThan((full - idle) / 5);
     const plain = runSwings(site({ startS: 0 }), {}, 40);
     expect(Math.max(...plain.loadMW.subarray(0, 500)) - idle).toBeGreaterThan((full - idle) * 0.8);
+  });
+});
+
+describe('floors and caps on the training site: one rule (arbiter.ts floorInForce)', () => {
+  it("a controller's cap beats smoothing's and burn's floors: the GPUs never draw above it, the floor yields to it", () => {
+    for (const m of [{ smoothing: { floorPct: 60, rampUpWps: 1e6, rampDownWps: 100, hysteresisMs: 500 } }, { burn: { floorPct: 60 } }]) {
+      const sim = new SwingSim(site(), m);
+      let seenAtCap = 0;
+      for (let i = 0; i < 3000; i++) {
+        if (i === 1500) sim.capW[0] = 300;
+        sim.step();
+        if (i > 1500) {
+          expect(sim.gpuW[0]).toBeLessThanOrEqual(300);
+          if (sim.gpuW[0] === 300) seenAtCap++;
+        }
+      }
+      // The floor (420 W) would hold the GPUs above 300 W through every lull: capped, they sit at the cap instead.
+      expect(seenAtCap).toBeGreaterThan(1000);
+    }
   });
 });
