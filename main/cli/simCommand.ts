@@ -12,7 +12,7 @@ export async function simCommand(args: string[]): Promise<void> {
     options: {
       scenario: { type: 'string', default: 'default' },
       seed: { type: 'string' },
-      duration: { type: 'string', default: '3600' },
+      duration: { type: 'string' },
       out: { type: 'string' },
       scale: { type: 'string' },
       db: { type: 'string' },
@@ -24,10 +24,14 @@ export async function simCommand(args: string[]): Promise<void> {
       compare: { type: 'boolean', default: false },
       record: { type: 'string' },
       mitigation: { type: 'string' },
+      planner: { type: 'string' },
+      workflows: { type: 'string' },
     },
   });
   const { runSim, writeJsonAtomic, DEFAULT_SIM_POLICY } = await import('./sim.js');
-  const durationS = num(values.duration, 'duration', { min: 1, max: 30 * 24 * 3600 })!;
+  // A day of workflows by default (their planner works by the hour); an hour for everything else.
+  const durationS = num(values.duration ?? (values.scenario === 'workflows' ? '86400' : '3600'), 'duration', { min: 1, max: 30 * 24 * 3600 })!;
+  if (values.scenario === 'workflows' || values.planner !== undefined || values.workflows !== undefined) return workflowsCommand(values, durationS, writeJsonAtomic);
   const demands = ['production', 'bursty'] as const;
   const demand = values.demand === undefined ? undefined : demands.find((d) => d === values.demand);
   if (values.demand !== undefined && !demand) throw new UsageError(`--demand must be one of ${demands.join(', ')}, got "${values.demand}"`);
@@ -102,4 +106,36 @@ async function gridCommand(values: Record<string, string | boolean | undefined>,
   if (values.out) writeJsonAtomic(values.out as string, report);
   else console.log(JSON.stringify(report, null, 2));
   console.error(gridSummaryLine(report, (performance.now() - t0) / 1000, values.out as string | undefined));
+}
+
+/** `headroom sim --scenario workflows --planner fixed|best-static|murakkab [--compare] [--workflows FILE]` (issue 16): app/workflowSim.ts. */
+async function workflowsCommand(values: Record<string, string | boolean | undefined>, durationS: number, writeJsonAtomic: (file: string, data: unknown) => void): Promise<void> {
+  if (values.scenario !== 'workflows') throw new UsageError(`--planner and --workflows apply to --scenario workflows, not "${String(values.scenario)}"`);
+  for (const flag of ['scale', 'db', 'policy', 'demand', 'record', 'mitigation', 'sweep'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --scenario workflows`);
+  const { PLANNERS, runWorkflowsScenario, workflowsSummaryLine } = await import('../app/workflowSim.js');
+  const name = (values.planner as string | undefined) ?? 'murakkab';
+  const planner = PLANNERS.find((p) => p === name);
+  if (!planner) throw new UsageError(`--planner must be one of ${PLANNERS.join(', ')}, got "${name}"`);
+  if (durationS < 3600 || durationS > 7 * 86400) throw new UsageError(`--duration: 3600..604800 s for workflows (the planner works by the hour), got ${durationS}`);
+  let file;
+  if (typeof values.workflows === 'string') {
+    const { readFileSync } = await import('node:fs');
+    const { readConfig, ConfigError } = await import('../sim/config.js');
+    const { WorkflowsFileSchema } = await import('../../shared/domain/workflows.js');
+    const { checkWorkflowModels } = await import('../core/workflows/service.js');
+    let text: string;
+    try {
+      text = readFileSync(values.workflows, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--workflows: cannot read ${values.workflows}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const located = readConfig(WorkflowsFileSchema, text, values.workflows);
+    file = located.value;
+    const bad = checkWorkflowModels(file);
+    if (bad) throw new ConfigError(values.workflows, located.lineOf(bad.field), bad.field, bad.message);
+  }
+  const report = runWorkflowsScenario({ planner, durationS, seed: num(values.seed as string | undefined, 'seed', { int: true, min: 0 }), compare: values.compare === true, ...(file ? { file } : {}) });
+  if (values.out) writeJsonAtomic(values.out as string, report);
+  else console.log(JSON.stringify(report, null, 2));
+  console.error(workflowsSummaryLine(report, values.out as string | undefined));
 }
