@@ -227,7 +227,7 @@ async function benchHeatmapViews() {
 // For development: BENCH_ONLY=storeSpeed,scrub (comma-separated step names below) runs only those steps (scrub makes
 // its recording first); BENCH_QUICK=1 shortens the store-speed run (15 s) and the recording (5 min). Either prints the
 // figures without writing bench/results.json, which holds full runs only.
-const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'contingency', 'tapas', 'grid', 'agents', 'heatmap'] as const;
+const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'contingency', 'tapas', 'grid', 'workflows', 'agents', 'heatmap'] as const;
 type Step = (typeof STEPS)[number];
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 for (const x of only) if (!(STEPS as readonly string[]).includes(x)) throw new Error(`BENCH_ONLY: unknown step "${x}" (steps: ${STEPS.join(', ')})`);
@@ -342,6 +342,11 @@ try {
     const view = await withServe(['--db', ':memory:', '--speed', '10', '--grid-meter', 'none'], (url) => benchGridView({ baseUrl: url }));
     results.grid = { ...benchGrid(), ...view };
   }
+  if (wants('workflows')) {
+    log('workflows: plans for 20 workflows × 6 tasks, a day under three planners…');
+    const { benchWorkflows } = await import('./workflows.js');
+    results.workflows = benchWorkflows();
+  }
   if (wants('agents')) {
     log('128 simulated agents → one console over mutual TLS (~30 s)…');
     results.agents = await benchAgents({ log });
@@ -381,6 +386,8 @@ try {
     ['grid', 'grid.psdMs <= 50', () => num(section('grid'), 'psdMs') <= 50],
     ['grid', 'grid.simSpeedup >= 100', () => num(section('grid'), 'simSpeedup') >= 100],
     ['grid', 'grid.viewFrameMs <= 16 (10 Hz refresh, no dropped frames)', () => num(section('grid'), 'viewFrameMs') <= 16 && num(section('grid'), 'longFrames') === 0],
+    ['workflows', 'workflows.planMs <= 2000', () => num(section('workflows'), 'planMs') <= 2000],
+    ['workflows', 'workflows.simSpeedup >= 5000', () => num(section('workflows'), 'simSpeedup') >= 5000],
     ['agents', 'agents: all 128 up, 0 errors', () => section('agents').agentsUpAtEnd === 128 && section('agents').errors === 0],
   ];
   results.goals = Object.fromEntries(goals.filter(([step]) => wants(step)).map(([, name, ok]) => [name, ok()]));
