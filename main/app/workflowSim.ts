@@ -1,5 +1,6 @@
 import { SLO_SHARE, WorkflowsFileSchema, type Workflow, type WorkflowPlan, type WorkflowsFile } from '../../shared/domain/workflows.js';
 import { defaultChoice, planWorkflow, sloTarget, type TaskTokens } from '../core/workflows/planner.js';
+import { budgetDrop, DROP_PCT, type BudgetDrop } from '../core/workflows/budgetDrop.js';
 import { profile, SERVING_GPUS, SERVING_MODELS } from '../core/workflows/service.js';
 import { loadTraces } from '../sim/config.js';
 import { createRng } from '../sim/rng.js';
@@ -240,7 +241,34 @@ export interface WorkflowsReport {
     sloAttainmentDelta: Record<string, number>;
     gpuHoursRatio: Record<string, number>;
   };
+  /** A DROP_PCT budget drop at each workflow's busiest minute, under the murakkab plan in force (issue 16 item 6). */
+  budgetDrop: { dropPct: number; workflows: BudgetDrop[]; freedKW10Min: number; capsFreedKW: number; capsAttainment: number; plannerAttainment: number };
   simSpeedup: number;
+}
+
+/** The operator's figure for each workflow at its busiest minute (core/workflows/budgetDrop.ts), and the totals. */
+export function budgetDropAtPeak(file: WorkflowsFile, minutes: number, seed: number): WorkflowsReport['budgetDrop'] {
+  const drops = file.workflows.map((w) => {
+    const tokens = tokensOf(w);
+    const rate = arrivals(w, minutes, seed);
+    let at = 0;
+    for (let m = 1; m < minutes; m++) if (rate[m]! > rate[at]!) at = m;
+    // The plan murakkab sized for that hour: the P90 of the hour before (its forecast's floor), with its margin.
+    const from = Math.max(0, at - (at % EPOCH_MIN) - EPOCH_MIN);
+    const plan = planWorkflow(w, p90(rate, from, from + EPOCH_MIN) * FORECAST_MARGIN, tokens, sloTarget(w, tokens));
+    return { drop: budgetDrop(w, plan, tokens, rate[at]!), requests: rate[at]! };
+  });
+  const sum = (f: (d: BudgetDrop) => number) => Math.round(drops.reduce((s, x) => s + f(x.drop), 0) * 10) / 10;
+  const rps = drops.reduce((s, x) => s + x.requests, 0);
+  const mean = (f: (d: BudgetDrop) => number) => Math.round((drops.reduce((s, x) => s + f(x.drop) * x.requests, 0) / Math.max(1e-9, rps)) * 1e4) / 1e4;
+  return {
+    dropPct: DROP_PCT,
+    workflows: drops.map((x) => x.drop),
+    freedKW10Min: sum((d) => d.planner.freedKW),
+    capsFreedKW: sum((d) => d.caps.freedKW),
+    plannerAttainment: mean((d) => d.planner.attainment),
+    capsAttainment: mean((d) => d.caps.attainment),
+  };
 }
 
 export function runWorkflowsScenario(o: { file?: WorkflowsFile; planner: PlannerName; durationS: number; seed?: number; compare?: boolean }): WorkflowsReport {
@@ -268,6 +296,7 @@ export function runWorkflowsScenario(o: { file?: WorkflowsFile; planner: Planner
           },
         }
       : {}),
+    budgetDrop: budgetDropAtPeak(file, minutes, seed),
     simSpeedup: Math.round(((minutes * 60) * (1 + others.length)) / Math.max(1e-6, wallS)),
   };
 }
@@ -276,6 +305,8 @@ export function runWorkflowsScenario(o: { file?: WorkflowsFile; planner: Planner
 export function workflowsSummaryLine(r: WorkflowsReport, outFile?: string): string {
   const parts = [`${r.planner}: ${r.run.energyPerRequestJ} J per request, ${(r.run.sloAttainment * 100).toFixed(2)} % within the SLO target, ${r.run.gpuHours} GPU-hours, ${r.run.energyKWh} kWh over ${r.durationS / 3600} h`];
   if (r.compare) for (const o of r.compare.runs) parts.push(`vs ${o.planner}: ×${r.compare.energyPerRequestRatio[o.planner]} less energy per request, SLO ${r.compare.sloAttainmentDelta[o.planner]! >= 0 ? '+' : ''}${(r.compare.sloAttainmentDelta[o.planner]! * 100).toFixed(2)} points`);
+  const d = r.budgetDrop;
+  parts.push(`a ${d.dropPct} % budget drop at the peak: the planner frees ${d.freedKW10Min} kW in 10 min with ${(d.plannerAttainment * 100).toFixed(1)} % within the target, caps alone ${d.capsFreedKW} kW with ${(d.capsAttainment * 100).toFixed(1)} %`);
   if (outFile) parts.push(`report → ${outFile}`);
   return parts.join('; ');
 }

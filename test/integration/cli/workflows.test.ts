@@ -35,6 +35,22 @@ describe('headroom sim --scenario workflows', () => {
       expect(w.firstPlan.reason).toMatch(/ % of requests within [\d.]+ s/);
       expect(w.energyPerRequestJ).toBeGreaterThan(0);
     }
+    // The operator's figure: a 20 % budget drop at each workflow's peak. Within 10 minutes (no new instance can start)
+    // the planner stops instances and lowers clocks while each tier still holds; capping every GPU for the same kW
+    // slows them into overload instead.
+    const d = rep.budgetDrop;
+    expect(d.dropPct).toBe(20);
+    expect(d.freedKW10Min).toBeGreaterThan(d.capsFreedKW);
+    expect(d.plannerAttainment).toBeGreaterThan(0.95);
+    expect(d.capsAttainment).toBeLessThan(0.5);
+    const tier = { best: 0.99, good: 0.95, fair: 0.8, basic: 0.5 } as const;
+    for (const x of d.workflows) {
+      const w = rep.run.workflows.find((y) => y.workflow === x.workflow)!;
+      expect(x.planner.attainment).toBeGreaterThanOrEqual(tier[w.slo]);
+      expect(x.planner.servedShare).toBe(1);
+      expect(x.planner.freedKW).toBeLessThanOrEqual(x.beforeKW * 0.2 + 0.05);
+    }
+    expect(r.stderr).toMatch(/a 20 % budget drop at the peak: the planner frees [\d.]+ kW in 10 min with [\d.]+ % within the target, caps alone -?[\d.]+ kW with [\d.]+ %/);
     // A quality floor holds all day: doc-qa's answer never below 0.8 (the 8 B model's 0.7 is out).
     expect(rep.run.workflows.find((w) => w.workflow === 'doc-qa')!.firstPlan.choices[1]!.quality).toBeGreaterThanOrEqual(0.8);
   }, 60_000);
