@@ -64,6 +64,14 @@ Usage:
                                throughput and p99 latency ratios against an unconstrained run. Default policy:
                                headroom (Headroom's controller); polca is the paper's baseline. Default demand: the
                                scenario's (production: calibrated; bursty: every server in step, a stress profile)
+  headroom sim --scenario training-swings --mitigation none|smoothing|burn|storage|stagger|all [--duration S]
+               [--seed N] --out report.json
+                               a training site at 10 ms steps, unmitigated and with the remedy, judged as a utility
+                               would: ramp, swing, share and RMS of the energy in 0.1–20 Hz; energy and throughput cost
+  headroom sim --scenario workflows [--planner fixed|best-static|murakkab] [--compare] [--workflows FILE]
+               [--duration S] [--seed N] --out report.json
+                               a day of declared AI workflows under a planner (default murakkab: hourly, least
+                               energy within each SLO); --compare adds the other two; a 20 % budget drop at the peak
   headroom sim --sweep servers=40..60[:STEP] [--duration SECONDS] [--seed N | --seeds A..B]
                [--policies headroom,polca,polca-no-priority,none] [--demand production|bursty] --out sweep.json
                                capacity planner: one row provisioned for 40 servers, filled with more, under each
