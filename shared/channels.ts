@@ -41,6 +41,7 @@ export const REQUEST_CHANNELS = [
   'profiles:rack',
   'profiles:forecast',
   'grid:window',
+  'workflows:overview',
   'routing:weights',
   'sources:list',
   'sources:test',

@@ -21,6 +21,7 @@ import {
 } from './domain/control.js';
 import type { PlannerPolicy, SweepResult } from './domain/planner.js';
 import type { GridWindow } from './domain/grid.js';
+import type { WorkflowsOverview } from './domain/workflows.js';
 import type { PlacementAdvice, RackProfileView, RoutingWeights, SiteForecast } from './domain/placement.js';
 import type { EventWindow, GpuHistory } from './domain/history.js';
 import { DrillEventSchema } from './domain/scenario.js';
@@ -186,6 +187,13 @@ export const requestSchemas = {
       seconds: z.number().int().min(5).max(600).default(30),
     })
     .strict(),
+  /** The Workflows view: each declared workflow's plan for the load now, and what the planner would run under a lower budget. */
+  'workflows:overview': z
+    .object({
+      /** The power budget as a share of what the plans draw now (100: none). */
+      budgetPct: z.number().int().min(30).max(100).default(100),
+    })
+    .strict(),
   /** TAPAS routing weights for a fleet's load balancers: per server, its thermal and power slack now. */
   'routing:weights': z.object({}).strict(),
   /** Stop the capacity sweep in progress (its requester gets an error); `cancelled` is false when none runs. */
@@ -279,6 +287,7 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'profiles:rack': 'viewer',
   'profiles:forecast': 'viewer',
   'grid:window': 'viewer',
+  'workflows:overview': 'viewer',
   'routing:weights': 'viewer',
   'sources:list': 'viewer',
   'sources:test': 'operator',
@@ -338,6 +347,7 @@ export interface ResponseTypes {
   'profiles:rack': RackProfileView;
   'profiles:forecast': SiteForecast;
   'grid:window': GridWindow;
+  'workflows:overview': WorkflowsOverview;
   'routing:weights': RoutingWeights;
   'sources:list': SourcesView;
   'sources:test': SourceTestResult;

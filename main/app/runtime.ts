@@ -26,6 +26,7 @@ import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
 import { createPlacement } from './placementApi.js';
 import { GridFeed } from './gridFeed.js';
+import { createWorkflowsOverview } from './workflowsView.js';
 import { describeGridMeter, ModbusGridMeter, type GridMeterSpec } from '../sources/gridMeter.js';
 import type { MitigationName } from '../../shared/domain/grid.js';
 import { SaasLevers } from '../engine/control/saasLevers.js';
@@ -350,6 +351,7 @@ async function wire(
     planner: createPlanner(),
     placement: createPlacement(!rp && readDb && writer && telemetryFile ? { file: telemetryFile, run, idle: () => writer.idle() } : null, rp ? 'a recording plays back: advise on the live site' : undefined),
     grid,
+    workflows: createWorkflowsOverview(undefined, o.seed ?? 1),
     drill: drills.inject,
     drills: drills.api,
     sources: sourcesApi,

@@ -6,6 +6,7 @@ import type { EventWindow, GpuHistory } from '../../shared/domain/history.js';
 import type { Engine } from './engine.js';
 import type { PlantWatch } from './plantWatch.js';
 import type { PlantView } from '../../shared/domain/plant.js';
+import type { WorkflowsOverview } from '../../shared/domain/workflows.js';
 import { RefusalError, type DrillApi, type GridApi, type AlertOps, type AuditApi, type ControlApi, type IncidentApi, type PlacementApi, type PlannerApi, type ReplayApi, type SourcesApi, type TelemetryReader } from '../core/ports.js';
 import type { Runner } from './runner.js';
 import { routingWeights, serverLayout, type ServerLayout } from '../core/routingWeights.js';
@@ -23,6 +24,8 @@ export interface HandlerDeps {
   placement?: PlacementApi;
   /** The grid view's feed (main/app/gridFeed.ts); absent: refused. */
   grid?: GridApi;
+  /** The Workflows view (main/app/workflowsView.ts) at the engine's time; absent: refused. */
+  workflows?: (p: { budgetPct: number }, nowMs: number) => WorkflowsOverview;
   /** Start a drill event on the simulator now (throws RefusalError for an unknown row). */
   drill: (event: DrillEvent, reason: string, actor: Actor) => ResponseTypes['sim:inject'];
   /** Library drills, scored (main/app/liveDrills.ts). */
@@ -153,6 +156,10 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'routing:weights': () => {
       layout ??= serverLayout(engine.topology);
       return routingWeights(engine.topology, layout, { tMs: engine.nowMs, tempC: engine.live.tempC, rackInletC: engine.rackInletC, rowW: engine.controlRowW, rowBudgetKW: engine.rowBudgetKW });
+    },
+    'workflows:overview': (p) => {
+      if (!d.workflows) throw new RefusalError('no workflows declared in this console');
+      return d.workflows(p, engine.nowMs);
     },
     'grid:window': (p) => {
       if (!d.grid) throw new RefusalError('no grid feed in this console');

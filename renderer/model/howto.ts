@@ -38,6 +38,10 @@ export const HOW_TO_READ: Record<View, { title: string; text: string }> = {
     title: 'Plant',
     text: 'The feeds, UPSs, switchboards, busways, PDUs and cooling the budgets come from, and every single failure analysed against the last minute\'s peak load: unsafe (something trips before Headroom\'s response lands, or racks lose supply), caps armed (the response lands in time), or harmless. Plan a maintenance window by taking devices out and analysing what the next failure would do.',
   },
+  workflows: {
+    title: 'Workflows',
+    text: 'Each declared AI workflow at this minute of the simulated day: the plan the planner chose for the least energy per request within its SLO — per task the model, GPUs, clock and instances —, what it draws, its energy per request and its share of requests within the target. Move the power budget below 100 % to see what the planner would run instead, or how much load it would have to shed when no plan fits. Profiles are physics from datasheets, not measurements.',
+  },
   grid: {
     title: 'Grid',
     text: 'What the utility sees at the point of interconnection: site power at its source\'s full rate, its ramp against the limit, the largest swing within the utility\'s window, and the spectrum with the critical band shaded (its share of the energy against the limit, and its RMS in MW — a share alone improves with noise). The source line says its rate and what it can show: per-GPU readings at 1 Hz cannot show the 0.5–20 Hz band; a grid meter can. Beside the spectrum, the jobs that swing the site most.',

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { GpuMetric, RackMetric } from '../charts/scales.js';
 
-export type View = 'floor' | 'rack' | 'power' | 'audit' | 'planner' | 'policy' | 'sources' | 'replay' | 'plant' | 'grid';
+export type View = 'floor' | 'rack' | 'power' | 'audit' | 'planner' | 'policy' | 'sources' | 'replay' | 'plant' | 'grid' | 'workflows';
 export type Granularity = 'rack' | 'gpu';
 /** What a click on the every-GPU picture selects. */
 export type GpuPick = 'gpu' | 'server' | 'rack';

@@ -96,3 +96,31 @@ export interface WorkflowPlan {
   /** Why this plan, in words. */
   reason: string;
 }
+
+/** One workflow in the Workflows view (`workflows:overview`): its plan for the load now, and under a lower budget. */
+export interface WorkflowCard {
+  workflow: string;
+  slo: SloTier;
+  /** Share of requests the tier requires within the target, and the target (s). */
+  tierShare: number;
+  targetS: number;
+  rps: number;
+  plan: WorkflowPlan;
+  /** Predicted share of requests within the target, power (kW) and energy per request (J) of the plan at the load now. */
+  attainment: number;
+  powerKW: number;
+  energyPerRequestJ: number;
+  /** The same under the budget asked (budgetPct of the plan's power): the plan the planner would run, and what it costs. */
+  underBudget: { budgetKW: number; plan: WorkflowPlan; attainment: number; powerKW: number; fits: boolean; shedPct: number } | null;
+}
+
+export interface WorkflowsOverview {
+  /** Engine time and the minute of its day the load is read at. */
+  tMs: number;
+  minuteOfDay: number;
+  budgetPct: number;
+  cards: WorkflowCard[];
+  totals: { powerKW: number; budgetPowerKW: number | null; requestsPerS: number };
+  /** Where the profiles come from, in words. */
+  profiles: string;
+}

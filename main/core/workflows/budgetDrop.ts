@@ -16,12 +16,13 @@ import type { TaskTokens } from './planner.js';
  */
 export const DROP_PCT = 20;
 
-interface TaskState {
+export interface TaskState {
   p: Profile;
   instances: number;
 }
 
-function powerOf(ts: readonly TaskState[], rps: number): number {
+/** Mean power (W) of the tasks' instances at `rps` (GPUs and their servers' share). */
+export function powerOf(ts: readonly TaskState[], rps: number): number {
   return ts.reduce((s, { p, instances }) => {
     const rho = Math.min(1, (rps * p.busyS) / instances);
     const mixW = (p.ttftS * p.prefillW + (p.busyS - p.ttftS) * p.decodeW) / p.busyS;
@@ -47,7 +48,8 @@ export function attainment(ts: readonly TaskState[], rps: number, targetS: numbe
   return slack <= 0 ? 0 : wait <= 0 ? 1 : 1 - Math.exp(-slack / wait);
 }
 
-function stateOf(plan: WorkflowPlan, tokens: readonly TaskTokens[], clock?: (c: WorkflowPlan['choices'][number]) => number): TaskState[] {
+/** The profiles and instance counts of a plan (optionally at another clock). */
+export function stateOf(plan: WorkflowPlan, tokens: readonly TaskTokens[], clock?: (c: WorkflowPlan['choices'][number]) => number): TaskState[] {
   return plan.choices.map((c, i) => ({
     p: profile(SERVING_MODELS.find((m) => m.id === c.model)!, SERVING_GPUS.find((g) => g.id === c.gpu)!, c.tp, clock ? clock(c) : c.clock, tokens[i]!.in, tokens[i]!.out),
     instances: c.instances,

@@ -55,6 +55,7 @@ const validPayloads: Record<string, unknown> = {
   'profiles:rack': { rack: 3 },
   'profiles:forecast': {},
   'grid:window': { seconds: 30 },
+  'workflows:overview': { budgetPct: 80 },
   'routing:weights': {},
 };
 
