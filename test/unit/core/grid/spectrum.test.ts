@@ -70,3 +70,34 @@ describe('the figures against a requirement', () => {
     expect(flat.meanMW).toBeCloseTo(1.2, 3);
   });
 });
+
+describe('limits at their edge, and what the figures report', () => {
+  it('a value exactly at a limit is within it; peak, mean and the share’s one decimal', () => {
+    // A 1 s ramp of exactly 0.15 MW, once, in an otherwise flat 60 s: ramp 0.15 MW/s and swing 0.15 MW, both at the limit.
+    const x = Float32Array.from(series(60, (t) => (t < 30 ? 1 : t < 31 ? 1 + 0.15 * (t - 30) : 1.15)));
+    const f = gridFigures(x, FS, { ...EXAMPLE_UTILITY, rampMWps: maxRamp(x, FS, 1), dynamicRangeMW: swings(x, FS, 10).worst });
+    expect(f.within.ramp).toBe(true);
+    expect(f.within.dynamicRange).toBe(true);
+    expect(f.peakMW).toBeCloseTo(1.15, 4);
+    expect(f.meanMW).toBeCloseTo((30 * 1 + 1 * 1.075 + 29 * 1.15) / 60, 3);
+    expect(Math.round(f.bandEnergyPct * 10)).toBe(f.bandEnergyPct * 10);
+    // A band at exactly its share limit passes; its RMS exactly at the floor is judged.
+    const sine = Float32Array.from(series(300, (t) => 1 + 0.3 * Math.sin(2 * Math.PI * t)));
+    const s = gridFigures(sine, FS, EXAMPLE_UTILITY);
+    expect(gridFigures(sine, FS, { ...EXAMPLE_UTILITY, band: { ...EXAMPLE_UTILITY.band, maxSharePct: s.bandEnergyPct + 0.04 } }).within.band).toBe(true);
+    expect(gridFigures(sine, FS, { ...EXAMPLE_UTILITY, band: { ...EXAMPLE_UTILITY.band, maxSharePct: 50, minRmsMW: s.bandRmsMW } }).within.band).toBe(false);
+  });
+
+  it('one-sided PSD: a signal at the Nyquist frequency keeps its variance in the last bin; Hann leaves a sine in ≤ 3 bins', () => {
+    const nyq = Float64Array.from({ length: 8192 }, (_, i) => (i % 2 ? 1 : -1));
+    const p = welch(nyq, FS, 4096);
+    expect(p.psd[p.psd.length - 1]! * p.df).toBeGreaterThan(0.3);
+    expect(bandStats(p, 0, 100).total).toBeCloseTo(1, 1);
+    const sine = welch(series(600, (t) => Math.sin(2 * Math.PI * 5.0048828125 * t)), FS, 4096);
+    const k = Math.round(5.0048828125 / sine.df);
+    const near = sine.psd[k - 1]! + sine.psd[k]! + sine.psd[k + 1]!;
+    let all = 0;
+    for (let i = 1; i < sine.psd.length; i++) all += sine.psd[i]!;
+    expect(near / all).toBeGreaterThan(0.99);
+  });
+});

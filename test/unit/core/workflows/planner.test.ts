@@ -105,3 +105,33 @@ describe('the workflow planner', () => {
     expect(none.choices[1]!.tierS).toBeCloseTo(fastest, 3);
   });
 });
+
+describe("an option's arithmetic (one profile at a load)", () => {
+  // A made-up profile: 0.5 s of an instance per request (0.1 s prefill), 2 s unloaded, 2 GPUs.
+  const p = { model: model('llama-3.1-8b'), gpu: gpu('H100-SXM'), tp: 2, clock: 1, ttftS: 0.1, tpotS: 0.01, busyS: 0.5, latencyS: 2, prefillW: 600, decodeW: 400, idleW: 100 };
+  it('instances for ρ ≤ 0.7, the tier latency with its wait, the power and the energy per request', () => {
+    const o = option(p, 3, 0.95);
+    // ⌈3 · 0.5 / 0.7⌉ = 3 instances at ρ = 0.5.
+    expect(o.instances).toBe(3);
+    expect(o.rho).toBeCloseTo(0.5, 12);
+    // 2 + ln 20 · 0.5 · 0.5 / 0.5.
+    expect(o.tierS).toBeCloseTo(2 + Math.log(20) * 0.5, 12);
+    // Busy mix (0.1 · 600 + 0.4 · 400) / 0.5 = 440 W; 3 · 2 · (100 + 0.5 · 340) = 1,620 W; ÷ 3 req/s.
+    expect(o.powerW).toBeCloseTo(1620, 9);
+    expect(o.energyPerRequestJ).toBeCloseTo(540, 9);
+    // A lighter load: one instance, less wait, the idle part weighs more per request.
+    const light = option(p, 0.2, 0.95);
+    expect(light.instances).toBe(1);
+    expect(light.rho).toBeCloseTo(0.1, 12);
+    expect(light.tierS).toBeCloseTo(2 + (Math.log(20) * 0.5 * 0.1) / 0.9, 12);
+    expect(light.energyPerRequestJ).toBeCloseTo((2 * (100 + 0.1 * 340)) / 0.2, 9);
+  });
+
+  it('a quality floor is inclusive; a floor above every model leaves the task no option: infeasible', () => {
+    const at84 = WorkflowSchema.parse({ ...wf, tasks: [wf.tasks[0], { ...wf.tasks[1], minQuality: 0.84 }] });
+    expect(new Set(candidates(at84, tokens)[1]!.map((c) => c.model.id))).toEqual(new Set(['llama-3.1-70b']));
+    const none = WorkflowSchema.parse({ ...wf, tasks: [wf.tasks[0], { ...wf.tasks[1], minQuality: 0.95 }] });
+    const plan = planWorkflow(none, 5, tokens, 100);
+    expect(plan.feasible).toBe(false);
+  });
+});
