@@ -5,6 +5,7 @@ import type { GridApi } from '../core/ports.js';
 import type { Engine, TickService } from '../engine/engine.js';
 import { SwingSim } from '../sim/gridSwings.js';
 import { mitigationOf, trainingSwingsSite } from './gridSim.js';
+import { describeGridMeter, ModbusGridMeter, type GridMeterSpec } from '../sources/gridMeter.js';
 
 /** What the analysis gives (the window's series are added per request). */
 type Analysis = Omit<GridWindow, 'siteMW' | 'rampMWps' | 'tEndMs'>;
@@ -209,4 +210,24 @@ export class GridFeed implements TickService, GridApi {
     };
     return { ...a, source: this.describeSource(), tEndMs: this.tEndMs, siteMW: Array.from(x, (v) => Math.round(v * 1e5) / 1e5), rampMWps };
   }
+}
+
+/** `serve --grid-meter`: a remedy (a simulated meter on the training-swings site) or a real meter over Modbus/TCP. */
+export type GridMeterOption = MitigationName | { modbus: GridMeterSpec };
+
+/**
+ * The grid view's feed for a run: a real meter polled into it, a simulated one (simulator only), or — without an
+ * option, or a remedy on a real fleet — the engine's site power at 1 Hz. `stop` ends a real meter's polling.
+ */
+export function startGridFeed(option: GridMeterOption | undefined, o: { simulated: boolean; seed: number; log: (line: string) => void }): { feed: GridFeed; stop: () => void } {
+  if (typeof option === 'object') {
+    const spec = option.modbus;
+    let meter: ModbusGridMeter | null = null;
+    const feed = new GridFeed({ meter: null, external: { hz: spec.hz, label: describeGridMeter(spec), connected: () => meter?.stats.connected ?? false } });
+    meter = new ModbusGridMeter(spec, (tMs, mw) => feed.sample(tMs, mw), o.log);
+    meter.start();
+    return { feed, stop: () => meter.stop() };
+  }
+  const feed = new GridFeed({ meter: option && o.simulated ? { mitigation: option, seed: o.seed } : null });
+  return { feed, stop: () => {} };
 }

@@ -25,10 +25,8 @@ import { ControlService } from '../engine/control/service.js';
 import { PlantWatch } from '../engine/plantWatch.js';
 import { createPlanner } from './planner.js';
 import { createPlacement } from './placementApi.js';
-import { GridFeed } from './gridFeed.js';
+import { startGridFeed, type GridMeterOption } from './gridFeed.js';
 import { createWorkflowsOverview } from './workflowsView.js';
-import { describeGridMeter, ModbusGridMeter, type GridMeterSpec } from '../sources/gridMeter.js';
-import type { MitigationName } from '../../shared/domain/grid.js';
 import { SaasLevers } from '../engine/control/saasLevers.js';
 import { RefusalAudit } from './refusalAudit.js';
 import { createIncidents } from './incidents.js';
@@ -89,7 +87,7 @@ export interface RuntimeOptions {
    * The grid view's source (`serve --grid-meter`): a simulated grid meter at 100 Hz on the training-swings site with
    * that remedy (simulator only), or a real meter over Modbus/TCP; absent: the site's power from the engine at 1 Hz.
    */
-  gridMeter?: MitigationName | { modbus: GridMeterSpec };
+  gridMeter?: GridMeterOption;
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator or a real fleet and the store. */
@@ -293,16 +291,8 @@ async function wire(
     sim.setRouting('slack');
     engine.addService(new SaasLevers(engine, { reconfigure: (r, rung) => sim.reconfigureRow(r, rung) }, audit, () => bus.emit('control:changed', control.summary())));
   }
-  // The grid view's feed: a simulated meter at the point of interconnection, or the engine's site power at 1 Hz.
-  const modbus = typeof o.gridMeter === 'object' && !rp ? o.gridMeter.modbus : null;
-  let gridMeter: ModbusGridMeter | null = null;
-  const grid = modbus
-    ? new GridFeed({ meter: null, external: { hz: modbus.hz, label: describeGridMeter(modbus), connected: () => gridMeter?.stats.connected ?? false } })
-    : new GridFeed({ meter: typeof o.gridMeter === 'string' && sim && !rp ? { mitigation: o.gridMeter, seed: o.seed ?? 1 } : null });
-  if (modbus) {
-    gridMeter = new ModbusGridMeter(modbus, (tMs, mw) => grid.sample(tMs, mw), log);
-    gridMeter.start();
-  }
+  // The grid view's feed: a meter at the point of interconnection (real or simulated), or the engine's site power.
+  const { feed: grid, stop: stopGridMeter } = startGridFeed(rp ? undefined : o.gridMeter, { simulated: sim !== null, seed: o.seed ?? 1, log });
   engine.addService(grid);
   // Drills: events started now (sim:inject) and library drills scored against the automatic controller (liveDrills.ts).
   const drills = createLiveDrills({ sim: rp ? null : sim, loaded: plant.loaded, seed: o.seed ?? plant.loaded?.scenario.seed ?? 1, engine, control, audit, dir: !rp && o.db && o.db !== ':memory:' ? join(dirname(o.db), 'drills') : null });
@@ -383,7 +373,7 @@ async function wire(
     auditRefusal: (actor, channel, error) => refusals.record(actor, channel, error),
     async close() {
       runner.stop();
-      gridMeter?.stop();
+      stopGridMeter();
       alertmanager?.close();
       control.close();
       fp?.agentActuator.close();
