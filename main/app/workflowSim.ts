@@ -1,7 +1,7 @@
 import { SLO_SHARE, WorkflowsFileSchema, type Workflow, type WorkflowPlan, type WorkflowsFile } from '../../shared/domain/workflows.js';
 import { defaultChoice, planWorkflow, sloTarget, type TaskTokens } from '../core/workflows/planner.js';
-import { budgetDrop, DROP_PCT, type BudgetDrop } from '../core/workflows/budgetDrop.js';
-import { profile, SERVING_GPUS, SERVING_MODELS } from '../core/workflows/service.js';
+import { attainment, budgetDrop, DROP_PCT, powerOf, stateOf, type BudgetDrop, type TaskState } from '../core/workflows/budgetDrop.js';
+import type { Profile } from '../core/workflows/service.js';
 import { loadTraces } from '../sim/config.js';
 import { createRng } from '../sim/rng.js';
 
@@ -15,7 +15,7 @@ import { createRng } from '../sim/rng.js';
  *    below the last hour's P90 and with FORECAST_MARGIN on top (ours [r]: the EWMA lags a rising morning, and without
  *    them doc-qa's 95 % tier loses 1.4 points); a new plan's instances serve 20 minutes after the epoch starts (until
  *    then the previous plan's do).
- * Each minute: per task ρ = λ · busy / n; a request is within the target when its queueing (the tasks' waits, taken
+ * Each minute (core/workflows/budgetDrop.ts powerOf and attainment): per task ρ = λ · busy / n; a request is within the target when its queueing (the tasks' waits, taken
  * together as one exponential of their summed mean) fits within target − unloaded latency; a task at ρ ≥ 1 misses
  * every request of that minute. sloAttainment: the share of requests within the target; sloMet: the share of minutes
  * whose within-target share reaches the tier's (99 / 95 / 80 / 50 %). Energy: each task's instances at idle + ρ · (busy mix − idle), per GPU.
@@ -112,7 +112,7 @@ export function tokensOf(w: Workflow): TaskTokens[] {
 }
 
 /** The fixed baseline's profile per task: its default configuration (planner.ts defaultChoice) at full clock. */
-function fixedRestrict(w: Workflow): (task: number, p: ReturnType<typeof profile>) => boolean {
+function fixedRestrict(w: Workflow): (task: number, p: Profile) => boolean {
   const pickTask = w.tasks.map((t) => defaultChoice(t.models));
   return (i, p) => {
     const c = pickTask[i];
@@ -173,6 +173,7 @@ export function runWorkflow(w: Workflow, planner: PlannerName, minutes: number, 
   let energyJ = 0;
   let gpuMin = 0;
   let minutesMet = 0;
+  let state = null as { plan: WorkflowPlan; ts: TaskState[]; gpus: number } | null;
   for (let m = 0; m < minutes; m++) {
     if (planner === 'murakkab' && m % EPOCH_MIN === 0) {
       // The forecast for this hour: EWMA of the past hours' P90 per-minute rate (the first hour: its own, as if known from the day before).
@@ -183,27 +184,13 @@ export function runWorkflow(w: Workflow, planner: PlannerName, minutes: number, 
       if (!active) active = pending;
     }
     if (planner === 'murakkab' && pending && m % EPOCH_MIN === STARTUP_MIN) active = pending;
-    const plan = active!;
+    // The plan's profiles and instances, once per plan (plans change hourly); this minute's load on them.
+    if (!state || state.plan !== active) state = { plan: active!, ts: stateOf(active!, tokens), gpus: active!.choices.reduce((s, c) => s + c.instances * c.tp, 0) };
     const lambda = rate[m]!;
-    let l0 = 0;
-    let waitS = 0;
-    let overload = false;
-    let powerW = 0;
-    let gpus = 0;
-    plan.choices.forEach((c, i) => {
-      const p = profile(SERVING_MODELS.find((x) => x.id === c.model)!, SERVING_GPUS.find((g) => g.id === c.gpu)!, c.tp, c.clock, tokens[i]!.in, tokens[i]!.out);
-      // This minute's own utilisation on the plan's instances (not the count `option` would size for λ).
-      const rho = (lambda * p.busyS) / c.instances;
-      if (rho >= 1) overload = true;
-      l0 += p.latencyS;
-      waitS += rho < 1 ? (p.busyS * rho) / (1 - rho) : Infinity;
-      const mixW = (p.ttftS * p.prefillW + (p.busyS - p.ttftS) * p.decodeW) / p.busyS;
-      powerW += c.instances * c.tp * (p.idleW + Math.min(1, rho) * (mixW - p.idleW));
-      gpus += c.instances * c.tp;
-    });
+    const powerW = powerOf(state.ts, lambda);
+    const gpus = state.gpus;
     const n = lambda * 60;
-    const slack = target - l0;
-    const attain = overload || slack <= 0 ? 0 : waitS <= 0 ? 1 : 1 - Math.exp(-slack / waitS);
+    const attain = attainment(state.ts, lambda, target);
     requests += n;
     met += n * attain;
     if (attain >= share) minutesMet++;
