@@ -1,5 +1,6 @@
 import { SLO_SHARE, WorkflowsFileSchema, type Workflow, type WorkflowPlan, type WorkflowsFile } from '../../shared/domain/workflows.js';
 import { defaultChoice, planWorkflow, sloTarget, type TaskTokens } from '../core/workflows/planner.js';
+import { INSTANCE_START_MIN } from '../core/workflows/replan.js';
 import { attainment, budgetDrop, DROP_PCT, powerOf, stateOf, type BudgetDrop, type TaskState } from '../core/workflows/budgetDrop.js';
 import type { Profile } from '../core/workflows/service.js';
 import { loadTraces } from '../sim/config.js';
@@ -61,7 +62,8 @@ export const DEFAULT_WORKFLOWS: WorkflowsFile = WorkflowsFileSchema.parse({
 export const PLANNERS = ['fixed', 'best-static', 'murakkab'] as const;
 export type PlannerName = (typeof PLANNERS)[number];
 export const EPOCH_MIN = 60;
-export const STARTUP_MIN = 20;
+/** New instances' start-up (min): the lever's latency too (core/workflows/replan.ts). */
+export const STARTUP_MIN = INSTANCE_START_MIN;
 const ALPHA = 0.5;
 /** Sizing above the forecast (see above). */
 export const FORECAST_MARGIN = 1.2;

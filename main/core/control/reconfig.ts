@@ -47,7 +47,7 @@ export function rowPressure(v: ReconfigView): number {
 }
 
 /** What drives the pressure now, in words (for the reason). */
-function cause(v: ReconfigView): string {
+export function cause(v: ReconfigView): string {
   return `row at ${v.rowPct.toFixed(0)} % of its budget, hottest inlet ${Number.isFinite(v.hottestInletC) ? v.hottestInletC.toFixed(1) : '?'} °C, hottest GPU ${v.hottestGpuC.toFixed(0)} °C`;
 }
 
