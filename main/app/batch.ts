@@ -16,6 +16,9 @@ import { ControlService } from '../engine/control/service.js';
 import type { ControlMode } from '../engine/control/options.js';
 import { Engine } from '../engine/engine.js';
 import { SaasLevers } from '../engine/control/saasLevers.js';
+import { WorkflowLevers } from '../engine/control/workflowLevers.js';
+import type { WorkflowsFile } from '../../shared/domain/workflows.js';
+import { createWorkflowDeployment, saasRacks } from './workflowDeployment.js';
 import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } from './report.js';
 
 /**
@@ -23,9 +26,11 @@ import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } 
  * (no caps, no playbooks: only the power brake above the row budget, the last resort every row has); or
  * `unconstrained` (no controller at all: the reference for throughput and latency ratios); `tapas`: POLCA's caps with
  * TAPAS's levers beside them — SaaS requests routed toward thermal and power slack (sim/routing.ts), SaaS instances
- * reconfigured before caps (engine/control/saasLevers.ts) — to measure the levers against caps alone.
+ * reconfigured before caps (engine/control/saasLevers.ts) — to measure the levers against caps alone; `murakkab`:
+ * POLCA's caps with the declared workflows placed on the SaaS racks and re-planned under pressure before caps
+ * (engine/control/workflowLevers.ts) — to measure that lever against caps alone.
  */
-export type SimPolicy = 'headroom' | 'polca' | 'polca-no-priority' | 'none' | 'tapas';
+export type SimPolicy = 'headroom' | 'polca' | 'polca-no-priority' | 'none' | 'tapas' | 'murakkab';
 export type RunPolicy = SimPolicy | 'unconstrained';
 
 /** The controller a run, a sweep's default and the console use unless told otherwise: Headroom's own. */
@@ -39,6 +44,12 @@ export function controlModeOf(policy: SimPolicy): ControlMode {
 /** The simulator's routing under a policy: TAPAS routes toward slack; every other policy leaves requests where dealt. */
 export function routingOf(policy: RunPolicy): RoutingMode {
   return policy === 'tapas' ? 'slack' : 'affinity';
+}
+
+/** The workflow lever of a run: the declared workflows deployed on the simulator's SaaS racks, re-planned through it. */
+export function workflowLevers(engine: Engine, sim: Simulator, file: WorkflowsFile | undefined, seed: number, audit: AuditSink | null, onChange?: () => void): WorkflowLevers {
+  const deployment = createWorkflowDeployment(engine.topology, saasRacks(engine.topology, sim), file, seed);
+  return new WorkflowLevers(engine, { slices: (r, nowMs) => deployment.slices(r, nowMs), replan: (r, racks, ratio, latencyS) => sim.replanWorkflows(r, racks, ratio, latencyS) }, audit, onChange);
 }
 
 export interface LoadedRun {
@@ -79,6 +90,8 @@ export function runLoaded(
     audit?: AuditSink | null;
     /** Called after every tick with the engine and the control plane (series of a replay). */
     onTick?: (engine: Engine, control: ControlService | null, sim: Simulator) => void;
+    /** `murakkab`: the declared workflows (default: app/workflowSim.ts DEFAULT_WORKFLOWS). */
+    workflows?: WorkflowsFile;
   },
 ): LoadedRun {
   const { scenario, topology, source } = loaded;
@@ -107,6 +120,9 @@ export function runLoaded(
   });
   let control: ControlService | null = null;
   let lastSummary: ControlSummary | null = null;
+  // Murakkab: the row's workflows re-planned first; the caps after it (the same tick) only where that is not enough.
+  const replans = o.policy === 'murakkab' ? workflowLevers(engine, sim, o.workflows, o.seed, o.audit ?? null) : null;
+  if (replans) engine.addService(replans);
   if (o.policy !== 'unconstrained') {
     control = new ControlService({
       engine,

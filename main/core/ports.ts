@@ -6,6 +6,7 @@ import type { Actor, AuditKind, AuditQuery, AuditRecord } from '../../shared/dom
 import type { GridWindow } from '../../shared/domain/grid.js';
 import type { PlacementAdvice, PlacementRequest, RackProfileView, SiteForecast } from '../../shared/domain/placement.js';
 import type { Alert } from '../../shared/domain/fleet.js';
+import type { RowSlice } from './workflows/replan.js';
 import type {
   ControlSummary,
   GpuControl,
@@ -53,6 +54,17 @@ export interface AuditSink {
  */
 export interface SaasPort {
   reconfigure(row: number, rung: number): number;
+}
+
+/**
+ * The declared workflows on the site's rows (issue 16; core/workflows/replan.ts): what each row runs of them now, and
+ * how to move a row's share to another plan. `replan` asks the row's workflow racks to draw `ratio` of the power of
+ * the plans in force (1: back to them) once the new plan's instances have started, `latencyS` from now; returns how
+ * many racks will change (0: none). The simulator implements it; on a real fleet, the orchestrator that runs them.
+ */
+export interface WorkflowPort {
+  slices(row: number, nowMs: number): RowSlice[];
+  replan(row: number, racks: readonly number[], ratio: number, latencyS: number): number;
 }
 
 export interface Actuator {

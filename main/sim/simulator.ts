@@ -20,6 +20,7 @@ export { ScenarioError } from './references.js';
 import type { TrainingJobSim } from './training.js';
 import { buildWorkloads, type Workload } from './workloads.js';
 import { Reconfigurator } from './reconfigure.js';
+import { WorkflowPower } from './workflowPower.js';
 
 /** What the simulator reports each step: the GPU columns as a real fleet would, plus facility readings. */
 export interface SimSample {
@@ -72,6 +73,8 @@ export class Simulator {
   private routing: RoutingMode = 'affinity';
   /** The SaaS instances' configurations asked per row and landing (sim/reconfigure.ts). */
   readonly reconfig: Reconfigurator;
+  /** Workflow re-plans per rack, asked and landing (sim/workflowPower.ts). */
+  readonly workflowPower: WorkflowPower;
 
   constructor(
     readonly topology: Topology,
@@ -111,6 +114,7 @@ export class Simulator {
     checkReferences(scenario, t);
     this.workloads = buildWorkloads(t, this.index, scenario, traces, seed);
     this.reconfig = new Reconfigurator(this.workloads, t.rows.length);
+    this.workflowPower = new WorkflowPower(t.racks.length);
     for (const w of this.workloads) {
       if (w.sim instanceof InferenceServiceSim) this.services.push(w.sim);
       else this.training.push(w.sim);
@@ -133,6 +137,11 @@ export class Simulator {
   /** SaaS port: row r's SaaS instances to rung `rung` of the reconfiguration ladder (they land after their reload). */
   reconfigureRow(r: number, rung: number): number {
     return this.reconfig.request(r, rung, this.elapsedS);
+  }
+
+  /** Workflow port: row r's workflow racks draw `ratio` of the plans in force from `latencyS` on. */
+  replanWorkflows(r: number, racks: readonly number[], ratio: number, latencyS: number): number {
+    return this.workflowPower.request(r, racks, ratio, this.elapsedS, latencyS);
   }
 
   get routingMode(): RoutingMode {
@@ -264,6 +273,8 @@ export class Simulator {
 
     // Workloads: usable clock per server = slowest GPU (ranks wait for each other).
     this.reconfig.apply(tS);
+    this.workflowPower.apply(tS);
+    const rackScale = this.workflowPower.rackScale;
     const gpu = this.gpu;
     for (let wi = 0; wi < this.workloads.length; wi++) {
       const w = this.workloads[wi]!;
@@ -293,7 +304,7 @@ export class Simulator {
         w.sim.step(tS, dtS, w.clockRatio, w.activity, w.memBound);
       }
       for (let i = 0; i < n; i++) {
-        const a = w.activity[i]!;
+        const a = w.activity[i]! * rackScale[w.rack[i]!]!;
         const mb = w.memBound[i]!;
         for (let g = w.gpuStart[i]!; g < w.gpuEnd[i]!; g++) {
           gpu.activity[g] = a;

@@ -1,4 +1,5 @@
 import { RECONFIG_LADDER } from '../../../shared/domain/reconfig.js';
+import { INSTANCE_START_MIN } from '../workflows/replan.js';
 
 /**
  * The levers the control plane can pull, and the one rule for which acts first. Pure data and functions: the row
@@ -7,7 +8,10 @@ import { RECONFIG_LADDER } from '../../../shared/domain/reconfig.js';
  *
  * A lever has a scope (what it acts on), an effect on power (it can only lower it, or it holds a floor), the time it
  * takes to land on its path, a cost (the service it takes away, per point of row power it removes; a unitless rank,
- * documented per lever below) and a merge rule for when several sources pull it at once.
+ * documented per lever below) and a merge rule for when several sources pull it at once. The cheapest is Murakkab's:
+ * a row's declared workflows re-planned to the planner's next-best plan (core/workflows/replan.ts) keep their SLO, so
+ * it costs almost nothing — but new instances take minutes to start, so it only acts first with time to spare; within
+ * a pressure's minutes the caps (and TAPAS's reloads) still come first, and the re-plan lets them go once it lands.
  *
  * Merge rules (arbiter.ts applies the per-GPU ones):
  *   - clock lock, power limit: the LOWEST wins (any source may make a GPU safer, none may make it less safe);
@@ -45,7 +49,10 @@ export interface Lever {
 }
 
 /**
- * The catalogue for a DGX-class inference row, with the actuation path's latencies. Costs: a low-priority clock lock
+ * The catalogue for a DGX-class inference row, with the actuation path's latencies. Costs: re-planning the row's
+ * workflows keeps every SLO tier (0.3: the cheapest; it frees what the plans in force hold above the load now — idle
+ * instances sized for the forecast's P90 and margin — ~15 % of their power on the default workflows, and lands when
+ * the new plan's instances have started, INSTANCE_START_MIN); a low-priority clock lock
  * slows prefill of work nobody waits on (1), the deep step more (2), a high-priority lock slows interactive work (4),
  * routing away moves load to a row with room (1.5, free of slowdown but bounded by that room), FP8 costs 0.5 % quality
  * and no speed (0.8: the cheapest, but a reload takes a minute), the smaller model 10 % quality (3.5), the brake drops
@@ -53,8 +60,9 @@ export interface Lever {
  * Reductions are the model's (docs/MODEL.md): POLCA's locks cut up to 20 % of peak power (../shared/domain/PAPERS.md
  * §1), the brake ~75 % of GPU power.
  */
-export function leverCatalogue(p: { capLatencyS: number; brakeLatencyS: number; routeLatencyS?: number; reconfigureLatencyS?: number; fp8LatencyS?: number }): Lever[] {
+export function leverCatalogue(p: { capLatencyS: number; brakeLatencyS: number; routeLatencyS?: number; reconfigureLatencyS?: number; fp8LatencyS?: number; replanLatencyS?: number }): Lever[] {
   return [
+    { id: 'replan-workflows', scope: 'service', latencyS: p.replanLatencyS ?? INSTANCE_START_MIN * 60, maxRemovePct: 15, cost: 0.3, merge: 'most-conservative', note: "the row's workflows to the planner's next-best plan (Murakkab; same SLO, core/workflows/replan.ts)" },
     { id: 'reconfigure-fp8', scope: 'service', latencyS: p.fp8LatencyS ?? RECONFIG_LADDER[1]!.latencyS, maxRemovePct: 6, cost: 0.8, merge: 'most-conservative', note: 'SaaS instances to FP8 (TAPAS; quality −0.5 %, no slowdown, shared/domain/reconfig.ts)' },
     { id: 'lock-low', scope: 'gpu', latencyS: p.capLatencyS, maxRemovePct: 8, cost: 1, merge: 'lowest', note: 'low-priority GPUs to POLCA T1/T2 clocks' },
     { id: 'route-away', scope: 'service', latencyS: p.routeLatencyS ?? 10, maxRemovePct: 10, cost: 1.5, merge: 'most-conservative', note: 'routing weight away from the row (TAPAS), bounded by the room elsewhere' },

@@ -19,7 +19,8 @@ import { planWorkflow, type TaskTokens } from './planner.js';
  * load now, less a share s of it, s = (row power − TARGET_PCT of the budget in force) / the workflow racks' power,
  * clamped to [MIN_SHED, MAX_SHED] (a thermal pressure has no power target: MIN_SHED). The result is a power ratio,
  * the new plans' power over the plans in force (level 0), both at the load now; the simulator's workflow racks draw
- * it (docs/MODEL.md "Workflows"). A level that frees nothing (the plans are already the least power the planner has)
+ * it (docs/MODEL.md "Workflows"). The SLO is kept: a slice whose plan under the budget would miss its tier takes the
+ * plan for the load now at the true target instead, or keeps its plan. A level that frees nothing (the plans are already the least power the planner has)
  * is not taken: the caps stay the safety net.
  */
 export const INSTANCE_START_MIN = 20;
@@ -118,7 +119,17 @@ export function stepReplan(prev: ReplanState, x: ReplanInput, nowMs: number): { 
   // Deeper: each slice's next-best plan under its power less the share to shed.
   const need = x.rowW - (TARGET_PCT / 100) * x.budgetW;
   const shed = Math.min(MAX_SHED, Math.max(MIN_SHED, x.workflowW > 0 && Number.isFinite(need) ? need / x.workflowW : MIN_SHED));
-  const next = x.slices.map((s, i) => planUnderBudget(s.workflow, s.rps, s.tokens, s.targetS, at(current[i] ?? inForce[i]!, s) * (1 - shed)));
+  const next = x.slices.map((s, i) => {
+    const now = current[i] ?? inForce[i]!;
+    const u = planUnderBudget(s.workflow, s.rps, s.tokens, s.targetS, at(now, s) * (1 - shed));
+    if (u.attainment >= SLO_SHARE[s.workflow.slo]) return u;
+    // The SLO is kept: a plan under the budget that misses the tier gives way to the plan for the load now (the
+    // looser targets' first step), or to the plan in force.
+    const plan = planWorkflow(s.workflow, s.rps, s.tokens, s.targetS);
+    const a = attainment(stateOf(plan, s.tokens), s.rps, s.targetS);
+    const w = at(plan, s);
+    return a >= SLO_SHARE[s.workflow.slo] && w < at(now, s) ? { plan, attainment: a, powerW: w } : { plan: now, attainment: attainment(stateOf(now, s.tokens), s.rps, s.targetS), powerW: at(now, s) };
+  });
   const toW = next.reduce((n, u) => n + u.powerW, 0);
   const ratio = baseW > 0 ? toW / baseW : 1;
   if (!(ratio < fromRatio * 0.995)) {

@@ -74,6 +74,19 @@ describe('which lever acts first', () => {
     expect(chooseLever(inb, 15, 10)!.id).toBe('lock-high');
     expect(chooseLever(inb, 50, 10)!.id).toBe('brake');
   });
+
+  it("on the catalogue: with the workflows' start-up to spare, re-planning them comes before every cap and reload", () => {
+    const oob = leverCatalogue({ capLatencyS: 40, brakeLatencyS: 5 });
+    const replan = oob.find((l) => l.id === 'replan-workflows')!;
+    expect(replan.latencyS).toBe(20 * 60);
+    expect(Math.min(...oob.filter((l) => l.maxRemovePct > 0).map((l) => l.cost))).toBe(replan.cost);
+    expect(chooseLever(oob, 10, 1200)!.id).toBe('replan-workflows');
+    // A second short: not in time, the next cheapest that is (FP8).
+    expect(chooseLever(oob, 5, 1199)!.id).toBe('reconfigure-fp8');
+    // More than the next-best plans free: TAPAS's smaller model, in time.
+    expect(chooseLever(oob, 20, 1800)!.id).toBe('reconfigure-model');
+    expect(chooseLever(leverCatalogue({ capLatencyS: 40, brakeLatencyS: 5, replanLatencyS: 30 }), 10, 60)!.id).toBe('replan-workflows');
+  });
 });
 
 describe('floors merge below caps', () => {
@@ -96,6 +109,7 @@ describe('the catalogue and the tie-breaks', () => {
   it('is pinned: ids, scopes, latencies on the path, reductions, costs and merge rules', () => {
     const c = leverCatalogue({ capLatencyS: 40, brakeLatencyS: 5 });
     expect(c.map((l) => [l.id, l.scope, l.latencyS, l.maxRemovePct, l.cost, l.merge])).toEqual([
+      ['replan-workflows', 'service', 1200, 15, 0.3, 'most-conservative'],
       ['reconfigure-fp8', 'service', 60, 6, 0.8, 'most-conservative'],
       ['lock-low', 'gpu', 40, 8, 1, 'lowest'],
       ['route-away', 'service', 10, 10, 1.5, 'most-conservative'],
