@@ -18,7 +18,7 @@ import { Engine } from '../engine/engine.js';
 import { SaasLevers } from '../engine/control/saasLevers.js';
 import { WorkflowLevers } from '../engine/control/workflowLevers.js';
 import type { WorkflowsFile } from '../../shared/domain/workflows.js';
-import { createWorkflowDeployment, saasRacks } from './workflowDeployment.js';
+import { createWorkflowDeployment, saasRacks, type WorkflowDeployment } from './workflowDeployment.js';
 import { ReportBuilder, workloadFigures, type SimReport, type WorkloadFigures } from './report.js';
 
 /**
@@ -47,8 +47,7 @@ export function routingOf(policy: RunPolicy): RoutingMode {
 }
 
 /** The workflow lever of a run: the declared workflows deployed on the simulator's SaaS racks, re-planned through it. */
-export function workflowLevers(engine: Engine, sim: Simulator, file: WorkflowsFile | undefined, seed: number, audit: AuditSink | null, onChange?: () => void): WorkflowLevers {
-  const deployment = createWorkflowDeployment(engine.topology, saasRacks(engine.topology, sim), file, seed);
+export function workflowLevers(engine: Engine, sim: Simulator, deployment: WorkflowDeployment, audit: AuditSink | null, onChange?: () => void): WorkflowLevers {
   return new WorkflowLevers(engine, { slices: (r, nowMs) => deployment.slices(r, nowMs), replan: (r, racks, ratio, latencyS) => sim.replanWorkflows(r, racks, ratio, latencyS) }, audit, onChange);
 }
 
@@ -121,7 +120,7 @@ export function runLoaded(
   let control: ControlService | null = null;
   let lastSummary: ControlSummary | null = null;
   // Murakkab: the row's workflows re-planned first; the caps after it (the same tick) only where that is not enough.
-  const replans = o.policy === 'murakkab' ? workflowLevers(engine, sim, o.workflows, o.seed, o.audit ?? null) : null;
+  const replans = o.policy === 'murakkab' ? workflowLevers(engine, sim, createWorkflowDeployment(topology, saasRacks(topology, sim), o.workflows, o.seed), o.audit ?? null) : null;
   if (replans) engine.addService(replans);
   if (o.policy !== 'unconstrained') {
     control = new ControlService({

@@ -27,11 +27,12 @@ import { createPlanner } from './planner.js';
 import { createPlacement } from './placementApi.js';
 import { startGridFeed, type GridMeterOption } from './gridFeed.js';
 import { createWorkflowsOverview } from './workflowsView.js';
+import { createWorkflowDeployment, saasRacks } from './workflowDeployment.js';
 import { SaasLevers } from '../engine/control/saasLevers.js';
 import { RefusalAudit } from './refusalAudit.js';
 import { createIncidents } from './incidents.js';
 import { createReplays } from './replayJobs.js';
-import { controlModeOf, DEFAULT_SIM_POLICY, replayOrigin } from './batch.js';
+import { controlModeOf, DEFAULT_SIM_POLICY, replayOrigin, workflowLevers } from './batch.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
 import type { SourcesApi } from '../core/ports.js';
 import { simSources, telemetryReader } from './runtimeAdapters.js';
@@ -83,6 +84,8 @@ export interface RuntimeOptions {
    * slack, SaaS instances reconfigured before caps, each change audited and shown on its row. Simulator only.
    */
   tapas?: boolean;
+  /** The simulator with Murakkab's lever (`serve --murakkab`): a row's workflows re-planned under pressure before caps. */
+  murakkab?: boolean;
   /**
    * The grid view's source (`serve --grid-meter`): a simulated grid meter at 100 Hz on the training-swings site with
    * that remedy (simulator only), or a real meter over Modbus/TCP; absent: the site's power from the engine at 1 Hz.
@@ -291,6 +294,9 @@ async function wire(
     sim.setRouting('slack');
     engine.addService(new SaasLevers(engine, { reconfigure: (r, rung) => sim.reconfigureRow(r, rung) }, audit, () => bus.emit('control:changed', control.summary())));
   }
+  // The declared workflows on the SaaS racks (the Workflows view, the floor); Murakkab's lever re-plans them (simulator only).
+  const deployment = createWorkflowDeployment(topology, saasRacks(topology, rp ? null : sim), undefined, o.seed ?? 1);
+  if (o.murakkab && sim && !rp) engine.addService(workflowLevers(engine, sim, deployment, audit, () => bus.emit('control:changed', control.summary())));
   // The grid view's feed: a meter at the point of interconnection (real or simulated), or the engine's site power.
   const { feed: grid, stop: stopGridMeter } = startGridFeed(rp ? undefined : o.gridMeter, { simulated: sim !== null, seed: o.seed ?? 1, log });
   engine.addService(grid);
@@ -341,7 +347,7 @@ async function wire(
     planner: createPlanner(),
     placement: createPlacement(!rp && readDb && writer && telemetryFile ? { file: telemetryFile, run, idle: () => writer.idle() } : null, rp ? 'a recording plays back: advise on the live site' : undefined),
     grid,
-    workflows: createWorkflowsOverview(undefined, o.seed ?? 1),
+    workflows: createWorkflowsOverview(undefined, o.seed ?? 1, deployment),
     drill: drills.inject,
     drills: drills.api,
     sources: sourcesApi,

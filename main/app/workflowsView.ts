@@ -3,14 +3,16 @@ import { attainment, powerOf, stateOf } from '../core/workflows/budgetDrop.js';
 import { planUnderBudget } from '../core/workflows/budgetPlan.js';
 import { planWorkflow, sloTarget } from '../core/workflows/planner.js';
 import { arrivals, DEFAULT_WORKFLOWS, FORECAST_MARGIN, tokensOf } from './workflowSim.js';
+import type { WorkflowDeployment } from './workflowDeployment.js';
 
 /**
  * The Workflows view's data (`workflows:overview`): each declared workflow's load at the engine's minute of the day
  * (its day of arrivals, as `--scenario workflows` draws them), the planner's plan for it (sized with the forecast
  * margin), what that plan draws and gets, and — for a budget below 100 % of that power — what the planner would run
- * instead and what it would cost in requests within the target. Plans take milliseconds: computed on request.
+ * instead and what it would cost in requests within the target. Plans take milliseconds: computed on request. With a
+ * deployment (app/workflowDeployment.ts), where the hour's plans run on the floor.
  */
-export function createWorkflowsOverview(file: WorkflowsFile = DEFAULT_WORKFLOWS, seed = 1): (p: { budgetPct: number }, nowMs: number) => WorkflowsOverview {
+export function createWorkflowsOverview(file: WorkflowsFile = DEFAULT_WORKFLOWS, seed = 1, deployment: WorkflowDeployment | null = null): (p: { budgetPct: number }, nowMs: number) => WorkflowsOverview {
   const day = file.workflows.map((w) => ({ w, tokens: tokensOf(w), rate: arrivals(w, 1440, seed) }));
   return ({ budgetPct }, nowMs) => {
     const minuteOfDay = Math.floor((((nowMs / 60_000) % 1440) + 1440) % 1440);
@@ -44,6 +46,7 @@ export function createWorkflowsOverview(file: WorkflowsFile = DEFAULT_WORKFLOWS,
       cards,
       totals: { powerKW: sum((c) => c.powerKW), budgetPowerKW: budgetPct < 100 ? sum((c) => c.underBudget?.powerKW ?? c.powerKW) : null, requestsPerS: sum((c) => c.rps) },
       profiles: 'serving profiles from datasheet FLOPS and bandwidth and our GPU power model — physics, not measurements (docs/MODEL.md "Workflows")',
+      placement: deployment ? deployment.at(nowMs).placement : null,
     };
   };
 }

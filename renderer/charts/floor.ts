@@ -6,10 +6,14 @@ import type { RackMetric } from './scales.js';
 import { fmtC, fmtKWFromW, fmtPct } from './format.js';
 import { thermalPenalty } from '../../shared/domain/slack.js';
 
-/** Value of `metric` for rack `r` (NaN when the snapshot lacks it); `predicted`: the forecast's pressure per rack. */
+/**
+ * Value of `metric` for rack `r` (NaN when the snapshot lacks it); `predicted`: per rack, the forecast's pressure, or
+ * for 'workflow' the category of the workflow it runs (charts/workflowFloor.ts; NaN: none).
+ */
 export function rackValue(topo: Topology, snap: Snapshot, metric: RackMetric, r: number, predicted?: ArrayLike<number>): number {
   switch (metric) {
     case 'predictedPct':
+    case 'workflow':
       return predicted?.[r] ?? NaN;
     case 'budgetPct': {
       const budgetW = topo.racks[r]!.budgetKW * 1000;
@@ -43,9 +47,10 @@ export function rackValues(topo: Topology, snap: Snapshot, metric: RackMetric, o
   return values;
 }
 
-/** Short text shown inside a rack cell (the unit is in the legend): "86", "27.4". */
-export function cellText(metric: RackMetric, v: number): string {
+/** Short text shown inside a rack cell (the unit is in the legend): "86", "27.4"; 'workflow': `label` (its GPUs). */
+export function cellText(metric: RackMetric, v: number, label?: string): string {
   if (!Number.isFinite(v)) return '—';
+  if (metric === 'workflow') return label ?? '';
   return metric === 'inletC' ? v.toFixed(1) : v.toFixed(0);
 }
 

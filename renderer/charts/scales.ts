@@ -9,7 +9,7 @@ import { ClockEvent, SampleFlag } from '../../shared/domain/fleet.js';
 export type Rgb = readonly [number, number, number];
 export interface Stop { at: number; rgb: Rgb }
 
-export type RackMetric = 'budgetPct' | 'inletC' | 'maxTempC' | 'thermalPct' | 'predictedPct';
+export type RackMetric = 'budgetPct' | 'inletC' | 'maxTempC' | 'thermalPct' | 'predictedPct' | 'workflow';
 export type GpuMetric = 'gpuTempC' | 'gpuPowerPct' | 'gpuEvents';
 export type Metric = RackMetric | GpuMetric;
 
@@ -76,6 +76,8 @@ export const SCALES: Readonly<Record<Metric, ColorScale>> = {
   thermalPct: thresholdScale('thermalPct', 'Thermal pressure, % (inlet and GPUs)', '%', 0, 50, 80, 100),
   // The same penalty at the peaks its learned profile predicts for the day (row power and heat; main/core/placement.ts forecast).
   predictedPct: thresholdScale('predictedPct', 'Predicted pressure, % (profile peaks: row power, inlet, GPUs)', '%', 0, 50, 80, 100),
+  // Categorical: which declared workflow a rack runs (charts/workflowFloor.ts builds the scale from the workflows).
+  workflow: { metric: 'workflow', label: 'Workflow (this hour\'s plans)', unit: '', min: 0, max: 0, warn: null, crit: null, stops: [], categories: [] },
   gpuTempC: thresholdScale('gpuTempC', 'GPU temperature (°C)', '°C', 30, 83, 87, 95),
   gpuPowerPct: {
     metric: 'gpuPowerPct',
@@ -106,7 +108,7 @@ export const SCALES: Readonly<Record<Metric, ColorScale>> = {
   },
 };
 
-export const RACK_METRICS: readonly RackMetric[] = ['budgetPct', 'inletC', 'maxTempC', 'thermalPct', 'predictedPct'];
+export const RACK_METRICS: readonly RackMetric[] = ['budgetPct', 'inletC', 'maxTempC', 'thermalPct', 'predictedPct', 'workflow'];
 export const GPU_METRICS: readonly GpuMetric[] = ['gpuTempC', 'gpuPowerPct', 'gpuEvents'];
 
 /** Colour of `v` on a continuous scale; NaN/±Inf → the missing colour. Values outside min..max clamp. */

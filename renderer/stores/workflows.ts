@@ -1,10 +1,15 @@
 import { defineStore } from 'pinia';
-import { markRaw, ref, shallowRef } from 'vue';
+import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { WorkflowsOverview } from '../../shared/domain/workflows.js';
 import { attempt } from '../api/index.js';
 import { createPoller } from '../composables/poll.js';
+import { workflowFloor } from '../charts/workflowFloor.js';
+import { useTopologyStore } from './topology.js';
 
-/** The Workflows view (`workflows:overview`): the plans for the load now, re-read every 5 s and when the budget slider moves. */
+/**
+ * The Workflows view (`workflows:overview`): the plans for the load now, re-read every 5 s and when the budget slider
+ * moves; and the floor's "Workflow" colouring from where this hour's plans run (`floor`).
+ */
 export const useWorkflowsStore = defineStore('workflows', () => {
   const budgetPct = ref(100);
   const overview = shallowRef<WorkflowsOverview | null>(null);
@@ -19,6 +24,8 @@ export const useWorkflowsStore = defineStore('workflows', () => {
     error.value = null;
     overview.value = markRaw(r.value);
   }
+  const topo = useTopologyStore();
+  const floor = computed(() => workflowFloor(overview.value?.placement ?? null, topo.topology?.racks.length ?? 0, overview.value?.cards.map((c) => c.workflow) ?? []));
   const poller = createPoller(load, 5_000);
-  return { budgetPct, overview, error, subscribe: poller.subscribe, refresh: poller.refresh };
+  return { budgetPct, overview, error, floor, subscribe: poller.subscribe, refresh: poller.refresh };
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WorkflowPlacement } from './workflowPlacement.js';
 
 /**
  * Declared AI workflows (issue 16; Murakkab, PAPERS.md §4): tasks in a chain without fixing models or hardware, each
@@ -123,4 +124,6 @@ export interface WorkflowsOverview {
   totals: { powerKW: number; budgetPowerKW: number | null; requestsPerS: number };
   /** Where the profiles come from, in words. */
   profiles: string;
+  /** Where this hour's plans run on the floor (main/core/workflows/placement.ts); null: the console places none. */
+  placement: WorkflowPlacement | null;
 }
