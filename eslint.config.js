@@ -9,14 +9,14 @@ import pluginVue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
 
 const nodeModules = ['node:*', 'fs', 'path', 'net', 'http', 'https', 'os', 'child_process', 'worker_threads', 'crypto', 'url'];
-const ioPackages = ['electron', 'better-sqlite3', 'ws', 'yaml'];
+const ioPackages = ['electron', 'better-sqlite3', 'ws', 'yaml', 'etcd3'];
 const forbid = (names, message) => names.map((name) => ({ group: [name], message }));
 
 /**
  * The layers of main/, bottom to top, and the main/ layers each may import (every layer may import shared/ and
  * itself). Imports point down only: adapters (sim, pki, store, sources, actuators, fleet) never import the engine
  * or the app; the engine sees adapters only through the ports in main/core; app (the composition root) and the
- * faces (server, electron, cli) sit on top. test/unit/layers.test.ts plants a violation of each at depth 1 and 2.
+ * faces (server, electron, cli) sit on top; main/ha (redundant controllers on etcd) composes app and server for cli. test/unit/layers.test.ts plants a violation of each at depth 1 and 2.
  */
 const MAIN_LAYERS = {
   core: [],
@@ -32,7 +32,8 @@ const MAIN_LAYERS = {
   app: ['core', 'node', 'sim', 'pki', 'store', 'sources', 'actuators', 'fleet', 'engine'],
   server: ['core', 'node', 'engine'],
   electron: ['core', 'node', 'engine', 'app', 'server'],
-  cli: ['core', 'node', 'sim', 'pki', 'store', 'sources', 'actuators', 'fleet', 'engine', 'app', 'server', 'agent'],
+  ha: ['core', 'node', 'store', 'engine', 'app', 'server'],
+  cli: ['core', 'node', 'sim', 'pki', 'store', 'sources', 'actuators', 'fleet', 'engine', 'app', 'server', 'agent', 'ha'],
 };
 /** Packages some layers may not use, beyond 'electron'. */
 const EXTRA = {

@@ -17,6 +17,8 @@ import { z } from 'zod';
  *   refuses a head older than that (`audit-head`: the chain was cut or rewritten) or another hash at the same seq (a
  *   fork); it answers with its signature over the head it kept (`countersig`), which the console stores and
  *   `headroom audit verify` checks. See docs/SECURITY.md.
+ * - Fencing: a body may carry its controller's leadership `epoch`; the agent keeps the highest it has seen (on disk)
+ *   and refuses lower ones, so a deposed leader that wakes up cannot act after its successor has.
  * - Lease: setpoints hold until the newest accepted expiry; a command without actions only renews a live lease (after
  *   a lapse it is refused with `no-lease`: the console must send its setpoints again). When the lease lapses the agent
  *   moves its GPUs to the configured safe cap (never uncapped); it applies the safe cap at start-up and on stop too.
@@ -120,6 +122,8 @@ export type Readings = z.infer<typeof ReadingsSchema>;
  * Why a command was refused. `no-lease`: a bare renewal after the lease lapsed (the console must send its setpoints).
  * `audit-head`: the console's audit chain head went back, or forked, from the one this agent kept for its key.
  * `agent-state`: the agent could not write its state folder (the kept head), so it does not act.
+ * `stale-epoch`: the command comes from a controller epoch older than the highest this agent has seen — a deposed
+ * leader (paused, partitioned) speaking after a newer one took over (fencing; docs/RELIABILITY.md "Controllers").
  */
 export const RejectCode = z.enum([
   'schema',
@@ -137,6 +141,7 @@ export const RejectCode = z.enum([
   'no-lease',
   'audit-head',
   'agent-state',
+  'stale-epoch',
 ]);
 export type RejectCode = z.infer<typeof RejectCode>;
 
@@ -192,6 +197,12 @@ export const CommandBodySchema = z.object({
   actions: z.array(CommandActionSchema).max(4 * MAX_GPUS_PER_HOST),
   /** The console's committed audit chain head when it sent this (required: no head, no action; a renewal too). */
   auditHead: AuditHeadSchema,
+  /**
+   * The controller's leadership epoch (`serve --controller`: the etcd revision at which its leader key was created,
+   * so every new leader's is higher). The agent acts only on the highest epoch it has seen and refuses older ones
+   * (`stale-epoch`). Absent: 0, a console that is not part of a redundant set.
+   */
+  epoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type CommandBody = z.infer<typeof CommandBodySchema>;
 

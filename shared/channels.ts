@@ -56,8 +56,9 @@ export const REQUEST_CHANNELS = [
   'recording:annotate',
   'plant:contingency',
   'plant:lift',
+  'controller:status',
 ] as const;
-export const EVENT_CHANNELS = ['fleet:snapshot', 'alerts:changed', 'status:changed', 'control:changed', 'audit:appended'] as const;
+export const EVENT_CHANNELS = ['fleet:snapshot', 'alerts:changed', 'status:changed', 'control:changed', 'audit:appended', 'controller:changed'] as const;
 
 /** The two IPC channels Electron uses underneath: one for requests, one for pushed events. */
 export const IPC_INVOKE = 'headroom:invoke';

@@ -1,3 +1,4 @@
+import type { ControllerStatus } from './domain/controller.js';
 import type { DrillListing, DrillReport, DrillReportSummary, DrillStatus } from './domain/drills.js';
 import { z } from 'zod';
 import type { Topology } from './domain/topology.js';
@@ -163,6 +164,8 @@ export const requestSchemas = {
   'plant:contingency': z.object({ maintenance: z.array(z.string().min(1).max(80)).max(50).optional() }).strict(),
   /** Lift an armed response in force (its caps) before its device is back: the operator takes over (audited). */
   'plant:lift': z.object({ device: z.string().min(1).max(80), reason: ReasonSchema }).strict(),
+  /** Which controller of a redundant set leads (`serve --controller`); null outside one (a desk's own simulator). */
+  'controller:status': z.object({}).strict(),
 } as const;
 
 /** The least role each request needs. Reads are open to viewers; acting needs an operator; policy needs an admin. */
@@ -224,6 +227,7 @@ export const channelRoles: Record<keyof typeof requestSchemas, Role> = {
   'recording:annotate': 'viewer',
   'plant:contingency': 'viewer',
   'plant:lift': 'operator',
+  'controller:status': 'viewer',
 };
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -282,6 +286,7 @@ export interface ResponseTypes {
   'recording:annotate': RecordingNotes;
   'plant:contingency': PlantView;
   'plant:lift': { device: string; capsKW: number; gpus: number };
+  'controller:status': ControllerStatus | null;
 }
 
 export type RequestPayload<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;
@@ -295,6 +300,8 @@ export interface EventTypes {
   'status:changed': Status;
   'control:changed': ControlSummary;
   'audit:appended': AuditRecord;
+  /** Leadership of the controller set changed (serve --controller): who leads, the epoch, a failover. */
+  'controller:changed': ControllerStatus;
 }
 export type EventChannel = keyof EventTypes;
 export const eventChannels: readonly EventChannel[] = EVENT_CHANNELS;

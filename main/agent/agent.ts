@@ -21,6 +21,7 @@ import type { TlsIdentity } from '../pki/certs.js';
 import type { AdmissionLimits, AdmissionStats } from './admission.js';
 import { ControlPort, type ConsolePeer } from './controlPort.js';
 import { CommandGate } from './commandGate.js';
+import { EpochFence } from './epochFence.js';
 import { AuditHeadKeeper } from './auditHeads.js';
 import { readLines, writeLine } from '../pki/lines.js';
 import { renderMetrics, type AgentCounters } from './metrics.js';
@@ -63,7 +64,7 @@ type Conn = ConsolePeer;
  */
 export class HostAgent {
   readonly bootId = randomBytes(8).toString('hex');
-  readonly counters: AgentCounters = { commandsAccepted: 0, rejected: {}, readErrors: 0, consoles: 0, dropped: {}, pending: 0 };
+  readonly counters: AgentCounters = { commandsAccepted: 0, rejected: {}, readErrors: 0, consoles: 0, dropped: {}, pending: 0, epoch: 0, leaseLapses: 0 };
   /** The host's GPUs and what is wanted on each; set by `start`. */
   private sp!: GpuSetpoints;
   private lastReadings: AgentReading[] = [];
@@ -76,6 +77,8 @@ export class HostAgent {
   private serial: Promise<unknown> = Promise.resolve();
   private readonly conns = new Set<Conn>();
   private readonly gate: CommandGate;
+  /** The highest controller epoch acted for (fencing of deposed leaders). */
+  private readonly fence: EpochFence;
   /** Each console key's audit head, kept and countersigned. */
   readonly auditHeads: AuditHeadKeeper;
   private readonly now: () => number;
@@ -90,7 +93,16 @@ export class HostAgent {
     this.log = o.log ?? (() => {});
     this.intervalMs = o.intervalMs ?? 1000;
     this.auditHeads = AuditHeadKeeper.open({ host: o.host, identity: o.identity, dir: o.readOnly ? null : (o.stateDir ?? null), now: this.now });
-    this.gate = new CommandGate({ host: o.host, maxLeaseMs: o.maxLeaseMs, maxSkewMs: o.maxSkewMs, now: this.now, keptHead: (k) => this.auditHeads.kept(k) });
+    this.fence = new EpochFence(o.readOnly ? null : (o.stateDir ?? null), this.now);
+    this.counters.epoch = this.fence.highest;
+    this.gate = new CommandGate({
+      host: o.host,
+      maxLeaseMs: o.maxLeaseMs,
+      maxSkewMs: o.maxSkewMs,
+      now: this.now,
+      keptHead: (k) => this.auditHeads.kept(k),
+      highestEpoch: () => this.fence.highest,
+    });
     this.control = new ControlPort({ identity: o.identity, listen: o.listen, limits: o.limits, log: this.log, onConsole: (c) => this.onConnection(c) });
     this.counters.dropped = this.control.dropped; // the same object: /metrics reads the live counts
   }
@@ -259,6 +271,16 @@ export class HostAgent {
       this.reject(conn, body.nonce, 'agent-state', errorText(e));
       return;
     }
+    // A newer leader's epoch is on disk before its first command acts: a restart cannot let the deposed one back in.
+    try {
+      if (this.fence.raise(body.epoch, g.consoleKey)) {
+        this.counters.epoch = this.fence.highest;
+        this.log(`agent: controller epoch now ${this.fence.highest} (console key ${g.consoleKey.slice(0, 16)}…): older epochs are refused from here on`);
+      }
+    } catch (e) {
+      this.reject(conn, body.nonce, 'agent-state', errorText(e), cs);
+      return;
+    }
     if (body.actions.length === 0 && this.mode !== 'leased') {
       this.reject(conn, body.nonce, 'no-lease', 'no lease to renew: it lapsed and the GPUs are at the safe cap; send the setpoints again', cs);
       return;
@@ -271,6 +293,8 @@ export class HostAgent {
     const outcome = await this.enqueue(async () => {
       // A command that waited behind others may have expired meanwhile: its lease must not be revived.
       if (body.expiresMs <= this.now()) return { code: 'expired' as const, error: 'command expired while queued' };
+      // A newer leader spoke while this waited: the deposed one's command must not act after it.
+      if (!this.fence.admits(body.epoch)) return { code: 'stale-epoch' as const, error: `a newer controller epoch (${this.fence.highest}) arrived while this command (epoch ${body.epoch ?? 0}) waited` };
       // The lease may have lapsed while this renewal waited: it must not revive it over the safe cap.
       if (body.actions.length === 0 && this.mode !== 'leased') return { code: 'no-lease' as const, error: 'the lease lapsed while this renewal waited; send the setpoints again' };
       try {
@@ -313,6 +337,7 @@ export class HostAgent {
       if (this.mode !== 'leased' || this.leaseExpiresMs === null || this.now() < this.leaseExpiresMs) return;
       this.mode = 'safe';
       this.leaseExpiresMs = null;
+      this.counters.leaseLapses = (this.counters.leaseLapses ?? 0) + 1;
       await this.sp.applySafeCap('lease lapsed');
     });
   }

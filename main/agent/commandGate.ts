@@ -30,6 +30,8 @@ export interface GateOptions {
   maxNonces?: number;
   /** The audit head kept for a console key (read only; the agent keeps heads and persists them). Default: none kept. */
   keptHead?: (consoleKey: string) => AuditHead | undefined;
+  /** The highest controller epoch this agent has seen (EpochFence; read only). Default: 0, every epoch admitted. */
+  highestEpoch?: () => number;
 }
 
 /** Key ids of the keys seen (a connection's key is the same object for all its commands). */
@@ -43,7 +45,8 @@ function keyIdCached(k: KeyObject): string {
 /**
  * Decides whether a console command may act on this host. Checks, in order: shape, the connection's scope, the
  * signature over the exact body bytes (tampering), the body's schema, the target host, freshness (expired, issued in
- * the future beyond the skew, lease longer than allowed), the nonce (replay), and finally the console's audit chain
+ * the future beyond the skew, lease longer than allowed), the controller epoch (lower than the highest seen: a deposed
+ * leader, `stale-epoch`), the nonce (replay), and finally the console's audit chain
  * head against the one kept for the certificate's key: a lower seq is refused (`audit-head`: the chain went back —
  * its tail was cut, or it was rewritten shorter), and so is the same seq with another hash (a fork: rewritten and
  * re-hashed to the same length); a higher seq, or the kept head itself, passes. The head check comes after the nonce
@@ -59,9 +62,11 @@ export class CommandGate {
   private readonly maxNonces: number;
   private readonly nonces = new Map<string, number>();
   private readonly keptHead: (consoleKey: string) => AuditHead | undefined;
+  private readonly highestEpoch: () => number;
 
   constructor(o: GateOptions) {
     this.keptHead = o.keptHead ?? (() => undefined);
+    this.highestEpoch = o.highestEpoch ?? (() => 0);
     this.host = o.host;
     this.maxLeaseMs = o.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS;
     this.maxSkewMs = o.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
@@ -93,6 +98,10 @@ export class CommandGate {
     if (b.issuedMs > now + this.maxSkewMs) return reject('future', `command issued ${b.issuedMs - now} ms in the future (clock skew above ${this.maxSkewMs} ms)`, b.nonce);
     if (b.expiresMs - Math.min(b.issuedMs, now) > this.maxLeaseMs + this.maxSkewMs) {
       return reject('lease-too-long', `lease of ${b.expiresMs - b.issuedMs} ms exceeds this agent's ${this.maxLeaseMs} ms`, b.nonce);
+    }
+    const highest = this.highestEpoch();
+    if ((b.epoch ?? 0) < highest) {
+      return reject('stale-epoch', `command from controller epoch ${b.epoch ?? 0}; this agent has acted for epoch ${highest}: a newer leader took over (fencing)`, b.nonce);
     }
     this.prune(now);
     if (this.nonces.has(b.nonce)) return reject('replay', `nonce ${b.nonce} was already used`, b.nonce);

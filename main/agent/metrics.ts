@@ -36,6 +36,10 @@ export interface AgentCounters {
   dropped?: Record<string, number>;
   /** Unauthenticated control connections now. */
   pending?: number;
+  /** The highest controller epoch acted for (fencing; 0: none seen). */
+  epoch?: number;
+  /** Leases that lapsed to the safe cap (no renewal in time). */
+  leaseLapses?: number;
 }
 
 /** Escape a label value per the text exposition format. */
@@ -78,6 +82,12 @@ export function renderMetrics(host: string, gpus: readonly GpuInfo[], readings: 
     '# HELP headroom_agent_connections_dropped_total Control connections dropped before serving a console, by reason.',
     '# TYPE headroom_agent_connections_dropped_total counter',
     ...Object.entries(counters.dropped ?? {}).map(([reason, n]) => `headroom_agent_connections_dropped_total{${h},reason="${esc(reason)}"} ${n}`),
+    '# HELP headroom_agent_controller_epoch Highest controller leadership epoch acted for; older ones are refused.',
+    '# TYPE headroom_agent_controller_epoch gauge',
+    `headroom_agent_controller_epoch{${h}} ${counters.epoch ?? 0}`,
+    '# HELP headroom_agent_lease_lapses_total Leases that lapsed to the safe cap.',
+    '# TYPE headroom_agent_lease_lapses_total counter',
+    `headroom_agent_lease_lapses_total{${h}} ${counters.leaseLapses ?? 0}`,
     '# HELP headroom_agent_read_errors_total Failed GPU reads.',
     '# TYPE headroom_agent_read_errors_total counter',
     `headroom_agent_read_errors_total{${h}} ${counters.readErrors}`,

@@ -34,6 +34,11 @@ export interface FleetOptions {
   certName?: string;
   /** Agent lease length (ms); renewed every third of it. */
   leaseMs?: number;
+  /**
+   * A controller of a redundant set (`serve --controller`, main/ha/): commands go out only while `mayAct()` (it leads,
+   * its etcd lease confirmed) and carry its `epoch()`; an agent refusing the epoch calls `onFenced`.
+   */
+  fencing?: { epoch: () => number | undefined; mayAct: () => boolean; onFenced: (host: string, error: string) => void };
 }
 
 export interface Plant {
@@ -104,7 +109,12 @@ export function fleetPlant(
   const inventory = loadInventoryFile(f.inventory);
   const initialSources = f.sources ? loadSourcesFile(f.sources) : [];
   const fleetSource = new FleetSource(inventory);
-  const agentActuator = new AgentActuator(inventory, { leaseMs: f.leaseMs, log, fresh: (host) => fleetSource.hostFresh(host) });
+  const agentActuator = new AgentActuator(inventory, {
+    leaseMs: f.leaseMs,
+    log,
+    fresh: (host) => fleetSource.hostFresh(host),
+    ...(f.fencing ? { mayAct: f.fencing.mayAct, onFenced: f.fencing.onFenced } : {}),
+  });
   let identity: TlsIdentity | { error: string };
   if (!f.certs) identity = { error: 'no certificate directory given (--certs DIR; create one with `headroom certs`)' };
   else {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ControllerStatus } from '../../shared/domain/controller.js';
 import type { Handlers } from '../../shared/contract.js';
 import type { Actor, ControlSummary } from '../../shared/domain/control.js';
 import { controlEvents } from '../core/controlEvents.js';
@@ -91,6 +92,13 @@ export interface RuntimeOptions {
    * that remedy (simulator only), or a real meter over Modbus/TCP; absent: the site's power from the engine at 1 Hz.
    */
   gridMeter?: GridMeterOption;
+  /**
+   * This process is the leader of a redundant controller set (`serve --controller`, main/ha/controller.ts): its
+   * leadership on the faces (`controller:status`), its epoch on every agent command (with `fleet.fencing`).
+   */
+  controller?: { status: () => ControllerStatus };
+  /** The faces' event bus (a controller keeps one across its standby and leading lives); default: a new one. */
+  bus?: EventBus;
 }
 
 /** Everything a live face needs: engine + runner + bus + handlers, wired to the simulator or a real fleet and the store. */
@@ -221,7 +229,7 @@ async function wire(
     sink: writer,
     alertRules: plant.alertRules,
   });
-  const bus = new EventBus();
+  const bus = o.bus ?? new EventBus();
   let anchors: AnchorLog | null = null;
   const audit = new AuditTrail(controlDb, {
     onAppend: (r) => {
@@ -322,6 +330,7 @@ async function wire(
         log,
         onConfigProblems: (p) => (engine.configProblems = p),
         auditHeads: agentAuditHeads(audit, controlDb, log),
+        ...(o.fleet?.fencing ? { epoch: o.fleet.fencing.epoch } : {}),
       })
     : null;
   if (fp && !('error' in fp.identity)) log(`audit heads: agents countersign this console's audit chain head (console key ${certKeyId(fp.identity.cert)})`);
@@ -356,6 +365,7 @@ async function wire(
     plant: plantWatch,
     liftArmed,
     realFleet: fp !== null,
+    ...(o.controller ? { controller: o.controller.status } : {}),
     auditRun: (actor, oldValue, newValue) => audit.append({ actor, kind: 'sim', target: rp ? 'playback' : 'simulation', oldValue, newValue, reason: '', outcome: 'ok' }, engine.nowMs),
     ...(rp ? { recording: rp.playback } : {}),
   });

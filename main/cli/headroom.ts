@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { commandSummary } from '../core/dataLock.js';
+import type { RuntimeOptions } from '../app/runtime.js';
 import { AGENT_HELP } from './agent.js';
 import { AUDIT_HELP, auditCommand } from './audit.js';
 import { CERTS_HELP } from './certs.js';
@@ -161,6 +162,12 @@ async function serve(args: string[]): Promise<void> {
       'allow-host': { type: 'string', multiple: true },
       'rate-limit': { type: 'string' },
       alertmanager: { type: 'string' },
+      controller: { type: 'boolean', default: false },
+      etcd: { type: 'string' },
+      'controller-id': { type: 'string' },
+      'advertise-url': { type: 'string' },
+      cluster: { type: 'string' },
+      'etcd-lease-s': { type: 'string' },
     },
   });
   if (!values['tls-cert'] !== !values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
@@ -193,6 +200,7 @@ async function serve(args: string[]): Promise<void> {
   if (!values.inventory && (values.sources || values.certs || values['cert-name'] || values['lease-ms'])) {
     throw new UsageError('--sources, --certs, --cert-name and --lease-ms need --inventory (a real fleet)');
   }
+  const controller = (await import('./controllerArgs.js')).controllerArgs(values);
   // Loaded here, not at the top: `headroom audit` and `help` must work without the engine.
   // People (--users) are read before anything starts: a bad file is one line and exit 2, nothing locked.
   const users = values.users ? (await import('./users.js')).loadUsers(values.users) : null;
@@ -204,7 +212,7 @@ async function serve(args: string[]): Promise<void> {
   const port = num(values.port, 'port', { int: true, min: 0, max: 65535 })!;
   const speed = num(values.speed, 'speed', { min: 0.1, max: 10000 })!;
   const alertmanager = values.alertmanager !== undefined ? alertmanagerOptions(values.alertmanager, { ...values, port, tls: !!tls }) : undefined;
-  const rt = await createRuntime({
+  const runtimeOptions: RuntimeOptions = {
     scenario: values.scenario,
     scale: num(values.scale, 'scale', { int: true, min: 1, max: 64 }),
     seed: num(values.seed, 'seed', { int: true, min: 0 }),
@@ -233,7 +241,7 @@ async function serve(args: string[]): Promise<void> {
           leaseMs: num(values['lease-ms'], 'lease-ms', { int: true, min: 1000, max: 3_600_000 }),
         }
       : undefined,
-  });
+  };
   const tokens = {
     admin: values.token ?? process.env.HEADROOM_TOKEN ?? generateToken(),
     operator: values['operator-token'] ?? process.env.HEADROOM_OPERATOR_TOKEN ?? generateToken(),
@@ -241,6 +249,22 @@ async function serve(args: string[]): Promise<void> {
   };
   if (new Set(Object.values(tokens)).size !== 3) throw new UsageError('the admin, operator and viewer tokens must differ');
   const staticDir = resolve(packageRoot(), 'dist/renderer');
+  const serveOptions = {
+    host: values.host,
+    port,
+    tokens,
+    ...(users ? { users } : {}),
+    staticDir: existsSync(staticDir) ? staticDir : null,
+    limits: limitsFor(ratePerS),
+    tls,
+    allowedHosts: values['allow-host'] ?? [],
+  };
+  if (controller) {
+    const { serveController } = await import('./controller.js');
+    await serveController(controller, runtimeOptions, serveOptions, { createRuntime, startServer });
+    return;
+  }
+  const rt = await createRuntime(runtimeOptions);
   let srv;
   try {
     srv = await startServer({

@@ -26,6 +26,10 @@ export interface ObservedState extends SiteState {
   configProblems?: readonly ConfigProblem[];
   /** The grid limits crossed at the point of interconnection, in words (the grid feed; absent or empty: none). */
   gridCrossed?: readonly string[];
+  /** The last failover of the control service, in words, and when (engine ms); absent or null: none. */
+  controllerFailover?: { what: string; atMs: number } | null;
+  /** Engine time now (ms): rules that hold for a while after an event read it. */
+  nowMs?: number;
   /** The site's meters against the model over a window (core/meters.ts); absent or null: no meters. */
   meters?: (windowS: number, thresholdPct: number) => { racks: Drift; rows: Drift } | null;
 }
@@ -157,6 +161,13 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
       case 'gridLimit': {
         const c = s.gridCrossed ?? [];
         if (c.length > 0) out.push({ rule, subject: { kind: 'plant', id: 'grid connection' }, row: null, value: c.length, unit: 'limits', summary: `Grid limits crossed at the point of interconnection: ${c.join('; ')}` });
+        break;
+      }
+      case 'controllerFailover': {
+        const f = s.controllerFailover;
+        if (f && s.nowMs !== undefined && s.nowMs - f.atMs < rule.holdS * 1000) {
+          out.push({ rule, subject: { kind: 'plant', id: 'control service' }, row: null, value: 1, unit: 'failover', summary: `Control failover: ${f.what}` });
+        }
         break;
       }
       case 'meterDrift': {

@@ -1,3 +1,4 @@
+import type { ControllerStatus } from '../../shared/domain/controller.js';
 import { channelRoles, type Handlers, type RequestChannel, type ResponseTypes } from '../../shared/contract.js';
 import type { Actor } from '../../shared/domain/control.js';
 import type { DrillEvent } from '../../shared/domain/scenario.js';
@@ -43,6 +44,8 @@ export interface HandlerDeps {
   auditRun?: (actor: Actor, oldValue: string, newValue: string) => void;
   /** Playing back a recording: every acting channel but playback control is refused (see `readOnly`). */
   recording?: { file: string; t0Ms: number; t1Ms: number };
+  /** Leadership of the controller set this process belongs to (`serve --controller`); absent: none. */
+  controller?: () => ControllerStatus;
 }
 
 /**
@@ -188,6 +191,7 @@ function baseHandlers(d: HandlerDeps): Handlers {
     'replay:status': (p) => d.replays.status(p.id),
     'recording:notes': () => d.incidents.notes(),
     'recording:annotate': (p, actor) => d.incidents.annotate(p, actor),
+    'controller:status': () => d.controller?.() ?? null,
     'plant:lift': (p, actor) => {
       if (!d.liftArmed) throw new RefusalError('this site describes no plant, so no response is armed');
       return d.liftArmed(p.device, p.reason, actor);

@@ -83,6 +83,8 @@ export class Engine {
   configProblems: readonly ConfigProblem[] = [];
   /** The grid limits crossed at the point of interconnection (the grid feed sets it): the gridLimit alert reads it. */
   gridCrossed: readonly string[] = [];
+  /** The last failover of the control service (serve --controller sets it at takeover): the controllerFailover alert. */
+  controllerFailover: { what: string; atMs: number } | null = null;
   /** Plant devices out by failure and the rows whose budget each lowered (PlantWatch sets it): plantOut reads it. */
   plantOut: readonly PlantOut[] = [];
   /** Per row, a lever other than caps in force (TAPAS's SaaS levers set it; the control summary shows it); null: none. */
@@ -238,6 +240,8 @@ export class Engine {
       contingencyUnsafe: this.contingencyUnsafe,
       configProblems: this.configProblems,
       gridCrossed: this.gridCrossed,
+      controllerFailover: this.controllerFailover,
+      nowMs: this.nowMs,
       meters: (windowS, thresholdPct) => this.meters.drift(this.nowMs, windowS * 1000, thresholdPct),
       rackInletC: this.rackInletC,
       rackLoopSupplyC: this.rackLoopSupplyC,

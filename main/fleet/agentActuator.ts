@@ -13,6 +13,13 @@ export interface AgentActuatorOptions {
    * fresh loosens nothing (see `reapply`). Default: always fresh.
    */
   fresh?: (host: string) => boolean;
+  /**
+   * Whether this console may act now (`serve --controller`: only while it leads, by its own lease's clock). When it
+   * may not, nothing is sent — no command, no renewal — and setpoints are only remembered. Default: always.
+   */
+  mayAct?: () => boolean;
+  /** An agent refused a command as coming from a deposed leader (`stale-epoch`): this console must stop leading. */
+  onFenced?: (host: string, error: string) => void;
 }
 
 /**
@@ -28,7 +35,7 @@ interface Setpoint {
 }
 
 /** Refusals a re-send cannot fix (certificate scope, read-only agent, values the agent refuses, a refused audit head). */
-const FINAL = new Set(['scope', 'read-only', 'range', 'unknown-gpu', 'audit-head']);
+const FINAL = new Set(['scope', 'read-only', 'range', 'unknown-gpu', 'audit-head', 'stale-epoch']);
 
 /**
  * Carries the control service's setpoints to real GPUs through their host agents. It keeps what the control service
@@ -54,6 +61,10 @@ export class AgentActuator implements Actuator {
   /** Commands sent and not yet answered, per host: a renewal waits for them (they renew the lease when they land). */
   private readonly inFlight = new Map<string, number>();
   private readonly fresh: (host: string) => boolean;
+  private readonly mayAct: () => boolean;
+  private readonly onFenced: (host: string, error: string) => void;
+  /** Commands and renewals not sent because this console did not lead (tests and the health page read it). */
+  withheld = 0;
   private flushScheduled = false;
   private readonly renewTimer: NodeJS.Timeout;
   private readonly log: (line: string) => void;
@@ -65,6 +76,8 @@ export class AgentActuator implements Actuator {
     this.leaseMs = o.leaseMs ?? 15_000;
     this.log = o.log ?? (() => {});
     this.fresh = o.fresh ?? (() => true);
+    this.mayAct = o.mayAct ?? (() => true);
+    this.onFenced = o.onFenced ?? (() => {});
     this.desired = Array.from({ length: inventory.topology.gpuCount }, () => ({}));
     this.renewTimer = setInterval(() => this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref();
@@ -188,8 +201,19 @@ export class AgentActuator implements Actuator {
     }
   }
 
+  /** Re-send every connected host's setpoints in full (a controller that has just taken the lead). */
+  reapplyAll(why: string): void {
+    for (const link of this.links.values()) if (link.connected) this.reapply(link, why);
+  }
+
   /** Clamp to the agent's own GPU limits (the inventory's model may differ slightly from the part) and send. */
   private sendTo(link: AgentLink, actions: CommandAction[]): void {
+    // Not leading (a standby, or a leader whose lease may have lapsed): remembered, not sent; a new lead re-applies.
+    if (!this.mayAct()) {
+      this.withheld++;
+      this.dirty.add(link.host);
+      return;
+    }
     const hello = link.hello;
     if (this.fresh(link.host)) this.heldBack.delete(link.host);
     else if (actions.length > 0) {
@@ -222,6 +246,11 @@ export class AgentActuator implements Actuator {
             `after ${link.host} countersigned it; this console no longer acts on ${link.host} (its GPUs fall to the safe cap) until someone looks: ` +
             `run \`headroom audit verify\` on a copy of control.db`,
         );
+        return;
+      }
+      if (r.code === 'stale-epoch') {
+        this.log(`agents: ${link.host} refused this controller's epoch: ${r.error ?? ''}. A newer leader acts; this one stops.`);
+        this.onFenced(link.host, r.error ?? '');
         return;
       }
       this.log(`agents: ${link.host} refused setpoints (${r.code ?? 'error'}): ${r.error ?? ''}`);

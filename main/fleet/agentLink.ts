@@ -37,6 +37,11 @@ export interface AgentLinkOptions {
    * it a link sends the empty trail's head (seq 0): a console with no audit trail (tests, probes).
    */
   audit?: { head: () => AuditHead; countersigned?: (c: Countersigned) => void };
+  /**
+   * The controller's leadership epoch, carried by every command (`serve --controller`; agents refuse epochs older
+   * than the highest they have seen). Absent or returning undefined: no epoch (a console outside a redundant set).
+   */
+  epoch?: () => number | undefined;
   connectTimeoutMs?: number;
   maxBackoffMs?: number;
 }
@@ -125,7 +130,17 @@ export class AgentLink implements Feed {
   send(actions: CommandAction[], leaseMs: number, timeoutMs = 5000): Promise<Result> {
     const now = Date.now();
     const auditHead = this.o.audit?.head() ?? EMPTY_TRAIL_HEAD;
-    const body: CommandBody = { v: AGENT_PROTOCOL_VERSION, host: this.config.host, nonce: randomBytes(16).toString('hex'), issuedMs: now, expiresMs: now + leaseMs, actions, auditHead };
+    const epoch = this.o.epoch?.();
+    const body: CommandBody = {
+      v: AGENT_PROTOCOL_VERSION,
+      host: this.config.host,
+      nonce: randomBytes(16).toString('hex'),
+      issuedMs: now,
+      expiresMs: now + leaseMs,
+      actions,
+      auditHead,
+      ...(epoch !== undefined ? { epoch } : {}),
+    };
     return this.sendBody(JSON.stringify(body), body.nonce, timeoutMs);
   }
 

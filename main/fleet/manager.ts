@@ -31,6 +31,8 @@ export interface SourceManagerOptions {
    * countersignatures of it go (control.db). Absent: agents are shown the empty trail's head (tests).
    */
   auditHeads?: { head: () => AuditHead; countersigned: (c: Countersigned) => void };
+  /** The controller's leadership epoch carried by every command (`serve --controller`); absent: none. */
+  epoch?: () => number | undefined;
 }
 
 /**
@@ -165,6 +167,7 @@ export class SourceManager {
       const link = new AgentLink(config, {
         identity: id,
         audit: this.o.auditHeads,
+        ...(this.o.epoch ? { epoch: this.o.epoch } : {}),
         onHello: (l, h, restarted) => {
           this.hello(h);
           act.onHello(l, h, restarted);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ControllerStatus } from '../../shared/domain/controller.js';
 import type { User } from '../../shared/domain/users.js';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -36,6 +37,21 @@ export interface ServeOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Names accepted in Host besides loopback and `host` (a DNS name, a proxy in front). */
   allowedHosts?: readonly string[];
+  /**
+   * A controller of a redundant set (`serve --controller`): `/api/health` carries its leadership, `/healthz` says the
+   * process is alive, `/readyz` answers 200 only on the leader once it serves the console (a load balancer in front
+   * of the set sends clients there), 503 elsewhere with who leads.
+   */
+  controller?: () => ControllerStatus;
+}
+
+/** What answers the contract: swapped when a standby controller takes the lead (`HeadlessServer.setFace`). */
+export interface Face {
+  handlers: Handlers;
+  onRefused?: DispatchOptions['onRefused'];
+  roles?: DispatchOptions['roles'];
+  /** Serving the whole console (a leader's runtime, or a plain serve); false: a standby's face. */
+  ready: boolean;
 }
 
 export interface HeadlessServer {
@@ -43,6 +59,8 @@ export interface HeadlessServer {
   url: string;
   urls: Record<Role, string>;
   port: number;
+  /** Answer the contract with another face from now on (a standby that took the lead); open WebSockets are closed. */
+  setFace(f: Face): void;
   close(): Promise<void>;
 }
 
@@ -117,7 +135,8 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
   // One message per event-loop turn (not every frame of a 64 KiB chunk in one go): the engine's timer and other
   // clients get their turn between two requests of a flooding client.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, allowSynchronousEvents: false });
-  const dispatchOpts = (signal: AbortSignal): DispatchOptions => ({ onRefused: o.onRefused, roles: o.roles, signal });
+  let face: Face = { handlers: o.handlers, onRefused: o.onRefused, roles: o.roles, ready: true };
+  const dispatchOpts = (signal: AbortSignal): DispatchOptions => ({ onRefused: face.onRefused, roles: face.roles, signal });
 
   /** The HTTP client a request comes from: its address and the principal its token names. */
   const clientKey = (req: IncomingMessage, actor: Actor | null) => `${req.socket.remoteAddress ?? '?'}|${actor?.role ?? 'anonymous'}`;
@@ -128,7 +147,13 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
     res.setHeader('Referrer-Policy', 'no-referrer');
     const foreign = guard.check(req);
     if (foreign) return json(res, 403, { error: foreign });
-    if (url.pathname === '/api/health') return json(res, 200, { ok: true });
+    if (url.pathname === '/api/health') return json(res, 200, o.controller ? { ok: true, controller: o.controller() } : { ok: true });
+    if (url.pathname === '/healthz') return json(res, 200, { ok: true, ...(o.controller ? { role: o.controller().role } : {}) });
+    if (url.pathname === '/readyz') {
+      const c = o.controller?.();
+      const ready = face.ready && (!c || c.role === 'leader');
+      return json(res, ready ? 200 : 503, { ready, ...(c ? { role: c.role, leader: c.leader, leaderUrl: c.leaderUrl, epoch: c.epoch } : {}) });
+    }
     const actor = url.pathname.startsWith('/api/') ? actorForToken(o.tokens, requestToken(req, url), o.users) : null;
     const key = clientKey(req, actor);
     const lim = httpClients.get(key);
@@ -173,7 +198,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
       res.once('close', () => {
         if (!res.writableFinished) gone.abort();
       });
-      const r = await dispatch(o.handlers, m[1], payload, actor, dispatchOpts(gone.signal));
+      const r = await dispatch(face.handlers, m[1], payload, actor, dispatchOpts(gone.signal));
       return json(res, r.ok ? 200 : 400, r.ok ? r.result : { error: r.error });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
@@ -266,7 +291,7 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
       const frame = WireRequestSchema.safeParse(JSON.parse(String(data)));
       if (!frame.success) throw new Error('malformed request frame: expected {id, channel, payload}');
       id = frame.data.id;
-      const r = await dispatch(o.handlers, frame.data.channel, frame.data.payload, actor, dispatchOpts(signal));
+      const r = await dispatch(face.handlers, frame.data.channel, frame.data.payload, actor, dispatchOpts(signal));
       send(ws, r.ok ? { kind: 'response', id, ok: true, result: r.result } : { kind: 'response', id, ok: false, error: r.error });
     } catch (e) {
       send(ws, { kind: 'response', id, ok: false, error: e instanceof SyntaxError ? 'request is not JSON' : (e as Error).message });
@@ -300,6 +325,11 @@ export function startServer(o: ServeOptions): Promise<HeadlessServer> {
         port,
         url: urlFor('admin'),
         urls: { viewer: urlFor('viewer'), operator: urlFor('operator'), admin: urlFor('admin') },
+        setFace: (f) => {
+          face = f;
+          // Clients loaded against the old face reconnect and load the new one (1012: service restart).
+          for (const ws of clients) ws.close(1012, 'this controller now leads: reload');
+        },
         close: () =>
           new Promise<void>((done) => {
             unsubscribe.forEach((u) => u());

@@ -5,7 +5,7 @@ import { describeTarget } from '../../shared/naming.js';
 import { describeAction } from './control.js';
 import { fmtSimTime } from '../charts/format.js';
 
-export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run', 'incident', 'maintenance', 'armed', 'sim', 'lever'];
+export const AUDIT_KINDS: readonly AuditKind[] = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run', 'incident', 'maintenance', 'armed', 'sim', 'lever', 'controller'];
 export const AUDIT_OUTCOMES: ReadonlyArray<AuditRecord['outcome']> = ['ok', 'refused', 'failed'];
 
 export interface AuditFilter {
@@ -75,6 +75,7 @@ export const KIND_LABEL: Record<AuditKind, string> = {
   armed: 'armed response lifted',
   sim: 'paused / resumed / speed',
   lever: 'lever changed (TAPAS)',
+  controller: 'controller took the lead',
 };
 
 /**

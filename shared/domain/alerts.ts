@@ -207,6 +207,20 @@ export const AlertRuleSchema = z.discriminatedUnion('kind', [
     keepFiringForS: z.number().min(0).default(30),
     refireAfterS,
   }),
+  z.object({
+    id: z.string().min(1),
+    /**
+     * Another controller of a redundant set took the lead (`serve --controller`, main/ha/): fires on the new leader for
+     * `holdS` after it took over, its summary saying who lost the lead, why, and the new epoch — someone should look
+     * at why the old leader stopped.
+     */
+    kind: z.literal('controllerFailover'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    holdS: z.number().positive().max(86_400).default(300),
+    forS: z.number().min(0).default(0),
+    keepFiringForS: z.number().min(0).default(0),
+    refireAfterS,
+  }),
 ]);
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
@@ -236,4 +250,6 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { id: 'budgetUnreachable', kind: 'budgetUnreachable', severity: 'critical', forS: 0, keepFiringForS: 0 },
   // The grid's limits (utility requirement, shared/domain/grid.ts): a crossing notifies at most every 30 min.
   { id: 'gridLimit', kind: 'gridLimit', severity: 'warning', forS: 0, keepFiringForS: 30, refireAfterS: 1800 },
+  // A failover of the control service (a leader lost its lease): for 5 min on the new leader.
+  { id: 'controllerFailover', kind: 'controllerFailover', severity: 'warning', holdS: 300, forS: 0, keepFiringForS: 0 },
 ];

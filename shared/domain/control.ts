@@ -234,7 +234,7 @@ export interface ControlSummary {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** What an audit record is about; 'run' marks where a run of Headroom on this control.db starts and stops. */
-export const AUDIT_KIND_VALUES = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run', 'incident', 'maintenance', 'armed', 'sim', 'lever'] as const;
+export const AUDIT_KIND_VALUES = ['override', 'override-clear', 'policy', 'automation', 'brake', 'actuation', 'ack', 'silence', 'unsilence', 'refusal', 'drill', 'source', 'run', 'incident', 'maintenance', 'armed', 'sim', 'lever', 'controller'] as const;
 export type AuditKind = (typeof AUDIT_KIND_VALUES)[number];
 
 /** One audit record (NIST AU-3: who, what, when, where, outcome), hash-chained to its predecessor. */

@@ -37,7 +37,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   app: ['core', 'node', 'sim', 'pki', 'store', 'sources', 'actuators', 'fleet', 'engine'],
   server: ['core', 'node', 'engine'],
   electron: ['core', 'node', 'engine', 'app', 'server'],
-  cli: ['core', 'node', 'sim', 'pki', 'store', 'sources', 'actuators', 'fleet', 'engine', 'app', 'server', 'agent'],
+  ha: ['core', 'node', 'store', 'engine', 'app', 'server'],
+  cli: ['core', 'node', 'sim', 'pki', 'store', 'sources', 'actuators', 'fleet', 'engine', 'app', 'server', 'agent', 'ha'],
 };
 const LAYERS = Object.keys(MAY_IMPORT);
 /** A file of `layer` at depth 1 (main/<layer>/x.ts) and depth 2 (main/<layer>/deep/x.ts), and how each reaches main/. */

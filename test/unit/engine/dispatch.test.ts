@@ -51,6 +51,7 @@ const validPayloads: Record<string, unknown> = {
   'replay:status': { id: 'replay-1' },
   'recording:annotate': { kind: 'bookmark', tMs: 0 },
   'plant:lift': { device: 'UPS1/module', reason: 'operator takes over' },
+  'controller:status': {},
   'placement:query': { gpus: 64 },
   'profiles:rack': { rack: 3 },
   'profiles:forecast': {},

@@ -1,0 +1,56 @@
+import { num, UsageError } from './usage.js';
+
+export interface ControllerArgs {
+  id: string;
+  endpoints: string[];
+  /** Announced to the set; default from --host and --port. */
+  url: string | null;
+  cluster: string;
+  ttlS: number;
+}
+
+/** `serve --controller …`, checked before anything starts (one clear line, exit 2). Null without --controller. */
+export function controllerArgs(v: {
+  controller?: boolean;
+  etcd?: string;
+  'controller-id'?: string;
+  'advertise-url'?: string;
+  cluster?: string;
+  'etcd-lease-s'?: string;
+  inventory?: string;
+  recording?: string;
+}): ControllerArgs | null {
+  const extra = ['etcd', 'controller-id', 'advertise-url', 'cluster', 'etcd-lease-s'] as const;
+  if (!v.controller) {
+    const given = extra.find((k) => v[k] !== undefined);
+    if (given) throw new UsageError(`--${given} belongs to --controller (a redundant control service on etcd)`);
+    return null;
+  }
+  if (!v.inventory) throw new UsageError('--controller steers a real fleet through its agents: it needs --inventory (for a simulated fleet, run agents with --backend sim)');
+  if (v.recording) throw new UsageError('--controller controls a live fleet: not with --recording');
+  if (!v.etcd) throw new UsageError('--controller needs --etcd URL[,URL…] (the etcd cluster that elects the leader)');
+  const endpoints = v.etcd.split(',').map((e) => e.trim());
+  for (const e of endpoints) {
+    let u: URL;
+    try {
+      u = new URL(e);
+    } catch {
+      throw new UsageError(`--etcd: "${e}" is not a URL (http://HOST:2379)`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--etcd: "${e}" must be http:// or https://`);
+  }
+  const id = v['controller-id'];
+  if (!id || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(id)) throw new UsageError('--controller needs --controller-id NAME (letters, digits, ".", "_", "-"; unique in the set)');
+  const cluster = v.cluster ?? 'default';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(cluster)) throw new UsageError(`--cluster must be letters, digits, ".", "_", "-", got "${cluster}"`);
+  let url: string | null = null;
+  if (v['advertise-url'] !== undefined) {
+    try {
+      url = new URL(v['advertise-url']).origin;
+    } catch {
+      throw new UsageError(`--advertise-url: "${v['advertise-url']}" is not a URL`);
+    }
+  }
+  const ttlS = num(v['etcd-lease-s'], 'etcd-lease-s', { int: true, min: 2, max: 60 }) ?? 5;
+  return { id, endpoints, url, cluster, ttlS };
+}

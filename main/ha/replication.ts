@@ -1,0 +1,161 @@
+import { Range, type Watcher } from 'etcd3';
+import { z } from 'zod';
+import { AUDIT_KIND_VALUES } from '../../shared/domain/control.js';
+import type { DB } from '../store/db.js';
+import { applyStateSnapshot, auditHeadOf, auditRecordsAfter, importAuditRecords, REPLICATED_TABLES, ReplicaError, stateSnapshot } from '../store/replica.js';
+import type { Leadership } from './leadership.js';
+
+const Hash = z.string().regex(/^[0-9a-f]{64}$/);
+const AuditRecordWire = z.object({
+  seq: z.number().int().positive(),
+  atMs: z.number().int(),
+  simMs: z.number().int(),
+  actor: z.string().max(4000),
+  role: z.enum(['viewer', 'operator', 'admin', 'system']),
+  kind: z.enum(AUDIT_KIND_VALUES),
+  target: z.string().max(4000),
+  oldValue: z.string().max(4000),
+  newValue: z.string().max(4000),
+  reason: z.string().max(4000),
+  outcome: z.enum(['ok', 'refused', 'failed']),
+  prevHash: Hash,
+  hash: Hash,
+});
+const Cell = z.union([z.string(), z.number(), z.null()]);
+const StateWire = z.object({
+  atMs: z.number(),
+  epoch: z.number().int(),
+  tables: z.object(Object.fromEntries(REPLICATED_TABLES.map((t) => [t, z.array(z.record(z.string().regex(/^[a-z_]{1,64}$/), Cell))])) as Record<(typeof REPLICATED_TABLES)[number], z.ZodArray<z.ZodRecord<z.ZodString, typeof Cell>>>),
+});
+
+/** etcd's default limit on operations in one transaction is 128: a batch stays below it. */
+const OPS_PER_TXN = 100;
+const seqKey = (seq: number) => String(seq).padStart(16, '0');
+
+/** The leader's writes were refused: its leader key is gone or is another's (it was deposed). */
+export class DeposedError extends Error {
+  override readonly name = 'DeposedError';
+}
+
+/**
+ * Replication of control.db through etcd (docs/RELIABILITY.md "Controllers"). The leader publishes every new audit
+ * record under `/headroom/<cluster>/audit/<seq>` and a copy of the operator state under `…/state`, each write in a
+ * transaction guarded by its own leader key's create revision (its epoch): a deposed leader's writes fail, so the
+ * shared copy is fenced like the agents are. Standbys read everything after their own head at start, then follow
+ * the prefix with a watch and write what arrives into their own control.db (audit records verbatim, checked link by
+ * link; the state tables replaced whole), so the controller that takes over starts from the chain and the state its
+ * predecessor published. A controller whose own chain disagrees with the published one (it was deposed with records
+ * it never published) is told so (ReplicaError) and must not lead from that file.
+ */
+export class Replication {
+  private watcher: Watcher | null = null;
+  private published = 0;
+  private readonly auditPrefix: string;
+  private readonly stateKey: string;
+
+  constructor(
+    private readonly lead: Leadership,
+    private readonly db: DB,
+    private readonly log: (line: string) => void,
+  ) {
+    this.auditPrefix = `${lead.keyPrefix}audit/`;
+    this.stateKey = `${lead.keyPrefix}state`;
+  }
+
+  /** The last seq published (leader) or held (standby). */
+  get headSeq(): number {
+    return auditHeadOf(this.db).seq;
+  }
+
+  /**
+   * Bring this control.db up to the published copy: records after its head, then the state. Returns the etcd
+   * revision read at and the last published seq. Throws ReplicaError when this file's chain is not the published one.
+   */
+  async catchUp(): Promise<{ revision: string; publishedSeq: number }> {
+    const etcd = this.lead.etcd;
+    const head = auditHeadOf(this.db);
+    if (head.seq > 0) {
+      const mine = await etcd.get(`${this.auditPrefix}${seqKey(head.seq)}`).exec();
+      const kv = mine.kvs[0];
+      if (kv) {
+        const r = AuditRecordWire.parse(JSON.parse(kv.value.toString()));
+        if (r.hash !== head.hash) throw new ReplicaError(`this control.db's audit record ${head.seq} differs from the published one: it forked (records written by a deposed leader)`);
+      }
+    }
+    const res = await etcd
+      .getAll()
+      .inRange(new Range(`${this.auditPrefix}${seqKey(head.seq + 1)}`, Range.prefix(this.auditPrefix).end))
+      .exec();
+    const records = res.kvs.map((kv) => AuditRecordWire.parse(JSON.parse(kv.value.toString())));
+    const added = importAuditRecords(this.db, records);
+    const last = await etcd.getAll().prefix(this.auditPrefix).sort('Key', 'Descend').limit(1).keys();
+    const publishedSeq = last[0] ? Number(last[0].slice(this.auditPrefix.length)) : 0;
+    await this.applyState((await etcd.get(this.stateKey).exec()).kvs[0]?.value);
+    if (added) this.log(`controller: caught up ${added} audit records from the leader (head ${this.headSeq})`);
+    this.published = Math.max(this.published, publishedSeq);
+    this.lead.replication = { auditSeq: this.headSeq, stateAtMs: this.lead.replication.stateAtMs, lagRecords: Math.max(0, publishedSeq - this.headSeq) };
+    return { revision: res.header.revision, publishedSeq };
+  }
+
+  /** Standby: follow what the leader publishes (from `revision` on) into this control.db. */
+  async follow(revision: string): Promise<void> {
+    this.watcher = await this.lead.etcd.watch().prefix(this.lead.keyPrefix).startRevision(String(BigInt(revision) + 1n)).create();
+    this.watcher.on('put', (kv) => {
+      const key = kv.key.toString();
+      try {
+        if (key === this.stateKey) void this.applyState(kv.value);
+        else if (key.startsWith(this.auditPrefix)) {
+          importAuditRecords(this.db, [AuditRecordWire.parse(JSON.parse(kv.value.toString()))]);
+          this.lead.replication = { ...this.lead.replication, auditSeq: this.headSeq, lagRecords: 0 };
+        }
+      } catch (e) {
+        // A gap (a watch event missed) is mended by reading again; a fork is not, and is said.
+        this.log(`controller: replication: ${(e as Error).message}; reading the published copy again`);
+        void this.catchUp().catch((e2: Error) => this.log(`controller: replication: ${e2.message}`));
+      }
+    });
+  }
+
+  async stopFollowing(): Promise<void> {
+    const w = this.watcher;
+    this.watcher = null;
+    await w?.cancel().catch(() => {});
+  }
+
+  /**
+   * Leader: publish the records after the last published one and the state, guarded by the leader key. Throws
+   * DeposedError when the guard fails (another leads).
+   */
+  async publish(): Promise<number> {
+    const key = this.lead.leaderKey;
+    const epoch = this.lead.epoch;
+    if (key === null || epoch === null) throw new DeposedError('not the leader');
+    const records = auditRecordsAfter(this.db, this.published);
+    const etcd = this.lead.etcd;
+    for (let i = 0; i < records.length; i += OPS_PER_TXN) {
+      const batch = records.slice(i, i + OPS_PER_TXN);
+      const r = await etcd
+        .if(key, 'Create', '==', epoch)
+        .then(...batch.map((rec) => etcd.put(`${this.auditPrefix}${seqKey(rec.seq)}`).value(JSON.stringify(rec))))
+        .commit();
+      if (!r.succeeded) throw new DeposedError(`etcd refused the write of audit records ${batch[0]!.seq}…: this controller's leader key (epoch ${epoch}) is gone`);
+      this.published = batch[batch.length - 1]!.seq;
+    }
+    const state = { atMs: Date.now(), epoch, tables: stateSnapshot(this.db) };
+    const s = await etcd.if(key, 'Create', '==', epoch).then(etcd.put(this.stateKey).value(JSON.stringify(state))).commit();
+    if (!s.succeeded) throw new DeposedError(`etcd refused the write of the operator state: this controller's leader key (epoch ${epoch}) is gone`);
+    this.lead.replication = { auditSeq: this.published, stateAtMs: state.atMs, lagRecords: 0 };
+    return records.length;
+  }
+
+  private async applyState(value: Buffer | undefined): Promise<void> {
+    if (!value) return;
+    const s = StateWire.safeParse(JSON.parse(value.toString()));
+    if (!s.success) {
+      this.log(`controller: replication: the published state does not validate (${s.error.issues[0]?.path.join('.')}: ${s.error.issues[0]?.message}); kept this controller's`);
+      return;
+    }
+    applyStateSnapshot(this.db, s.data.tables);
+    this.lead.replication = { ...this.lead.replication, stateAtMs: s.data.atMs };
+  }
+}
