@@ -113,7 +113,7 @@ export function fleetPlant(
     leaseMs: f.leaseMs,
     log,
     fresh: (host) => fleetSource.hostFresh(host),
-    ...(f.fencing ? { mayAct: f.fencing.mayAct, onFenced: f.fencing.onFenced } : {}),
+    ...(f.fencing ? { mayAct: f.fencing.mayAct, onFenced: f.fencing.onFenced, claimLeases: true } : {}),
   });
   let identity: TlsIdentity | { error: string };
   if (!f.certs) identity = { error: 'no certificate directory given (--certs DIR; create one with `headroom certs`)' };

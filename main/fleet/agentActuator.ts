@@ -20,6 +20,13 @@ export interface AgentActuatorOptions {
   mayAct?: () => boolean;
   /** An agent refused a command as coming from a deposed leader (`stale-epoch`): this console must stop leading. */
   onFenced?: (host: string, error: string) => void;
+  /**
+   * A controller taking over from another (`serve --controller`): a host whose lease is still held — by the previous
+   * leader's setpoints — and for which this one has asked nothing yet gets a bare renewal at once, under the new
+   * epoch: the setpoints in force stay in force (no lapse to the safe cap during a hand-over) and the old leader is
+   * fenced off at that agent from then on. Default off: a restarted single console lets such a lease lapse.
+   */
+  claimLeases?: boolean;
 }
 
 /**
@@ -63,6 +70,7 @@ export class AgentActuator implements Actuator {
   private readonly fresh: (host: string) => boolean;
   private readonly mayAct: () => boolean;
   private readonly onFenced: (host: string, error: string) => void;
+  private readonly claimLeases: boolean;
   /** Commands and renewals not sent because this console did not lead (tests and the health page read it). */
   withheld = 0;
   private flushScheduled = false;
@@ -78,6 +86,7 @@ export class AgentActuator implements Actuator {
     this.fresh = o.fresh ?? (() => true);
     this.mayAct = o.mayAct ?? (() => true);
     this.onFenced = o.onFenced ?? (() => {});
+    this.claimLeases = o.claimLeases ?? false;
     this.desired = Array.from({ length: inventory.topology.gpuCount }, () => ({}));
     this.renewTimer = setInterval(() => this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.renewTimer.unref();
@@ -131,8 +140,15 @@ export class AgentActuator implements Actuator {
       if (d.lockMHz !== undefined) actions.push(d.lockMHz > 0 ? { kind: 'lockClocks', uuid, minMHz: d.lockMHz, maxMHz: d.lockMHz } : { kind: 'resetClocks', uuid });
     }
     this.dirty.delete(link.host);
-    // Nothing asked yet: the agent keeps its safe cap and no lease is needed.
-    if (actions.length === 0) return;
+    // Nothing asked yet: the agent keeps its safe cap and no lease is needed — unless a predecessor's lease holds
+    // there and this controller takes it over (claimLeases).
+    if (actions.length === 0) {
+      if (this.claimLeases && (link.lastState ?? link.hello?.state)?.mode === 'leased') {
+        this.log(`agents: ${why}: renewing the lease in force on ${link.host} under this controller's epoch`);
+        this.sendTo(link, []);
+      }
+      return;
+    }
     this.reapplies++;
     this.log(`agents: ${why}: re-applying ${h.gpus.length} GPUs' setpoints on ${link.host}${this.fresh(link.host) ? '' : ' (readings stale: nothing loosened until they are fresh)'}`);
     this.sendTo(link, actions);

@@ -137,6 +137,16 @@ export class Leadership extends EventEmitter {
     this.client.close();
   }
 
+  /**
+   * Stop keeping the lease alive without revoking it — what a crash or a partition from etcd does: the lease lapses
+   * after its TTL and another controller leads. Used by the fault-injection tests; not by the service.
+   */
+  abandon(): void {
+    this.stopped = true;
+    this.lease?.release();
+    void this.watcher?.cancel().catch(() => {});
+  }
+
   private async campaign(): Promise<void> {
     while (!this.stopped) {
       try {

@@ -105,7 +105,10 @@ export class Replication {
       try {
         if (key === this.stateKey) void this.applyState(kv.value);
         else if (key.startsWith(this.auditPrefix)) {
-          importAuditRecords(this.db, [AuditRecordWire.parse(JSON.parse(kv.value.toString()))]);
+          const rec = AuditRecordWire.parse(JSON.parse(kv.value.toString()));
+          importAuditRecords(this.db, [rec]);
+          // Published by the leader: never to be published again by this controller.
+          this.published = Math.max(this.published, rec.seq);
           this.lead.replication = { ...this.lead.replication, auditSeq: this.headSeq, lagRecords: 0 };
         }
       } catch (e) {

@@ -47,6 +47,8 @@ export interface RunningServer {
   output(): string;
   /** SIGKILL (a crash: no clean close, the data folder's lock left behind); resolves when it has exited. */
   kill(): Promise<void>;
+  /** The process itself (fault injection: SIGSTOP/SIGCONT, its exit code). */
+  child: ChildProcess;
 }
 
 const READY = /Headroom serving on (http:\/\/\S+)/;
@@ -113,6 +115,7 @@ export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningSe
       if (dbDir) rmSync(dbDir, { recursive: true, force: true });
     },
     output: () => log,
+    child,
     kill: () => {
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
       const gone = new Promise<void>((done) => child.once('exit', () => done()));
