@@ -13,7 +13,6 @@ import { StoreWriter } from '../store/writer.js';
 import { DEFAULT_RETENTION } from '../store/telemetry.js';
 import { AuditTrail, recordedAudit } from '../store/audit.js';
 import { checkControlDb, openControlDb } from '../store/controlDb.js';
-import { countersigWriter } from '../store/countersigs.js';
 import { certKeyId } from '../pki/countersig.js';
 import { controlState } from '../store/control.js';
 import { alertState } from '../store/alerts.js';
@@ -36,7 +35,7 @@ import { createReplays } from './replayJobs.js';
 import { controlModeOf, DEFAULT_SIM_POLICY, replayOrigin, workflowLevers } from './batch.js';
 import { PolicyConfigSchema } from '../../shared/domain/control.js';
 import type { SourcesApi } from '../core/ports.js';
-import { simSources, telemetryReader } from './runtimeAdapters.js';
+import { agentAuditHeads, simSources, telemetryReader } from './runtimeAdapters.js';
 import type { LoadedScenario } from '../sim/config.js';
 import type { Simulator } from '../sim/simulator.js';
 import type { AgentActuator } from '../fleet/agentActuator.js';
@@ -152,25 +151,6 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     lock?.release();
     throw e;
   }
-}
-
-/**
- * What the agents are shown and what they give back: every command carries the trail's committed head; each
- * countersignature (checked against the agent's certificate by its link) is stored in control.db.
- */
-function agentAuditHeads(audit: AuditTrail, controlDb: DB, log: (line: string) => void): NonNullable<ConstructorParameters<typeof SourceManager>[0]['auditHeads']> {
-  const save = countersigWriter(controlDb);
-  return {
-    head: () => audit.head(),
-    countersigned: (c) => {
-      if (!controlDb.open) return;
-      try {
-        save(c);
-      } catch (e) {
-        log(`audit heads: cannot store ${c.host}'s countersignature of record ${c.seq}: ${(e as Error).message}`);
-      }
-    },
-  };
 }
 
 /** control.db: as given, else next to telemetry.db, else none (in memory). */

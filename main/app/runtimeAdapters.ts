@@ -1,4 +1,7 @@
 import type { DB } from '../store/db.js';
+import type { AuditTrail } from '../store/audit.js';
+import { countersigWriter } from '../store/countersigs.js';
+import type { SourceManager } from '../fleet/manager.js';
 import { queryRange } from '../store/telemetry.js';
 import { eventWindow, gpuHistory } from '../store/history.js';
 import { RefusalError, type SourcesApi, type TelemetryReader } from '../core/ports.js';
@@ -27,4 +30,23 @@ export function telemetryReader(db: DB | null, run: number): TelemetryReader | n
         gpu: (gpu, fromMs, toMs) => gpuHistory(db, run, gpu, fromMs, toMs),
       }
     : null;
+}
+
+/**
+ * What the agents are shown and what they give back: every command carries the trail's committed head; each
+ * countersignature (checked against the agent's certificate by its link) is stored in control.db.
+ */
+export function agentAuditHeads(audit: AuditTrail, controlDb: DB, log: (line: string) => void): NonNullable<ConstructorParameters<typeof SourceManager>[0]['auditHeads']> {
+  const save = countersigWriter(controlDb);
+  return {
+    head: () => audit.head(),
+    countersigned: (c) => {
+      if (!controlDb.open) return;
+      try {
+        save(c);
+      } catch (e) {
+        log(`audit heads: cannot store ${c.host}'s countersignature of record ${c.seq}: ${(e as Error).message}`);
+      }
+    },
+  };
 }

@@ -28,6 +28,18 @@ Usage:
       --speed X                simulated seconds per wall second (default 1)
       --tapas                  the simulator with TAPAS's levers beside the caps: SaaS requests routed toward thermal
                                and power slack, SaaS instances reconfigured (FP8, a smaller model) before caps
+      --murakkab               the simulator with Murakkab's lever beside the caps: under power pressure a row's
+                               declared workflows are re-planned (the planner's next-best plan that keeps every SLO)
+                               before anything is capped, each re-plan audited
+      --controller             join a redundant controller set elected in etcd (with --inventory): the leader steers
+                               the fleet, standbys follow its audit chain and operator state and take over when its
+                               lease lapses; agents refuse commands from an older leader (docs/RELIABILITY.md)
+      --etcd URL[,URL…]        with --controller: the etcd cluster (http://HOST:2379)
+      --controller-id NAME     with --controller: this controller's name, unique in the set
+      --advertise-url URL      with --controller: where clients reach this controller (default http://HOST:PORT)
+      --cluster NAME           with --controller: the set's name in etcd (default "default")
+      --etcd-lease-s S         with --controller: the leader's lease (default 5 s): a leader that stops answering is
+                               replaced after at most this long
       --grid-meter SOURCE      the grid view's source: a power meter at the point of interconnection over Modbus/TCP,
                                modbus://HOST[:PORT]?register=N[&unitId=1][&table=holding|input]
                                [&format=float32|float32le|int32][&scale=W|kW|MW][&hz=20]; or a remedy
@@ -59,7 +71,7 @@ Usage:
       --alertmanager URL       send firing and resolved alerts to this Prometheus Alertmanager (API v2, e.g.
                                http://alertmanager:9093); firing ones again every 30 s, expiring there after 2 min
   headroom sim --scenario NAME|FILE --duration SECONDS --out report.json [--seed N] [--scale N] [--db FILE]
-               [--policy headroom|polca|polca-no-priority|none|tapas] [--demand production|bursty] [--compare]
+               [--policy headroom|polca|polca-no-priority|none|tapas|murakkab] [--demand production|bursty] [--compare]
                [--record F.headroom]
                                run a scenario as fast as possible and write a JSON report; --compare adds
                                throughput and p99 latency ratios against an unconstrained run. Default policy:
@@ -149,6 +161,7 @@ async function serve(args: string[]): Promise<void> {
       inventory: { type: 'string' },
       recording: { type: 'string' },
       tapas: { type: 'boolean', default: false },
+      murakkab: { type: 'boolean', default: false },
       'grid-meter': { type: 'string' },
       sources: { type: 'string' },
       certs: { type: 'string' },
@@ -222,6 +235,7 @@ async function serve(args: string[]): Promise<void> {
     retainRawHours: num(values['retain-raw'], 'retain-raw', { min: 0.01, max: 24 * 365 }),
     recording: values.recording,
     tapas: values.tapas,
+    murakkab: values.murakkab,
     ...(gridMeter ? { gridMeter } : {}),
     alertmanager,
     auditAnchor:

@@ -35,14 +35,15 @@ export async function simCommand(args: string[]): Promise<void> {
   const demands = ['production', 'bursty'] as const;
   const demand = values.demand === undefined ? undefined : demands.find((d) => d === values.demand);
   if (values.demand !== undefined && !demand) throw new UsageError(`--demand must be one of ${demands.join(', ')}, got "${values.demand}"`);
-  const allPolicies = ['headroom', 'polca', 'polca-no-priority', 'none', 'tapas'] as const;
+  const allPolicies = ['headroom', 'polca', 'polca-no-priority', 'none', 'tapas', 'murakkab'] as const;
   const policyOf = <P extends string>(name: string, flag: string, among: readonly P[]): P => {
     const p = among.find((x) => x === name);
     if (!p) throw new UsageError(`${flag} must be one of ${among.join(', ')}, got "${name}"`);
     return p;
   };
-  // A sweep runs one row with one service: nothing for TAPAS's routing to steer between, so it is not among them.
-  const sweepPolicies = allPolicies.filter((p) => p !== 'tapas');
+  // A sweep runs one row with one service: nothing for TAPAS's routing to steer between, no declared workflows to
+  // re-plan, so neither is among them.
+  const sweepPolicies = allPolicies.filter((p) => p !== 'tapas' && p !== 'murakkab');
   if (values.sweep !== undefined) {
     const m = /^servers=(\d+)(?:\.\.(\d+)(?::(\d+))?)?$/.exec(values.sweep);
     if (!m) throw new UsageError(`--sweep must look like servers=56, servers=40..60 or servers=40..60:2, got "${values.sweep}"`);
