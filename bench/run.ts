@@ -227,7 +227,7 @@ async function benchHeatmapViews() {
 // For development: BENCH_ONLY=storeSpeed,scrub (comma-separated step names below) runs only those steps (scrub makes
 // its recording first); BENCH_QUICK=1 shortens the store-speed run (15 s) and the recording (5 min). Either prints the
 // figures without writing bench/results.json, which holds full runs only.
-const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'contingency', 'tapas', 'grid', 'workflows', 'agents', 'heatmap'] as const;
+const STEPS = ['sim', 'ingest', 'tick', 'storeSpeed', 'recording', 'scrub', 'rollupQuery', 'control', 'contingency', 'tapas', 'grid', 'workflows', 'agents', 'failover', 'heatmap'] as const;
 type Step = (typeof STEPS)[number];
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 for (const x of only) if (!(STEPS as readonly string[]).includes(x)) throw new Error(`BENCH_ONLY: unknown step "${x}" (steps: ${STEPS.join(', ')})`);
@@ -342,6 +342,11 @@ try {
     const view = await withServe(['--db', ':memory:', '--speed', '10', '--grid-meter', 'none'], (url) => benchGridView({ baseUrl: url }));
     results.grid = { ...benchGrid(), ...view };
   }
+  if (wants('failover')) {
+    log('failover: three controllers on etcd, leader SIGKILL / SIGTERM / SIGSTOP, then 1,000 fencing trials…');
+    const { benchFailover } = await import('./failover.js');
+    results.failover = await benchFailover({ log });
+  }
   if (wants('workflows')) {
     log('workflows: plans for 20 workflows × 6 tasks, a day under three planners…');
     const { benchWorkflows } = await import('./workflows.js');
@@ -388,6 +393,9 @@ try {
     ['grid', 'grid.viewFrameMs <= 16 (10 Hz refresh, no dropped frames)', () => num(section('grid'), 'viewFrameMs') <= 16 && num(section('grid'), 'longFrames') === 0],
     ['workflows', 'workflows.planMs <= 2000', () => num(section('workflows'), 'planMs') <= 2000],
     ['workflows', 'workflows.simSpeedup >= 5000', () => num(section('workflows'), 'simSpeedup') >= 5000],
+    ['failover', 'failover.firstMax <= 10000 (5 s etcd lease)', () => num(section('failover').failoverMs as Record<string, unknown>, 'firstMax') <= 10_000],
+    ['failover', 'failover: 0 stale commands accepted in 1,000 trials', () => ((section('failover').trials as Record<string, { acceptedStale: number }>).bothGuards!.acceptedStale === 0)],
+    ['failover', 'failover: 0 lease lapses in clean hand-overs (15 s lease)', () => (section('failover').cleanHandover as { leaseLapses: number }).leaseLapses === 0],
     ['agents', 'agents: all 128 up, 0 errors', () => section('agents').agentsUpAtEnd === 128 && section('agents').errors === 0],
   ];
   results.goals = Object.fromEntries(goals.filter(([step]) => wants(step)).map(([, name, ok]) => [name, ok()]));

@@ -18,8 +18,9 @@ export const AGENT_HELP = `  headroom agent --certs DIR [options]
       --read-only              never act on the GPUs (no root needed); commands are refused
       --state-dir DIR          where the agent keeps each console's audit chain head (audit-heads.json: a console whose
                                chain went back or forked is refused) and its log of countersigned heads for auditors
-                               (audit-heads.jsonl); must survive restarts and stay out of the console host's reach
-                               (default: state/HOST under --certs; with --hosts, DIR/HOST for each host)
+                               (audit-heads.jsonl), and the highest controller epoch it acted for (epoch.json: commands
+                               of a deposed controller leader are refused); must survive restarts and stay out of the
+                               console host's reach (default: state/HOST under --certs; with --hosts, DIR/HOST each)
       --listen HOST:PORT       control channel, TLS with client certificates (default 0.0.0.0:9443)
       --metrics-listen HOST:PORT
                                plain-HTTP /metrics for Prometheus (default 127.0.0.1:9410; "off" disables)
