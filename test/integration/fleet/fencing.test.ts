@@ -33,9 +33,9 @@ async function startAgent(): Promise<void> {
   agent = await HostAgent.start({ host: HOST, backend, identity: loadIdentity(certs, `agent-${HOST}`), listen: { host: '127.0.0.1', port: 0 }, metricsListen: null, intervalMs: 100, safeCap: { pct: 60 }, maxLeaseMs: 10_000, stateDir });
 }
 
-function controller(name: string, epoch: number, o: { mayAct?: () => boolean; claimLeases?: boolean } = {}) {
+function controller(name: string, epoch: number, o: { mayAct?: () => boolean; claimLeases?: boolean; leaseMs?: number } = {}) {
   const fenced: string[] = [];
-  const actuator = new AgentActuator(inventory, { leaseMs: 3000, mayAct: o.mayAct, claimLeases: o.claimLeases, onFenced: (_h, e) => fenced.push(e) });
+  const actuator = new AgentActuator(inventory, { leaseMs: o.leaseMs ?? 3000, mayAct: o.mayAct, claimLeases: o.claimLeases, onFenced: (_h, e) => fenced.push(e) });
   const link = new AgentLink({ kind: 'agent', id: name, host: HOST, address: '127.0.0.1', port: agent.port }, { identity: ids[name]!, epoch: () => epoch, onHello: (l, h, r) => actuator.onHello(l, h, r) });
   actuator.attach(link);
   link.start({ readings: () => {}, error: () => {} });
@@ -126,9 +126,11 @@ describe('controller epochs at a real agent', () => {
     } finally {
       await c.stop();
     }
-    const d = controller('d', 30, { claimLeases: true });
+    // A 9 s lease: its renewal timer would first fire after 3 s; the claim comes with the agent's hello.
+    const d = controller('d', 30, { claimLeases: true, leaseMs: 9000 });
     try {
-      await until('claimed under epoch 30', () => agent.counters.epoch === 30, 3000);
+      await until('connected', () => d.link.connected);
+      await until('claimed under epoch 30 at once', () => agent.counters.epoch === 30, 1500);
       expect(agent.state().mode).toBe('leased');
       expect(backend.limitOf(0)).toBe(350);
     } finally {
