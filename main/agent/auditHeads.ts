@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeFileDurably } from './durableFile.js';
 import { z } from 'zod';
 import { AuditHeadSchema, HostSchema, type AuditHead, type Countersig } from '../../shared/agentProtocol.js';
 import { AGENT_HEADS_FILE, AGENT_HEADS_FORMAT, certFingerprint, KeyIdSchema, signCountersig, type HeadsCertLine, type HeadsHeadLine } from '../pki/countersig.js';
@@ -127,26 +128,10 @@ export class AuditHeadKeeper {
   }
 
   private writeState(dir: string, s: State): void {
-    const file = join(dir, AGENT_STATE_FILE);
-    const tmp = `${file}.tmp-${process.pid}`;
-    let fd: number | null = null;
     try {
-      fd = openSync(tmp, 'w', 0o600);
-      writeSync(fd, JSON.stringify(s));
-      fsyncSync(fd);
-      closeSync(fd);
-      fd = null;
-      renameSync(tmp, file);
-      const d = openSync(dir, 'r');
-      try {
-        fsyncSync(d);
-      } finally {
-        closeSync(d);
-      }
+      writeFileDurably(dir, AGENT_STATE_FILE, JSON.stringify(s));
     } catch (e) {
-      if (fd !== null) closeSync(fd);
-      rmSync(tmp, { force: true });
-      throw new AgentStateError(`cannot keep the console's audit head in ${file} (${code(e)})`);
+      throw new AgentStateError(`cannot keep the console's audit head in ${join(dir, AGENT_STATE_FILE)} (${code(e)})`);
     }
   }
 

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { AgentStateError } from './auditHeads.js';
+import { writeFileDurably } from './durableFile.js';
 
 /** The highest controller epoch this agent has acted for (rewritten atomically whenever it rises). */
 export const AGENT_EPOCH_FILE = 'epoch.json';
@@ -71,26 +72,11 @@ export class EpochFence {
   }
 
   private save(dir: string, state: z.infer<typeof StateSchema>): void {
-    const file = join(dir, AGENT_EPOCH_FILE);
-    const tmp = `${file}.tmp`;
     try {
       mkdirSync(dir, { recursive: true });
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        writeSync(fd, `${JSON.stringify(state)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, file);
-      const d = openSync(dir, 'r');
-      try {
-        fsyncSync(d);
-      } finally {
-        closeSync(d);
-      }
+      writeFileDurably(dir, AGENT_EPOCH_FILE, `${JSON.stringify(state)}\n`);
     } catch (e) {
-      throw new AgentStateError(`${file}: cannot write the controller epoch (${(e as NodeJS.ErrnoException).code ?? String(e)}); not acting`);
+      throw new AgentStateError(`${join(dir, AGENT_EPOCH_FILE)}: cannot write the controller epoch (${(e as NodeJS.ErrnoException).code ?? String(e)}); not acting`);
     }
   }
 }
