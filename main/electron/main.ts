@@ -1,13 +1,14 @@
 // Electron main process: a thin face over the engine. The ONLY module tree that imports 'electron'.
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, session, type OpenDialogOptions, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session, type OpenDialogOptions, type WebContents } from 'electron';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_EVENT } from '../../shared/channels.js';
-import { eventChannels } from '../../shared/contract.js';
+import type { DesktopChannel } from '../../shared/desktop.js';
 import { recordingPlant } from '../app/plants.js';
 import { createRuntime, type Runtime } from '../app/runtime.js';
+import { DesktopSession } from './desktop.js';
 import { CSP } from '../server/csp.js';
 import { registerIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
@@ -22,7 +23,7 @@ const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javasc
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 let win: BrowserWindow | null = null;
-let runtime: Runtime | null = null;
+let desk: DesktopSession | null = null;
 
 /**
  * The recording this instance plays (read-only), or null for the live console: `--recording FILE` (the instance that
@@ -117,59 +118,86 @@ function hardenContents(contents: WebContents): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
+/** The desktop's own channels: the first screen's choice, and back to it. */
+function desktopRequest(channel: DesktopChannel, payload: unknown): Promise<unknown> {
+  const d = desk!;
+  if (channel === 'desktop:state') return Promise.resolve(d.state());
+  if (channel === 'desktop:leave') return recording ? Promise.reject(new Error('a recording plays in its own window')) : d.leave();
+  return d.start(payload);
+}
+
 async function start(): Promise<void> {
   started = true;
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, { openRecording: () => void chooseRecording().catch((e: unknown) => dialog.showErrorBox(CANNOT_OPEN, oneLine(e))) })));
+  const menuActions = {
+    openRecording: () => void chooseRecording().catch((e: unknown) => dialog.showErrorBox(CANNOT_OPEN, oneLine(e))),
+    startScreen: recording ? undefined : () => void desk?.leave().then(() => win?.webContents.reload()),
+  };
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, menuActions)));
   protocol.handle(APP_SCHEME, serveApp);
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_e, contents) => hardenContents(contents));
 
-  if (recording) {
-    // Read-only playback: no data folder, no lock, nothing written (the live console may run beside it).
-    runtime = await createRuntime({ scenario: 'default', recording, db: null, command: 'Headroom desktop app (recording)' });
-  } else {
-    const fleet = profileFleet(app.getPath('userData'));
-    runtime = await createRuntime({
-      scenario: process.env.HEADROOM_SCENARIO ?? 'default',
-      db: join(app.getPath('userData'), 'telemetry.db'),
-      fleet: fleet ?? undefined,
-      command: 'Headroom desktop app',
-    });
-  }
-  const actor = localProfile(app.getPath('userData'));
-  registerIpc(ipcMain, runtime.handlers, () => win?.webContents ?? null, () => actor, { onRefused: runtime.auditRefusal, roles: runtime.roles });
+  const userData = app.getPath('userData');
+  const actor = localProfile(userData);
+  desk = new DesktopSession({
+    userData,
+    recording: !!recording,
+    createLocal: () =>
+      recording
+        ? // Read-only playback: no data folder, no lock, nothing written (the live console may run beside it).
+          createRuntime({ scenario: 'default', recording, db: null, command: 'Headroom desktop app (recording)' })
+        : createRuntime({
+            scenario: process.env.HEADROOM_SCENARIO ?? 'default',
+            db: join(userData, 'telemetry.db'),
+            fleet: profileFleet(userData) ?? undefined,
+            command: 'Headroom desktop app',
+          }),
+    send: (channel, payload) => {
+      if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT, channel, payload);
+    },
+    reload: () => {
+      if (win && !win.isDestroyed()) win.webContents.reload();
+    },
+    actor: () => actor,
+    // A remembered token is sealed by the OS keychain; without one, the token is asked for again at each start.
+    seal: !recording && safeStorage.isEncryptionAvailable() ? { seal: (t) => safeStorage.encryptString(t).toString('base64'), open: (s) => safeStorage.decryptString(Buffer.from(s, 'base64')) } : null,
+    timeoutFor: (channel) => (channel === 'planner:sweep' ? 15 * 60_000 : undefined),
+    onLocalRuntime: notifyCritical,
+  });
+  registerIpc(ipcMain, { invoke: (c, p) => desk!.invoke(c, p), desktop: desktopRequest }, () => win?.webContents ?? null);
+  // A recording plays at once; the live console starts on the first screen (a local simulator or a controller).
+  if (recording) await desk.start({ mode: 'local' });
 
   win = createSecureWindow(BrowserWindow, join(here, 'preload.cjs'), recording ? recordingTitle(recording) : 'Headroom');
   // The page's <title> would replace the window's: a recording's window keeps naming its file.
   if (recording) win.on('page-title-updated', (e) => e.preventDefault());
   win.once('ready-to-show', () => win?.show());
-  for (const channel of eventChannels) {
-    runtime.bus.on(channel, (payload) => {
-      if (win && !win.isDestroyed()) win.webContents.send(IPC_EVENT, channel, payload);
-    });
-  }
-  runtime.bus.on('alerts:changed', (alerts) => {
+  await win.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+/** Critical alerts of this desktop's own runtime as desktop notifications (a controller's client leaves them to the controller's desks). */
+function notifyCritical(rt: Runtime): void {
+  rt.bus.on('alerts:changed', (alerts) => {
     for (const a of alerts) {
       // Silenced or inhibited alerts (decorated by AlertHandling) stay quiet on the desktop too.
       const muted = a.silencedBy !== null || a.inhibitedBy !== null;
-      if (a.severity === 'critical' && a.state === 'firing' && !muted && a.firingSinceMs === runtime?.engine.nowMs && Notification.isSupported()) {
+      if (a.severity === 'critical' && a.state === 'firing' && !muted && a.firingSinceMs === rt.engine.nowMs && Notification.isSupported()) {
         new Notification({ title: `Headroom: ${a.rule}`, body: a.summary }).show();
       }
     }
   });
-  runtime.runner.start();
-  await win.loadURL(`${APP_ORIGIN}/index.html`);
 }
 
 app.on('window-all-closed', () => app.quit());
 // Flush the store (partial rollups, WAL) before the process goes away.
 let closing = false;
 app.on('before-quit', (e) => {
-  if (!runtime || closing) return;
+  if (!desk || closing) return;
   closing = true;
   e.preventDefault();
-  void runtime.close().finally(() => app.quit());
+  // The local runtime flushes its store; a controller's client only closes its link (control stays where it is).
+  void desk.close().finally(() => app.quit());
 });
 app.whenReady().then(start).catch((e: unknown) => {
   console.error(recording ? `Headroom could not open ${recording}:` : 'Headroom could not start:', e);

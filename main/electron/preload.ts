@@ -3,9 +3,11 @@
 // cannot be ES modules).
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { EVENT_CHANNELS, IPC_EVENT, IPC_INVOKE, REQUEST_CHANNELS } from '../../shared/channels.js';
+import { DESKTOP_EVENT_CHANNELS, DESKTOP_REQUEST_CHANNELS } from '../../shared/desktop.js';
 
-const requests: readonly string[] = REQUEST_CHANNELS;
-const events: readonly string[] = EVENT_CHANNELS;
+// The contract's channels and the desktop's own (the first screen's choice, the link to a controller).
+const requests: readonly string[] = [...REQUEST_CHANNELS, ...DESKTOP_REQUEST_CHANNELS];
+const events: readonly string[] = [...EVENT_CHANNELS, ...DESKTOP_EVENT_CHANNELS];
 
 contextBridge.exposeInMainWorld('headroom', {
   invoke(channel: unknown, payload: unknown): Promise<unknown> {

@@ -30,6 +30,8 @@ export function createApi(): ApiClient {
   return new WsApi({
     url,
     timeoutFor: (channel) => SLOW_CHANNELS[channel],
+    // A standby controller that now leads serves the whole console: load it (issue 17).
+    onServiceRestart: () => window.location.reload(),
     // Browsers hide the HTTP status of a refused WebSocket handshake; a plain GET of the same URL reveals a 401.
     probeUnauthorized: async () => {
       if (!token) return true;

@@ -1,13 +1,16 @@
 /**
  * Transport for a browser talking to `headroom serve`: one WebSocket carrying request/response frames and pushed
  * events (see `WireMessage` in the contract). Reconnects with capped, jittered exponential backoff; a close with code
- * 4401 (or a 401 on the probe after a failed handshake) means the token is missing or wrong, and stops retrying.
+ * 4401 (or a 401 on the probe after a failed handshake) means the token is missing or wrong, and stops retrying; a
+ * close with 1012 (a standby controller now leads) hands over to `onServiceRestart` (the page reloads).
  */
 import type { EventChannel, EventTypes, RequestChannel, RequestPayload, ResponseOf, WireMessage } from '../../shared/contract.js';
 import type { ApiClient, ConnectionInfo } from './types.js';
 
 /** Close code the server uses for a missing or wrong token. */
 export const CLOSE_UNAUTHORIZED = 4401;
+/** Close code of a standby controller that now leads (1012, service restart): the page must load the new face. */
+export const CLOSE_SERVICE_RESTART = 1012;
 
 /** Delay before reconnect attempt `attempt` (0-based): 0.5 s doubling to 10 s, ±20 % jitter from `rand` ∈ [0,1). */
 export function backoffMs(attempt: number, rand: number = Math.random()): number {
@@ -36,6 +39,8 @@ export interface WsOptions {
   timeoutFor?: (channel: RequestChannel) => number | undefined;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (t: unknown) => void;
+  /** Called instead of reconnecting when the server closes with 1012 (a standby now leads): the page reloads. */
+  onServiceRestart?: (reason: string) => void;
 }
 
 interface Pending {
@@ -161,6 +166,13 @@ export class WsApi implements ApiClient {
         p.reject(new Error('disconnected'));
       }
       if (ev.code === CLOSE_UNAUTHORIZED) return this.unauthorized();
+      if (ev.code === CLOSE_SERVICE_RESTART && this.opts.onServiceRestart) {
+        this.closed = true;
+        this.failPending('reloading');
+        this.setConnection({ state: 'connecting', reason: ev.reason || 'service restart' });
+        this.opts.onServiceRestart(ev.reason);
+        return;
+      }
       if (!opened && !this.everOpened && this.opts.probeUnauthorized) {
         this.opts.probeUnauthorized().then(
           (refused) => (refused ? this.unauthorized() : this.scheduleRetry(reasonOf(ev))),

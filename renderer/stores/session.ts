@@ -3,6 +3,7 @@ import type { ApiClient } from '../api/index.js';
 import { useAlertsStore } from './alerts.js';
 import { useAuditStore } from './audit.js';
 import { useControlStore } from './control.js';
+import { useControllerStore } from './controller.js';
 import { useIdentityStore } from './identity.js';
 import { useLiveStore } from './live.js';
 import { useStatusStore } from './status.js';
@@ -16,6 +17,7 @@ export function startSession(client: ApiClient): () => void {
   const control = useControlStore();
   const identity = useIdentityStore();
   const audit = useAuditStore();
+  const controller = useControllerStore();
   status.transport = client.transport;
 
   const offs = [
@@ -23,6 +25,7 @@ export function startSession(client: ApiClient): () => void {
     client.on('alerts:changed', (a) => alerts.set(a)),
     client.on('status:changed', (s) => status.set(s)),
     client.on('control:changed', (c) => control.set(c)),
+    client.on('controller:changed', (s) => controller.set(s)),
     client.on('audit:appended', (r) => {
       audit.append(r);
       // Another operator's silence changes the list here too.
@@ -33,6 +36,19 @@ export function startSession(client: ApiClient): () => void {
   ];
 
   async function resync(c: ApiClient): Promise<void> {
+    // A controller set's standby answers only who leads: ask that first, and load nothing else from a standby.
+    const led = await c.invoke('controller:status', {}).then(
+      (s) => s,
+      (e) => {
+        console.warn('controller status failed', e);
+        return null;
+      },
+    );
+    controller.set(led);
+    if (led && led.role !== 'leader') {
+      controller.standbyFace = true;
+      return;
+    }
     live.expectRestart();
     try {
       // Topology first: the snapshot's arrays are indexed by it.

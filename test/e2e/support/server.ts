@@ -51,8 +51,8 @@ export interface RunningServer {
   child: ChildProcess;
 }
 
-const READY = /Headroom serving on (http:\/\/\S+)/;
-const ROLE_URL = (role: 'operator' | 'viewer') => new RegExp(`^\\s+${role}:\\s+(http:\\/\\/\\S+)`, 'm');
+const READY = /Headroom serving on (https?:\/\/\S+)/;
+const ROLE_URL = (role: 'operator' | 'viewer') => new RegExp(`^\\s+${role}:\\s+(https?:\\/\\/\\S+)`, 'm');
 
 export async function startHeadroom(opts: ServerOptions = {}): Promise<RunningServer> {
   const entry = resolve(repoRoot, 'bin/headroom.js');

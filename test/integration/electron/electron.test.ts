@@ -65,6 +65,7 @@ vi.mock('electron', () => {
       registerSchemesAsPrivileged: (s: unknown[]) => fake.privileged.push(...s),
       handle: (_scheme: string, fn: (req: Request) => Response) => (fake.protocolHandler = fn),
     },
+    safeStorage: { isEncryptionAvailable: () => false },
     session: {
       defaultSession: {
         setPermissionRequestHandler: (fn: typeof fake.permissionRequest) => (fake.permissionRequest = fn),
@@ -75,10 +76,14 @@ vi.mock('electron', () => {
 });
 
 const tmp = tempDir();
+let firstState: unknown;
 beforeAll(async () => {
   fake.userData = tmp.dir;
   await import('../../../main/electron/main.js');
   for (let i = 0; i < 200 && !fake.windows[0]?.loaded; i++) await new Promise((r) => setTimeout(r, 25));
+  // The first screen's choice: this desk's own simulator (what the desktop did at start before issue 17).
+  firstState = await invoke(fake.webContents, fake.mainFrame, 'desktop:state', {});
+  await invoke(fake.webContents, fake.mainFrame, 'desktop:start', { mode: 'local' });
 });
 afterAll(async () => {
   fake.appListeners.get('before-quit')?.({ preventDefault() {} });
@@ -139,6 +144,11 @@ describe('Electron shell (electron mocked)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     expect(fake.protocolHandler!(new Request('app://elsewhere/index.html')).status).toBe(404);
+  });
+
+  it('opens on the first screen, and remembers the local simulator once chosen', async () => {
+    expect(firstState).toEqual({ phase: 'choose', mode: null, last: null, error: null });
+    await expect(invoke(fake.webContents, fake.mainFrame, 'desktop:state', {})).resolves.toEqual({ phase: 'running', mode: 'local', last: { mode: 'local', url: null, caFile: null, hasToken: false }, error: null });
   });
 
   it('answers a valid IPC call from its own window', async () => {

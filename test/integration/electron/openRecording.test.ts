@@ -122,6 +122,7 @@ vi.mock('electron', () => {
       show() {}
     },
     protocol: { registerSchemesAsPrivileged: () => {}, handle: () => {} },
+    safeStorage: { isEncryptionAvailable: () => false },
     session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} } },
   };
 });
@@ -275,6 +276,9 @@ describe('the live console opens recordings in a second instance', () => {
   beforeEach(async () => {
     await launch(liveArgv);
     expect(fake.state.windows).toHaveLength(1);
+    // The first screen's choice: this desk's own simulator.
+    const wc = fake.state.webContents;
+    await fake.state.ipc.get('headroom:invoke')!({ sender: wc, senderFrame: wc.mainFrame }, 'desktop:start', { mode: 'local' });
   });
 
   it('starts live: the data folder, no recording, the plain title and its own session', () => {

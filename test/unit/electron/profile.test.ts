@@ -56,3 +56,32 @@ describe('desktop profile: the real fleet to watch', () => {
     }
   });
 });
+
+describe('desktop profile: the first screen remembers the last choice', () => {
+  it('keeps the rest of profile.json, refuses a malformed choice, and leaves a broken profile alone', async () => {
+    const { lastStart, saveStart } = await import('../../../main/electron/profile.js');
+    const tmp = tempDir();
+    try {
+      const file = join(tmp.dir, 'profile.json');
+      expect(lastStart(tmp.dir)).toBeNull();
+      // No profile yet: created (operator) with the choice in it.
+      expect(saveStart(tmp.dir, { mode: 'local' })).toBe(true);
+      expect(lastStart(tmp.dir)).toEqual({ mode: 'local' });
+      writeFileSync(file, JSON.stringify({ user: 'ann', role: 'admin', fleet: { inventory: 'inv.yaml' } }));
+      expect(saveStart(tmp.dir, { mode: 'controller', url: 'https://ctl.example:8443', caFile: '/etc/headroom/ca.crt', tokenSealed: 'c2VhbGVk' })).toBe(true);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ user: 'ann', role: 'admin', fleet: { inventory: 'inv.yaml' }, start: { mode: 'controller', url: 'https://ctl.example:8443', caFile: '/etc/headroom/ca.crt', tokenSealed: 'c2VhbGVk' } });
+      expect(localProfile(tmp.dir)).toEqual({ user: 'ann', role: 'admin' });
+      const logs: string[] = [];
+      expect(saveStart(tmp.dir, { mode: 'controller', url: 'not a url' }, (m) => logs.push(m))).toBe(false);
+      expect(lastStart(tmp.dir)).toMatchObject({ url: 'https://ctl.example:8443' });
+      writeFileSync(file, '{broken');
+      expect(saveStart(tmp.dir, { mode: 'local' }, (m) => logs.push(m))).toBe(false);
+      expect(readFileSync(file, 'utf8')).toBe('{broken');
+      expect(lastStart(tmp.dir)).toBeNull();
+      expect(logs).toHaveLength(2);
+      expect(logs[1]).toMatch(/not remembered/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});

@@ -91,6 +91,32 @@ describe('WebSocket api client', () => {
     expect(states).toEqual(['connecting', 'open', 'disconnected', 'connecting', 'open']);
   });
 
+  it('hands a close with 1012 (a standby controller now leads) to onServiceRestart instead of reconnecting', async () => {
+    const sockets: FakeSocket[] = [];
+    const timers: unknown[] = [];
+    const restarts: string[] = [];
+    const api = new WsApi({
+      url: 'ws://x/api/ws?token=t',
+      createSocket: () => (sockets.push(new FakeSocket()), sockets.at(-1)!),
+      setTimer: (fn, ms) => (timers.push({ fn, ms }), timers.length),
+      clearTimer: () => {},
+      onServiceRestart: (reason) => restarts.push(reason),
+    });
+    sockets[0]!.open();
+    const pending = api.invoke('status:get', {});
+    sockets[0]!.readyState = 3;
+    sockets[0]!.onclose?.({ code: 1012, reason: 'this controller now leads: reload' });
+    expect(restarts).toEqual(['this controller now leads: reload']);
+    expect(timers).toHaveLength(1); // the request's own deadline, no reconnect
+    expect(sockets).toHaveLength(1);
+    await expect(pending).rejects.toThrow();
+    // Without the hook (tests, other embedders), 1012 is a drop like any other.
+    const plain = harness();
+    plain.sockets[0]!.open();
+    plain.sockets[0]!.drop(1012);
+    expect(plain.api.connection.state).toBe('disconnected');
+  });
+
   it('stops and reports a wrong token on close code 4401', async () => {
     const { api, sockets, timers } = harness();
     sockets[0]!.drop(4401);
