@@ -310,8 +310,17 @@ export class HostAgent {
     if (outcome) this.reject(conn, body.nonce, outcome.code, outcome.error, cs);
     else {
       this.counters.commandsAccepted++;
+      this.countEpoch(body.epoch ?? 0);
       this.reply(conn, { nonce: body.nonce, ok: true, countersig: cs });
     }
+  }
+
+  /** Accepted commands per controller epoch, the 8 highest epochs kept (a failover is rare; the map stays small). */
+  private countEpoch(epoch: number): void {
+    const m = (this.counters.acceptedByEpoch ??= {});
+    m[String(epoch)] = (m[String(epoch)] ?? 0) + 1;
+    const keys = Object.keys(m);
+    if (keys.length > 8) delete m[keys.map(Number).sort((a, b) => a - b)[0]!];
   }
 
   private extendLease(untilMs: number): void {

@@ -40,6 +40,8 @@ export interface AgentCounters {
   epoch?: number;
   /** Leases that lapsed to the safe cap (no renewal in time). */
   leaseLapses?: number;
+  /** Commands accepted per controller epoch ("0": none given), the last few epochs only. */
+  acceptedByEpoch?: Record<string, number>;
 }
 
 /** Escape a label value per the text exposition format. */
@@ -85,6 +87,9 @@ export function renderMetrics(host: string, gpus: readonly GpuInfo[], readings: 
     '# HELP headroom_agent_controller_epoch Highest controller leadership epoch acted for; older ones are refused.',
     '# TYPE headroom_agent_controller_epoch gauge',
     `headroom_agent_controller_epoch{${h}} ${counters.epoch ?? 0}`,
+    '# HELP headroom_agent_commands_accepted_by_epoch_total Commands accepted, by controller epoch (the last 8 epochs).',
+    '# TYPE headroom_agent_commands_accepted_by_epoch_total counter',
+    ...Object.entries(counters.acceptedByEpoch ?? {}).map(([e, n]) => `headroom_agent_commands_accepted_by_epoch_total{${h},epoch="${esc(e)}"} ${n}`),
     '# HELP headroom_agent_lease_lapses_total Leases that lapsed to the safe cap.',
     '# TYPE headroom_agent_lease_lapses_total counter',
     `headroom_agent_lease_lapses_total{${h}} ${counters.leaseLapses ?? 0}`,

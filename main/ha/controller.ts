@@ -6,7 +6,7 @@ import { EventBus } from '../engine/bus.js';
 import type { Face } from '../server/server.js';
 import type { DB } from '../store/db.js';
 import { openControlDb } from '../store/controlDb.js';
-import { ReplicaError } from '../store/replica.js';
+import { ReplicaError, ReplicaSchemaError } from '../store/replica.js';
 import { Leadership } from './leadership.js';
 import { DeposedError, Replication } from './replication.js';
 import { standbyHandlers } from './standbyFace.js';
@@ -74,18 +74,44 @@ export class ControllerProcess {
     return { handlers: standbyHandlers(() => this.status()), ready: false };
   }
 
-  /** Catch up with the published copy (a forked control.db moved aside first), follow it, then campaign. */
+  /**
+   * Catch up with the published copy (a forked control.db set aside first), follow it, then campaign — unless the
+   * published state does not fit this controller (a newer schema): then it only watches, and says why.
+   */
   async start(): Promise<void> {
-    let caught: { revision: string };
+    const { revision, unfit } = await this.catchUp();
+    await this.repl.follow(revision, (e) => void this.replicaProblem(e));
+    await this.lead.start({ campaign: !unfit });
+    if (unfit) this.o.log(`controller ${this.o.id}: not campaigning: ${unfit}; upgrade this controller`);
+  }
+
+  private async catchUp(): Promise<{ revision: string; unfit: string | null }> {
     try {
-      caught = await this.repl.catchUp();
+      return { revision: (await this.repl.catchUp()).revision, unfit: null };
     } catch (e) {
+      if (e instanceof ReplicaSchemaError) return { revision: (await this.lead.etcd.get(`${this.lead.keyPrefix}state`).exec()).header.revision, unfit: e.message };
       if (!(e instanceof ReplicaError)) throw e;
       this.moveAside(e.message);
-      caught = await this.repl.catchUp();
+      return { revision: (await this.repl.catchUp()).revision, unfit: null };
     }
-    await this.repl.follow(caught.revision);
-    await this.lead.start();
+  }
+
+  /** Following found a fork (set the file aside, start again from the published copy) or a state that does not fit. */
+  private async replicaProblem(e: Error): Promise<void> {
+    if (this.leaving) return;
+    try {
+      await this.lead.withdraw(e.message);
+      if (e instanceof ReplicaSchemaError) {
+        this.o.log(`controller ${this.o.id}: the leader's state does not fit this controller (${e.message}): standing by without campaigning; upgrade it`);
+        return;
+      }
+      this.moveAside(e.message);
+      const { revision, unfit } = await this.catchUp();
+      await this.repl.follow(revision, (e2) => void this.replicaProblem(e2));
+      if (!unfit) await this.lead.rejoin();
+    } catch (e2) {
+      this.o.log(`controller ${this.o.id}: replication: ${(e2 as Error).message}`);
+    }
   }
 
   /** SIGTERM: hand over cleanly. */
@@ -107,6 +133,15 @@ export class ControllerProcess {
   }
 
   private async takeOver(epoch: number): Promise<void> {
+    try {
+      await this.becomeLeader(epoch);
+    } catch (e) {
+      // Half a leader is worse than none: whatever failed, hand over.
+      this.deposed(`taking the lead failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async becomeLeader(epoch: number): Promise<void> {
     const log = this.o.log;
     try {
       await this.repl.stopFollowing();
@@ -181,7 +216,9 @@ export class ControllerProcess {
     this.leaving = true;
     this.o.log(`controller ${this.o.id}: DEPOSED: ${why}. Acting stopped; exiting (${EXIT_DEPOSED}) to start again as a standby`);
     this.rt?.runner.stop();
-    (this.o.exit ?? ((c: number) => process.exit(c)))(EXIT_DEPOSED);
+    // Revoke the lease if it still holds (a standby then leads at once instead of after the TTL); at most 1 s.
+    const exit = this.o.exit ?? ((c: number) => process.exit(c));
+    void Promise.race([this.lead.resign().catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]).then(() => exit(EXIT_DEPOSED));
   }
 
   /** This control.db forked from the published chain: kept aside for whoever investigates, a fresh replica started. */

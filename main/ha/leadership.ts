@@ -64,6 +64,8 @@ export class Leadership extends EventEmitter {
   private watcher: Watcher | null = null;
   private reachable = false;
   private stopped = false;
+  /** Not campaigning (see `withdraw`). */
+  private withdrawn = false;
   /** When the previous leader's key vanished (monotonic ms; NaN: not seen). */
   private leaderGoneAtMono = NaN;
   private lastLeaderId: string | null = null;
@@ -98,7 +100,7 @@ export class Leadership extends EventEmitter {
 
   /** Whether this process may act now: it leads and its lease is confirmed recently enough (monotonic clock). */
   leading(): boolean {
-    return this.role === 'leader' && !this.stopped && leaseStillHolds(this.confirmedMs, this.o.ttlS * 1000, this.mono());
+    return this.role === 'leader' && !this.stopped && !this.withdrawn && leaseStillHolds(this.confirmedMs, this.o.ttlS * 1000, this.mono());
   }
 
   status(): ControllerStatus {
@@ -116,9 +118,17 @@ export class Leadership extends EventEmitter {
     };
   }
 
-  /** Join the set: watch it, announce this controller, campaign (returns once the first campaign has its key). */
-  async start(): Promise<void> {
+  /**
+   * Join the set: watch it, announce this controller, campaign (returns once the first campaign has its key). With
+   * `campaign: false` it only watches (a controller whose copy of the state does not fit: see `withdraw`).
+   */
+  async start(o: { campaign?: boolean } = {}): Promise<void> {
     await this.watchSet();
+    if (o.campaign === false) {
+      this.withdrawn = true;
+      this.setRole('standby');
+      return;
+    }
     await this.campaign();
   }
 
@@ -147,12 +157,41 @@ export class Leadership extends EventEmitter {
     void this.watcher?.cancel().catch(() => {});
   }
 
+  /**
+   * Stop campaigning (the lease revoked: if this controller led, another leads at once) but keep watching the set:
+   * a standby whose copy of the state cannot be trusted (a fork being set aside, a newer schema) must not lead.
+   */
+  async withdraw(why: string): Promise<void> {
+    this.withdrawn = true;
+    const lease = this.lease;
+    this.lease = null;
+    this.myKey = null;
+    const was = this.role;
+    this.setRole('standby');
+    await lease?.revoke().catch(() => {});
+    this.o.log(`controller ${this.o.id}: not campaigning: ${why}`);
+    if (was === 'leader') this.emit('deposed', `withdrew from the lead: ${why}`);
+  }
+
+  /** Campaign again after `withdraw`. */
+  async rejoin(): Promise<void> {
+    if (!this.withdrawn || this.stopped) return;
+    this.withdrawn = false;
+    await this.campaign();
+  }
+
   private async campaign(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && !this.withdrawn) {
       try {
         await this.campaignOnce();
         return;
       } catch (e) {
+        // A lease granted before the failure would be kept alive by the client for ever, and a leader key written
+        // under it (etcd may apply a write the client saw time out) would hold the lead for no one: revoke it.
+        const orphan = this.lease;
+        this.lease = null;
+        this.myKey = null;
+        await orphan?.revoke().catch(() => orphan.release());
         this.reachable = false;
         this.setRole('connecting');
         this.o.log(`controller ${this.o.id}: etcd: ${(e as Error).message}; retrying in 1 s`);
@@ -164,12 +203,17 @@ export class Leadership extends EventEmitter {
   private async campaignOnce(): Promise<void> {
     const lease = this.client.lease(this.o.ttlS);
     this.lease = lease;
+    // The lease runs from when etcd took the request, which is no earlier than when it was sent: a reply read late
+    // (a frozen process, a blocked event loop) must not extend it.
+    const askedMs = this.mono();
     const leaseId = await lease.grant();
-    this.confirmedMs = this.mono();
+    this.confirmedMs = askedMs;
     this.reachable = true;
+    let firedMs = NaN;
+    lease.on('keepaliveFired', () => (firedMs = this.mono()));
     lease.on('keepaliveSucceeded', () => {
-      if (this.lease === lease) {
-        this.confirmedMs = this.mono();
+      if (this.lease === lease && Number.isFinite(firedMs)) {
+        this.confirmedMs = Math.max(this.confirmedMs, firedMs);
         this.reachable = true;
       }
     });
@@ -219,6 +263,10 @@ export class Leadership extends EventEmitter {
       if (this.lease !== lease || this.stopped) return;
       this.o.log(`controller ${this.o.id}: campaign interrupted (${(e as Error).message}); campaigning again`);
       this.lease = null;
+      this.myKey = null;
+      const was = this.role;
+      this.setRole('standby');
+      if (was === 'leader') this.emit('deposed', `campaign interrupted while leading: ${(e as Error).message}`);
       await lease.revoke().catch(() => {});
       await this.campaign();
     }
@@ -258,6 +306,15 @@ export class Leadership extends EventEmitter {
     this.watcher.on('disconnected', () => {
       this.reachable = false;
       this.emit('change', this.status());
+    });
+    // A watch the server cancelled (compaction, etcd restarted): watch again, from now.
+    this.watcher.on('error', (e: Error) => {
+      if (this.stopped) return;
+      this.o.log(`controller ${this.o.id}: watch of the set failed (${e.message}); watching again in 1 s`);
+      const w = this.watcher;
+      this.watcher = null;
+      void w?.cancel().catch(() => {});
+      setTimeout(() => void this.watchSet().catch((e2: Error) => this.o.log(`controller ${this.o.id}: ${e2.message}`)), 1_000).unref();
     });
     await this.refresh();
   }

@@ -2,7 +2,7 @@ import { Range, type Watcher } from 'etcd3';
 import { z } from 'zod';
 import { AUDIT_KIND_VALUES } from '../../shared/domain/control.js';
 import type { DB } from '../store/db.js';
-import { applyStateSnapshot, auditHeadOf, auditRecordsAfter, importAuditRecords, REPLICATED_TABLES, ReplicaError, stateSnapshot } from '../store/replica.js';
+import { applyStateSnapshot, auditHeadOf, auditRecordAt, auditRecordsAfter, importAuditRecords, REPLICATED_TABLES, ReplicaError, ReplicaSchemaError, stateSnapshot } from '../store/replica.js';
 import type { Leadership } from './leadership.js';
 
 const Hash = z.string().regex(/^[0-9a-f]{64}$/);
@@ -74,13 +74,19 @@ export class Replication {
   async catchUp(): Promise<{ revision: string; publishedSeq: number }> {
     const etcd = this.lead.etcd;
     const head = auditHeadOf(this.db);
-    if (head.seq > 0) {
-      const mine = await etcd.get(`${this.auditPrefix}${seqKey(head.seq)}`).exec();
-      const kv = mine.kvs[0];
-      if (kv) {
-        const r = AuditRecordWire.parse(JSON.parse(kv.value.toString()));
-        if (r.hash !== head.hash) throw new ReplicaError(`this control.db's audit record ${head.seq} differs from the published one: it forked (records written by a deposed leader)`);
-      }
+    const last = await etcd.getAll().prefix(this.auditPrefix).sort('Key', 'Descend').limit(1).exec();
+    const top = last.kvs[0] ? AuditRecordWire.parse(JSON.parse(last.kvs[0].value.toString())) : null;
+    const publishedSeq = top?.seq ?? 0;
+    if (head.seq > 0 && publishedSeq > 0) {
+      // This file's record where the two chains meet must be the published one.
+      const at = Math.min(head.seq, publishedSeq);
+      const kv = at === publishedSeq ? last.kvs[0] : (await etcd.get(`${this.auditPrefix}${seqKey(at)}`).exec()).kvs[0];
+      const theirs = kv ? AuditRecordWire.parse(JSON.parse(kv.value.toString())) : null;
+      const mine = auditRecordAt(this.db, at);
+      if (theirs && mine && theirs.hash !== mine.hash) throw new ReplicaError(`this control.db's audit record ${at} differs from the published one: it forked (records written by a deposed leader)`);
+      // Records beyond the published chain were written by a leader that never published them: the set continued
+      // without them, so they are a fork in the making (the first leader of a new set, with etcd empty, seeds instead).
+      if (head.seq > publishedSeq) throw new ReplicaError(`this control.db holds audit records ${publishedSeq + 1}–${head.seq} the set never published (written by a leader before it was deposed)`);
     }
     const res = await etcd
       .getAll()
@@ -88,8 +94,6 @@ export class Replication {
       .exec();
     const records = res.kvs.map((kv) => AuditRecordWire.parse(JSON.parse(kv.value.toString())));
     const added = importAuditRecords(this.db, records);
-    const last = await etcd.getAll().prefix(this.auditPrefix).sort('Key', 'Descend').limit(1).keys();
-    const publishedSeq = last[0] ? Number(last[0].slice(this.auditPrefix.length)) : 0;
     await this.applyState((await etcd.get(this.stateKey).exec()).kvs[0]?.value);
     if (added) this.log(`controller: caught up ${added} audit records from the leader (head ${this.headSeq})`);
     this.published = Math.max(this.published, publishedSeq);
@@ -97,24 +101,48 @@ export class Replication {
     return { revision: res.header.revision, publishedSeq };
   }
 
-  /** Standby: follow what the leader publishes (from `revision` on) into this control.db. */
-  async follow(revision: string): Promise<void> {
-    this.watcher = await this.lead.etcd.watch().prefix(this.lead.keyPrefix).startRevision(String(BigInt(revision) + 1n)).create();
-    this.watcher.on('put', (kv) => {
+  /**
+   * Standby: follow what the leader publishes (from `revision` on) into this control.db. A gap (an event missed) is
+   * mended by reading the copy again; a fork or a state that does not fit this controller goes to `onProblem`, and
+   * following stops: this file must not be patched further.
+   */
+  async follow(revision: string, onProblem: (e: Error) => void): Promise<void> {
+    const w = await this.lead.etcd.watch().prefix(this.lead.keyPrefix).startRevision(String(BigInt(revision) + 1n)).create();
+    this.watcher = w;
+    const problem = (e: Error) => {
+      if (this.watcher !== w) return;
+      this.lead.replication = { ...this.lead.replication, lagRecords: Math.max(0, this.published - this.headSeq) };
+      if (e instanceof ReplicaError && !/gap/.test(e.message)) {
+        void this.stopFollowing();
+        onProblem(e);
+        return;
+      }
+      if (e instanceof ReplicaSchemaError) {
+        void this.stopFollowing();
+        onProblem(e);
+        return;
+      }
+      // A gap, a watch cancelled by the server, bad JSON: read the published copy again and follow from there.
+      this.log(`controller: replication: ${e.message}; reading the published copy again`);
+      void this.stopFollowing()
+        .then(() => this.catchUp())
+        .then((c) => this.follow(c.revision, onProblem))
+        .catch((e2: Error) => (e2 instanceof ReplicaError || e2 instanceof ReplicaSchemaError ? onProblem(e2) : this.log(`controller: replication: ${e2.message}`)));
+    };
+    w.on('error', (e: Error) => problem(e));
+    w.on('put', (kv) => {
       const key = kv.key.toString();
       try {
-        if (key === this.stateKey) void this.applyState(kv.value);
+        if (key === this.stateKey) void this.applyState(kv.value).catch(problem);
         else if (key.startsWith(this.auditPrefix)) {
           const rec = AuditRecordWire.parse(JSON.parse(kv.value.toString()));
-          importAuditRecords(this.db, [rec]);
           // Published by the leader: never to be published again by this controller.
           this.published = Math.max(this.published, rec.seq);
-          this.lead.replication = { ...this.lead.replication, auditSeq: this.headSeq, lagRecords: 0 };
+          importAuditRecords(this.db, [rec]);
+          this.lead.replication = { ...this.lead.replication, auditSeq: this.headSeq, lagRecords: Math.max(0, this.published - this.headSeq) };
         }
       } catch (e) {
-        // A gap (a watch event missed) is mended by reading again; a fork is not, and is said.
-        this.log(`controller: replication: ${(e as Error).message}; reading the published copy again`);
-        void this.catchUp().catch((e2: Error) => this.log(`controller: replication: ${e2.message}`));
+        problem(e as Error);
       }
     });
   }
@@ -151,13 +179,17 @@ export class Replication {
     return records.length;
   }
 
+  /** Replace the state tables with the published copy (ReplicaSchemaError when it does not fit this controller). */
   private async applyState(value: Buffer | undefined): Promise<void> {
     if (!value) return;
-    const s = StateWire.safeParse(JSON.parse(value.toString()));
-    if (!s.success) {
-      this.log(`controller: replication: the published state does not validate (${s.error.issues[0]?.path.join('.')}: ${s.error.issues[0]?.message}); kept this controller's`);
-      return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value.toString());
+    } catch {
+      throw new ReplicaSchemaError('the published operator state is not JSON');
     }
+    const s = StateWire.safeParse(parsed);
+    if (!s.success) throw new ReplicaSchemaError(`the published operator state does not validate (${s.error.issues[0]?.path.join('.')}: ${s.error.issues[0]?.message})`);
     applyStateSnapshot(this.db, s.data.tables);
     this.lead.replication = { ...this.lead.replication, stateAtMs: s.data.atMs };
   }

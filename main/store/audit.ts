@@ -62,8 +62,9 @@ interface Row {
 const COLUMNS = 'seq, at_ms, sim_ms, actor, role, kind, target, old_value, new_value, reason, outcome, prev_hash, hash';
 
 /** Every audit record of a database holding an `audit` table (control.db, or a recording), oldest first. */
-export function auditRecords(db: DB): AuditRecord[] {
-  return (db.prepare(`SELECT ${COLUMNS} FROM audit ORDER BY seq`).all() as Row[]).map(toRecord);
+export function auditRecords(db: DB, range: { afterSeq?: number; limit?: number } = {}): AuditRecord[] {
+  const rows = db.prepare(`SELECT ${COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`).all(range.afterSeq ?? 0, range.limit ?? -1) as Row[];
+  return rows.map(toRecord);
 }
 
 function toRecord(r: Row): AuditRecord {

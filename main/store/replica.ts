@@ -23,18 +23,23 @@ export class ReplicaError extends Error {
   override readonly name = 'ReplicaError';
 }
 
+/** The leader's state does not fit this controller's tables (a newer schema): nothing is forked, this one is older. */
+export class ReplicaSchemaError extends Error {
+  override readonly name = 'ReplicaSchemaError';
+}
+
 /** Replace the replicated tables with a snapshot, in one transaction (columns checked against the table's own). */
 export function applyStateSnapshot(db: DB, snap: StateSnapshot): void {
   const columns = new Map(REPLICATED_TABLES.map((t) => [t, new Set((db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>).map((c) => c.name))]));
   db.transaction(() => {
     for (const t of REPLICATED_TABLES) {
       const rows = snap[t];
-      if (!Array.isArray(rows)) throw new ReplicaError(`state snapshot: table ${t} missing`);
+      if (!Array.isArray(rows)) throw new ReplicaSchemaError(`state snapshot: table ${t} missing`);
       db.prepare(`DELETE FROM ${t}`).run();
       for (const row of rows) {
         const keys = Object.keys(row);
         const bad = keys.find((k) => !columns.get(t)!.has(k));
-        if (bad !== undefined) throw new ReplicaError(`state snapshot: ${t} has no column "${bad}" (a newer controller's schema?)`);
+        if (bad !== undefined) throw new ReplicaSchemaError(`state snapshot: ${t} has no column "${bad}" (a newer controller's schema?)`);
         db.prepare(`INSERT INTO ${t} (${keys.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...keys.map((k) => row[k]));
       }
     }
@@ -47,9 +52,14 @@ export function auditHeadOf(db: DB): { seq: number; hash: string } {
   return h ?? { seq: 0, hash: GENESIS_HASH };
 }
 
+/** The record at `seq`, if held. */
+export function auditRecordAt(db: DB, seq: number): AuditRecord | undefined {
+  return auditRecordsAfter(db, seq - 1, 1)[0];
+}
+
 /** Records after `seq`, oldest first (what a leader publishes). */
 export function auditRecordsAfter(db: DB, seq: number, limit = 10_000): AuditRecord[] {
-  return auditRecords(db).filter((r) => r.seq > seq).slice(0, limit);
+  return auditRecords(db, { afterSeq: seq, limit });
 }
 
 /**

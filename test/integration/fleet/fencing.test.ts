@@ -117,8 +117,46 @@ describe('controller epochs at a real agent', () => {
     }
   }, 20_000);
 
+  it('a deposed leader’s command that passed the gate but waited in the queue is refused when its turn comes', async () => {
+    // The GPU is slow to take 371 W (nvidia-smi under load): what arrives meanwhile waits in the agent's queue.
+    const calls: number[] = [];
+    const set = backend.setPowerLimit.bind(backend);
+    backend.setPowerLimit = async (i: number, w: number) => {
+      calls.push(w);
+      if (w === 371) await new Promise((r) => setTimeout(r, 800));
+      return set(i, w);
+    };
+    const epoch = agent.counters.epoch!;
+    const link = (name: string, e: number) => {
+      const l = new AgentLink({ kind: 'agent', id: name, host: HOST, address: '127.0.0.1', port: agent.port }, { identity: ids[name]!, epoch: () => e });
+      l.start({ readings: () => {}, error: () => {} });
+      return l;
+    };
+    const a = link('a', epoch);
+    const b = link('b', epoch + 1);
+    try {
+      await until('connected', () => a.connected && b.connected);
+      const uuid = simGpuUuid(HOST, 0);
+      const a1 = a.send([{ kind: 'setPowerLimit', uuid, watts: 371 }], 5000);
+      await new Promise((r) => setTimeout(r, 150));
+      const a2 = a.send([{ kind: 'setPowerLimit', uuid, watts: 372 }], 5000); // passes the gate: no newer epoch yet
+      await new Promise((r) => setTimeout(r, 150));
+      const b1 = b.send([{ kind: 'setPowerLimit', uuid, watts: 373 }], 5000); // a newer leader speaks
+      const [r1, r2, r3] = await Promise.all([a1, a2, b1]);
+      expect(r1.ok).toBe(true);
+      expect(r2).toMatchObject({ ok: false, code: 'stale-epoch' });
+      expect(r2.error).toMatch(/while this command .* waited/);
+      expect(r3.ok).toBe(true);
+      expect(calls.filter((w) => w >= 371 && w <= 373)).toEqual([371, 373]);
+    } finally {
+      backend.setPowerLimit = set;
+      await a.stop();
+      await b.stop();
+    }
+  }, 20_000);
+
   it('a new leader renews the lease in force at once under its epoch, changing nothing it holds', async () => {
-    const c = controller('c', 20);
+    const c = controller('c', 40);
     try {
       await until('connected', () => c.link.connected);
       c.actuator.setPowerLimit(G, 350);
@@ -127,10 +165,10 @@ describe('controller epochs at a real agent', () => {
       await c.stop();
     }
     // A 9 s lease: its renewal timer would first fire after 3 s; the claim comes with the agent's hello.
-    const d = controller('d', 30, { claimLeases: true, leaseMs: 9000 });
+    const d = controller('d', 50, { claimLeases: true, leaseMs: 9000 });
     try {
       await until('connected', () => d.link.connected);
-      await until('claimed under epoch 30 at once', () => agent.counters.epoch === 30, 1500);
+      await until('claimed under epoch 50 at once', () => agent.counters.epoch === 50, 1500);
       expect(agent.state().mode).toBe('leased');
       expect(backend.limitOf(0)).toBe(350);
     } finally {

@@ -24,8 +24,8 @@ export interface ControllerRig {
   health(id: string): Promise<ControllerStatus | null>;
   /** The controller that says it leads (and is the one the others name), within `ms`. */
   leader(ms?: number, except?: string): Promise<{ id: string; epoch: number; server: RunningServer }>;
-  /** A gauge or counter of an agent's /metrics (first sample of `name`). */
-  metric(agent: AgentProcess, name: string): Promise<number>;
+  /** A gauge or counter of an agent's /metrics (first sample of `name`; with `label`, e.g. 'epoch="7"', of that series, 0 when absent). */
+  metric(agent: AgentProcess, name: string, label?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -77,10 +77,10 @@ export async function startControllerRig(o: { ids?: string[]; hosts?: string[]; 
         await sleep(50);
       }
     },
-    async metric(agent, name) {
+    async metric(agent, name, label) {
       const text = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-      const m = new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text);
-      return m ? Number(m[1]) : NaN;
+      const m = new RegExp(`^${name}\\{[^}]*${label ?? ''}[^}]*\\} (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : label ? 0 : NaN;
     },
     async close() {
       await Promise.all([...controllers.values()].map((c) => c.kill()));

@@ -3,7 +3,7 @@ import { Leadership } from '../../../main/ha/leadership.js';
 import { DeposedError, Replication } from '../../../main/ha/replication.js';
 import { AuditTrail } from '../../../main/store/audit.js';
 import { openControlDb } from '../../../main/store/controlDb.js';
-import { auditHeadOf } from '../../../main/store/replica.js';
+import { auditHeadOf, ReplicaError, ReplicaSchemaError } from '../../../main/store/replica.js';
 import { saveRow } from '../../../main/store/control.js';
 import { EtcdProcess } from './etcdHarness.js';
 
@@ -100,7 +100,8 @@ describe('Replication through etcd', () => {
     await until(() => la!.leading(), 5_000);
     await lb!.start();
     const caught = await rb.catchUp();
-    await rb.follow(caught.revision);
+    const problems: Error[] = [];
+    await rb.follow(caught.revision, (e) => problems.push(e));
     const trail = new AuditTrail(dbA);
     for (let i = 0; i < 130; i++) trail.append({ actor: { user: 'ana', role: 'operator' }, kind: 'override', target: `rack r${i}`, oldValue: '', newValue: 'cap', reason: 'x', outcome: 'ok' }, i);
     saveRow(dbA, { rowId: 'A', automation: false, manualBrake: null }, 1);
@@ -117,6 +118,48 @@ describe('Replication through etcd', () => {
     // b continues the chain from a's last record and publishes it under its own epoch.
     new AuditTrail(dbB).append({ actor: 'system', kind: 'controller', target: 'controller b', oldValue: 'a led', newValue: 'b leads', reason: 'failover', outcome: 'ok' }, 0);
     await expect(rb.publish()).resolves.toBe(1);
+    expect(problems).toEqual([]);
+  }, 30_000);
+
+  it('a standby whose file holds records the set never published, or that forks while following, is told; a state that does not fit too', async () => {
+    const [la, lb] = set(['a', 'b'], 2);
+    const dbA = openControlDb(':memory:');
+    const ra = new Replication(la!, dbA, () => {});
+    await la!.start();
+    await until(() => la!.leading(), 5_000);
+    const trailA = new AuditTrail(dbA);
+    const rec = (who: string) => ({ actor: { user: who, role: 'operator' as const }, kind: 'override' as const, target: 'rack r1', oldValue: '', newValue: 'cap', reason: 'x', outcome: 'ok' as const });
+    trailA.append(rec('ana'), 0);
+    await ra.publish();
+    // b's file: the published record, then one of its own the set never saw (it led, was deposed before publishing).
+    const dbB = openControlDb(':memory:');
+    const rb = new Replication(lb!, dbB, () => {});
+    await rb.catchUp();
+    new AuditTrail(dbB).append(rec('eve'), 0);
+    await expect(new Replication(lb!, dbB, () => {}).catchUp()).rejects.toThrow(/never published/);
+    // A clean copy follows; then its file is made to fork (a record of its own at the next seq): the leader's next
+    // record is refused as a fork and following stops, with the problem said.
+    const dbC = openControlDb(':memory:');
+    const rc = new Replication(lb!, dbC, () => {});
+    const problems: Error[] = [];
+    await rc.follow((await rc.catchUp()).revision, (e) => problems.push(e));
+    new AuditTrail(dbC).append(rec('mallory'), 0);
+    trailA.append(rec('ana'), 1);
+    await ra.publish();
+    await until(() => problems.length > 0, 5_000);
+    expect(problems[0]).toBeInstanceOf(ReplicaError);
+    expect(problems[0]!.message).toMatch(/fork/);
+    // A state with a column this controller does not have (a newer leader): said as such, nothing crashes.
+    const dbD = openControlDb(':memory:');
+    const rd = new Replication(lb!, dbD, () => {});
+    const dProblems: Error[] = [];
+    await rd.follow((await rd.catchUp()).revision, (e) => dProblems.push(e));
+    const state = JSON.parse((await la!.etcd.get(`${la!.keyPrefix}state`).string())!) as { tables: Record<string, unknown[]> };
+    state.tables.control_meta = [{ key: 'x', value: 'y', added_in_v2: 1 }];
+    await la!.etcd.put(`${la!.keyPrefix}state`).value(JSON.stringify(state));
+    await until(() => dProblems.length > 0, 5_000);
+    expect(dProblems[0]).toBeInstanceOf(ReplicaSchemaError);
+    expect(dProblems[0]!.message).toMatch(/added_in_v2/);
   }, 30_000);
 
   it('publish refuses outright when this controller does not lead', async () => {
