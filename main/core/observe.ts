@@ -27,7 +27,7 @@ export interface ObservedState extends SiteState {
   /** The grid limits crossed at the point of interconnection, in words (the grid feed; absent or empty: none). */
   gridCrossed?: readonly string[];
   /** The last failover of the control service, in words, and when (engine ms); absent or null: none. */
-  controllerFailover?: { what: string; atMs: number } | null;
+  controllerFailover?: { what: string; atMs: number; leader: string } | null;
   /** Engine time now (ms): rules that hold for a while after an event read it. */
   nowMs?: number;
   /** The site's meters against the model over a window (core/meters.ts); absent or null: no meters. */
@@ -166,7 +166,7 @@ export function observe(t: Topology, rules: readonly AlertRule[], s: ObservedSta
       case 'controllerFailover': {
         const f = s.controllerFailover;
         if (f && s.nowMs !== undefined && s.nowMs - f.atMs < rule.holdS * 1000) {
-          out.push({ rule, subject: { kind: 'plant', id: 'control service' }, row: null, value: 1, unit: 'failover', summary: `Control failover: ${f.what}` });
+          out.push({ rule, subject: { kind: 'controller', id: f.leader }, row: null, value: 1, unit: 'failover', summary: `Control failover: ${f.what}` });
         }
         break;
       }

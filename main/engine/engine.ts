@@ -84,7 +84,7 @@ export class Engine {
   /** The grid limits crossed at the point of interconnection (the grid feed sets it): the gridLimit alert reads it. */
   gridCrossed: readonly string[] = [];
   /** The last failover of the control service (serve --controller sets it at takeover): the controllerFailover alert. */
-  controllerFailover: { what: string; atMs: number } | null = null;
+  controllerFailover: { what: string; atMs: number; leader: string } | null = null;
   /** Plant devices out by failure and the rows whose budget each lowered (PlantWatch sets it): plantOut reads it. */
   plantOut: readonly PlantOut[] = [];
   /** Per row, a lever other than caps in force (TAPAS's SaaS levers set it; the control summary shows it); null: none. */

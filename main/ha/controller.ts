@@ -170,7 +170,7 @@ export class ControllerProcess {
     const what = f?.what ?? `${this.o.id} leads from epoch ${epoch}`;
     rt.audit.append({ actor: 'system', kind: 'controller', target: `controller ${this.o.id}`, oldValue: from ? `${from} led` : 'no leader', newValue: `${this.o.id} leads, epoch ${epoch}`, reason: what, outcome: 'ok' }, rt.engine.nowMs);
     if (from && from !== this.o.id) {
-      rt.engine.controllerFailover = { what, atMs: rt.engine.nowMs };
+      rt.engine.controllerFailover = { what, atMs: rt.engine.nowMs, leader: this.o.id };
       // This controller's telemetry starts here: the leader before it kept its own (a gap in this store's history).
       rt.engine.note({ kind: 'gap', subject: 'site', body: { reason: 'controller failover', from, to: this.o.id, epoch, tookMs: f?.tookMs ?? null } });
     }

@@ -64,7 +64,7 @@ export interface Alert {
   rule: string;
   severity: Severity;
   state: AlertState;
-  subject: { kind: 'row' | 'rack' | 'server' | 'gpu' | 'source' | 'store' | 'plant'; id: string };
+  subject: { kind: 'row' | 'rack' | 'server' | 'gpu' | 'source' | 'store' | 'plant' | 'controller'; id: string };
   summary: string;
   /** Last observed value of the rule's quantity, with its unit. */
   value: number;

@@ -33,6 +33,12 @@ describe('a redundant controller set on etcd', () => {
   it('one leads; the agents act for its epoch; the standbys say who leads and refuse to act', async () => {
     const lead = await rig.leader();
     await agentsAt(lead.epoch, 15_000);
+    // Every controller has joined (a loaded machine may still be campaigning a moment after the leader leads).
+    for (let i = 0; i < 150; i++) {
+      const hs = await Promise.all([...rig.controllers.keys()].map((id) => rig.health(id)));
+      if (hs.every((h) => h && h.role !== 'connecting' && h.leader === lead.id)) break;
+      await sleep(100);
+    }
     for (const id of rig.controllers.keys()) {
       const h = await rig.health(id);
       expect(h).toMatchObject({ leader: lead.id, epoch: lead.epoch, role: id === lead.id ? 'leader' : 'standby' });

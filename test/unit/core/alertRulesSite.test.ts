@@ -25,6 +25,17 @@ const ids = (o: { rule: AlertRule; subject: { id: string } }[]) => o.map((x) => 
 const only = (kind: AlertRule['kind']) => DEFAULT_ALERT_RULES.filter((r) => r.kind === kind);
 
 describe('rules for heat, the plant and the controller', () => {
+  it('control failover: fires on the new leader for holdS after the take-over, naming who leads, then not', () => {
+    const rules = only('controllerFailover');
+    const f = { what: 'c1 lost its lease or resigned; c2 leads from epoch 8', atMs: 1_000_000, leader: 'c2' };
+    const at = (nowMs: number) => observe(t, rules, base({ controllerFailover: f, nowMs }));
+    expect(ids(at(1_000_000))).toEqual(['controllerFailover:c2']);
+    expect(at(1_000_000)[0]!.summary).toBe('Control failover: c1 lost its lease or resigned; c2 leads from epoch 8');
+    expect(ids(at(1_000_000 + 299_999))).toEqual(['controllerFailover:c2']);
+    expect(ids(at(1_000_000 + 300_000))).toEqual([]);
+    expect(ids(observe(t, rules, base({ controllerFailover: null, nowMs: 1_000_000 })))).toEqual([]);
+  });
+
   it('rack inlet: warning above 27 °C, critical above 32 °C (the higher one only), with 1 °C of hysteresis', () => {
     const inlet = new Float64Array(t.racks.length).fill(24);
     inlet[0] = 27.5;
