@@ -325,32 +325,22 @@ try {
     const cold = await benchControl();
     results.control = { ...(await benchControl()), coldDecisionP99Ms: cold.decisionP99Ms };
   }
-  if (wants('contingency')) {
-    log('N-1 contingency analysis (default plant ×8)…');
-    const { benchContingency } = await import('./contingency.js');
-    results.contingency = benchContingency();
-  }
-  if (wants('tapas')) {
-    log('TAPAS: profiles from 24 h × 10,240 GPUs, placement, the tapas hall under routing and reconfiguration (~1 min)…');
-    const { benchTapas } = await import('./tapas.js');
-    results.tapas = benchTapas(dir);
-  }
-  if (wants('grid')) {
-    log('grid: PSD of 10 min at 100 Hz, the training-swings site for 1 h at 10 ms steps…');
-    const { benchGrid } = await import('./grid.js');
-    const { benchGridView } = await import('./gridView.js');
-    const view = await withServe(['--db', ':memory:', '--speed', '10', '--grid-meter', 'none'], (url) => benchGridView({ baseUrl: url }));
-    results.grid = { ...benchGrid(), ...view };
-  }
-  if (wants('failover')) {
-    log('failover: three controllers on etcd, leader SIGKILL / SIGTERM / SIGSTOP, then 1,000 fencing trials…');
-    const { benchFailover } = await import('./failover.js');
-    results.failover = await benchFailover({ log });
-  }
-  if (wants('workflows')) {
-    log('workflows: plans for 20 workflows × 6 tasks, a day under three planners…');
-    const { benchWorkflows } = await import('./workflows.js');
-    results.workflows = benchWorkflows();
+  // Steps that are one call into their own module, in this order (grid, with its served console, among them).
+  const modular: Array<[Step, string, () => Promise<unknown>]> = [
+    ['contingency', 'N-1 contingency analysis (default plant ×8)…', async () => (await import('./contingency.js')).benchContingency()],
+    ['tapas', 'TAPAS: profiles from 24 h × 10,240 GPUs, placement, the tapas hall under routing and reconfiguration (~1 min)…', async () => (await import('./tapas.js')).benchTapas(dir)],
+    ['grid', 'grid: PSD of 10 min at 100 Hz, the training-swings site for 1 h at 10 ms steps…', async () => {
+      const [{ benchGrid }, { benchGridView }] = await Promise.all([import('./grid.js'), import('./gridView.js')]);
+      const view = await withServe(['--db', ':memory:', '--speed', '10', '--grid-meter', 'none'], (url) => benchGridView({ baseUrl: url }));
+      return { ...benchGrid(), ...view };
+    }],
+    ['failover', 'failover: three controllers on etcd, leader SIGKILL / SIGTERM / SIGSTOP, then 1,000 fencing trials…', async () => (await import('./failover.js')).benchFailover({ log })],
+    ['workflows', 'workflows: plans for 20 workflows × 6 tasks, a day under three planners…', async () => (await import('./workflows.js')).benchWorkflows()],
+  ];
+  for (const [step, what, run] of modular) {
+    if (!wants(step)) continue;
+    log(what);
+    results[step] = await run();
   }
   if (wants('agents')) {
     log('128 simulated agents → one console over mutual TLS (~30 s)…');

@@ -24,7 +24,7 @@ import { CommandGate } from './commandGate.js';
 import { EpochFence } from './epochFence.js';
 import { AuditHeadKeeper } from './auditHeads.js';
 import { readLines, writeLine } from '../pki/lines.js';
-import { renderMetrics, type AgentCounters } from './metrics.js';
+import { countAcceptedEpoch, renderMetrics, type AgentCounters } from './metrics.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -95,14 +95,8 @@ export class HostAgent {
     this.auditHeads = AuditHeadKeeper.open({ host: o.host, identity: o.identity, dir: o.readOnly ? null : (o.stateDir ?? null), now: this.now });
     this.fence = new EpochFence(o.readOnly ? null : (o.stateDir ?? null), this.now);
     this.counters.epoch = this.fence.highest;
-    this.gate = new CommandGate({
-      host: o.host,
-      maxLeaseMs: o.maxLeaseMs,
-      maxSkewMs: o.maxSkewMs,
-      now: this.now,
-      keptHead: (k) => this.auditHeads.kept(k),
-      highestEpoch: () => this.fence.highest,
-    });
+    const keptHead = (k: string) => this.auditHeads.kept(k);
+    this.gate = new CommandGate({ host: o.host, maxLeaseMs: o.maxLeaseMs, maxSkewMs: o.maxSkewMs, now: this.now, keptHead, highestEpoch: () => this.fence.highest });
     this.control = new ControlPort({ identity: o.identity, listen: o.listen, limits: o.limits, log: this.log, onConsole: (c) => this.onConnection(c) });
     this.counters.dropped = this.control.dropped; // the same object: /metrics reads the live counts
   }
@@ -273,10 +267,7 @@ export class HostAgent {
     }
     // A newer leader's epoch is on disk before its first command acts: a restart cannot let the deposed one back in.
     try {
-      if (this.fence.raise(body.epoch, g.consoleKey)) {
-        this.counters.epoch = this.fence.highest;
-        this.log(`agent: controller epoch now ${this.fence.highest} (console key ${g.consoleKey.slice(0, 16)}…): older epochs are refused from here on`);
-      }
+      if (this.fence.raise(body.epoch, g.consoleKey)) this.log(`agent: controller epoch now ${(this.counters.epoch = this.fence.highest)}: older epochs are refused from here on`);
     } catch (e) {
       this.reject(conn, body.nonce, 'agent-state', errorText(e), cs);
       return;
@@ -310,17 +301,9 @@ export class HostAgent {
     if (outcome) this.reject(conn, body.nonce, outcome.code, outcome.error, cs);
     else {
       this.counters.commandsAccepted++;
-      this.countEpoch(body.epoch ?? 0);
+      countAcceptedEpoch(this.counters, body.epoch ?? 0);
       this.reply(conn, { nonce: body.nonce, ok: true, countersig: cs });
     }
-  }
-
-  /** Accepted commands per controller epoch, the 8 highest epochs kept (a failover is rare; the map stays small). */
-  private countEpoch(epoch: number): void {
-    const m = (this.counters.acceptedByEpoch ??= {});
-    m[String(epoch)] = (m[String(epoch)] ?? 0) + 1;
-    const keys = Object.keys(m);
-    if (keys.length > 8) delete m[keys.map(Number).sort((a, b) => a - b)[0]!];
   }
 
   private extendLease(untilMs: number): void {

@@ -99,3 +99,11 @@ export function renderMetrics(host: string, gpus: readonly GpuInfo[], readings: 
   );
   return lines.join('\n') + '\n';
 }
+
+/** Count an accepted command under its controller epoch, keeping the 8 highest epochs (failovers are rare). */
+export function countAcceptedEpoch(counters: AgentCounters, epoch: number): void {
+  const m = (counters.acceptedByEpoch ??= {});
+  m[String(epoch)] = (m[String(epoch)] ?? 0) + 1;
+  const keys = Object.keys(m);
+  if (keys.length > 8) delete m[keys.map(Number).sort((a, b) => a - b)[0]!];
+}
