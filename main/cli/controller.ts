@@ -43,6 +43,7 @@ export async function serveController(
     endpoints: c.endpoints,
     cluster: c.cluster,
     ttlS: c.ttlS,
+    ...(c.tls ? { tls: c.tls } : {}),
     controlDbFile,
     log,
     bus,

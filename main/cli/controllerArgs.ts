@@ -1,4 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { num, UsageError } from './usage.js';
+
+function readPemFile(file: string, option: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--${option}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new UsageError(`--${option}: ${file} is not a PEM file`);
+  return text;
+}
 
 export interface ControllerArgs {
   id: string;
@@ -7,6 +19,8 @@ export interface ControllerArgs {
   url: string | null;
   cluster: string;
   ttlS: number;
+  /** etcd over TLS (PEM texts): its CA, and this controller's client certificate and key. */
+  tls?: { ca: string; cert?: string; key?: string };
 }
 
 /** `serve --controller …`, checked before anything starts (one clear line, exit 2). Null without --controller. */
@@ -17,10 +31,13 @@ export function controllerArgs(v: {
   'advertise-url'?: string;
   cluster?: string;
   'etcd-lease-s'?: string;
+  'etcd-ca'?: string;
+  'etcd-cert'?: string;
+  'etcd-key'?: string;
   inventory?: string;
   recording?: string;
 }): ControllerArgs | null {
-  const extra = ['etcd', 'controller-id', 'advertise-url', 'cluster', 'etcd-lease-s'] as const;
+  const extra = ['etcd', 'controller-id', 'advertise-url', 'cluster', 'etcd-lease-s', 'etcd-ca', 'etcd-cert', 'etcd-key'] as const;
   if (!v.controller) {
     const given = extra.find((k) => v[k] !== undefined);
     if (given) throw new UsageError(`--${given} belongs to --controller (a redundant control service on etcd)`);
@@ -52,5 +69,9 @@ export function controllerArgs(v: {
     }
   }
   const ttlS = num(v['etcd-lease-s'], 'etcd-lease-s', { int: true, min: 2, max: 60 }) ?? 5;
-  return { id, endpoints, url, cluster, ttlS };
+  if (!v['etcd-cert'] !== !v['etcd-key']) throw new UsageError('--etcd-cert and --etcd-key go together');
+  if (v['etcd-cert'] && !v['etcd-ca']) throw new UsageError('--etcd-cert needs --etcd-ca (the CA that signed the etcd servers\' certificates)');
+  if (v['etcd-ca'] && endpoints.some((e) => !e.startsWith('https:'))) throw new UsageError('--etcd-ca is for https:// endpoints: every --etcd URL must be https://');
+  const tls = v['etcd-ca'] ? { ca: readPemFile(v['etcd-ca'], 'etcd-ca'), ...(v['etcd-cert'] ? { cert: readPemFile(v['etcd-cert'], 'etcd-cert'), key: readPemFile(v['etcd-key']!, 'etcd-key') } : {}) } : undefined;
+  return { id, endpoints, url, cluster, ttlS, ...(tls ? { tls } : {}) };
 }

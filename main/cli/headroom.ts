@@ -40,6 +40,9 @@ Usage:
       --cluster NAME           with --controller: the set's name in etcd (default "default")
       --etcd-lease-s S         with --controller: the leader's lease (default 5 s): a leader that stops answering is
                                replaced after at most this long
+      --etcd-ca FILE           with https:// --etcd: the CA of the etcd servers' certificates (PEM)
+      --etcd-cert FILE         with --etcd-ca: this controller's client certificate for etcd (PEM; with --etcd-key)
+      --etcd-key FILE          the client certificate's private key (PEM)
       --grid-meter SOURCE      the grid view's source: a power meter at the point of interconnection over Modbus/TCP,
                                modbus://HOST[:PORT]?register=N[&unitId=1][&table=holding|input]
                                [&format=float32|float32le|int32][&scale=W|kW|MW][&hz=20]; or a remedy
@@ -181,6 +184,9 @@ async function serve(args: string[]): Promise<void> {
       'advertise-url': { type: 'string' },
       cluster: { type: 'string' },
       'etcd-lease-s': { type: 'string' },
+      'etcd-ca': { type: 'string' },
+      'etcd-cert': { type: 'string' },
+      'etcd-key': { type: 'string' },
     },
   });
   if (!values['tls-cert'] !== !values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');

@@ -22,6 +22,8 @@ export interface ControllerProcessOptions {
   cluster: string;
   /** The etcd lease (s): a leader that stops answering is replaced after at most this long. */
   ttlS: number;
+  /** etcd over TLS (Leadership's `tls`). */
+  tls?: { ca?: string; cert?: string; key?: string };
   /** This controller's control.db (its replica of the set's operator state and audit chain). */
   controlDbFile: string;
   log: (line: string) => void;
@@ -57,7 +59,7 @@ export class ControllerProcess {
 
   constructor(private readonly o: ControllerProcessOptions) {
     this.bus = o.bus ?? new EventBus();
-    this.lead = new Leadership({ endpoints: o.endpoints, id: o.id, url: o.url, cluster: o.cluster, ttlS: o.ttlS, log: o.log });
+    this.lead = new Leadership({ endpoints: o.endpoints, id: o.id, url: o.url, cluster: o.cluster, ttlS: o.ttlS, log: o.log, ...(o.tls ? { tls: o.tls } : {}) });
     this.db = openControlDb(o.controlDbFile);
     this.repl = new Replication(this.lead, this.db, o.log);
     this.lead.on('change', (s: ControllerStatus) => this.bus.emit('controller:changed', s));

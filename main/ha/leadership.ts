@@ -13,6 +13,11 @@ export interface LeadershipOptions {
   cluster: string;
   /** The leader lease (s): how long after a leader stops answering another may lead. */
   ttlS: number;
+  /**
+   * etcd over TLS: the CA that signed etcd's certificate (PEM; absent: the system's roots, no client certificate) and
+   * this controller's client certificate and key for a cluster that requires them (`--client-cert-auth`).
+   */
+  tls?: { ca?: string; cert?: string; key?: string };
   log: (line: string) => void;
   /** Monotonic clock (ms); default performance.now (a wall-clock step never extends a lease). */
   monoMs?: () => number;
@@ -75,7 +80,9 @@ export class Leadership extends EventEmitter {
 
   constructor(private readonly o: LeadershipOptions) {
     super();
-    this.client = new Etcd3({ hosts: o.endpoints, dialTimeout: 2_000 });
+    const t = o.tls;
+    const credentials = t?.ca ? { rootCertificate: Buffer.from(t.ca), ...(t.cert && t.key ? { certChain: Buffer.from(t.cert), privateKey: Buffer.from(t.key) } : {}) } : undefined;
+    this.client = new Etcd3({ hosts: o.endpoints, dialTimeout: 2_000, ...(credentials ? { credentials } : {}) });
     this.prefix = `/headroom/${o.cluster}/`;
     this.mono = o.monoMs ?? (() => performance.now());
   }

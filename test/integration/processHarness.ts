@@ -26,13 +26,18 @@ export class ServerProcess {
 
   /** Spawn `bin` with `args`; resolves once `readyUrl` answers 2xx (within 30 s). */
   async spawnReady(bin: string, args: string[], readyUrl: string): Promise<void> {
+    this.spawnOnly(bin, args);
+    await this.until(`${this.name} ${new URL(readyUrl).pathname}`, async () => (await fetch(readyUrl, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.ok, 30_000);
+  }
+
+  /** Spawn `bin` with `args`, its output kept for failures (the caller polls for readiness). */
+  spawnOnly(bin: string, args: string[]): void {
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     const keep = (d: Buffer) => void (this.log = (this.log + d.toString()).slice(-20_000));
     proc.stdout.on('data', keep);
     proc.stderr.on('data', keep);
     proc.on('error', (e) => void (this.log += `\nspawn failed: ${e.message}`));
-    await this.until(`${this.name} ${new URL(readyUrl).pathname}`, async () => (await fetch(readyUrl, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.ok, 30_000);
   }
 
   /**
