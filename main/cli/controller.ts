@@ -44,6 +44,7 @@ export async function serveController(
     cluster: c.cluster,
     ttlS: c.ttlS,
     ...(c.tls ? { tls: c.tls } : {}),
+    ...(c.auditKeep ? { auditKeep: c.auditKeep } : {}),
     controlDbFile,
     log,
     bus,

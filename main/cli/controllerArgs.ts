@@ -19,6 +19,8 @@ export interface ControllerArgs {
   url: string | null;
   cluster: string;
   ttlS: number;
+  /** Audit records the set keeps in etcd (older ones pruned by the leader). */
+  auditKeep?: number;
   /** etcd over TLS (PEM texts): its CA, and this controller's client certificate and key. */
   tls?: { ca: string; cert?: string; key?: string };
 }
@@ -34,10 +36,11 @@ export function controllerArgs(v: {
   'etcd-ca'?: string;
   'etcd-cert'?: string;
   'etcd-key'?: string;
+  'etcd-audit-keep'?: string;
   inventory?: string;
   recording?: string;
 }): ControllerArgs | null {
-  const extra = ['etcd', 'controller-id', 'advertise-url', 'cluster', 'etcd-lease-s', 'etcd-ca', 'etcd-cert', 'etcd-key'] as const;
+  const extra = ['etcd', 'controller-id', 'advertise-url', 'cluster', 'etcd-lease-s', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-audit-keep'] as const;
   if (!v.controller) {
     const given = extra.find((k) => v[k] !== undefined);
     if (given) throw new UsageError(`--${given} belongs to --controller (a redundant control service on etcd)`);
@@ -73,5 +76,6 @@ export function controllerArgs(v: {
   if (v['etcd-cert'] && !v['etcd-ca']) throw new UsageError('--etcd-cert needs --etcd-ca (the CA that signed the etcd servers\' certificates)');
   if (v['etcd-ca'] && endpoints.some((e) => !e.startsWith('https:'))) throw new UsageError('--etcd-ca is for https:// endpoints: every --etcd URL must be https://');
   const tls = v['etcd-ca'] ? { ca: readPemFile(v['etcd-ca'], 'etcd-ca'), ...(v['etcd-cert'] ? { cert: readPemFile(v['etcd-cert'], 'etcd-cert'), key: readPemFile(v['etcd-key']!, 'etcd-key') } : {}) } : undefined;
-  return { id, endpoints, url, cluster, ttlS, ...(tls ? { tls } : {}) };
+  const auditKeep = num(v['etcd-audit-keep'], 'etcd-audit-keep', { int: true, min: 1_000, max: 10_000_000 });
+  return { id, endpoints, url, cluster, ttlS, ...(tls ? { tls } : {}), ...(auditKeep ? { auditKeep } : {}) };
 }

@@ -43,6 +43,8 @@ Usage:
       --etcd-ca FILE           with https:// --etcd: the CA of the etcd servers' certificates (PEM)
       --etcd-cert FILE         with --etcd-ca: this controller's client certificate for etcd (PEM; with --etcd-key)
       --etcd-key FILE          the client certificate's private key (PEM)
+      --etcd-audit-keep N      with --controller: audit records the set keeps in etcd (default 100000, ~60 MB); the
+                               leader prunes older ones; a controller further behind is seeded from a peer's control.db
       --grid-meter SOURCE      the grid view's source: a power meter at the point of interconnection over Modbus/TCP,
                                modbus://HOST[:PORT]?register=N[&unitId=1][&table=holding|input]
                                [&format=float32|float32le|int32][&scale=W|kW|MW][&hz=20]; or a remedy
@@ -187,6 +189,7 @@ async function serve(args: string[]): Promise<void> {
       'etcd-ca': { type: 'string' },
       'etcd-cert': { type: 'string' },
       'etcd-key': { type: 'string' },
+      'etcd-audit-keep': { type: 'string' },
     },
   });
   if (!values['tls-cert'] !== !values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');

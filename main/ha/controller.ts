@@ -8,7 +8,7 @@ import type { DB } from '../store/db.js';
 import { openControlDb } from '../store/controlDb.js';
 import { ReplicaError, ReplicaSchemaError } from '../store/replica.js';
 import { Leadership } from './leadership.js';
-import { DeposedError, Replication } from './replication.js';
+import { DEFAULT_AUDIT_KEEP, DeposedError, ReplicaBehindError, Replication } from './replication.js';
 import { standbyHandlers } from './standbyFace.js';
 
 /** Exit status of a controller that lost the lead while running: its supervisor (systemd) starts it again as a standby. */
@@ -24,6 +24,8 @@ export interface ControllerProcessOptions {
   ttlS: number;
   /** etcd over TLS (Leadership's `tls`). */
   tls?: { ca?: string; cert?: string; key?: string };
+  /** Audit records kept in etcd (default DEFAULT_AUDIT_KEEP). */
+  auditKeep?: number;
   /** This controller's control.db (its replica of the set's operator state and audit chain). */
   controlDbFile: string;
   log: (line: string) => void;
@@ -61,7 +63,7 @@ export class ControllerProcess {
     this.bus = o.bus ?? new EventBus();
     this.lead = new Leadership({ endpoints: o.endpoints, id: o.id, url: o.url, cluster: o.cluster, ttlS: o.ttlS, log: o.log, ...(o.tls ? { tls: o.tls } : {}) });
     this.db = openControlDb(o.controlDbFile);
-    this.repl = new Replication(this.lead, this.db, o.log);
+    this.repl = new Replication(this.lead, this.db, o.log, { records: o.auditKeep ?? DEFAULT_AUDIT_KEEP, prune: 1_000 });
     this.lead.on('change', (s: ControllerStatus) => this.bus.emit('controller:changed', s));
     this.lead.on('elected', (epoch: number) => void this.takeOver(epoch));
     this.lead.on('deposed', (why: string) => this.deposed(why));
@@ -84,14 +86,14 @@ export class ControllerProcess {
     const { revision, unfit } = await this.catchUp();
     await this.repl.follow(revision, (e) => void this.replicaProblem(e));
     await this.lead.start({ campaign: !unfit });
-    if (unfit) this.o.log(`controller ${this.o.id}: not campaigning: ${unfit}; upgrade this controller`);
+    if (unfit) this.o.log(`controller ${this.o.id}: not campaigning: ${unfit}`);
   }
 
   private async catchUp(): Promise<{ revision: string; unfit: string | null }> {
     try {
       return { revision: (await this.repl.catchUp()).revision, unfit: null };
     } catch (e) {
-      if (e instanceof ReplicaSchemaError) return { revision: (await this.lead.etcd.get(`${this.lead.keyPrefix}state`).exec()).header.revision, unfit: e.message };
+      if (e instanceof ReplicaSchemaError || e instanceof ReplicaBehindError) return { revision: (await this.lead.etcd.get(`${this.lead.keyPrefix}state`).exec()).header.revision, unfit: e.message };
       if (!(e instanceof ReplicaError)) throw e;
       this.moveAside(e.message);
       return { revision: (await this.repl.catchUp()).revision, unfit: null };
@@ -103,8 +105,8 @@ export class ControllerProcess {
     if (this.leaving) return;
     try {
       await this.lead.withdraw(e.message);
-      if (e instanceof ReplicaSchemaError) {
-        this.o.log(`controller ${this.o.id}: the leader's state does not fit this controller (${e.message}): standing by without campaigning; upgrade it`);
+      if (e instanceof ReplicaSchemaError || e instanceof ReplicaBehindError) {
+        this.o.log(`controller ${this.o.id}: ${e.message}: standing by without campaigning`);
         return;
       }
       this.moveAside(e.message);
@@ -231,6 +233,6 @@ export class ControllerProcess {
     for (const ext of ['', '-wal', '-shm']) if (existsSync(file + ext)) renameSync(file + ext, aside + ext);
     this.o.log(`controller ${this.o.id}: ${why}; kept it as ${aside} and starting from the published copy`);
     this.db = openControlDb(file);
-    this.repl = new Replication(this.lead, this.db, this.o.log);
+    this.repl = new Replication(this.lead, this.db, this.o.log, { records: this.o.auditKeep ?? DEFAULT_AUDIT_KEEP, prune: 1_000 });
   }
 }

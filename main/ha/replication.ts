@@ -32,6 +32,18 @@ const StateWire = z.object({
 const OPS_PER_TXN = 100;
 const seqKey = (seq: number) => String(seq).padStart(16, '0');
 
+/** Audit records the set keeps in etcd by default (`serve --controller --etcd-audit-keep`). */
+export const DEFAULT_AUDIT_KEEP = 100_000;
+
+/**
+ * This controller's chain ends before the oldest record the set still keeps in etcd (it was away longer than the
+ * set keeps records, or it is new with an empty control.db on a set with a long chain): it cannot catch up from etcd
+ * and must be seeded with a copy of a peer's control.db. Not a fork: its file is kept as it is.
+ */
+export class ReplicaBehindError extends Error {
+  override readonly name = 'ReplicaBehindError';
+}
+
 /** The leader's writes were refused: its leader key is gone or is another's (it was deposed). */
 export class DeposedError extends Error {
   override readonly name = 'DeposedError';
@@ -50,6 +62,8 @@ export class DeposedError extends Error {
 export class Replication {
   private watcher: Watcher | null = null;
   private published = 0;
+  /** Records below this seq are no longer kept in etcd (this leader pruned them). */
+  private prunedBelow = 0;
   private readonly auditPrefix: string;
   private readonly stateKey: string;
 
@@ -57,6 +71,12 @@ export class Replication {
     private readonly lead: Leadership,
     private readonly db: DB,
     private readonly log: (line: string) => void,
+    /**
+     * How many of the latest audit records the set keeps in etcd (older ones are deleted by the leader, `prune`
+     * records at a time): etcd's space stays bounded (its default quota is 2 GB; 100,000 records are ~60 MB). A
+     * controller whose chain ends before what is kept cannot catch up from etcd (ReplicaBehindError).
+     */
+    private readonly keep = { records: DEFAULT_AUDIT_KEEP, prune: 1_000 },
   ) {
     this.auditPrefix = `${lead.keyPrefix}audit/`;
     this.stateKey = `${lead.keyPrefix}state`;
@@ -93,6 +113,11 @@ export class Replication {
       .inRange(new Range(`${this.auditPrefix}${seqKey(head.seq + 1)}`, Range.prefix(this.auditPrefix).end))
       .exec();
     const records = res.kvs.map((kv) => AuditRecordWire.parse(JSON.parse(kv.value.toString())));
+    if (records.length > 0 && records[0]!.seq > head.seq + 1) {
+      throw new ReplicaBehindError(
+        `this control.db's audit chain ends at record ${head.seq}, and the set keeps records from ${records[0]!.seq} on in etcd: seed this controller with a copy of a peer's control.db (docs/RELIABILITY.md "Controllers")`,
+      );
+    }
     const added = importAuditRecords(this.db, records);
     await this.applyState((await etcd.get(this.stateKey).exec()).kvs[0]?.value);
     if (added) this.log(`controller: caught up ${added} audit records from the leader (head ${this.headSeq})`);
@@ -117,7 +142,7 @@ export class Replication {
         onProblem(e);
         return;
       }
-      if (e instanceof ReplicaSchemaError) {
+      if (e instanceof ReplicaSchemaError || e instanceof ReplicaBehindError) {
         void this.stopFollowing();
         onProblem(e);
         return;
@@ -127,7 +152,7 @@ export class Replication {
       void this.stopFollowing()
         .then(() => this.catchUp())
         .then((c) => this.follow(c.revision, onProblem))
-        .catch((e2: Error) => (e2 instanceof ReplicaError || e2 instanceof ReplicaSchemaError ? onProblem(e2) : this.log(`controller: replication: ${e2.message}`)));
+        .catch((e2: Error) => (e2 instanceof ReplicaError || e2 instanceof ReplicaSchemaError || e2 instanceof ReplicaBehindError ? onProblem(e2) : this.log(`controller: replication: ${e2.message}`)));
     };
     w.on('error', (e: Error) => problem(e));
     w.on('put', (kv) => {
@@ -176,7 +201,21 @@ export class Replication {
     const s = await etcd.if(key, 'Create', '==', epoch).then(etcd.put(this.stateKey).value(JSON.stringify(state))).commit();
     if (!s.succeeded) throw new DeposedError(`etcd refused the write of the operator state: this controller's leader key (epoch ${epoch}) is gone`);
     this.lead.replication = { auditSeq: this.published, stateAtMs: state.atMs, lagRecords: 0 };
+    await this.prune(key, epoch);
     return records.length;
+  }
+
+  /** Leader: delete the audit records older than the last `keep.records`, `keep.prune` at a time (guarded). */
+  private async prune(key: string, epoch: number): Promise<void> {
+    const below = this.published - this.keep.records + 1;
+    if (below - this.prunedBelow < this.keep.prune) return;
+    const etcd = this.lead.etcd;
+    const r = await etcd
+      .if(key, 'Create', '==', epoch)
+      .then(etcd.delete().inRange(new Range(`${this.auditPrefix}${seqKey(0)}`, `${this.auditPrefix}${seqKey(below)}`)))
+      .commit();
+    if (!r.succeeded) throw new DeposedError(`etcd refused pruning audit records below ${below}: this controller's leader key (epoch ${epoch}) is gone`);
+    this.prunedBelow = below;
   }
 
   /** Replace the state tables with the published copy (ReplicaSchemaError when it does not fit this controller). */

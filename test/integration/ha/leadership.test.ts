@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Leadership } from '../../../main/ha/leadership.js';
-import { DeposedError, Replication } from '../../../main/ha/replication.js';
+import { DeposedError, ReplicaBehindError, Replication } from '../../../main/ha/replication.js';
 import { AuditTrail } from '../../../main/store/audit.js';
 import { openControlDb } from '../../../main/store/controlDb.js';
 import { auditHeadOf, ReplicaError, ReplicaSchemaError } from '../../../main/store/replica.js';
@@ -160,6 +160,34 @@ describe('Replication through etcd', () => {
     await until(() => dProblems.length > 0, 5_000);
     expect(dProblems[0]).toBeInstanceOf(ReplicaSchemaError);
     expect(dProblems[0]!.message).toMatch(/added_in_v2/);
+  }, 30_000);
+
+  it('the leader keeps only the latest records in etcd; a controller whose chain ends before them is told to be seeded', async () => {
+    const [la, lb] = set(['a', 'b'], 2);
+    const dbA = openControlDb(':memory:');
+    const ra = new Replication(la!, dbA, () => {}, { records: 50, prune: 10 });
+    await la!.start();
+    await until(() => la!.leading(), 5_000);
+    // A standby that follows from the start keeps up whatever is pruned behind it.
+    const dbB = openControlDb(':memory:');
+    const rb = new Replication(lb!, dbB, () => {});
+    const problems: Error[] = [];
+    await rb.follow((await rb.catchUp()).revision, (e) => problems.push(e));
+    const trail = new AuditTrail(dbA);
+    for (let i = 0; i < 130; i++) {
+      trail.append({ actor: { user: 'ana', role: 'operator' }, kind: 'override', target: `rack r${i}`, oldValue: '', newValue: 'cap', reason: 'x', outcome: 'ok' }, i);
+      if (i % 20 === 19) await ra.publish();
+    }
+    await ra.publish();
+    const keys = await la!.etcd.getAll().prefix(`${la!.keyPrefix}audit/`).keys();
+    expect(keys.length).toBeGreaterThanOrEqual(50);
+    expect(keys.length).toBeLessThan(50 + 10 + 20);
+    await until(() => auditHeadOf(dbB).seq === 130, 5_000);
+    expect(problems).toEqual([]);
+    // A new controller with an empty control.db cannot rebuild the chain from what is kept: told, not set aside.
+    const dbC = openControlDb(':memory:');
+    await expect(new Replication(lb!, dbC, () => {}).catchUp()).rejects.toThrow(ReplicaBehindError);
+    expect(auditHeadOf(dbC).seq).toBe(0);
   }, 30_000);
 
   it('publish refuses outright when this controller does not lead', async () => {
