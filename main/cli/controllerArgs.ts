@@ -1,16 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { num, UsageError } from './usage.js';
+import { num, readPem, UsageError } from './usage.js';
 
-function readPemFile(file: string, option: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--${option}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (!text.includes('-----BEGIN ')) throw new UsageError(`--${option}: ${file} is not a PEM file`);
-  return text;
-}
+/** `serve`'s options for a redundant controller set (the usage text). */
+export const CONTROLLER_HELP = `      --controller             join a redundant controller set elected in etcd (with --inventory): the leader steers
+                               the fleet, standbys follow its audit chain and operator state and take over when its
+                               lease lapses; agents refuse commands from an older leader (docs/RELIABILITY.md)
+      --etcd URL[,URL…]        with --controller: the etcd cluster (http://HOST:2379)
+      --controller-id NAME     with --controller: this controller's name, unique in the set
+      --advertise-url URL      with --controller: where clients reach this controller (default http://HOST:PORT)
+      --cluster NAME           with --controller: the set's name in etcd (default "default")
+      --etcd-lease-s S         with --controller: the leader's lease (default 5 s): a leader that stops answering is
+                               replaced after at most this long
+      --etcd-ca FILE           with https:// --etcd: the CA of the etcd servers' certificates (PEM)
+      --etcd-cert FILE         with --etcd-ca: this controller's client certificate for etcd (PEM; with --etcd-key)
+      --etcd-key FILE          the client certificate's private key (PEM)
+      --etcd-audit-keep N      with --controller: audit records the set keeps in etcd (default 100000, ~60 MB); the
+                               leader prunes older ones; a controller further behind is seeded from a peer's control.db`;
 
 export interface ControllerArgs {
   id: string;
@@ -75,7 +79,7 @@ export function controllerArgs(v: {
   if (!v['etcd-cert'] !== !v['etcd-key']) throw new UsageError('--etcd-cert and --etcd-key go together');
   if (v['etcd-cert'] && !v['etcd-ca']) throw new UsageError('--etcd-cert needs --etcd-ca (the CA that signed the etcd servers\' certificates)');
   if (v['etcd-ca'] && endpoints.some((e) => !e.startsWith('https:'))) throw new UsageError('--etcd-ca is for https:// endpoints: every --etcd URL must be https://');
-  const tls = v['etcd-ca'] ? { ca: readPemFile(v['etcd-ca'], 'etcd-ca'), ...(v['etcd-cert'] ? { cert: readPemFile(v['etcd-cert'], 'etcd-cert'), key: readPemFile(v['etcd-key']!, 'etcd-key') } : {}) } : undefined;
+  const tls = v['etcd-ca'] ? { ca: readPem(v['etcd-ca'], 'etcd-ca'), ...(v['etcd-cert'] ? { cert: readPem(v['etcd-cert'], 'etcd-cert'), key: readPem(v['etcd-key']!, 'etcd-key') } : {}) } : undefined;
   const auditKeep = num(v['etcd-audit-keep'], 'etcd-audit-keep', { int: true, min: 1_000, max: 10_000_000 });
   return { id, endpoints, url, cluster, ttlS, ...(tls ? { tls } : {}), ...(auditKeep ? { auditKeep } : {}) };
 }

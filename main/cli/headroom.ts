@@ -10,7 +10,8 @@ import { AUDIT_HELP, auditCommand } from './audit.js';
 import { CERTS_HELP } from './certs.js';
 import { HISTORY_HELP } from './historyHelp.js';
 import { CONTINGENCY_HELP, DRILL_HELP, PLANT_HELP, USERS_HELP } from './contingencyHelp.js';
-import { num, UsageError } from './usage.js';
+import { num, readPem, UsageError } from './usage.js';
+import { CONTROLLER_HELP } from './controllerArgs.js';
 import { AlertmanagerConfigError, parseAlertmanagerOptions } from '../node/alertmanager.js';
 
 const HELP = `headroom — power- and heat-aware operations console for GPU datacenters
@@ -31,20 +32,7 @@ Usage:
       --murakkab               the simulator with Murakkab's lever beside the caps: under power pressure a row's
                                declared workflows are re-planned (the planner's next-best plan that keeps every SLO)
                                before anything is capped, each re-plan audited
-      --controller             join a redundant controller set elected in etcd (with --inventory): the leader steers
-                               the fleet, standbys follow its audit chain and operator state and take over when its
-                               lease lapses; agents refuse commands from an older leader (docs/RELIABILITY.md)
-      --etcd URL[,URL…]        with --controller: the etcd cluster (http://HOST:2379)
-      --controller-id NAME     with --controller: this controller's name, unique in the set
-      --advertise-url URL      with --controller: where clients reach this controller (default http://HOST:PORT)
-      --cluster NAME           with --controller: the set's name in etcd (default "default")
-      --etcd-lease-s S         with --controller: the leader's lease (default 5 s): a leader that stops answering is
-                               replaced after at most this long
-      --etcd-ca FILE           with https:// --etcd: the CA of the etcd servers' certificates (PEM)
-      --etcd-cert FILE         with --etcd-ca: this controller's client certificate for etcd (PEM; with --etcd-key)
-      --etcd-key FILE          the client certificate's private key (PEM)
-      --etcd-audit-keep N      with --controller: audit records the set keeps in etcd (default 100000, ~60 MB); the
-                               leader prunes older ones; a controller further behind is seeded from a peer's control.db
+${CONTROLLER_HELP}
       --grid-meter SOURCE      the grid view's source: a power meter at the point of interconnection over Modbus/TCP,
                                modbus://HOST[:PORT]?register=N[&unitId=1][&table=holding|input]
                                [&format=float32|float32le|int32][&scale=W|kW|MW][&hz=20]; or a remedy
@@ -114,18 +102,6 @@ ${DRILL_HELP}
 
 Scenario format: docs/SCENARIOS.md. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.`;
 
-
-/** A PEM file for --tls-cert/--tls-key, or a usage error naming the option. */
-function readPem(file: string, option: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--${option}: cannot read ${file}: ${(e as Error).message}`);
-  }
-  if (!text.includes('-----BEGIN ')) throw new UsageError(`--${option}: ${file} is not a PEM file`);
-  return text;
-}
 
 /**
  * --alertmanager URL, checked. Each alert links back to the console as started: its first --allow-host name, else this

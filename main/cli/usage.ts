@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** A usage or input problem on the command line: printed as one line, exit code 2. Shared by every subcommand. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -14,4 +16,16 @@ export function num(v: string | undefined, name: string, opts: { int?: boolean; 
     throw new UsageError(`--${name} must be ${opts.int ? 'an integer' : 'a number'} in ${range}, got "${v}"`);
   }
   return x;
+}
+
+/** A PEM file named by an option (--tls-cert, --etcd-ca, …), or a usage error naming the option. */
+export function readPem(file: string, option: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--${option}: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN ')) throw new UsageError(`--${option}: ${file} is not a PEM file`);
+  return text;
 }
